@@ -1,0 +1,208 @@
+//! Sets of IP addresses and networks with lookups in O(log n): CIDRs are
+//! turned into sorted, merged ranges per family and searched by bisection,
+//! so a list of thousands costs a dozen comparisons per request.
+
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use ipnet::IpNet;
+
+/// An immutable set of IPv4 and IPv6 ranges.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IpSet {
+    v4: Vec<(u32, u32)>,
+    v6: Vec<(u128, u128)>,
+}
+
+impl IpSet {
+    /// Parse every entry; errors name the index and the reason.
+    pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<Self, (usize, String)> {
+        let mut v4 = Vec::new();
+        let mut v6 = Vec::new();
+        for (i, raw) in entries.iter().enumerate() {
+            match parse_entry(raw.as_ref()).map_err(|e| (i, e))? {
+                IpNet::V4(n) => v4.push((u32::from(n.network()), u32::from(n.broadcast()))),
+                IpNet::V6(n) => v6.push((u128::from(n.network()), u128::from(n.broadcast()))),
+            }
+        }
+        Ok(Self {
+            v4: merge(v4),
+            v6: merge(v6),
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.v4.is_empty() && self.v6.is_empty()
+    }
+
+    /// Whether `ip` is in the set. IPv4-mapped IPv6 addresses
+    /// (`::ffff:10.0.0.1`) are looked up as IPv4.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match ip.to_canonical() {
+            IpAddr::V4(a) => find(&self.v4, u32::from(a)),
+            IpAddr::V6(a) => find(&self.v6, u128::from(a)),
+        }
+    }
+}
+
+fn find<T: Ord + Copy>(ranges: &[(T, T)], x: T) -> bool {
+    // The last range starting at or before x is the only candidate.
+    let i = ranges.partition_point(|&(start, _)| start <= x);
+    i > 0 && ranges[i - 1].1 >= x
+}
+
+fn merge<T: Ord + Copy + num_like::Successor>(mut ranges: Vec<(T, T)>) -> Vec<(T, T)> {
+    ranges.sort_unstable();
+    let mut out: Vec<(T, T)> = Vec::with_capacity(ranges.len());
+    for (start, end) in ranges {
+        match out.last_mut() {
+            Some(last) if start <= last.1.saturating_next() => {
+                if end > last.1 {
+                    last.1 = end;
+                }
+            }
+            _ => out.push((start, end)),
+        }
+    }
+    out
+}
+
+mod num_like {
+    pub(super) trait Successor {
+        fn saturating_next(self) -> Self;
+    }
+    impl Successor for u32 {
+        fn saturating_next(self) -> Self {
+            self.saturating_add(1)
+        }
+    }
+    impl Successor for u128 {
+        fn saturating_next(self) -> Self {
+            self.saturating_add(1)
+        }
+    }
+}
+
+/// `10.0.0.1`, `10.0.0.0/8`, `2001:db8::/32`, or the seed's prefix form
+/// `192.168.1.*` / `10.*`.
+fn parse_entry(raw: &str) -> Result<IpNet, String> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err("is empty".into());
+    }
+    if let Some(prefix) = s.strip_suffix(".*") {
+        let mut octets: Vec<&str> = prefix.split('.').collect();
+        while octets.last() == Some(&"*") {
+            octets.pop();
+        }
+        if octets.is_empty() || octets.len() > 3 {
+            return Err(format!("{raw:?} is not a valid address pattern"));
+        }
+        let len = octets.len() as u8 * 8;
+        let mut parts: Vec<&str> = octets;
+        while parts.len() < 4 {
+            parts.push("0");
+        }
+        return IpNet::from_str(&format!("{}/{len}", parts.join(".")))
+            .map_err(|_| format!("{raw:?} is not a valid address pattern"));
+    }
+    if s.contains('/') {
+        let net = IpNet::from_str(s).map_err(|_| format!("{raw:?} is not a valid CIDR"))?;
+        // 10.0.0.1/8 most likely means a typo; reject rather than guess.
+        if net.addr() != net.network() {
+            return Err(format!(
+                "{raw:?} has host bits set (did you mean {}?)",
+                net.trunc()
+            ));
+        }
+        return Ok(net);
+    }
+    IpAddr::from_str(s)
+        .map(|ip| IpNet::from(ip.to_canonical()))
+        .map_err(|_| format!("{raw:?} is not an IP address or CIDR"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn membership_v4_v6_and_mapped() {
+        let set = IpSet::parse(&[
+            "10.0.0.0/8",
+            "192.168.1.7",
+            "2001:db8::/32",
+            "172.16.*",
+            "::1",
+        ])
+        .unwrap();
+        for yes in [
+            "10.1.2.3",
+            "10.255.255.255",
+            "192.168.1.7",
+            "2001:db8:ffff::1",
+            "::ffff:10.9.9.9",
+            "172.16.200.1",
+            "::1",
+        ] {
+            assert!(set.contains(ip(yes)), "{yes}");
+        }
+        for no in [
+            "11.0.0.0",
+            "192.168.1.8",
+            "2001:db9::1",
+            "172.17.0.1",
+            "::2",
+        ] {
+            assert!(!set.contains(ip(no)), "{no}");
+        }
+    }
+
+    #[test]
+    fn overlapping_and_adjacent_ranges_merge() {
+        let set = IpSet::parse(&["10.0.0.0/24", "10.0.1.0/24", "10.0.0.128/25"]).unwrap();
+        assert_eq!(set.v4.len(), 1);
+        assert!(set.contains(ip("10.0.1.255")));
+        assert!(!set.contains(ip("10.0.2.0")));
+    }
+
+    #[test]
+    fn errors_name_the_entry() {
+        assert_eq!(IpSet::parse(&["10.0.0.1", "nope"]).unwrap_err().0, 1);
+        assert!(
+            IpSet::parse(&["10.0.0.1/8"])
+                .unwrap_err()
+                .1
+                .contains("10.0.0.0/8")
+        );
+        assert!(IpSet::parse(&["300.1.1.1"]).is_err());
+        assert!(IpSet::parse(&[""]).is_err());
+    }
+
+    #[test]
+    fn thousands_of_entries_agree_with_a_scan() {
+        let entries: Vec<String> = (0..5000u32)
+            .map(|i| {
+                let a = i.wrapping_mul(2_654_435_761);
+                format!(
+                    "{}.{}.{}.0/24",
+                    (a >> 24) % 223 + 1,
+                    (a >> 16) & 255,
+                    (a >> 8) & 255
+                )
+            })
+            .collect();
+        let set = IpSet::parse(&entries).unwrap();
+        let nets: Vec<IpNet> = entries.iter().map(|e| e.parse().unwrap()).collect();
+        for i in 0..20_000u32 {
+            let a = i.wrapping_mul(2_246_822_519);
+            let probe = IpAddr::from(std::net::Ipv4Addr::from(a));
+            let scan = nets.iter().any(|n| n.contains(&probe));
+            assert_eq!(set.contains(probe), scan, "{probe}");
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Compilation of a [`ConfigDocument`] into a [`CompiledConfig`]: every
+//! service validated and pre-processed, and the router built. Compilation is
+//! the only gate into the data plane, so `weir check`, `weir apply`, the admin
+//! API and the live-reload follower all run exactly this code.
+
+mod addr;
+mod certs;
+mod ipset;
+mod keys;
+mod policy;
+mod router;
+mod service;
+mod tenant;
+mod trie;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub use addr::NodeAddr;
+pub use certs::{CertInfo, CompiledCerts, check_changes};
+pub use ipset::IpSet;
+pub use keys::{CompiledKeys, SignKey, VerifyKey, algorithm_of, generate_signing_key};
+pub use policy::{CompiledAccess, CompiledAuth, CompiledLimits, IpRefusal, Rate};
+pub use router::Router;
+pub use service::{
+    CompiledHeaderOp, CompiledHealthCheck, CompiledNode, CompiledOutlier, CompiledRewrite,
+    CompiledService, CompiledUpstream, CompiledUpstreamTls, UpstreamProtocol,
+};
+pub use tenant::CompiledTenant;
+pub use trie::PrefixTrie;
+
+use crate::error::ValidationErrors;
+use crate::model::ConfigDocument;
+
+/// An immutable, validated configuration with its router.
+#[derive(Debug, Clone, Default)]
+pub struct CompiledConfig {
+    /// Enabled and disabled services alike, in name order; the router only
+    /// points at enabled ones.
+    pub services: Vec<CompiledService>,
+    pub router: Router,
+    /// Tenants by app id.
+    pub tenants: HashMap<Arc<str>, Arc<CompiledTenant>>,
+    pub keys: CompiledKeys,
+    pub certs: CompiledCerts,
+}
+
+impl CompiledConfig {
+    /// The service for a request's host and path (query excluded).
+    pub fn route(&self, host: Option<&str>, path: &str) -> Option<&CompiledService> {
+        self.router
+            .lookup(host, path)
+            .and_then(|i| self.services.get(i as usize))
+    }
+
+    pub fn service(&self, name: &str) -> Option<&CompiledService> {
+        self.services
+            .binary_search_by(|s| (*s.name).cmp(name))
+            .ok()
+            .map(|i| &self.services[i])
+    }
+}
+
+/// Validate and compile a whole document. All problems are reported at once.
+pub fn compile(doc: &ConfigDocument) -> Result<CompiledConfig, ValidationErrors> {
+    let mut errors = ValidationErrors::default();
+    let mut services = Vec::new();
+    let mut names: HashMap<&str, usize> = HashMap::new();
+    let list = doc.services.as_deref().unwrap_or_default();
+    for (i, svc) in list.iter().enumerate() {
+        let path = format!("services[{i}]");
+        if let Some(first) = names.insert(svc.name.as_str(), i) {
+            errors.push(
+                format!("{path}.name"),
+                format!("{:?} is already the name of services[{first}]", svc.name),
+            );
+        }
+        if let Some((compiled, route)) = service::compile_service(svc, &path, &mut errors) {
+            services.push((i, compiled, route));
+        }
+    }
+    // Name order makes lookups by name a binary search and keeps service
+    // indexes stable for an unchanged set of names.
+    services.sort_by(|a, b| a.1.name.cmp(&b.1.name));
+    let mut router = Router::default();
+    let mut owners: HashMap<router::RouteKey, usize> = HashMap::new();
+    let mut ports: HashMap<u16, usize> = HashMap::new();
+    for (index, (doc_index, svc, route)) in services.iter().enumerate() {
+        if !svc.spec.enabled {
+            continue;
+        }
+        if let Some(port) = svc.port
+            && let Some(other) = ports.insert(port, *doc_index)
+        {
+            errors.push(
+                format!("services[{doc_index}].port"),
+                format!(
+                    "port {port} is already used by services[{other}] ({:?})",
+                    list[other].name
+                ),
+            );
+        }
+        let Some(route) = route else { continue };
+        if let Some(other) = owners.insert(route.clone(), *doc_index) {
+            errors.push(
+                format!("services[{doc_index}].match"),
+                format!(
+                    "the route {} is already used by services[{other}] ({:?})",
+                    describe_route(route),
+                    list[other].name
+                ),
+            );
+            continue;
+        }
+        router.insert(route, index as u32);
+    }
+    let tenants = tenant::compile_tenants(doc.tenants.as_deref().unwrap_or_default(), &mut errors);
+    let keys = keys::compile_keys(doc.signing_keys.as_deref().unwrap_or_default(), &mut errors);
+    let certs = certs::compile_certs(doc.certificates.as_deref().unwrap_or_default(), &mut errors);
+    errors.into_result()?;
+    Ok(CompiledConfig {
+        services: services.into_iter().map(|(_, s, _)| s).collect(),
+        router,
+        tenants,
+        keys,
+        certs,
+    })
+}
+
+fn describe_route(key: &router::RouteKey) -> String {
+    match (&key.host, key.prefix.as_str()) {
+        (Some(h), "") => format!("host {h}"),
+        (Some(h), p) => format!("host {h} + prefix {p}"),
+        (None, p) => format!("prefix {p}"),
+    }
+}

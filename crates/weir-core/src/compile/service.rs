@@ -1,0 +1,826 @@
+//! Validation and compilation of one service into the form the data plane
+//! uses on every request: compiled regexes, parsed header names and values,
+//! parsed node addresses.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::{HeaderMap, HeaderName, HeaderValue};
+use regex::Regex;
+
+use super::addr::{NodeAddr, validate_hostname};
+use super::policy::{CompiledAccess, CompiledLimits, compile_access, compile_limits};
+use super::router::RouteKey;
+use crate::error::ValidationErrors;
+use crate::model::{
+    Balance, CheckKind, HashKey, HeaderOpKind, Service, ServiceKind, Upstream, UpstreamTls,
+};
+
+/// Headers the gateway manages itself; header operations may not touch them
+/// because doing so would break message framing or connection handling.
+const MANAGED_HEADERS: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "content-length",
+];
+
+/// Bound on compiled regex size so a pathological pattern cannot eat memory.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+const MAX_PREFIX_LEN: usize = 1024;
+const MAX_WEIGHT: u32 = 1_000_000;
+const MAX_IDLE_PER_NODE: u32 = 100_000;
+
+/// A service ready for the data plane.
+#[derive(Debug, Clone)]
+pub struct CompiledService {
+    pub name: Arc<str>,
+    pub kind: ServiceKind,
+    /// Own listening port (tcp, grpc).
+    pub port: Option<u16>,
+    /// Plain-HTTP requests are redirected to HTTPS.
+    pub https_redirect: bool,
+    /// The service as configured (for diagnostics and the admin API).
+    pub spec: Arc<Service>,
+    /// Bytes of path to remove before rewriting (0 = none).
+    pub strip_len: usize,
+    pub rewrites: Box<[CompiledRewrite]>,
+    pub header_ops: Box<[CompiledHeaderOp]>,
+    pub websocket: bool,
+    pub access: CompiledAccess,
+    pub limits: CompiledLimits,
+    pub upstream: CompiledUpstream,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledRewrite {
+    pub regex: Regex,
+    pub replacement: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct CompiledHeaderOp {
+    pub kind: HeaderOpKind,
+    pub name: HeaderName,
+    pub value: Option<HeaderValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompiledUpstream {
+    pub balance: Balance,
+    pub hash_key: HashKey,
+    pub nodes: Box<[CompiledNode]>,
+    /// HTTP version spoken to the nodes (gRPC needs HTTP/2).
+    pub protocol: UpstreamProtocol,
+    /// TLS towards the nodes, when on.
+    pub tls: Option<CompiledUpstreamTls>,
+    pub connect_timeout: Duration,
+    pub response_header_timeout: Duration,
+    pub idle_timeout: Duration,
+    /// WebSocket and TCP connections idle this long are closed.
+    pub stream_idle_timeout: Duration,
+    pub max_idle_per_node: usize,
+    pub health_check: Option<CompiledHealthCheck>,
+    pub outlier: Option<CompiledOutlier>,
+    pub fail_open: bool,
+    /// Bounds for re-resolving DNS names (min, max).
+    pub dns_ttl: (Duration, Duration),
+}
+
+/// Validated active health check settings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CompiledHealthCheck {
+    pub kind: CheckKind,
+    pub interval: Duration,
+    pub timeout: Duration,
+    pub healthy: u32,
+    pub unhealthy: u32,
+    pub path: String,
+    /// Accepted status ranges (inclusive).
+    pub expect: Vec<(u16, u16)>,
+    pub host: Option<String>,
+    pub grpc_service: String,
+}
+
+impl CompiledHealthCheck {
+    pub fn accepts(&self, status: u16) -> bool {
+        self.expect
+            .iter()
+            .any(|(lo, hi)| (*lo..=*hi).contains(&status))
+    }
+}
+
+/// Validated passive health (outlier ejection) settings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CompiledOutlier {
+    pub consecutive_failures: u32,
+    pub base_ejection: Duration,
+    pub max_ejection: Duration,
+    pub max_ejected_percent: u32,
+    pub failure_statuses: Vec<u16>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UpstreamProtocol {
+    Http1,
+    Http2,
+    /// Raw bytes (TCP services).
+    Tcp,
+}
+
+/// Validated upstream TLS settings.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CompiledUpstreamTls {
+    /// PEM bundle replacing the system roots.
+    pub ca_pem: Option<String>,
+    pub server_name: Option<String>,
+    pub insecure_skip_verify: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CompiledNode {
+    pub addr: NodeAddr,
+    pub weight: u32,
+    pub enabled: bool,
+}
+
+impl CompiledService {
+    /// The path to send upstream: `strip_prefix`, then each rewrite in order.
+    /// The result always starts with `/`.
+    pub fn rewrite_path<'a>(&self, path: &'a str) -> Cow<'a, str> {
+        let mut out: Cow<'a, str> = Cow::Borrowed(path);
+        if self.strip_len > 0 {
+            let rest = path.get(self.strip_len..).unwrap_or("");
+            out = if rest.starts_with('/') {
+                Cow::Borrowed(rest)
+            } else {
+                Cow::Owned(format!("/{rest}"))
+            };
+        }
+        for rw in self.rewrites.iter() {
+            if let Cow::Owned(s) = rw.regex.replace_all(&out, rw.replacement.as_str()) {
+                out = Cow::Owned(s);
+            }
+        }
+        if !out.starts_with('/') {
+            out = Cow::Owned(format!("/{out}"));
+        }
+        out
+    }
+
+    /// Apply the request header operations in order.
+    pub fn apply_header_ops(&self, headers: &mut HeaderMap) {
+        for op in self.header_ops.iter() {
+            match (op.kind, &op.value) {
+                (HeaderOpKind::Add, Some(v)) => {
+                    headers.append(op.name.clone(), v.clone());
+                }
+                (HeaderOpKind::Set, Some(v)) => {
+                    headers.insert(op.name.clone(), v.clone());
+                }
+                (HeaderOpKind::Remove, _) => {
+                    headers.remove(&op.name);
+                }
+                // Validation guarantees add/set carry a value.
+                (HeaderOpKind::Add | HeaderOpKind::Set, None) => {}
+            }
+        }
+    }
+}
+
+/// Validate `svc` (reporting under `path`, e.g. `services[3]`) and compile it.
+/// Returns the route key when the service is routed on the main listeners.
+pub(crate) fn compile_service(
+    svc: &Service,
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Option<(CompiledService, Option<RouteKey>)> {
+    let before = errors.errors.len();
+
+    validate_name(&svc.name, &format!("{path}.name"), errors);
+    check_kind_fields(svc, path, errors);
+
+    let routed =
+        svc.kind != ServiceKind::Tcp && (svc.kind == ServiceKind::Http || !svc.route.is_empty());
+    let route = if routed {
+        compile_match(svc, path, errors).map(Some)
+    } else {
+        Some(None)
+    };
+    let rewrites = compile_rewrites(svc, path, errors);
+    let header_ops = compile_header_ops(svc, path, errors);
+    let access = compile_access(&svc.access, path, errors);
+    let limits = compile_limits(&svc.limits, path, errors);
+    let upstream = compile_upstream(svc, path, errors);
+
+    if errors.errors.len() != before {
+        return None;
+    }
+    let route = route?;
+    let upstream = upstream?;
+    let strip_len = match (&route, svc.strip_prefix) {
+        (Some(r), true) => r.prefix.len(),
+        _ => 0,
+    };
+    Some((
+        CompiledService {
+            name: svc.name.as_str().into(),
+            kind: svc.kind,
+            port: svc.port,
+            https_redirect: svc.https_redirect,
+            spec: Arc::new(svc.clone()),
+            strip_len,
+            rewrites,
+            header_ops,
+            websocket: svc.websocket,
+            access,
+            limits,
+            upstream,
+        },
+        route,
+    ))
+}
+
+pub(crate) fn validate_name(name: &str, path: &str, errors: &mut ValidationErrors) {
+    if name.is_empty() {
+        errors.push(path, "is required");
+    } else if name.len() > 64 {
+        errors.push(path, "is longer than 64 characters");
+    } else if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        || !name.as_bytes()[0].is_ascii_alphanumeric()
+    {
+        errors.push(
+            path,
+            format!(
+                "{name:?} may only contain letters, digits, '_', '-' and '.', and must start with a letter or digit"
+            ),
+        );
+    }
+}
+
+/// Fields that only make sense for some kinds.
+fn check_kind_fields(svc: &Service, path: &str, errors: &mut ValidationErrors) {
+    let kind = svc.kind.as_str();
+    let mut not_for = |field: &str, set: bool, why: &str| {
+        if set {
+            errors.push(
+                format!("{path}.{field}"),
+                format!("does not apply to {kind} services ({why})"),
+            );
+        }
+    };
+    match svc.kind {
+        ServiceKind::Http => {
+            not_for(
+                "port",
+                svc.port.is_some(),
+                "http services share the main listeners; port is for tcp and grpc services",
+            );
+        }
+        ServiceKind::Grpc => {
+            not_for("websocket", svc.websocket, "gRPC runs over HTTP/2");
+            not_for(
+                "https_redirect",
+                svc.https_redirect,
+                "gRPC clients do not follow redirects",
+            );
+            if svc.port.is_none() && svc.route.is_empty() {
+                errors.push(
+                    format!("{path}.port"),
+                    "a grpc service needs its own port, a match (e.g. prefix: /package.Service/), or both",
+                );
+            }
+        }
+        ServiceKind::Tcp => {
+            let why = "a tcp service carries bytes, not HTTP requests";
+            not_for(
+                "match",
+                !svc.route.is_empty(),
+                "a tcp service is reached on its port",
+            );
+            not_for("strip_prefix", svc.strip_prefix, why);
+            not_for("rewrite", !svc.rewrite.is_empty(), why);
+            not_for("request_headers", !svc.request_headers.is_empty(), why);
+            not_for("websocket", svc.websocket, why);
+            not_for("https_redirect", svc.https_redirect, why);
+            not_for(
+                "access.auth",
+                svc.access.auth.enabled,
+                "TCP connections carry no token",
+            );
+            not_for(
+                "upstream.tls",
+                svc.upstream.tls.enabled,
+                "TLS origination is not supported for tcp services",
+            );
+            if matches!(
+                svc.upstream.hash_key,
+                Some(HashKey::Uri | HashKey::Header(_))
+            ) {
+                errors.push(
+                    format!("{path}.upstream.hash_key"),
+                    "tcp services can only hash by client_ip",
+                );
+            }
+            if svc.port.is_none() {
+                errors.push(format!("{path}.port"), "is required for tcp services");
+            }
+        }
+    }
+    if svc.port == Some(0) {
+        errors.push(format!("{path}.port"), "must be between 1 and 65535");
+    }
+    if svc.limits.max_connections > 0 && svc.kind != ServiceKind::Tcp {
+        errors.push(
+            format!("{path}.limits.max_connections"),
+            "only applies to tcp services",
+        );
+    }
+}
+
+fn compile_match(svc: &Service, path: &str, errors: &mut ValidationErrors) -> Option<RouteKey> {
+    let m = &svc.route;
+    let before = errors.errors.len();
+    if m.prefix.is_none() && m.host.is_none() {
+        errors.push(
+            format!("{path}.match"),
+            "needs a prefix, a host, or both (e.g. match: { prefix: /api/ })",
+        );
+    }
+    if let Some(prefix) = &m.prefix {
+        let p = format!("{path}.match.prefix");
+        if !prefix.starts_with('/') {
+            errors.push(p, format!("{prefix:?} must start with '/'"));
+        } else if prefix.len() > MAX_PREFIX_LEN {
+            errors.push(p, format!("is longer than {MAX_PREFIX_LEN} bytes"));
+        } else if prefix
+            .bytes()
+            .any(|b| b.is_ascii_control() || b == b' ' || b == b'?' || b == b'#')
+        {
+            errors.push(
+                p,
+                format!("{prefix:?} contains a space, control character, '?' or '#'"),
+            );
+        }
+    }
+    let host = m.host.as_ref().map(|h| {
+        let normalized = h.to_ascii_lowercase();
+        let bare = normalized.strip_prefix("*.").unwrap_or(&normalized);
+        if let Err(why) = validate_hostname(bare) {
+            errors.push(
+                format!("{path}.match.host"),
+                format!("{h:?} is not a valid host name ({why}); write it without a port, e.g. api.example.com or *.example.com"),
+            );
+        }
+        normalized.strip_suffix('.').map(str::to_owned).unwrap_or(normalized)
+    });
+    if svc.strip_prefix && m.prefix.is_none() {
+        errors.push(
+            format!("{path}.strip_prefix"),
+            "needs match.prefix (there is no prefix to strip)",
+        );
+    }
+    (errors.errors.len() == before).then(|| RouteKey {
+        host,
+        prefix: m.prefix.clone().unwrap_or_default(),
+    })
+}
+
+fn compile_rewrites(
+    svc: &Service,
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Box<[CompiledRewrite]> {
+    let mut out = Vec::with_capacity(svc.rewrite.len());
+    for (i, rule) in svc.rewrite.iter().enumerate() {
+        let p = format!("{path}.rewrite[{i}]");
+        let regex = match regex::RegexBuilder::new(&rule.pattern)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+        {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(
+                    format!("{p}.pattern"),
+                    format!("invalid regular expression: {}", one_line(&e.to_string())),
+                );
+                continue;
+            }
+        };
+        if let Err(msg) = check_replacement(&regex, &rule.replacement) {
+            errors.push(format!("{p}.replacement"), msg);
+            continue;
+        }
+        out.push(CompiledRewrite {
+            regex,
+            replacement: rule.replacement.clone(),
+        });
+    }
+    out.into_boxed_slice()
+}
+
+fn one_line(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Every `$name` / `${name}` in `replacement` must name a group of `regex`;
+/// the regex crate would silently substitute an empty string otherwise — and
+/// `$1abc` means the group named `1abc`, a classic mistake.
+fn check_replacement(regex: &Regex, replacement: &str) -> Result<(), String> {
+    let names: Vec<&str> = regex.capture_names().flatten().collect();
+    let groups = regex.captures_len();
+    let bytes = replacement.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'$' {
+            i += 1;
+            continue;
+        }
+        if bytes.get(i + 1) == Some(&b'$') {
+            i += 2;
+            continue;
+        }
+        let (name, braced, next) = if bytes.get(i + 1) == Some(&b'{') {
+            match replacement[i + 2..].find('}') {
+                Some(end) => (&replacement[i + 2..i + 2 + end], true, i + 3 + end),
+                None => return Err(format!("unclosed '${{' at byte {i}")),
+            }
+        } else {
+            let len = bytes[i + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+                .count();
+            (&replacement[i + 1..i + 1 + len], false, i + 1 + len)
+        };
+        if name.is_empty() {
+            i = next.max(i + 1);
+            continue;
+        }
+        let known = match name.parse::<usize>() {
+            Ok(n) => n < groups,
+            Err(_) => names.contains(&name),
+        };
+        if !known {
+            let hint = if !braced && name.as_bytes()[0].is_ascii_digit() {
+                let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+                format!(
+                    " (to follow group {digits} with text, write ${{{digits}}}{})",
+                    &name[digits.len()..]
+                )
+            } else {
+                String::new()
+            };
+            return Err(format!(
+                "refers to group {name:?}, which the pattern does not have{hint}"
+            ));
+        }
+        i = next;
+    }
+    Ok(())
+}
+
+fn compile_header_ops(
+    svc: &Service,
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Box<[CompiledHeaderOp]> {
+    let mut out = Vec::with_capacity(svc.request_headers.len());
+    for (i, op) in svc.request_headers.iter().enumerate() {
+        let p = format!("{path}.request_headers[{i}]");
+        let name = match HeaderName::from_bytes(op.name.as_bytes()) {
+            Ok(n) => n,
+            Err(_) => {
+                errors.push(
+                    format!("{p}.name"),
+                    format!("{:?} is not a valid header name", op.name),
+                );
+                continue;
+            }
+        };
+        if MANAGED_HEADERS.contains(&name.as_str()) {
+            errors.push(
+                format!("{p}.name"),
+                format!(
+                    "{} is managed by the gateway and cannot be changed",
+                    op.name
+                ),
+            );
+            continue;
+        }
+        let value = match (op.op, &op.value) {
+            (HeaderOpKind::Remove, Some(_)) => {
+                errors.push(format!("{p}.value"), "must be empty for op remove");
+                continue;
+            }
+            (HeaderOpKind::Remove, None) => None,
+            (_, None) => {
+                errors.push(format!("{p}.value"), "is required for op add and set");
+                continue;
+            }
+            (_, Some(v)) => match HeaderValue::from_str(v) {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    errors.push(
+                        format!("{p}.value"),
+                        "contains characters not allowed in a header value",
+                    );
+                    continue;
+                }
+            },
+        };
+        out.push(CompiledHeaderOp {
+            kind: op.op,
+            name,
+            value,
+        });
+    }
+    out.into_boxed_slice()
+}
+
+fn compile_upstream(
+    svc: &Service,
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Option<CompiledUpstream> {
+    let up = &svc.upstream;
+    let p = format!("{path}.upstream");
+    let before = errors.errors.len();
+    if up.nodes.is_empty() {
+        errors.push(format!("{p}.nodes"), "needs at least one node");
+    }
+    let weighted = matches!(
+        up.balance,
+        Balance::WeightedRoundRobin | Balance::ConsistentHash
+    );
+    let mut nodes = Vec::with_capacity(up.nodes.len());
+    for (i, node) in up.nodes.iter().enumerate() {
+        let np = format!("{p}.nodes[{i}]");
+        let addr = match NodeAddr::parse(&node.addr) {
+            Ok(a) => a,
+            Err(e) => {
+                errors.push(format!("{np}.addr"), e);
+                continue;
+            }
+        };
+        if nodes.iter().any(|n: &CompiledNode| n.addr == addr) {
+            errors.push(
+                format!("{np}.addr"),
+                format!("{} is listed twice", node.addr),
+            );
+        }
+        if node.weight > MAX_WEIGHT {
+            errors.push(
+                format!("{np}.weight"),
+                format!("must be at most {MAX_WEIGHT}"),
+            );
+        } else if node.weight == 0 && weighted && !matches!(addr, NodeAddr::Srv { .. }) {
+            errors.push(
+                format!("{np}.weight"),
+                format!(
+                    "must be at least 1 with balance {} (disable the node with enabled: false instead)",
+                    up.balance.as_str()
+                ),
+            );
+        }
+        nodes.push(CompiledNode {
+            addr,
+            weight: node.weight,
+            enabled: node.enabled,
+        });
+    }
+    if up.hash_key.is_some() && up.balance != Balance::ConsistentHash {
+        errors.push(
+            format!("{p}.hash_key"),
+            "only applies to balance: consistent_hash",
+        );
+    }
+    let tls = compile_upstream_tls(&up.tls, &format!("{p}.tls"), errors);
+    let t = &up.timeouts;
+    for (field, d) in [
+        ("connect", t.connect),
+        ("response_header", t.response_header),
+    ] {
+        if d.get().is_zero() {
+            errors.push(format!("{p}.timeouts.{field}"), "must be greater than 0");
+        }
+    }
+    if up.max_idle_per_node > MAX_IDLE_PER_NODE {
+        errors.push(
+            format!("{p}.max_idle_per_node"),
+            format!("must be at most {MAX_IDLE_PER_NODE}"),
+        );
+    }
+    if t.stream_idle.get().is_zero() {
+        errors.push(
+            format!("{p}.timeouts.stream_idle"),
+            "must be greater than 0",
+        );
+    }
+    let protocol = match svc.kind {
+        ServiceKind::Http => UpstreamProtocol::Http1,
+        ServiceKind::Grpc => UpstreamProtocol::Http2,
+        ServiceKind::Tcp => UpstreamProtocol::Tcp,
+    };
+    let health_check = compile_health_check(up, svc.kind, &p, errors);
+    let outlier = compile_outlier(up, &p, errors);
+    if up.dns.min_ttl.get() < Duration::from_millis(100) {
+        errors.push(format!("{p}.dns.min_ttl"), "must be at least 100ms");
+    }
+    if up.dns.max_ttl < up.dns.min_ttl {
+        errors.push(format!("{p}.dns.max_ttl"), "must not be less than min_ttl");
+    }
+    (errors.errors.len() == before).then(|| CompiledUpstream {
+        balance: up.balance,
+        hash_key: up.hash_key.clone().unwrap_or_default(),
+        nodes: nodes.into_boxed_slice(),
+        protocol,
+        tls,
+        connect_timeout: t.connect.get(),
+        response_header_timeout: t.response_header.get(),
+        idle_timeout: t.idle.get(),
+        stream_idle_timeout: t.stream_idle.get(),
+        max_idle_per_node: up.max_idle_per_node as usize,
+        health_check,
+        outlier,
+        fail_open: up.fail_open,
+        dns_ttl: (up.dns.min_ttl.get(), up.dns.max_ttl.get()),
+    })
+}
+
+fn compile_health_check(
+    up: &Upstream,
+    kind: ServiceKind,
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Option<CompiledHealthCheck> {
+    let hc = up.health_check.as_ref()?;
+    let p = format!("{path}.health_check");
+    let before = errors.errors.len();
+    if hc.interval.get() < Duration::from_millis(50) {
+        errors.push(format!("{p}.interval"), "must be at least 50ms");
+    }
+    if hc.timeout.get().is_zero() {
+        errors.push(format!("{p}.timeout"), "must be greater than 0");
+    } else if hc.timeout > hc.interval {
+        errors.push(
+            format!("{p}.timeout"),
+            "must not be longer than the interval",
+        );
+    }
+    for (field, v) in [("healthy", hc.healthy), ("unhealthy", hc.unhealthy)] {
+        if !(1..=100).contains(&v) {
+            errors.push(format!("{p}.{field}"), "must be between 1 and 100");
+        }
+    }
+    match (hc.kind, kind) {
+        (CheckKind::Http, ServiceKind::Tcp) => {
+            errors.push(
+                format!("{p}.type"),
+                "http checks need an http or grpc service; use tcp",
+            );
+        }
+        (CheckKind::Grpc, k) if k != ServiceKind::Grpc => {
+            errors.push(format!("{p}.type"), "grpc checks need a grpc service");
+        }
+        _ => {}
+    }
+    if !hc.path.starts_with('/') {
+        errors.push(
+            format!("{p}.path"),
+            format!("{:?} must start with '/'", hc.path),
+        );
+    }
+    let expect = match parse_status_ranges(&hc.expect_status) {
+        Ok(r) => r,
+        Err(why) => {
+            errors.push(format!("{p}.expect_status"), why);
+            Vec::new()
+        }
+    };
+    if let Some(h) = &hc.host
+        && validate_hostname(h.split(':').next().unwrap_or(h)).is_err()
+    {
+        errors.push(format!("{p}.host"), format!("{h:?} is not a valid host"));
+    }
+    (errors.errors.len() == before).then(|| CompiledHealthCheck {
+        kind: hc.kind,
+        interval: hc.interval.get(),
+        timeout: hc.timeout.get(),
+        healthy: hc.healthy,
+        unhealthy: hc.unhealthy,
+        path: hc.path.clone(),
+        expect,
+        host: hc.host.clone(),
+        grpc_service: hc.grpc_service.clone(),
+    })
+}
+
+/// `200-399`, `200,204`, `200-299,404`.
+fn parse_status_ranges(s: &str) -> Result<Vec<(u16, u16)>, String> {
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (lo, hi) = match part.split_once('-') {
+            Some((a, b)) => (a.trim(), b.trim()),
+            None => (part, part),
+        };
+        let parse = |v: &str| {
+            v.parse::<u16>()
+                .ok()
+                .filter(|n| (100..=599).contains(n))
+                .ok_or_else(|| format!("{v:?} is not an HTTP status (100-599)"))
+        };
+        let (lo, hi) = (parse(lo)?, parse(hi)?);
+        if lo > hi {
+            return Err(format!("{part:?} is an empty range"));
+        }
+        out.push((lo, hi));
+    }
+    if out.is_empty() {
+        return Err("names no status (e.g. 200-399)".into());
+    }
+    Ok(out)
+}
+
+fn compile_outlier(
+    up: &Upstream,
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Option<CompiledOutlier> {
+    let o = up.outlier.as_ref()?;
+    let p = format!("{path}.outlier");
+    let before = errors.errors.len();
+    if o.consecutive_failures == 0 {
+        errors.push(format!("{p}.consecutive_failures"), "must be at least 1");
+    }
+    if o.base_ejection.get().is_zero() {
+        errors.push(format!("{p}.base_ejection"), "must be greater than 0");
+    }
+    if o.max_ejection < o.base_ejection {
+        errors.push(
+            format!("{p}.max_ejection"),
+            "must not be less than base_ejection",
+        );
+    }
+    if o.max_ejected_percent > 100 {
+        errors.push(
+            format!("{p}.max_ejected_percent"),
+            "must be between 0 and 100",
+        );
+    }
+    for (i, s) in o.failure_statuses.iter().enumerate() {
+        if !(100..=599).contains(s) {
+            errors.push(
+                format!("{p}.failure_statuses[{i}]"),
+                "is not an HTTP status (100-599)",
+            );
+        }
+    }
+    (errors.errors.len() == before).then(|| CompiledOutlier {
+        consecutive_failures: o.consecutive_failures,
+        base_ejection: o.base_ejection.get(),
+        max_ejection: o.max_ejection.get(),
+        max_ejected_percent: o.max_ejected_percent,
+        failure_statuses: o.failure_statuses.clone(),
+    })
+}
+
+fn compile_upstream_tls(
+    tls: &UpstreamTls,
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Option<CompiledUpstreamTls> {
+    if !tls.enabled {
+        return None;
+    }
+    if let Some(ca) = &tls.ca {
+        use rustls_pki_types::CertificateDer;
+        use rustls_pki_types::pem::PemObject;
+        let certs: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(ca.as_bytes()).collect();
+        match certs {
+            Ok(c) if !c.is_empty() => {}
+            Ok(_) => errors.push(format!("{path}.ca"), "contains no CERTIFICATE block"),
+            Err(e) => errors.push(format!("{path}.ca"), format!("is not valid PEM: {e}")),
+        }
+    }
+    if let Some(name) = &tls.server_name
+        && name.parse::<std::net::IpAddr>().is_err()
+        && let Err(why) = validate_hostname(name)
+    {
+        errors.push(
+            format!("{path}.server_name"),
+            format!("{name:?} is not a valid host name: {why}"),
+        );
+    }
+    Some(CompiledUpstreamTls {
+        ca_pem: tls.ca.clone(),
+        server_name: tls.server_name.clone(),
+        insecure_skip_verify: tls.insecure_skip_verify,
+    })
+}

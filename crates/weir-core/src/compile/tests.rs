@@ -1,0 +1,276 @@
+use super::*;
+use crate::yaml::parse_document;
+
+fn doc(yaml: &str) -> ConfigDocument {
+    parse_document(yaml).unwrap()
+}
+
+fn errors_of(yaml: &str) -> Vec<String> {
+    match compile(&doc(yaml)) {
+        Ok(_) => panic!("expected errors for:\n{yaml}"),
+        Err(e) => e.errors.iter().map(ToString::to_string).collect(),
+    }
+}
+
+fn assert_error(yaml: &str, path: &str, fragment: &str) {
+    let errs = errors_of(yaml);
+    assert!(
+        errs.iter()
+            .any(|e| e.starts_with(&format!("{path}:")) && e.contains(fragment)),
+        "expected `{path}: ...{fragment}...` in {errs:#?}"
+    );
+}
+
+const GOOD: &str = r#"
+services:
+  - name: user_api
+    kind: http
+    match: { prefix: /user/ }
+    strip_prefix: true
+    rewrite:
+      - { pattern: "^/v1/(.*)", replacement: "/api/v1/$1" }
+    request_headers:
+      - { op: set, name: X-Gateway, value: weir }
+      - { op: remove, name: X-Debug }
+    upstream:
+      balance: weighted_round_robin
+      nodes:
+        - { addr: "127.0.0.1:9001", weight: 50 }
+        - { addr: "127.0.0.1:9002", weight: 100 }
+      timeouts: { connect: 2s, response_header: 30s, idle: 90s }
+      max_idle_per_node: 100
+  - name: by_host
+    match: { host: API.example.com }
+    upstream:
+      balance: consistent_hash
+      hash_key: "header:X-User"
+      nodes: [{ addr: "svc.internal:80" }]
+"#;
+
+#[test]
+fn compiles_the_documented_example() {
+    let c = compile(&doc(GOOD)).unwrap();
+    assert_eq!(c.services.len(), 2);
+    let user = c.route(None, "/user/v1/x").unwrap();
+    assert_eq!(&*user.name, "user_api");
+    assert_eq!(user.rewrite_path("/user/v1/x"), "/api/v1/x");
+    assert_eq!(user.upstream.connect_timeout.as_secs(), 2);
+    let host = c.route(Some("api.example.com:443"), "/").unwrap();
+    assert_eq!(&*host.name, "by_host");
+    assert_eq!(c.service("by_host").map(|s| &*s.name), Some("by_host"));
+    assert!(c.route(Some("other"), "/nope").is_none());
+}
+
+#[test]
+fn strip_and_rewrite_keep_a_leading_slash() {
+    let c = compile(&doc(r#"
+services:
+  - name: s
+    match: { prefix: /gateway/test_service }
+    strip_prefix: true
+    upstream: { nodes: [{ addr: "127.0.0.1:1" }] }
+  - name: r
+    match: { prefix: /r/ }
+    rewrite:
+      - { pattern: "^/r/(.*)", replacement: "$1" }
+      - { pattern: "a", replacement: "b" }
+    upstream: { nodes: [{ addr: "127.0.0.1:1" }] }
+"#))
+    .unwrap();
+    let s = c.service("s").unwrap();
+    assert_eq!(s.rewrite_path("/gateway/test_service"), "/");
+    assert_eq!(s.rewrite_path("/gateway/test_service/x"), "/x");
+    assert_eq!(s.rewrite_path("/gateway/test_servicex"), "/x");
+    let r = c.service("r").unwrap();
+    // Rules apply in order, every match replaced.
+    assert_eq!(r.rewrite_path("/r/aaa"), "/bbb");
+}
+
+#[test]
+fn header_ops_apply_in_order() {
+    let c = compile(&doc(r#"
+services:
+  - name: h
+    match: { prefix: / }
+    request_headers:
+      - { op: add, name: X-A, value: "1" }
+      - { op: add, name: X-A, value: "2" }
+      - { op: edit, name: X-B, value: new }
+      - { op: del, name: X-C }
+    upstream: { nodes: [{ addr: "127.0.0.1:1" }] }
+"#))
+    .unwrap();
+    let mut h = HeaderMap::new();
+    h.insert("x-a", "0".parse().unwrap());
+    h.insert("x-b", "old".parse().unwrap());
+    h.insert("x-c", "gone".parse().unwrap());
+    c.service("h").unwrap().apply_header_ops(&mut h);
+    let a: Vec<_> = h
+        .get_all("x-a")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(a, ["0", "1", "2"]);
+    assert_eq!(h["x-b"], "new");
+    assert!(h.get("x-c").is_none());
+}
+
+use http::HeaderMap;
+
+#[test]
+fn field_named_errors() {
+    let base = |svc: &str| format!("services:\n{svc}");
+    assert_error(
+        &base(
+            "  - { name: a, match: { prefix: /a }, rewrite: [{ pattern: \"(\", replacement: x }], upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        ),
+        "services[0].rewrite[0].pattern",
+        "invalid regular expression",
+    );
+    assert_error(
+        &base(
+            "  - { name: a, match: { prefix: /a }, rewrite: [{ pattern: \"(x)\", replacement: \"$1abc\" }], upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        ),
+        "services[0].rewrite[0].replacement",
+        "write ${1}abc",
+    );
+    assert_error(
+        &base("  - { name: a, match: { prefix: /a }, upstream: { nodes: [] } }"),
+        "services[0].upstream.nodes",
+        "at least one node",
+    );
+    assert_error(
+        &base(
+            "  - { name: a, match: { prefix: /a }, upstream: { balance: weighted_round_robin, nodes: [{ addr: \"127.0.0.1:1\", weight: 0 }] } }",
+        ),
+        "services[0].upstream.nodes[0].weight",
+        "at least 1",
+    );
+    assert_error(
+        &base(
+            "  - { name: a, match: { prefix: /a }, upstream: { nodes: [{ addr: \"127.0.0.1\" }] } }",
+        ),
+        "services[0].upstream.nodes[0].addr",
+        "no port",
+    );
+    assert_error(
+        &base(
+            "  - { name: a, match: { prefix: /a }, upstream: { nodes: [{ addr: \"127.0.0.1:1\" }, { addr: \"127.0.0.1:1\" }] } }",
+        ),
+        "services[0].upstream.nodes[1].addr",
+        "listed twice",
+    );
+    assert_error(
+        &base(
+            "  - { name: a, match: { prefix: a }, upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        ),
+        "services[0].match.prefix",
+        "start with '/'",
+    );
+    assert_error(
+        &base("  - { name: a, match: {}, upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }"),
+        "services[0].match",
+        "needs a prefix, a host",
+    );
+    assert_error(
+        &base(
+            "  - { name: a, match: { host: \"a.com:80\" }, upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        ),
+        "services[0].match.host",
+        "without a port",
+    );
+    assert_error(
+        &base(
+            "  - { name: a, match: { host: a.com }, strip_prefix: true, upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        ),
+        "services[0].strip_prefix",
+        "needs match.prefix",
+    );
+    assert_error(
+        &base(
+            "  - { name: a, match: { prefix: /a }, request_headers: [{ op: set, name: Content-Length, value: \"1\" }], upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        ),
+        "services[0].request_headers[0].name",
+        "managed by the gateway",
+    );
+    assert_error(
+        &base(
+            "  - { name: a, match: { prefix: /a }, request_headers: [{ op: add, name: X-A }], upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        ),
+        "services[0].request_headers[0].value",
+        "required",
+    );
+    assert_error(
+        &base(
+            "  - { name: a, match: { prefix: /a }, upstream: { hash_key: uri, nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        ),
+        "services[0].upstream.hash_key",
+        "consistent_hash",
+    );
+    assert_error(
+        &base(
+            "  - { name: a, match: { prefix: /a }, upstream: { timeouts: { connect: 0s }, nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        ),
+        "services[0].upstream.timeouts.connect",
+        "greater than 0",
+    );
+    assert_error(
+        &base(
+            "  - { name: \"bad name\", match: { prefix: /a }, upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        ),
+        "services[0].name",
+        "may only contain",
+    );
+}
+
+#[test]
+fn duplicates_are_reported_against_the_first() {
+    let y = r#"
+services:
+  - { name: a, match: { prefix: /x/ }, upstream: { nodes: [{ addr: "127.0.0.1:1" }] } }
+  - { name: a, match: { prefix: /y/ }, upstream: { nodes: [{ addr: "127.0.0.1:1" }] } }
+  - { name: b, match: { prefix: /x/ }, upstream: { nodes: [{ addr: "127.0.0.1:1" }] } }
+  - { name: c, match: { prefix: /x/ }, enabled: false, upstream: { nodes: [{ addr: "127.0.0.1:1" }] } }
+"#;
+    assert_error(y, "services[1].name", "already the name of services[0]");
+    let errs = errors_of(y);
+    let route_errs: Vec<_> = errs
+        .iter()
+        .filter(|e| e.contains("route prefix /x/"))
+        .collect();
+    // b collides with a; the disabled c does not count.
+    assert_eq!(route_errs.len(), 1, "{errs:#?}");
+}
+
+#[test]
+fn all_errors_reported_at_once() {
+    let errs = errors_of(
+        r#"
+services:
+  - { name: a, match: { prefix: x }, upstream: { nodes: [] } }
+  - { name: b, match: { prefix: /b }, upstream: { nodes: [{ addr: nope }] } }
+"#,
+    );
+    assert_eq!(errs.len(), 3, "{errs:#?}");
+}
+
+#[test]
+fn route_lookup_scales_with_many_services() {
+    let mut yaml = String::from("services:\n");
+    for i in 0..10_000 {
+        yaml.push_str(&format!(
+            "  - {{ name: s{i}, match: {{ prefix: /svc{i}/, host: h{}.example.com }}, upstream: {{ nodes: [{{ addr: \"127.0.0.1:1\" }}] }} }}\n",
+            i % 100
+        ));
+    }
+    let c = compile(&doc(&yaml)).unwrap();
+    for i in (0..10_000).step_by(997) {
+        let s = c
+            .route(
+                Some(&format!("h{}.example.com", i % 100)),
+                &format!("/svc{i}/x"),
+            )
+            .unwrap();
+        assert_eq!(&*s.name, format!("s{i}"));
+    }
+}

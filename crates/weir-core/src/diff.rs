@@ -1,0 +1,265 @@
+//! The difference between two configurations: which resources were added,
+//! changed or removed, and for changed ones which fields. `weir apply` prints
+//! it, the store records it in each revision, and the data plane uses the
+//! same notion of "unchanged" to carry runtime state across reloads.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::model::{ConfigDocument, ResourceKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeOp {
+    Add,
+    Update,
+    Remove,
+}
+
+/// One resource that differs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Change {
+    pub kind: ResourceKind,
+    pub name: String,
+    pub op: ChangeOp,
+    /// The stored spec before the change (`None` when added).
+    pub before: Option<Value>,
+    /// The spec after the change (`None` when removed).
+    pub after: Option<Value>,
+}
+
+/// One field that differs within a resource, e.g. `upstream.nodes[1].weight`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct FieldChange {
+    pub path: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+impl serde::Serialize for ResourceKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl Change {
+    /// Field-level differences (empty for adds and removes).
+    pub fn fields(&self) -> Vec<FieldChange> {
+        match (&self.before, &self.after) {
+            (Some(a), Some(b)) => field_changes(a, b),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// The changes that make `current` equal to `desired` for every kind that
+/// `desired` declares; kinds it does not declare are left out.
+pub fn diff_documents(current: &ConfigDocument, desired: &ConfigDocument) -> Vec<Change> {
+    let mut out = Vec::new();
+    for kind in desired.declared_kinds() {
+        let want = desired.resources(kind).unwrap_or_default();
+        let have = current.resources(kind).unwrap_or_default();
+        out.extend(diff_resources(kind, &have, &want));
+    }
+    out
+}
+
+/// The changes between two lists of `(name, spec)` of one kind.
+pub fn diff_resources(
+    kind: ResourceKind,
+    current: &[(String, Value)],
+    desired: &[(String, Value)],
+) -> Vec<Change> {
+    let have: BTreeMap<&str, &Value> = current.iter().map(|(n, v)| (n.as_str(), v)).collect();
+    let want: BTreeMap<&str, &Value> = desired.iter().map(|(n, v)| (n.as_str(), v)).collect();
+    let mut out = Vec::new();
+    for (name, spec) in &want {
+        match have.get(name) {
+            None => out.push(Change {
+                kind,
+                name: (*name).to_owned(),
+                op: ChangeOp::Add,
+                before: None,
+                after: Some((*spec).clone()),
+            }),
+            Some(old) if old != spec => out.push(Change {
+                kind,
+                name: (*name).to_owned(),
+                op: ChangeOp::Update,
+                before: Some((*old).clone()),
+                after: Some((*spec).clone()),
+            }),
+            Some(_) => {}
+        }
+    }
+    for (name, spec) in &have {
+        if !want.contains_key(name) {
+            out.push(Change {
+                kind,
+                name: (*name).to_owned(),
+                op: ChangeOp::Remove,
+                before: Some((*spec).clone()),
+                after: None,
+            });
+        }
+    }
+    out.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+    out
+}
+
+/// Differences between two JSON values, as leaf paths.
+pub fn field_changes(a: &Value, b: &Value) -> Vec<FieldChange> {
+    let mut out = Vec::new();
+    walk("", Some(a), Some(b), &mut out);
+    out
+}
+
+fn walk(path: &str, a: Option<&Value>, b: Option<&Value>, out: &mut Vec<FieldChange>) {
+    match (a, b) {
+        (Some(Value::Object(x)), Some(Value::Object(y))) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let p = if path.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{path}.{k}")
+                };
+                walk(&p, x.get(k), y.get(k), out);
+            }
+        }
+        (Some(Value::Array(x)), Some(Value::Array(y))) => {
+            for i in 0..x.len().max(y.len()) {
+                walk(&format!("{path}[{i}]"), x.get(i), y.get(i), out);
+            }
+        }
+        (x, y) if x != y => out.push(FieldChange {
+            path: path.to_owned(),
+            before: x.cloned(),
+            after: y.cloned(),
+        }),
+        _ => {}
+    }
+}
+
+/// Counts per operation, e.g. for a revision summary.
+pub fn summarize(changes: &[Change]) -> String {
+    if changes.is_empty() {
+        return "no changes".into();
+    }
+    let mut per_kind: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+    for c in changes {
+        let slot = per_kind.entry(c.kind.document_key()).or_default();
+        slot[c.op as usize] += 1;
+    }
+    per_kind
+        .into_iter()
+        .map(|(kind, [add, update, remove])| {
+            let mut parts = Vec::new();
+            if add > 0 {
+                parts.push(format!("{add} added"));
+            }
+            if update > 0 {
+                parts.push(format!("{update} changed"));
+            }
+            if remove > 0 {
+                parts.push(format!("{remove} removed"));
+            }
+            format!("{kind}: {}", parts.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl fmt::Display for Change {
+    /// `+ service a`, `- service b`, or `~ service c` followed by one
+    /// indented line per changed field.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = match self.op {
+            ChangeOp::Add => '+',
+            ChangeOp::Update => '~',
+            ChangeOp::Remove => '-',
+        };
+        write!(f, "{sign} {} {}", self.kind.as_str(), self.name)?;
+        for fc in self.fields() {
+            write!(
+                f,
+                "\n    {}: {} -> {}",
+                fc.path,
+                show(fc.before.as_ref()),
+                show(fc.after.as_ref())
+            )?;
+        }
+        Ok(())
+    }
+}
+
+fn show(v: Option<&Value>) -> String {
+    match v {
+        None => "(none)".into(),
+        Some(v) => v.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::parse_document;
+
+    const NODE: &str = r#"upstream: { nodes: [{ addr: "127.0.0.1:1" }] }"#;
+
+    #[test]
+    fn add_update_remove_with_field_paths() {
+        let current = parse_document(&format!(
+            "services:\n  - {{ name: keep, match: {{ prefix: /k }}, {NODE} }}\n  - {{ name: change, match: {{ prefix: /c }}, {NODE} }}\n  - {{ name: gone, match: {{ prefix: /g }}, {NODE} }}\n"
+        ))
+        .unwrap();
+        let desired = parse_document(&format!(
+            "services:\n  - {{ name: keep, match: {{ prefix: /k }}, {NODE} }}\n  - {{ name: change, match: {{ prefix: /c2 }}, upstream: {{ nodes: [{{ addr: \"127.0.0.1:1\", weight: 5 }}] }} }}\n  - {{ name: new, match: {{ prefix: /n }}, {NODE} }}\n"
+        ))
+        .unwrap();
+        let changes = diff_documents(&current, &desired);
+        let ops: Vec<_> = changes.iter().map(|c| (c.name.as_str(), c.op)).collect();
+        assert_eq!(
+            ops,
+            [
+                ("change", ChangeOp::Update),
+                ("gone", ChangeOp::Remove),
+                ("new", ChangeOp::Add)
+            ]
+        );
+        let fields: Vec<_> = changes[0].fields().into_iter().map(|f| f.path).collect();
+        assert_eq!(fields, ["match.prefix", "upstream.nodes[0].weight"]);
+        let shown = changes[0].to_string();
+        assert!(shown.contains("match.prefix: \"/c\" -> \"/c2\""), "{shown}");
+        assert_eq!(
+            summarize(&changes),
+            "services: 1 added, 1 changed, 1 removed"
+        );
+    }
+
+    #[test]
+    fn undeclared_kinds_are_left_alone() {
+        let current = parse_document(&format!(
+            "services:\n  - {{ name: a, match: {{ prefix: /a }}, {NODE} }}\n"
+        ))
+        .unwrap();
+        assert!(diff_documents(&current, &ConfigDocument::default()).is_empty());
+        let empty = parse_document("services: []").unwrap();
+        assert_eq!(diff_documents(&current, &empty)[0].op, ChangeOp::Remove);
+    }
+
+    #[test]
+    fn defaults_written_or_not_are_equal() {
+        let a = parse_document(&format!(
+            "services:\n  - {{ name: a, match: {{ prefix: /a }}, {NODE} }}\n"
+        ))
+        .unwrap();
+        let b = parse_document(
+            "services:\n  - { name: a, kind: http, enabled: true, match: { prefix: /a }, upstream: { balance: round_robin, nodes: [{ addr: \"127.0.0.1:1\", weight: 1 }], timeouts: { connect: 5s }, max_idle_per_node: 64 } }\n",
+        )
+        .unwrap();
+        assert!(diff_documents(&a, &b).is_empty());
+    }
+}

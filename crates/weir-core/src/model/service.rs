@@ -1,0 +1,400 @@
+//! A service: how requests are matched to it, how they are rewritten, and the
+//! upstream nodes they are balanced over. Field names follow the YAML users
+//! write; the seed's names are noted where they differ.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use super::{
+    Access, DnsSettings, HealthCheck, HumanDuration, Limits, Outlier, is_false, is_true, yes,
+};
+
+/// One proxied service.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// Unique name: letters, digits, `_`, `-`, `.`; at most 64 characters.
+    pub name: String,
+    #[serde(default)]
+    pub kind: ServiceKind,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub enabled: bool,
+    /// Own listening port: required for `tcp`, optional for `grpc` (the
+    /// seed's model: each gRPC service on its port).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// How requests are matched on the main HTTP/HTTPS listeners (`http`,
+    /// and `grpc` routed by path prefix such as `/package.Service/`).
+    #[serde(rename = "match", default, skip_serializing_if = "Match::is_empty")]
+    pub route: Match,
+    /// Answer plain-HTTP requests with a redirect to HTTPS.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub https_redirect: bool,
+    /// Remove the matched path prefix before forwarding (seed: `need_strip_uri`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub strip_prefix: bool,
+    /// Regex rewrites of the path, applied in order after `strip_prefix`
+    /// (seed: `url_rewrite`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rewrite: Vec<RewriteRule>,
+    /// Request header operations, applied in order (seed: `header_transfor`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub request_headers: Vec<HeaderOp>,
+    /// Allow WebSocket upgrades (seed: `need_websocket`).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub websocket: bool,
+    /// IP lists and tenant authentication.
+    #[serde(default, skip_serializing_if = "Access::is_default")]
+    pub access: Access,
+    /// Rate limits.
+    #[serde(default, skip_serializing_if = "Limits::is_default")]
+    pub limits: Limits,
+    pub upstream: Upstream,
+}
+
+/// The protocol a service speaks. Only `http` is served so far; the others
+/// are part of the model so that stored configurations keep one shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceKind {
+    #[default]
+    Http,
+    Tcp,
+    Grpc,
+}
+
+impl ServiceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceKind::Http => "http",
+            ServiceKind::Tcp => "tcp",
+            ServiceKind::Grpc => "grpc",
+        }
+    }
+}
+
+/// Request matching for HTTP services: by path prefix, by host, or both
+/// (seed: rule type `url_prefix` / `domain`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Match {
+    /// Path prefix, compared byte for byte (`/user/` matches `/user/1` but
+    /// not `/username`; `/user` matches both).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// Host name (case-insensitive, any port), or `*.example.com` for any
+    /// subdomain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+}
+
+impl Match {
+    pub fn is_empty(&self) -> bool {
+        self.prefix.is_none() && self.host.is_none()
+    }
+}
+
+/// `pattern` is a regular expression over the path; `replacement` may use
+/// `$1`, `${1}` or `${name}` captures. Every match in the path is replaced.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RewriteRule {
+    pub pattern: String,
+    pub replacement: String,
+}
+
+/// A request header operation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderOp {
+    pub op: HeaderOpKind,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HeaderOpKind {
+    /// Append a value, keeping existing ones.
+    Add,
+    /// Replace every existing value (seed: `edit`).
+    #[serde(alias = "edit")]
+    Set,
+    /// Delete the header (seed: `del`).
+    #[serde(alias = "del")]
+    Remove,
+}
+
+/// Where a service's requests go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Upstream {
+    #[serde(default)]
+    pub balance: Balance,
+    /// What `consistent_hash` hashes; defaults to the client IP.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash_key: Option<HashKey>,
+    pub nodes: Vec<Node>,
+    /// Speak TLS to the nodes (seed: `need_https`): `true`, or options.
+    #[serde(default, skip_serializing_if = "UpstreamTls::is_off")]
+    pub tls: UpstreamTls,
+    #[serde(default)]
+    pub timeouts: Timeouts,
+    /// Idle keep-alive connections kept per node (seed: `upstream_max_idle`).
+    #[serde(default = "default_max_idle")]
+    pub max_idle_per_node: u32,
+    /// Active health checks (the seed's probing); off when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health_check: Option<HealthCheck>,
+    /// Passive health: eject nodes that fail requests; off when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outlier: Option<Outlier>,
+    /// When no node is available, try every enabled node anyway instead of
+    /// answering 503.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub fail_open: bool,
+    /// Re-resolution of nodes given by DNS name.
+    #[serde(default, skip_serializing_if = "DnsSettings::is_default")]
+    pub dns: DnsSettings,
+}
+
+fn default_max_idle() -> u32 {
+    64
+}
+
+/// Load-balancing strategy (seed: `round_type` 0 random, 1 round robin,
+/// 2 weighted round robin, 3 hash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Balance {
+    Random,
+    #[default]
+    RoundRobin,
+    WeightedRoundRobin,
+    ConsistentHash,
+    LeastRequest,
+}
+
+impl Balance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Balance::Random => "random",
+            Balance::RoundRobin => "round_robin",
+            Balance::WeightedRoundRobin => "weighted_round_robin",
+            Balance::ConsistentHash => "consistent_hash",
+            Balance::LeastRequest => "least_request",
+        }
+    }
+}
+
+/// The request attribute `consistent_hash` keys on.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum HashKey {
+    #[default]
+    ClientIp,
+    /// Path and query.
+    Uri,
+    /// Value of a request header (lower-cased name).
+    Header(String),
+}
+
+impl fmt::Display for HashKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            HashKey::ClientIp => f.write_str("client_ip"),
+            HashKey::Uri => f.write_str("uri"),
+            HashKey::Header(h) => write!(f, "header:{h}"),
+        }
+    }
+}
+
+impl FromStr for HashKey {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "client_ip" => Ok(HashKey::ClientIp),
+            "uri" => Ok(HashKey::Uri),
+            _ => match s.strip_prefix("header:") {
+                Some(name) if http::HeaderName::from_bytes(name.as_bytes()).is_ok() => {
+                    Ok(HashKey::Header(name.to_ascii_lowercase()))
+                }
+                Some(name) => Err(format!("{name:?} is not a valid header name")),
+                None => Err(format!(
+                    "unknown hash key {s:?} (expected client_ip, uri or header:NAME)"
+                )),
+            },
+        }
+    }
+}
+
+impl Serialize for HashKey {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for HashKey {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// An upstream node (seed: one line of `ip_list` with its `weight_list`
+/// entry; `enabled: false` is the seed's `forbid_list`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Node {
+    /// `ip:port`, `[ipv6]:port`, `hostname:port` (every A/AAAA address of
+    /// the name becomes a node, re-resolved on TTL), or an SRV name such as
+    /// `_http._tcp.api.internal` (targets, ports and weights from the SRV
+    /// records).
+    pub addr: String,
+    #[serde(default = "default_weight")]
+    pub weight: u32,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub enabled: bool,
+}
+
+fn default_weight() -> u32 {
+    1
+}
+
+/// Upstream timeouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timeouts {
+    /// TCP connect to a node.
+    #[serde(default = "default_connect")]
+    pub connect: HumanDuration,
+    /// From the request sent to the response headers received.
+    #[serde(default = "default_response_header")]
+    pub response_header: HumanDuration,
+    /// How long an unused keep-alive connection is kept.
+    #[serde(default = "default_idle")]
+    pub idle: HumanDuration,
+    /// A WebSocket or TCP connection with no byte in either direction for
+    /// this long is closed.
+    #[serde(default = "default_stream_idle")]
+    pub stream_idle: HumanDuration,
+}
+
+fn default_connect() -> HumanDuration {
+    HumanDuration::from_secs(5)
+}
+fn default_response_header() -> HumanDuration {
+    HumanDuration::from_secs(60)
+}
+fn default_idle() -> HumanDuration {
+    HumanDuration::from_secs(90)
+}
+fn default_stream_idle() -> HumanDuration {
+    HumanDuration::from_secs(600)
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: default_connect(),
+            response_header: default_response_header(),
+            idle: default_idle(),
+            stream_idle: default_stream_idle(),
+        }
+    }
+}
+
+/// TLS towards upstream nodes. Written `tls: true` for the defaults, or as
+/// an object:
+///
+/// ```yaml
+/// tls:
+///   ca: "-----BEGIN CERTIFICATE-----..."   # trust only this CA bundle (PEM)
+///   server_name: api.internal             # SNI and name to verify
+///   insecure_skip_verify: false           # INSECURE: accept any certificate
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct UpstreamTls {
+    pub enabled: bool,
+    /// PEM bundle of CAs to trust instead of the system roots.
+    pub ca: Option<String>,
+    /// Name sent as SNI and verified; default: the node's host.
+    pub server_name: Option<String>,
+    /// Accept any certificate. Insecure: for testing only.
+    pub insecure_skip_verify: bool,
+}
+
+impl UpstreamTls {
+    pub fn is_off(&self) -> bool {
+        !self.enabled
+    }
+
+    fn is_plain_on(&self) -> bool {
+        self.enabled
+            && self.ca.is_none()
+            && self.server_name.is_none()
+            && !self.insecure_skip_verify
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpstreamTlsOptions {
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    enabled: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ca: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    server_name: Option<String>,
+    #[serde(default, skip_serializing_if = "is_false")]
+    insecure_skip_verify: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum UpstreamTlsRepr {
+    Flag(bool),
+    Options(UpstreamTlsOptions),
+}
+
+impl Serialize for UpstreamTls {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        if !self.enabled || self.is_plain_on() {
+            return s.serialize_bool(self.enabled);
+        }
+        UpstreamTlsOptions {
+            enabled: self.enabled,
+            ca: self.ca.clone(),
+            server_name: self.server_name.clone(),
+            insecure_skip_verify: self.insecure_skip_verify,
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for UpstreamTls {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let repr = UpstreamTlsRepr::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(
+                "expected true/false or { ca, server_name, insecure_skip_verify }",
+            )
+        })?;
+        Ok(match repr {
+            UpstreamTlsRepr::Flag(enabled) => UpstreamTls {
+                enabled,
+                ..UpstreamTls::default()
+            },
+            UpstreamTlsRepr::Options(o) => UpstreamTls {
+                enabled: o.enabled,
+                ca: o.ca,
+                server_name: o.server_name,
+                insecure_skip_verify: o.insecure_skip_verify,
+            },
+        })
+    }
+}
