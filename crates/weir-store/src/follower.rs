@@ -1,0 +1,83 @@
+//! The revision follower: how a running gateway notices configuration changes.
+//! It polls the one-row revision (cheap on every backend), loads the whole
+//! configuration only when the number moved, and never gives up: while the
+//! database is unreachable the gateway keeps serving its last snapshot, so
+//! errors are logged and retried rather than returned.
+
+use std::time::Duration;
+
+use weir_core::ConfigDocument;
+
+use crate::{Store, StoreError};
+
+/// A poll interval below this would only spin on the database.
+const MIN_INTERVAL: Duration = Duration::from_millis(10);
+
+/// Follows a store's revision by polling. See [`RevisionFollower::next`].
+#[derive(Debug)]
+pub struct RevisionFollower {
+    store: Store,
+    interval: Duration,
+    /// The revision last delivered; `None` before the first.
+    last: Option<i64>,
+    /// The last error logged, so a database that stays down is reported once
+    /// per distinct error rather than every tick.
+    last_error: Option<String>,
+}
+
+impl RevisionFollower {
+    /// `interval` is the time between polls (~250 ms for a gateway).
+    pub fn new(store: Store, interval: Duration) -> Self {
+        Self {
+            store,
+            interval: interval.max(MIN_INTERVAL),
+            last: None,
+            last_error: None,
+        }
+    }
+
+    /// The next configuration: the current one on the first call (even at
+    /// revision 0), then each time the revision differs from the last one
+    /// delivered. Intermediate revisions that come and go within one interval
+    /// are skipped; only the latest state matters to a gateway.
+    ///
+    /// Cancel-safe: dropping the future (e.g. in `select!` with a shutdown
+    /// signal) loses nothing; the next call picks up where this left off.
+    pub async fn next(&mut self) -> (i64, ConfigDocument) {
+        loop {
+            match self.poll().await {
+                Ok(Some(found)) => {
+                    if self.last_error.take().is_some() {
+                        tracing::info!(revision = found.0, "configuration store readable again");
+                    }
+                    self.last = Some(found.0);
+                    return found;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    let message = e.to_string();
+                    if self.last_error.as_deref() != Some(message.as_str()) {
+                        tracing::warn!(
+                            error = %message,
+                            "cannot read the configuration store; keeping the current configuration and retrying"
+                        );
+                        self.last_error = Some(message);
+                    }
+                }
+            }
+            tokio::time::sleep(self.interval).await;
+        }
+    }
+
+    /// A new configuration if the revision moved since the last delivery.
+    async fn poll(&self) -> Result<Option<(i64, ConfigDocument)>, StoreError> {
+        let revision = self.store.revision().await?;
+        if Some(revision) == self.last {
+            return Ok(None);
+        }
+        // The loaded revision may be newer than the polled one; it is the one
+        // that matches the document.
+        let (revision, doc) = self.store.load().await?;
+        Ok((Some(revision) != self.last).then_some((revision, doc)))
+    }
+}

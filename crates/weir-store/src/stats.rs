@@ -1,0 +1,230 @@
+//! Hourly traffic rollups. Gateways add the deltas of their in-memory
+//! counters (see `weir_proxy::stats`) every few seconds; the admin side reads
+//! hours summed over every node that wrote them.
+
+use std::collections::BTreeMap;
+
+use crate::{Store, StoreError};
+
+/// What one gateway counted for one scope in one hour since its last flush.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StatsDelta {
+    /// `gateway`, `service` or `tenant`.
+    pub scope: String,
+    /// Service name or tenant app id; empty for the gateway.
+    pub name: String,
+    /// Unix seconds of the start of the hour (gateway time zone).
+    pub hour: i64,
+    pub requests: u64,
+    /// 1xx .. 5xx.
+    pub status: [u64; 5],
+    /// Rejection reason → count.
+    pub rejections: BTreeMap<String, u64>,
+    /// Histogram bucket → count (fixed buckets, see `weir_proxy::stats`).
+    pub latency: BTreeMap<usize, u64>,
+}
+
+/// One hour of one scope, summed over nodes.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct StatsHour {
+    pub hour: i64,
+    pub requests: u64,
+    pub status: [u64; 5],
+    pub rejections: BTreeMap<String, u64>,
+    pub latency: BTreeMap<usize, u64>,
+}
+
+impl StatsHour {
+    fn add(&mut self, other: &StatsHour) {
+        self.requests += other.requests;
+        for (a, b) in self.status.iter_mut().zip(other.status) {
+            *a += b;
+        }
+        for (k, v) in &other.rejections {
+            *self.rejections.entry(k.clone()).or_default() += v;
+        }
+        for (k, v) in &other.latency {
+            *self.latency.entry(*k).or_default() += v;
+        }
+    }
+}
+
+type Row = (i64, i64, i64, i64, i64, i64, i64, String, String);
+
+impl Store {
+    /// Add `deltas` to `node`'s rows, in one transaction.
+    pub async fn add_stats(&self, node: &str, deltas: &[StatsDelta]) -> Result<(), StoreError> {
+        if deltas.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for d in deltas {
+            let existing: Option<Row> = sqlx::query_as(self.dialect.sql(
+                "SELECT hour, requests, status_1xx, status_2xx, status_3xx, status_4xx, \
+                 status_5xx, rejections, latency FROM weir_stats_hourly \
+                 WHERE scope = ? AND name = ? AND hour = ? AND node = ?",
+            ))
+            .bind(&d.scope)
+            .bind(&d.name)
+            .bind(d.hour)
+            .bind(node)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let mut total = StatsHour {
+                hour: d.hour,
+                requests: d.requests,
+                status: d.status,
+                rejections: d.rejections.clone(),
+                latency: d.latency.clone(),
+            };
+            let found = existing.is_some();
+            if let Some(row) = existing {
+                total.add(&decode(row)?);
+            }
+            let rejections =
+                serde_json::to_string(&total.rejections).map_err(StoreError::Encode)?;
+            let latency = encode_latency(&total.latency)?;
+            let s = total.status.map(|v| v as i64);
+            if found {
+                self.q(
+                    "UPDATE weir_stats_hourly SET requests = ?, status_1xx = ?, status_2xx = ?, \
+                     status_3xx = ?, status_4xx = ?, status_5xx = ?, rejections = ?, latency = ? \
+                     WHERE scope = ? AND name = ? AND hour = ? AND node = ?",
+                )
+                .bind(total.requests as i64)
+                .bind(s[0])
+                .bind(s[1])
+                .bind(s[2])
+                .bind(s[3])
+                .bind(s[4])
+                .bind(rejections)
+                .bind(latency)
+                .bind(&d.scope)
+                .bind(&d.name)
+                .bind(d.hour)
+                .bind(node)
+                .execute(&mut *tx)
+                .await?;
+            } else {
+                self.q(
+                    "INSERT INTO weir_stats_hourly (scope, name, hour, node, requests, status_1xx, \
+                     status_2xx, status_3xx, status_4xx, status_5xx, rejections, latency) \
+                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                )
+                .bind(&d.scope)
+                .bind(&d.name)
+                .bind(d.hour)
+                .bind(node)
+                .bind(total.requests as i64)
+                .bind(s[0])
+                .bind(s[1])
+                .bind(s[2])
+                .bind(s[3])
+                .bind(s[4])
+                .bind(rejections)
+                .bind(latency)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Hours in `[from_hour, to_hour)` for one scope, summed over nodes, in
+    /// hour order (hours without traffic are absent).
+    pub async fn stats_hours(
+        &self,
+        scope: &str,
+        name: &str,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> Result<Vec<StatsHour>, StoreError> {
+        let rows: Vec<Row> = sqlx::query_as(self.dialect.sql(
+            "SELECT hour, requests, status_1xx, status_2xx, status_3xx, status_4xx, \
+             status_5xx, rejections, latency FROM weir_stats_hourly \
+             WHERE scope = ? AND name = ? AND hour >= ? AND hour < ? ORDER BY hour",
+        ))
+        .bind(scope)
+        .bind(name)
+        .bind(from_hour)
+        .bind(to_hour)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_hour: BTreeMap<i64, StatsHour> = BTreeMap::new();
+        for row in rows {
+            let h = decode(row)?;
+            by_hour
+                .entry(h.hour)
+                .or_insert_with(|| StatsHour {
+                    hour: h.hour,
+                    ..StatsHour::default()
+                })
+                .add(&h);
+        }
+        Ok(by_hour.into_values().collect())
+    }
+
+    /// Request totals per name of a scope over `[from_hour, to_hour)`, for
+    /// lists (e.g. today's requests of every service).
+    pub async fn stats_totals(
+        &self,
+        scope: &str,
+        from_hour: i64,
+        to_hour: i64,
+    ) -> Result<BTreeMap<String, u64>, StoreError> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(self.dialect.sql(
+            "SELECT name, requests FROM weir_stats_hourly \
+             WHERE scope = ? AND hour >= ? AND hour < ?",
+        ))
+        .bind(scope)
+        .bind(from_hour)
+        .bind(to_hour)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = BTreeMap::new();
+        for (name, requests) in rows {
+            *out.entry(name).or_default() += requests.max(0) as u64;
+        }
+        Ok(out)
+    }
+
+    /// Delete rollups of hours before `before_hour` (retention).
+    pub async fn prune_stats(&self, before_hour: i64) -> Result<u64, StoreError> {
+        let done = self
+            .q("DELETE FROM weir_stats_hourly WHERE hour < ?")
+            .bind(before_hour)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+
+fn decode(row: Row) -> Result<StatsHour, StoreError> {
+    let (hour, requests, s1, s2, s3, s4, s5, rejections, latency) = row;
+    let corrupt = |message: String| StoreError::Corrupt {
+        kind: "stats".into(),
+        name: hour.to_string(),
+        message,
+    };
+    let rejections: BTreeMap<String, u64> =
+        serde_json::from_str(&rejections).map_err(|e| corrupt(e.to_string()))?;
+    let pairs: Vec<(usize, u64)> =
+        serde_json::from_str(&latency).map_err(|e| corrupt(e.to_string()))?;
+    Ok(StatsHour {
+        hour,
+        requests: requests.max(0) as u64,
+        status: [s1, s2, s3, s4, s5].map(|v| v.max(0) as u64),
+        rejections,
+        latency: pairs.into_iter().collect(),
+    })
+}
+
+fn encode_latency(latency: &BTreeMap<usize, u64>) -> Result<String, StoreError> {
+    let pairs: Vec<(usize, u64)> = latency
+        .iter()
+        .filter(|(_, v)| **v > 0)
+        .map(|(k, v)| (*k, *v))
+        .collect();
+    serde_json::to_string(&pairs).map_err(StoreError::Encode)
+}

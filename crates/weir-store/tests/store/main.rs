@@ -1,0 +1,198 @@
+//! Integration tests of the store against real databases: SQLite files in a
+//! temporary directory, and a throw-away database on the local PostgreSQL
+//! and MariaDB/MySQL servers (created per test, dropped afterwards). Every
+//! backend runs the same scenarios (`scenarios.rs`), which is the point: one
+//! store, one behaviour. The `pg_*` and `mysql_*` tests fail, rather than
+//! skip, when their server is unreachable; point them elsewhere with
+//! `WEIR_TEST_PG_URL` / `WEIR_TEST_MYSQL_URL` (server URLs without a database).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod admin;
+mod databases;
+mod registrations;
+mod scenarios;
+mod stats;
+
+use databases::{with_mysql, with_postgres, with_sqlite};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_stats_rollups_add_up() {
+    with_sqlite(stats::stats_rollups_add_up).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_stats_rollups_add_up() {
+    with_postgres(stats::stats_rollups_add_up).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_stats_rollups_add_up() {
+    with_mysql(stats::stats_rollups_add_up).await
+}
+
+macro_rules! registration_tests {
+    ($runner:path; $($test:ident => $scenario:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $test() {
+            $runner(registrations::$scenario).await
+        }
+    )*};
+}
+
+registration_tests! { with_sqlite;
+    sqlite_registrations_live_renew_and_expire => registrations_live_renew_and_expire,
+    sqlite_registrations_are_validated => registrations_are_validated,
+    sqlite_concurrent_registrations_are_idempotent => concurrent_registrations_are_idempotent,
+    sqlite_registrations_survive_reopen => registrations_survive_reopen,
+}
+
+registration_tests! { with_postgres;
+    pg_registrations_live_renew_and_expire => registrations_live_renew_and_expire,
+    pg_registrations_are_validated => registrations_are_validated,
+    pg_concurrent_registrations_are_idempotent => concurrent_registrations_are_idempotent,
+    pg_registrations_survive_reopen => registrations_survive_reopen,
+}
+
+registration_tests! { with_mysql;
+    mysql_registrations_live_renew_and_expire => registrations_live_renew_and_expire,
+    mysql_registrations_are_validated => registrations_are_validated,
+    mysql_concurrent_registrations_are_idempotent => concurrent_registrations_are_idempotent,
+    mysql_registrations_survive_reopen => registrations_survive_reopen,
+}
+
+macro_rules! backend_tests {
+    ($runner:path; $($test:ident => $scenario:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $test() {
+            $runner(scenarios::$scenario).await
+        }
+    )*};
+}
+
+macro_rules! admin_tests {
+    ($runner:path; $($test:ident => $scenario:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $test() {
+            $runner(admin::$scenario).await
+        }
+    )*};
+}
+
+admin_tests! { with_sqlite;
+    sqlite_single_resource_writes_are_versioned => single_resource_writes_are_versioned,
+    sqlite_history_rebuilds_and_rolls_back => history_rebuilds_and_rolls_back,
+    sqlite_accounts_round_trip => accounts_round_trip,
+    sqlite_audit_log_filters_and_pages => audit_log_filters_and_pages,
+}
+
+admin_tests! { with_postgres;
+    pg_single_resource_writes_are_versioned => single_resource_writes_are_versioned,
+    pg_history_rebuilds_and_rolls_back => history_rebuilds_and_rolls_back,
+    pg_accounts_round_trip => accounts_round_trip,
+    pg_audit_log_filters_and_pages => audit_log_filters_and_pages,
+}
+
+admin_tests! { with_mysql;
+    mysql_single_resource_writes_are_versioned => single_resource_writes_are_versioned,
+    mysql_history_rebuilds_and_rolls_back => history_rebuilds_and_rolls_back,
+    mysql_accounts_round_trip => accounts_round_trip,
+    mysql_audit_log_filters_and_pages => audit_log_filters_and_pages,
+}
+
+backend_tests! { with_sqlite;
+    sqlite_apply_records_revision => apply_records_revision,
+    sqlite_noop_apply_creates_no_revision => noop_apply_creates_no_revision,
+    sqlite_declared_kinds_are_replaced_whole => declared_kinds_are_replaced_whole,
+    sqlite_invalid_config_is_rejected => invalid_config_is_rejected,
+    sqlite_plan_writes_nothing => plan_writes_nothing,
+    sqlite_concurrent_applies_lose_no_update => concurrent_applies_lose_no_update,
+    sqlite_revision_history_pages => revision_history_pages,
+    sqlite_follower_delivers_each_revision_once => follower_delivers_each_revision_once,
+    sqlite_follower_waits_through_errors => follower_waits_through_errors,
+    sqlite_reopen_keeps_data => reopen_keeps_data,
+    sqlite_corrupt_row_is_named => corrupt_row_is_named,
+}
+
+backend_tests! { with_postgres;
+    pg_apply_records_revision => apply_records_revision,
+    pg_noop_apply_creates_no_revision => noop_apply_creates_no_revision,
+    pg_declared_kinds_are_replaced_whole => declared_kinds_are_replaced_whole,
+    pg_invalid_config_is_rejected => invalid_config_is_rejected,
+    pg_plan_writes_nothing => plan_writes_nothing,
+    pg_concurrent_applies_lose_no_update => concurrent_applies_lose_no_update,
+    pg_revision_history_pages => revision_history_pages,
+    pg_follower_delivers_each_revision_once => follower_delivers_each_revision_once,
+    pg_follower_waits_through_errors => follower_waits_through_errors,
+    pg_reopen_keeps_data => reopen_keeps_data,
+    pg_corrupt_row_is_named => corrupt_row_is_named,
+}
+
+backend_tests! { with_mysql;
+    mysql_apply_records_revision => apply_records_revision,
+    mysql_noop_apply_creates_no_revision => noop_apply_creates_no_revision,
+    mysql_declared_kinds_are_replaced_whole => declared_kinds_are_replaced_whole,
+    mysql_invalid_config_is_rejected => invalid_config_is_rejected,
+    mysql_plan_writes_nothing => plan_writes_nothing,
+    mysql_concurrent_applies_lose_no_update => concurrent_applies_lose_no_update,
+    mysql_revision_history_pages => revision_history_pages,
+    mysql_follower_delivers_each_revision_once => follower_delivers_each_revision_once,
+    mysql_follower_waits_through_errors => follower_waits_through_errors,
+    mysql_reopen_keeps_data => reopen_keeps_data,
+    mysql_corrupt_row_is_named => corrupt_row_is_named,
+}
+
+/// SQLite-specific: the file and its missing parent directories are created,
+/// and the database is in WAL mode.
+#[tokio::test]
+async fn sqlite_creates_file_and_directories_in_wal_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/deeper/weir.db");
+    let store = weir_store::Store::open(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    assert!(path.is_file());
+    assert_eq!(store.revision().await.unwrap(), 0);
+    store.close().await;
+
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap();
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[tokio::test]
+async fn unsupported_url_is_a_clear_error() {
+    let err = weir_store::Store::open("redis://user:secret@localhost/0")
+        .await
+        .unwrap_err();
+    assert!(matches!(err, weir_store::StoreError::UnsupportedUrl(_)));
+    let shown = err.to_string();
+    assert!(shown.contains("sqlite://"), "{shown}");
+    assert!(!shown.contains("secret"), "{shown}");
+}
+
+/// SQLite-specific: several processes (here: pools) starting on a fresh file
+/// at once must not race each other through the migrations.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_concurrent_first_opens_migrate_once() {
+    for _ in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("weir.db").display());
+        let opens: Vec<_> = (0..4)
+            .map(|_| {
+                let url = url.clone();
+                tokio::spawn(async move { weir_store::Store::open(&url).await })
+            })
+            .collect();
+        for open in opens {
+            let store = open.await.unwrap().unwrap();
+            assert_eq!(store.revision().await.unwrap(), 0);
+            store.close().await;
+        }
+    }
+}
