@@ -1,0 +1,680 @@
+//! Explain: what the data plane would do with a request, computed from the
+//! live snapshot without sending anything and without changing any state —
+//! no balancer cursor moves, no rate-limit token is taken, no counter ticks.
+//!
+//! It follows the phases of `http::handler` in the same order (gateway
+//! endpoints → route → HTTPS redirect → client identity → IP rules →
+//! authentication → limits → upgrade check → rewrite and headers → balance) and reuses the same
+//! compiled structures and policy functions, so that the two cannot
+//! disagree on anything but state: rate limits depend on their buckets
+//! (reported as `depends`), and which node a rotating or random balancer
+//! picks depends on the requests in between (reported as candidates). The
+//! integration test `explain` checks the answers against real traffic.
+//!
+//! The answer types serialise with the same field names as the admin API's
+//! explain types, which is how the binary hands them over.
+
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::uri::PathAndQuery;
+use http::{Method, StatusCode};
+use serde::Serialize;
+use weir_core::compile::{CompiledService, IpRefusal, Rate};
+use weir_core::{Balance, HashKey, HeaderOpKind};
+
+use crate::DataPlane;
+use crate::balance::{Peek, hash_key};
+use crate::http::ProxyError;
+use crate::policy::{Refusal, authenticate, identity};
+
+/// Paths the data plane answers itself (see `http::oauth`).
+const GATEWAY_PATHS: [&str; 2] = ["/oauth/tokens", "/.well-known/jwks.json"];
+const X_WEIR_APP_ID: &str = "x-weir-app-id";
+const X_REQUEST_ID: &str = "x-request-id";
+
+/// A request to explain.
+#[derive(Debug, Clone)]
+pub struct ExplainInput {
+    pub method: String,
+    pub host: Option<String>,
+    /// Path with optional query.
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    /// The TCP peer the request arrives from.
+    pub client_ip: String,
+    /// Whether the request arrives over HTTPS (the HTTPS listener).
+    pub https: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExplainError {
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: String },
+    #[error("no configuration is loaded yet")]
+    NotReady,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    pub revision: i64,
+    pub verdict: &'static str,
+    pub client_ip: String,
+    pub route: Option<RouteMatch>,
+    pub policies: Vec<PolicyVerdict>,
+    pub rejection: Option<Rejection>,
+    pub upstream_request: Option<UpstreamRequest>,
+    pub balancer: Option<BalancerChoice>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteMatch {
+    pub service: String,
+    pub kind: String,
+    pub host: Option<String>,
+    pub prefix: Option<String>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyVerdict {
+    pub policy: &'static str,
+    /// `allow`, `reject`, `skip` or `depends`.
+    pub outcome: &'static str,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejection {
+    pub status: u16,
+    pub code: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UpstreamRequest {
+    pub path: String,
+    pub headers: Vec<HeaderEntry>,
+    pub header_ops: Vec<String>,
+    pub upgrade: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HeaderEntry {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BalancerChoice {
+    pub strategy: String,
+    pub deterministic: bool,
+    pub node: Option<NodeRef>,
+    pub candidates: Vec<NodeRef>,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeRef {
+    pub index: usize,
+    pub addr: String,
+    pub weight: u32,
+}
+
+fn invalid(path: &str, message: impl Into<String>) -> ExplainError {
+    ExplainError::Invalid {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+fn verdict(
+    policy: &'static str,
+    outcome: &'static str,
+    detail: impl Into<String>,
+) -> PolicyVerdict {
+    PolicyVerdict {
+        policy,
+        outcome,
+        detail: detail.into(),
+    }
+}
+
+fn rejection(e: &ProxyError, detail: impl Into<String>) -> Rejection {
+    Rejection {
+        status: e.status().as_u16(),
+        code: e.code().to_owned(),
+        detail: detail.into(),
+    }
+}
+
+fn rate(r: &Rate) -> String {
+    format!("{} requests/s, burst {}", r.per_second, r.burst)
+}
+
+/// Explain `input` against the plane's current snapshot.
+pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, ExplainError> {
+    // Parse exactly what a client could have sent.
+    let method = Method::from_str(&input.method).map_err(|_| {
+        invalid(
+            "method",
+            format!("{:?} is not an HTTP method", input.method),
+        )
+    })?;
+    if !input.path.starts_with('/') {
+        return Err(invalid("path", "must start with '/'"));
+    }
+    let pq = PathAndQuery::from_str(&input.path)
+        .map_err(|_| invalid("path", "is not a valid request path"))?;
+    let mut headers = HeaderMap::new();
+    for (name, value) in &input.headers {
+        let n = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| invalid(&format!("headers.{name}"), "is not a valid header name"))?;
+        let v = HeaderValue::from_str(value)
+            .map_err(|_| invalid(&format!("headers.{name}"), "is not a valid header value"))?;
+        headers.append(n, v);
+    }
+    let host_value = match &input.host {
+        Some(h) => {
+            Some(HeaderValue::from_str(h).map_err(|_| invalid("host", "is not a valid host"))?)
+        }
+        None => headers.get(header::HOST).cloned(),
+    };
+    if let (Some(h), false) = (&host_value, headers.contains_key(header::HOST)) {
+        headers.insert(header::HOST, h.clone());
+    }
+    let peer: IpAddr = input
+        .client_ip
+        .trim()
+        .parse()
+        .map_err(|_| invalid("client_ip", "is not an IP address"))?;
+    if plane.install_counts().0 == 0 {
+        return Err(ExplainError::NotReady);
+    }
+
+    let snap = plane.snapshot();
+    let client = identity::client_ip(peer, &headers, &plane.options.trusted_proxies);
+    let mut out = Explanation {
+        revision: snap.revision,
+        verdict: "reject",
+        client_ip: client.to_string(),
+        route: None,
+        policies: Vec::new(),
+        rejection: None,
+        upstream_request: None,
+        balancer: None,
+    };
+    let path = pq.path();
+    if GATEWAY_PATHS.contains(&path) {
+        out.policies.push(verdict(
+            "routing",
+            "skip",
+            format!("{path} is answered by the gateway itself (token service)"),
+        ));
+        out.rejection = Some(Rejection {
+            status: StatusCode::OK.as_u16(),
+            code: "gateway_endpoint".into(),
+            detail: "answered by the gateway's token service, not forwarded".into(),
+        });
+        return Ok(out);
+    }
+
+    let host = host_value.as_ref().and_then(|v| v.to_str().ok());
+    let Some(index) = snap.config.router.lookup(host, path) else {
+        out.policies.push(verdict(
+            "routing",
+            "reject",
+            format!(
+                "no service matches host {:?} and path {path:?}",
+                host.unwrap_or("")
+            ),
+        ));
+        out.rejection = Some(rejection(&ProxyError::NoRoute, "no service matches"));
+        return Ok(out);
+    };
+    let index = index as usize;
+    let (Some(svc), Some(rt)) = (snap.config.services.get(index), snap.services.get(index)) else {
+        return Err(ExplainError::NotReady);
+    };
+    let spec = &svc.spec;
+    let reason = match (&spec.route.host, &spec.route.prefix) {
+        (Some(h), Some(p)) => format!(
+            "host {h} matches {:?}; longest matching prefix {p}",
+            host.unwrap_or("")
+        ),
+        (Some(h), None) => format!("host {h} matches {:?} (any path)", host.unwrap_or("")),
+        (None, Some(p)) => format!("longest matching prefix {p} (any host)"),
+        (None, None) => "matches".into(),
+    };
+    out.policies
+        .push(verdict("routing", "allow", reason.clone()));
+    out.route = Some(RouteMatch {
+        service: svc.name.to_string(),
+        kind: spec.kind.as_str().into(),
+        host: spec.route.host.clone(),
+        prefix: spec.route.prefix.clone(),
+        reason,
+    });
+
+    if spec.https_redirect {
+        if input.https {
+            out.policies
+                .push(verdict("https_redirect", "allow", "arrives over HTTPS"));
+        } else {
+            out.policies.push(verdict(
+                "https_redirect",
+                "reject",
+                "the service redirects plain HTTP to HTTPS",
+            ));
+            let e = ProxyError::HttpsRequired {
+                location: https_location(host, &pq, plane.https_port()),
+            };
+            out.rejection = Some(rejection(&e, "redirected to HTTPS"));
+            return Ok(out);
+        }
+    }
+
+    // Policies, in the handler's order; the first refusal decides.
+    let mut refusal: Option<(ProxyError, String)> = None;
+    ip_policies(svc, client, &mut out.policies, &mut refusal);
+    let mut tenant = None;
+    if refusal.is_none() {
+        tenant = auth_policies(
+            &snap.config,
+            svc,
+            client,
+            &headers,
+            path,
+            &mut out.policies,
+            &mut refusal,
+        );
+    }
+    if refusal.is_none() {
+        limit_policies(svc, tenant.as_deref(), &mut out.policies);
+    }
+    let upgrade = method == Method::GET && wants_upgrade(&headers);
+    if refusal.is_none() {
+        if !upgrade {
+            out.policies
+                .push(verdict("websocket", "skip", "not an upgrade request"));
+        } else if svc.websocket {
+            out.policies.push(verdict(
+                "websocket",
+                "allow",
+                "the service allows WebSocket",
+            ));
+        } else {
+            out.policies.push(verdict(
+                "websocket",
+                "reject",
+                "the service does not allow WebSocket",
+            ));
+            let e = ProxyError::UpgradeNotAllowed {
+                service: svc.name.to_string(),
+            };
+            refusal = Some((e, "upgrade not allowed".into()));
+        }
+    }
+    if let Some((e, detail)) = refusal {
+        out.rejection = Some(rejection(&e, detail));
+        return Ok(out);
+    }
+
+    // The request as it would go upstream.
+    let up = &*rt.upstream;
+    let hash = request_hash(up.spec.balance, &up.spec.hash_key, client, &pq, &headers);
+    let rewritten = svc.rewrite_path(path);
+    let upstream_path = match pq.query() {
+        Some(q) => format!("{rewritten}?{q}"),
+        None => rewritten.into_owned(),
+    };
+    let mut sent = headers.clone();
+    let request_id_ok = sent.get(X_REQUEST_ID).is_some_and(|v| {
+        !v.is_empty() && v.len() <= 128 && v.as_bytes().iter().all(u8::is_ascii_graphic)
+    });
+    if !request_id_ok {
+        sent.insert(X_REQUEST_ID, HeaderValue::from_static("(generated)"));
+    }
+    sent.remove(X_WEIR_APP_ID);
+    if let Some(app) = tenant
+        .as_deref()
+        .and_then(|t| HeaderValue::from_str(t).ok())
+    {
+        sent.insert(X_WEIR_APP_ID, app);
+    }
+    strip_hop_by_hop(&mut sent, upgrade);
+    let proto = if input.https { "https" } else { "http" };
+    add_forwarded(&mut sent, peer.to_canonical(), proto, host_value.as_ref());
+    svc.apply_header_ops(&mut sent);
+    out.upstream_request = Some(UpstreamRequest {
+        path: upstream_path,
+        headers: sent
+            .iter()
+            .map(|(k, v)| HeaderEntry {
+                name: k.as_str().to_owned(),
+                value: String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            })
+            .collect(),
+        header_ops: svc
+            .header_ops
+            .iter()
+            .map(|op| match (op.kind, &op.value) {
+                (HeaderOpKind::Remove, _) => format!("remove {}", op.name),
+                (k, v) => format!(
+                    "{} {}: {}",
+                    if k == HeaderOpKind::Add { "add" } else { "set" },
+                    op.name,
+                    v.as_ref()
+                        .map_or(String::new(), |v| String::from_utf8_lossy(v.as_bytes())
+                            .into_owned())
+                ),
+            })
+            .collect(),
+        upgrade,
+    });
+
+    // Balance: which node, without moving anything. Members include
+    // discovered and registered nodes; health and ejection count, as they
+    // do for real requests.
+    let members = up.members();
+    let nodes = &members.list;
+    let node_ref = |i: usize| {
+        nodes.get(i).map(|n| NodeRef {
+            index: i,
+            addr: n.addr.to_string(),
+            weight: n.weight,
+        })
+    };
+    let now = crate::clock::mono_nanos();
+    let usable = |i: usize| nodes.get(i).is_some_and(|n| n.usable(now));
+    let strategy = up.spec.balance;
+    let (deterministic, node, mut candidates, detail) = match members.balancer.peek(hash, usable) {
+        Peek::Node(i) => (
+            true,
+            node_ref(i),
+            vec![i],
+            match strategy {
+                Balance::ConsistentHash => {
+                    format!("hash of {} owns this node on the ring", up.spec.hash_key)
+                }
+                _ => "the only usable node".into(),
+            },
+        ),
+        Peek::OneOf(list) => {
+            let detail = match strategy {
+                Balance::RoundRobin => "next in rotation; each request moves the rotation",
+                Balance::WeightedRoundRobin => {
+                    "by weight (smooth WRR); each request moves the schedule"
+                }
+                Balance::Random => "uniformly at random",
+                Balance::LeastRequest => "the less busy of two random nodes",
+                Balance::ConsistentHash => "",
+            };
+            (false, None, list, detail.to_owned())
+        }
+        Peek::Empty => (true, None, Vec::new(), "no usable node".into()),
+    };
+    if strategy == Balance::WeightedRoundRobin {
+        // Weight-0 nodes take no part in the schedule.
+        candidates.retain(|&i| nodes.get(i).is_some_and(|n| n.weight > 0));
+    }
+    let (deterministic, node) = match (node, candidates.as_slice()) {
+        (None, [only]) => (true, node_ref(*only)),
+        (n, _) => (deterministic, n),
+    };
+    if candidates.is_empty() {
+        out.rejection = Some(rejection(
+            &ProxyError::NoNode {
+                service: svc.name.to_string(),
+            },
+            "no usable node",
+        ));
+    } else {
+        out.verdict = "forward";
+    }
+    out.balancer = Some(BalancerChoice {
+        strategy: strategy.as_str().into(),
+        deterministic,
+        node,
+        candidates: candidates.into_iter().filter_map(node_ref).collect(),
+        detail,
+    });
+    Ok(out)
+}
+
+fn ip_policies(
+    svc: &CompiledService,
+    client: IpAddr,
+    policies: &mut Vec<PolicyVerdict>,
+    refusal: &mut Option<(ProxyError, String)>,
+) {
+    let access = &svc.access;
+    let allowed_by_list = access.ip_allow.as_ref().map(|l| l.contains(client));
+    match allowed_by_list {
+        None => policies.push(verdict("ip_allow", "skip", "no allow list")),
+        Some(true) => policies.push(verdict(
+            "ip_allow",
+            "allow",
+            format!("{client} is on the allow list"),
+        )),
+        Some(false) => policies.push(verdict(
+            "ip_allow",
+            "reject",
+            format!("{client} is not on the allow list"),
+        )),
+    }
+    match (&access.ip_deny, allowed_by_list) {
+        (None, _) => policies.push(verdict("ip_deny", "skip", "no deny list")),
+        (Some(_), Some(_)) => policies.push(verdict(
+            "ip_deny",
+            "skip",
+            "the allow list is on and decides alone",
+        )),
+        (Some(deny), None) if deny.contains(client) => policies.push(verdict(
+            "ip_deny",
+            "reject",
+            format!("{client} is on the deny list"),
+        )),
+        (Some(_), None) => policies.push(verdict(
+            "ip_deny",
+            "allow",
+            format!("{client} is not on the deny list"),
+        )),
+    }
+    // The data plane's own check decides; the lines above explain it.
+    if let Err(why) = access.check_ip(client) {
+        let detail = match why {
+            IpRefusal::NotAllowed => "not on the allow list",
+            IpRefusal::Denied => "on the deny list",
+        };
+        *refusal = Some((ProxyError::Refused(Refusal::Ip(why)), detail.into()));
+    }
+}
+
+/// Returns the authenticated tenant's app id, if any.
+fn auth_policies(
+    config: &weir_core::CompiledConfig,
+    svc: &CompiledService,
+    client: IpAddr,
+    headers: &HeaderMap,
+    path: &str,
+    policies: &mut Vec<PolicyVerdict>,
+    refusal: &mut Option<(ProxyError, String)>,
+) -> Option<std::sync::Arc<str>> {
+    let Some(auth) = &svc.access.auth else {
+        policies.push(verdict("auth", "skip", "authentication is off"));
+        return None;
+    };
+    if auth.bypasses(path) {
+        policies.push(verdict(
+            "auth",
+            "allow",
+            format!("{path} is on the API allow list"),
+        ));
+        return None;
+    }
+    match authenticate(headers, &config.keys, &config.tenants, None) {
+        Err(f) => {
+            policies.push(verdict("auth", "reject", f.as_str()));
+            *refusal = Some((ProxyError::Refused(Refusal::Auth(f)), f.as_str().into()));
+            None
+        }
+        Ok(t) => {
+            policies.push(verdict(
+                "auth",
+                "allow",
+                format!("valid token of tenant {}", t.app_id),
+            ));
+            match &t.ip_allow {
+                Some(allow) if !allow.contains(client) => {
+                    policies.push(verdict(
+                        "tenant_ip",
+                        "reject",
+                        format!("{client} is not on tenant {}'s allow list", t.app_id),
+                    ));
+                    *refusal = Some((
+                        ProxyError::Refused(Refusal::TenantIp {
+                            app_id: std::sync::Arc::clone(&t.app_id),
+                        }),
+                        "tenant IP not allowed".into(),
+                    ));
+                }
+                Some(_) => {
+                    policies.push(verdict("tenant_ip", "allow", "on the tenant's allow list"))
+                }
+                None => policies.push(verdict("tenant_ip", "skip", "the tenant has no allow list")),
+            }
+            Some(std::sync::Arc::clone(&t.app_id))
+        }
+    }
+}
+
+fn limit_policies(svc: &CompiledService, tenant: Option<&str>, policies: &mut Vec<PolicyVerdict>) {
+    let depends = |r: &Rate| {
+        format!(
+            "{}; depends on recent traffic (explain takes no token)",
+            rate(r)
+        )
+    };
+    match &svc.limits.service {
+        Some(r) => policies.push(verdict("service_qps", "depends", depends(r))),
+        None => policies.push(verdict("service_qps", "skip", "unlimited")),
+    }
+    match &svc.limits.client_ip {
+        Some(r) => policies.push(verdict("client_ip_qps", "depends", depends(r))),
+        None => policies.push(verdict("client_ip_qps", "skip", "unlimited")),
+    }
+    if let Some(app) = tenant {
+        policies.push(verdict(
+            "tenant_limits",
+            "depends",
+            format!("tenant {app}'s QPS limit and daily quota, if set, depend on its usage"),
+        ));
+    }
+}
+
+/// As `http::handler::request_hash`: the key consistent hashing uses.
+fn request_hash(
+    balance: Balance,
+    key: &HashKey,
+    client: IpAddr,
+    pq: &PathAndQuery,
+    headers: &HeaderMap,
+) -> u64 {
+    if balance != Balance::ConsistentHash {
+        return 0;
+    }
+    let ip_hash = || match client {
+        IpAddr::V4(a) => hash_key(&a.octets()),
+        IpAddr::V6(a) => hash_key(&a.octets()),
+    };
+    match key {
+        HashKey::ClientIp => ip_hash(),
+        HashKey::Uri => hash_key(pq.as_str().as_bytes()),
+        HashKey::Header(name) => match headers.get(name.as_str()) {
+            Some(v) => hash_key(v.as_bytes()),
+            None => ip_hash(),
+        },
+    }
+}
+
+/// As `http::handler::https_location`: where an HTTPS redirect points.
+fn https_location(host: Option<&str>, pq: &PathAndQuery, https_port: Option<u16>) -> String {
+    let host = host.unwrap_or("localhost");
+    let bare = if host.starts_with('[') {
+        host.split(']')
+            .next()
+            .map_or(host.to_owned(), |h| format!("{h}]"))
+    } else {
+        host.rsplit_once(':').map_or(host, |(h, _)| h).to_owned()
+    };
+    let port = match https_port {
+        Some(443) | None => String::new(),
+        Some(p) => format!(":{p}"),
+    };
+    format!("https://{bare}{port}{}", pq.as_str())
+}
+
+/// As `http::headers::wants_upgrade`.
+fn wants_upgrade(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::UPGRADE)
+        && headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
+}
+
+/// As `http::headers::strip_hop_by_hop`.
+fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
+    if let Some(conn) = headers.get(header::CONNECTION).cloned() {
+        if let Ok(list) = conn.to_str() {
+            for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                if keep_upgrade && name.eq_ignore_ascii_case("upgrade") {
+                    continue;
+                }
+                if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
+                    headers.remove(&name);
+                }
+            }
+        }
+        headers.remove(header::CONNECTION);
+        if keep_upgrade {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+        }
+    }
+    for h in ["keep-alive", "proxy-connection", "transfer-encoding", "te"] {
+        headers.remove(h);
+    }
+    if !keep_upgrade {
+        headers.remove(header::UPGRADE);
+    }
+}
+
+/// As `http::headers::add_forwarded`.
+fn add_forwarded(
+    headers: &mut HeaderMap,
+    peer: IpAddr,
+    proto: &'static str,
+    host: Option<&HeaderValue>,
+) {
+    let peer = peer.to_string();
+    let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(prev) => format!("{prev}, {peer}"),
+        None => peer.clone(),
+    };
+    if let Ok(v) = HeaderValue::from_str(&xff) {
+        headers.insert("x-forwarded-for", v);
+    }
+    headers.insert("x-forwarded-proto", HeaderValue::from_static(proto));
+    match host {
+        Some(h) => {
+            headers.insert("x-forwarded-host", h.clone());
+        }
+        None => {
+            headers.remove("x-forwarded-host");
+        }
+    }
+}

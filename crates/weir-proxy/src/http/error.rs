@@ -1,0 +1,179 @@
+//! Errors the gateway answers itself, classified by where the fault is so
+//! that status codes, headers and retry decisions follow from the kind,
+//! never from string matching.
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
+use http_body_util::Full;
+use weir_core::compile::IpRefusal;
+
+use crate::policy::{LimitedScope, Refusal};
+use crate::stats::Rejection;
+use crate::upstream::ConnectError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// No service matches the host and path.
+    #[error("no service matches this request")]
+    NoRoute,
+    /// The service has no node that may take traffic.
+    #[error("service {service:?} has no available upstream node")]
+    NoNode { service: String },
+    /// A WebSocket/upgrade request to a service that does not allow it.
+    #[error("service {service:?} does not accept protocol upgrades (websocket is off)")]
+    UpgradeNotAllowed { service: String },
+    /// The request cannot be forwarded as written.
+    #[error("bad request: {0}")]
+    BadRequest(&'static str),
+    /// A policy refused the request.
+    #[error("refused: {0:?}")]
+    Refused(Refusal),
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error("upstream did not send response headers within {0:?}")]
+    ResponseTimeout(std::time::Duration),
+    /// The call's own deadline (`grpc-timeout`) passed.
+    #[error("the call's deadline passed")]
+    DeadlineExceeded,
+    /// A plain-HTTP request to a service that redirects to HTTPS; carries
+    /// the redirect target.
+    #[error("redirect to {location}")]
+    HttpsRequired { location: String },
+    #[error("upstream failed: {0}")]
+    Upstream(hyper::Error),
+}
+
+impl ProxyError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ProxyError::NoRoute => StatusCode::NOT_FOUND,
+            ProxyError::NoNode { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ProxyError::UpgradeNotAllowed { .. } => StatusCode::FORBIDDEN,
+            ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ProxyError::Refused(r) => match r {
+                Refusal::Ip(_) | Refusal::TenantIp { .. } => StatusCode::FORBIDDEN,
+                Refusal::Auth(_) => StatusCode::UNAUTHORIZED,
+                Refusal::RateLimited { .. } | Refusal::Quota { .. } => {
+                    StatusCode::TOO_MANY_REQUESTS
+                }
+            },
+            ProxyError::Connect(ConnectError::Timeout { .. })
+            | ProxyError::ResponseTimeout(_)
+            | ProxyError::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+            ProxyError::Connect(_) | ProxyError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            ProxyError::HttpsRequired { .. } => StatusCode::PERMANENT_REDIRECT,
+        }
+    }
+
+    /// Stable machine-readable code, part of the public error contract.
+    pub fn code(&self) -> &'static str {
+        match self {
+            ProxyError::NoRoute => "no_route",
+            ProxyError::NoNode { .. } => "no_available_node",
+            ProxyError::UpgradeNotAllowed { .. } => "upgrade_not_allowed",
+            ProxyError::BadRequest(_) => "bad_request",
+            ProxyError::Refused(r) => match r {
+                Refusal::Ip(IpRefusal::NotAllowed) => "ip_not_allowed",
+                Refusal::Ip(IpRefusal::Denied) => "ip_denied",
+                Refusal::Auth(_) => "unauthenticated",
+                Refusal::TenantIp { .. } => "tenant_ip_not_allowed",
+                Refusal::RateLimited { .. } => "rate_limited",
+                Refusal::Quota { .. } => "quota_exceeded",
+            },
+            ProxyError::Connect(ConnectError::Timeout { .. }) => "upstream_connect_timeout",
+            ProxyError::Connect(_) => "upstream_connect_failed",
+            ProxyError::ResponseTimeout(_) => "upstream_timeout",
+            ProxyError::DeadlineExceeded => "deadline_exceeded",
+            ProxyError::Upstream(_) => "upstream_error",
+            ProxyError::HttpsRequired { .. } => "https_required",
+        }
+    }
+
+    /// The statistics label of this outcome.
+    pub fn rejection(&self) -> Rejection {
+        match self {
+            ProxyError::NoRoute => Rejection::NoRoute,
+            ProxyError::NoNode { .. } => Rejection::NoAvailableNode,
+            ProxyError::UpgradeNotAllowed { .. } => Rejection::UpgradeNotAllowed,
+            ProxyError::BadRequest(_) => Rejection::BadRequest,
+            ProxyError::Refused(r) => r.rejection(),
+            ProxyError::Connect(ConnectError::Timeout { .. })
+            | ProxyError::ResponseTimeout(_)
+            | ProxyError::DeadlineExceeded => Rejection::UpstreamTimeout,
+            ProxyError::Connect(_) => Rejection::UpstreamConnect,
+            ProxyError::Upstream(_) => Rejection::UpstreamError,
+            ProxyError::HttpsRequired { .. } => Rejection::HttpsRedirect,
+        }
+    }
+
+    /// What the client is told. Upstream addresses, OS error text and the
+    /// precise reason a token was refused are logged, not shown.
+    pub(crate) fn message(&self) -> String {
+        match self {
+            ProxyError::Connect(_) => "could not connect to an upstream node".into(),
+            ProxyError::Upstream(_) => "the upstream connection failed".into(),
+            ProxyError::Refused(r) => match r {
+                Refusal::Ip(_) => "your address may not call this service".into(),
+                Refusal::Auth(_) => "a valid bearer token is required".into(),
+                Refusal::TenantIp { .. } => {
+                    "your address is not on this application's allow list".into()
+                }
+                Refusal::RateLimited { scope, .. } => match scope {
+                    LimitedScope::Service => "the service's request rate limit was reached".into(),
+                    LimitedScope::ClientIp => "your request rate limit was reached".into(),
+                    LimitedScope::Tenant => {
+                        "your application's request rate limit was reached".into()
+                    }
+                },
+                Refusal::Quota { .. } => "your application's daily quota is used up".into(),
+            },
+            other => other.to_string(),
+        }
+    }
+
+    fn add_headers(&self, h: &mut HeaderMap) {
+        if let ProxyError::HttpsRequired { location } = self
+            && let Ok(v) = HeaderValue::from_str(location)
+        {
+            h.insert(header::LOCATION, v);
+        }
+        let ProxyError::Refused(r) = self else { return };
+        match r {
+            Refusal::Auth(_) => {
+                h.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                );
+            }
+            Refusal::RateLimited { decision, .. } => {
+                let retry = decision.retry_after.as_secs_f64().ceil().max(1.0) as u64;
+                h.insert(header::RETRY_AFTER, HeaderValue::from(retry));
+                h.insert("ratelimit-limit", HeaderValue::from(decision.limit));
+                h.insert("ratelimit-remaining", HeaderValue::from(decision.remaining));
+                let reset = decision.reset.as_secs_f64().ceil() as u64;
+                h.insert("ratelimit-reset", HeaderValue::from(reset));
+            }
+            Refusal::Quota { decision, .. } => {
+                h.insert(header::RETRY_AFTER, HeaderValue::from(decision.reset_secs));
+                h.insert("x-quota-limit", HeaderValue::from(decision.limit));
+                h.insert("x-quota-remaining", HeaderValue::from(0u64));
+                h.insert("x-quota-reset", HeaderValue::from(decision.reset_secs));
+            }
+            Refusal::Ip(_) | Refusal::TenantIp { .. } => {}
+        }
+    }
+
+    /// The small JSON body clients get.
+    pub fn to_response<B: From<Full<Bytes>>>(&self) -> Response<B> {
+        let body =
+            serde_json::json!({ "code": self.code(), "message": self.message() }).to_string();
+        let mut res = Response::new(B::from(Full::new(Bytes::from(body))));
+        *res.status_mut() = self.status();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        self.add_headers(res.headers_mut());
+        res
+    }
+}

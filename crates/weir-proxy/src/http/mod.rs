@@ -1,0 +1,15 @@
+//! The HTTP data plane: the listener (HTTP/1.1 and cleartext HTTP/2 on one
+//! port), the per-request phases, the token service, and the responses the
+//! gateway produces itself when it cannot forward.
+
+mod body;
+mod error;
+mod grpc;
+mod handler;
+mod headers;
+mod oauth;
+mod server;
+mod upgrade;
+
+pub use error::ProxyError;
+pub use server::{HttpListenerOptions, serve_http, serve_https, serve_service};

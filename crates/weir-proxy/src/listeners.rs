@@ -1,0 +1,245 @@
+//! Per-service listeners (TCP services, gRPC services with their own port)
+//! opened, re-bound and closed at run time to match the current snapshot.
+//!
+//! [`ServiceListeners::reconcile`] compares the snapshot's services with the
+//! listeners running: a listener whose service, port and kind are unchanged
+//! is never touched (its connections carry on, and it reads the current
+//! snapshot per connection, so upstream changes apply without rebinding); a
+//! removed or moved one stops accepting and drains its connections for the
+//! drain grace; a new one is bound. A port that cannot be bound is logged
+//! and reported in [`ServiceListeners::status`], and retried on the next
+//! reconcile — never a crash.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::{Mutex, oneshot, watch};
+use tokio::task::JoinHandle;
+use weir_core::ServiceKind;
+
+use crate::DataPlane;
+use crate::http::{HttpListenerOptions, serve_service};
+
+/// The state of one service's listener, for the admin API and health.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ListenerStatus {
+    pub service: String,
+    pub kind: &'static str,
+    pub port: u16,
+    /// `listening` or `failed`.
+    pub state: &'static str,
+    /// Why binding failed.
+    pub error: Option<String>,
+    /// Unix seconds of the last state change.
+    pub since: i64,
+}
+
+struct Running {
+    port: u16,
+    kind: ServiceKind,
+    stop: watch::Sender<bool>,
+    /// Resolves once the listening socket is closed (before draining).
+    closed: Option<oneshot::Receiver<()>>,
+    task: JoinHandle<()>,
+    since: i64,
+}
+
+pub struct ServiceListeners {
+    plane: Arc<DataPlane>,
+    bind_ip: IpAddr,
+    /// Options of gRPC listeners (their shutdown grace is the drain grace).
+    http: HttpListenerOptions,
+    drain: Duration,
+    running: Mutex<HashMap<Arc<str>, Running>>,
+    failed: std::sync::Mutex<HashMap<Arc<str>, ListenerStatus>>,
+    draining: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl ServiceListeners {
+    pub fn new(
+        plane: Arc<DataPlane>,
+        bind_ip: IpAddr,
+        http: HttpListenerOptions,
+        drain: Duration,
+    ) -> Self {
+        Self {
+            plane,
+            bind_ip,
+            http: HttpListenerOptions {
+                shutdown_grace: drain,
+                ..http
+            },
+            drain,
+            running: Mutex::new(HashMap::new()),
+            failed: std::sync::Mutex::new(HashMap::new()),
+            draining: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Make the running listeners match the current snapshot.
+    pub async fn reconcile(&self) {
+        let snap = self.plane.snapshot();
+        let desired: HashMap<Arc<str>, (u16, ServiceKind)> = snap
+            .config
+            .services
+            .iter()
+            .filter(|s| s.spec.enabled)
+            .filter_map(|s| s.port.map(|p| (Arc::clone(&s.name), (p, s.kind))))
+            .collect();
+        let mut running = self.running.lock().await;
+
+        // Stop what is gone or changed, and wait until their sockets are
+        // closed so a moved port can be bound again right away.
+        let stale: Vec<Arc<str>> = running
+            .iter()
+            .filter(|(name, r)| desired.get(*name) != Some(&(r.port, r.kind)))
+            .map(|(name, _)| Arc::clone(name))
+            .collect();
+        for name in stale {
+            if let Some(mut r) = running.remove(&name) {
+                tracing::info!(service = %name, port = r.port, "closing service listener");
+                let _ = r.stop.send(true);
+                if let Some(closed) = r.closed.take() {
+                    let _ = closed.await;
+                }
+                self.draining.lock().await.push(r.task);
+            }
+        }
+        self.lock_failed()
+            .retain(|name, st| desired.get(name).is_some_and(|d| d.0 == st.port));
+
+        for (name, (port, kind)) in desired {
+            if running.contains_key(&name) {
+                continue;
+            }
+            let addr = SocketAddr::new(self.bind_ip, port);
+            match TcpListener::bind(addr).await {
+                Ok(listener) => {
+                    tracing::info!(service = %name, %addr, kind = kind.as_str(), "service listener open");
+                    self.lock_failed().remove(&name);
+                    let r = self.spawn(Arc::clone(&name), kind, port, listener);
+                    running.insert(name, r);
+                }
+                Err(e) => {
+                    let mut failed = self.lock_failed();
+                    let already = failed
+                        .get(&name)
+                        .is_some_and(|s| s.error.as_deref() == Some(&e.to_string()));
+                    if !already {
+                        tracing::error!(
+                            service = %name,
+                            %addr,
+                            error = %e,
+                            "cannot listen on the service's port; the service is unreachable until the port is free"
+                        );
+                        failed.insert(
+                            Arc::clone(&name),
+                            ListenerStatus {
+                                service: name.to_string(),
+                                kind: kind.as_str(),
+                                port,
+                                state: "failed",
+                                error: Some(e.to_string()),
+                                since: now(),
+                            },
+                        );
+                    }
+                }
+            }
+        }
+        // Forget drains that finished.
+        self.draining.lock().await.retain(|t| !t.is_finished());
+    }
+
+    fn spawn(
+        &self,
+        name: Arc<str>,
+        kind: ServiceKind,
+        port: u16,
+        listener: TcpListener,
+    ) -> Running {
+        let (stop, stopped) = watch::channel(false);
+        let (closed_tx, closed_rx) = oneshot::channel();
+        let plane = Arc::clone(&self.plane);
+        let task = match kind {
+            ServiceKind::Tcp => tokio::spawn(crate::tcp::serve_tcp(
+                listener, plane, name, stopped, closed_tx, self.drain,
+            )),
+            _ => {
+                let opts = self.http.clone();
+                tokio::spawn(async move {
+                    let mut stopped = stopped;
+                    let shutdown = async move {
+                        let _ = stopped.wait_for(|s| *s).await;
+                        let _ = closed_tx.send(());
+                    };
+                    serve_service(listener, plane, name, opts, shutdown).await;
+                })
+            }
+        };
+        Running {
+            port,
+            kind,
+            stop,
+            closed: Some(closed_rx),
+            task,
+            since: now(),
+        }
+    }
+
+    /// Every service listener, open or failed.
+    pub async fn status(&self) -> Vec<ListenerStatus> {
+        let running = self.running.lock().await;
+        let mut out: Vec<ListenerStatus> = running
+            .iter()
+            .map(|(name, r)| ListenerStatus {
+                service: name.to_string(),
+                kind: r.kind.as_str(),
+                port: r.port,
+                state: "listening",
+                error: None,
+                since: r.since,
+            })
+            .collect();
+        out.extend(self.lock_failed().values().cloned());
+        out.sort_by(|a, b| a.service.cmp(&b.service));
+        out
+    }
+
+    /// Stop every listener and let open connections finish for up to
+    /// `grace` (the process shutdown grace), then close what is left.
+    pub async fn shutdown(&self, grace: Duration) {
+        let mut running = self.running.lock().await;
+        let mut tasks = Vec::new();
+        for (_, r) in running.drain() {
+            let _ = r.stop.send(true);
+            tasks.push(r.task);
+        }
+        tasks.append(&mut *self.draining.lock().await);
+        let aborts: Vec<_> = tasks.iter().map(JoinHandle::abort_handle).collect();
+        let all = async {
+            for t in tasks {
+                let _ = t.await;
+            }
+        };
+        if tokio::time::timeout(grace, all).await.is_err() {
+            // Aborting a listener task drops its connections.
+            for a in aborts {
+                a.abort();
+            }
+        }
+    }
+
+    fn lock_failed(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, ListenerStatus>> {
+        self.failed.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}

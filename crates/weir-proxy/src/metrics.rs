@@ -1,0 +1,242 @@
+//! Prometheus text exposition (version 0.0.4) of the data plane: requests
+//! by service and status class, latency histograms, upstream errors,
+//! rejections by reason, open connections, the configuration revision and
+//! reload counts. Labels are service names and fixed reasons only — never a
+//! tenant or client address, which would make the series count unbounded.
+
+use std::fmt::Write as _;
+
+use crate::DataPlane;
+use crate::stats::{Rejection, Scope, ScopeStats, bucket_upper_bound_us};
+
+/// Histogram bucket bounds exposed to Prometheus, in seconds. Weir's finer
+/// internal buckets are folded into these (a fine bucket counts towards `le`
+/// when its upper bound is at or below it).
+const LE_SECONDS: [f64; 14] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
+];
+
+const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
+
+/// The `/metrics` body.
+pub fn render(plane: &DataPlane) -> String {
+    let mut out = String::with_capacity(16 * 1024);
+    let services = plane.stats.scopes_of(Scope::Service);
+    let gateway = plane.stats.gateway();
+
+    header(
+        &mut out,
+        "weir_requests_total",
+        "counter",
+        "Requests finished, by service and status class. service=\"\" counts requests that matched no service.",
+    );
+    let mut all: Vec<(String, std::sync::Arc<ScopeStats>)> = services.clone();
+    let unrouted = gateway.counters();
+    for (name, st) in &all {
+        let c = st.counters();
+        for (i, class) in CLASSES.iter().enumerate() {
+            if c.status[i] > 0 {
+                let _ = writeln!(
+                    out,
+                    "weir_requests_total{{service=\"{}\",class=\"{class}\"}} {}",
+                    esc(name),
+                    c.status[i]
+                );
+            }
+        }
+    }
+    // Gateway totals minus the per-service ones: token endpoint, no route.
+    let mut routed = [0u64; 5];
+    for (_, st) in &all {
+        let c = st.counters();
+        for (r, v) in routed.iter_mut().zip(c.status) {
+            *r += v;
+        }
+    }
+    for (i, class) in CLASSES.iter().enumerate() {
+        let rest = unrouted.status[i].saturating_sub(routed[i]);
+        if rest > 0 {
+            let _ = writeln!(
+                out,
+                "weir_requests_total{{service=\"\",class=\"{class}\"}} {rest}"
+            );
+        }
+    }
+
+    header(
+        &mut out,
+        "weir_request_duration_seconds",
+        "histogram",
+        "Time from request arrival to the end of the response, by service.",
+    );
+    all.retain(|(_, st)| st.counters().requests > 0);
+    for (name, st) in &all {
+        let c = st.counters();
+        let name = esc(name);
+        for le in LE_SECONDS {
+            let le_us = (le * 1e6) as u64;
+            let count: u64 = c
+                .latency
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| bucket_upper_bound_us(*i) <= le_us)
+                .map(|(_, n)| n)
+                .sum();
+            let _ = writeln!(
+                out,
+                "weir_request_duration_seconds_bucket{{service=\"{name}\",le=\"{le}\"}} {count}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "weir_request_duration_seconds_bucket{{service=\"{name}\",le=\"+Inf\"}} {}",
+            c.requests
+        );
+        let _ = writeln!(
+            out,
+            "weir_request_duration_seconds_sum{{service=\"{name}\"}} {}",
+            st.latency_sum_us() as f64 / 1e6
+        );
+        let _ = writeln!(
+            out,
+            "weir_request_duration_seconds_count{{service=\"{name}\"}} {}",
+            c.requests
+        );
+    }
+
+    header(
+        &mut out,
+        "weir_upstream_errors_total",
+        "counter",
+        "Requests that failed at the upstream, by service and kind (connect, timeout, error).",
+    );
+    header_rows(
+        &mut out,
+        &services,
+        "weir_upstream_errors_total",
+        "kind",
+        &[
+            (Rejection::UpstreamConnect, "connect"),
+            (Rejection::UpstreamTimeout, "timeout"),
+            (Rejection::UpstreamError, "error"),
+        ],
+    );
+
+    header(
+        &mut out,
+        "weir_rejections_total",
+        "counter",
+        "Requests the gateway refused itself, by service and reason.",
+    );
+    let policy: Vec<(Rejection, &str)> = Rejection::ALL
+        .iter()
+        .filter(|r| {
+            !matches!(
+                r,
+                Rejection::UpstreamConnect
+                    | Rejection::UpstreamTimeout
+                    | Rejection::UpstreamError
+                    | Rejection::NoRoute
+            )
+        })
+        .map(|r| (*r, r.as_str()))
+        .collect();
+    header_rows(
+        &mut out,
+        &services,
+        "weir_rejections_total",
+        "reason",
+        &policy,
+    );
+    let no_route = unrouted.rejections[Rejection::ALL
+        .iter()
+        .position(|r| *r == Rejection::NoRoute)
+        .unwrap_or(0)];
+    if no_route > 0 {
+        let _ = writeln!(
+            out,
+            "weir_rejections_total{{service=\"\",reason=\"no_route\"}} {no_route}"
+        );
+    }
+
+    header(
+        &mut out,
+        "weir_open_connections",
+        "gauge",
+        "Client connections open on the data plane.",
+    );
+    let _ = writeln!(out, "weir_open_connections {}", plane.open_connections());
+
+    let snap = plane.snapshot();
+    header(
+        &mut out,
+        "weir_config_revision",
+        "gauge",
+        "Store revision of the configuration serving traffic.",
+    );
+    let _ = writeln!(out, "weir_config_revision {}", snap.revision);
+    header(
+        &mut out,
+        "weir_config_services",
+        "gauge",
+        "Services in the configuration serving traffic.",
+    );
+    let _ = writeln!(out, "weir_config_services {}", snap.config.services.len());
+    let (ok, refused) = plane.install_counts();
+    header(
+        &mut out,
+        "weir_config_reloads_total",
+        "counter",
+        "Configurations installed (ok) or refused because they did not compile.",
+    );
+    let _ = writeln!(out, "weir_config_reloads_total{{result=\"ok\"}} {ok}");
+    let _ = writeln!(
+        out,
+        "weir_config_reloads_total{{result=\"refused\"}} {refused}"
+    );
+    if let Some(log) = &plane.options.access_log {
+        header(
+            &mut out,
+            "weir_access_log_dropped_total",
+            "counter",
+            "Access log lines dropped because the writer could not keep up.",
+        );
+        let _ = writeln!(out, "weir_access_log_dropped_total {}", log.dropped());
+    }
+    out
+}
+
+fn header(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}");
+    let _ = writeln!(out, "# TYPE {name} {kind}");
+}
+
+fn header_rows(
+    out: &mut String,
+    services: &[(String, std::sync::Arc<ScopeStats>)],
+    metric: &str,
+    label: &str,
+    reasons: &[(Rejection, &str)],
+) {
+    for (name, st) in services {
+        let c = st.counters();
+        for (r, text) in reasons {
+            let idx = Rejection::ALL.iter().position(|x| x == r).unwrap_or(0);
+            let v = c.rejections[idx];
+            if v > 0 {
+                let _ = writeln!(
+                    out,
+                    "{metric}{{service=\"{}\",{label}=\"{text}\"}} {v}",
+                    esc(name)
+                );
+            }
+        }
+    }
+}
+
+/// Label value escaping per the exposition format.
+fn esc(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}

@@ -1,0 +1,146 @@
+//! Rate limits and daily quotas.
+//!
+//! The state of every limit lives in the data plane's runtime objects
+//! (per service, per tenant) and is carried across reloads by name, so
+//! changing one service's limit never resets another's counters. Checks go
+//! through [`LimitBackend`]: [`LocalLimits`] counts in this process; a
+//! cluster-wide backend (Redis) implements the same trait, receiving the
+//! stable key of each scope along with the local state it can fall back to.
+
+mod gcra;
+mod keyed;
+mod quota;
+
+#[cfg(test)]
+mod tests;
+
+use std::fmt::Debug;
+use std::net::IpAddr;
+
+use jiff::tz::TimeZone;
+use weir_core::compile::Rate;
+
+pub use gcra::{Decision, GcraCell};
+pub use keyed::{DEFAULT_CAPACITY, KeyedLimiter};
+pub use quota::{DailyCounter, QuotaDecision, day_bounds};
+
+/// What one limit applies to: the stable key a shared backend would use, and
+/// the local state for it.
+#[derive(Debug, Clone, Copy)]
+pub enum LimitScope<'a> {
+    Service {
+        service: &'a str,
+        cell: &'a GcraCell,
+    },
+    ClientIp {
+        service: &'a str,
+        ip: IpAddr,
+        table: &'a KeyedLimiter<IpAddr>,
+    },
+    Tenant {
+        app_id: &'a str,
+        cell: &'a GcraCell,
+    },
+}
+
+/// Where limits are counted.
+pub trait LimitBackend: Send + Sync + Debug {
+    /// Take one request from the scope's bucket at `now` (monotonic ns).
+    fn acquire(&self, scope: LimitScope<'_>, rate: Rate, now: u64) -> Decision;
+
+    /// Count one request against a tenant's daily quota.
+    fn acquire_quota(
+        &self,
+        app_id: &str,
+        counter: &DailyCounter,
+        limit: u64,
+        now_ms: i64,
+        tz: &TimeZone,
+    ) -> QuotaDecision;
+}
+
+/// Limits counted in this process only.
+#[derive(Debug, Default)]
+pub struct LocalLimits;
+
+impl LimitBackend for LocalLimits {
+    fn acquire(&self, scope: LimitScope<'_>, rate: Rate, now: u64) -> Decision {
+        match scope {
+            LimitScope::Service { cell, .. } | LimitScope::Tenant { cell, .. } => {
+                cell.acquire(rate, now)
+            }
+            LimitScope::ClientIp { ip, table, .. } => table.acquire(ip, rate, now),
+        }
+    }
+
+    fn acquire_quota(
+        &self,
+        _app_id: &str,
+        counter: &DailyCounter,
+        limit: u64,
+        now_ms: i64,
+        tz: &TimeZone,
+    ) -> QuotaDecision {
+        counter.acquire(limit, now_ms, tz)
+    }
+}
+
+/// Limit state of one service, kept across reloads.
+#[derive(Debug)]
+pub struct ServiceLimiters {
+    pub service: GcraCell,
+    pub client_ip: KeyedLimiter<IpAddr>,
+    /// Open TCP connections (for `max_connections`).
+    open: std::sync::Arc<std::sync::atomic::AtomicU32>,
+}
+
+impl ServiceLimiters {
+    pub fn new(client_capacity: usize) -> Self {
+        Self {
+            service: GcraCell::new(),
+            client_ip: KeyedLimiter::new(client_capacity),
+            open: Default::default(),
+        }
+    }
+
+    /// Take a connection slot if fewer than `max` are open (0 = no limit);
+    /// the slot is given back when the guard drops.
+    pub fn try_open(&self, max: u32) -> Option<ConnectionSlot> {
+        use std::sync::atomic::Ordering;
+        let mut cur = self.open.load(Ordering::Relaxed);
+        loop {
+            if max > 0 && cur >= max {
+                return None;
+            }
+            match self
+                .open
+                .compare_exchange_weak(cur, cur + 1, Ordering::AcqRel, Ordering::Relaxed)
+            {
+                Ok(_) => return Some(ConnectionSlot(std::sync::Arc::clone(&self.open))),
+                Err(actual) => cur = actual,
+            }
+        }
+    }
+
+    /// TCP connections open now.
+    pub fn open_connections(&self) -> u32 {
+        self.open.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// One open TCP connection counted against `max_connections`.
+#[derive(Debug)]
+pub struct ConnectionSlot(std::sync::Arc<std::sync::atomic::AtomicU32>);
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+/// Limit state of one tenant, kept across reloads.
+#[derive(Debug, Default)]
+pub struct TenantLimiters {
+    pub qps: GcraCell,
+    pub quota: DailyCounter,
+}
