@@ -1,0 +1,332 @@
+//! Logging in and out, the current caller, and changing one's password.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use weir_store::SessionRecord;
+
+use crate::audit::{self, Actor, Outcome};
+use crate::auth::{self, Account, ClientIp, Role, Via, password, secret};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiJson;
+use crate::state::AdminState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    #[schema(example = "admin")]
+    pub username: String,
+    pub password: String,
+}
+
+/// The caller and their session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SessionInfo {
+    /// User name, or the API token's name.
+    pub username: String,
+    pub role: Role,
+    /// `session` (cookie) or `token` (Bearer).
+    pub auth: String,
+    /// Until changed, every other endpoint answers 403
+    /// `password_change_required`.
+    pub must_change_password: bool,
+    /// Send as `X-CSRF-Token` on state-changing requests made with the
+    /// session cookie. Absent for API tokens.
+    pub csrf_token: Option<String>,
+    /// Unix milliseconds when the session ends at the latest (absolute
+    /// expiry); it ends earlier after the idle timeout without requests.
+    pub expires_at_ms: Option<i64>,
+    pub idle_timeout_secs: Option<u64>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    /// At least 10 characters, not the user name.
+    pub new_password: String,
+}
+
+fn session_info(state: &AdminState, p: &auth::Principal) -> SessionInfo {
+    let opts = state.options();
+    match &p.via {
+        Via::Session {
+            csrf_token,
+            created_at_ms,
+            ..
+        } => SessionInfo {
+            username: p.name.clone(),
+            role: p.role,
+            auth: "session".into(),
+            must_change_password: p.must_change_password,
+            csrf_token: Some(csrf_token.clone()),
+            expires_at_ms: Some(created_at_ms.saturating_add(
+                i64::try_from(opts.session_absolute_timeout.as_millis()).unwrap_or(i64::MAX),
+            )),
+            idle_timeout_secs: Some(opts.session_idle_timeout.as_secs()),
+        },
+        Via::Token { .. } => SessionInfo {
+            username: p.name.clone(),
+            role: p.role,
+            auth: "token".into(),
+            must_change_password: false,
+            csrf_token: None,
+            expires_at_ms: None,
+            idle_timeout_secs: None,
+        },
+    }
+}
+
+fn too_many(retry_after: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "too_many_attempts",
+        format!("too many failed attempts; try again in {retry_after} s"),
+    )
+    .with_header(
+        header::RETRY_AFTER,
+        HeaderValue::from_str(&retry_after.to_string()).unwrap_or(HeaderValue::from_static("60")),
+    )
+}
+
+/// Log in.
+///
+/// Sets the `weir_session` cookie (HttpOnly, SameSite=Strict, Secure under
+/// TLS). Failed attempts are throttled per user name and per client address
+/// (429 with Retry-After).
+#[utoipa::path(post, path = "/api/v1/session", tag = "session",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Logged in; the session cookie is set", body = SessionInfo,
+         headers(("Set-Cookie" = String, description = "weir_session=…; HttpOnly; SameSite=Strict"))),
+        (status = 401, description = "Wrong user name or password", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts", body = crate::error::Problem, content_type = "application/problem+json"),
+    ),
+    security(()))]
+pub async fn login(
+    State(state): State<AdminState>,
+    headers: HeaderMap,
+    ClientIp(ip): ClientIp,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Response> {
+    let now = state.now_ms();
+    let actor = Actor {
+        name: if req.username.len() <= 128 {
+            &req.username
+        } else {
+            "-"
+        },
+        kind: "user",
+        ip: &ip,
+    };
+    if let Some(wait) = state.throttle().check(&req.username, &ip, now) {
+        audit::record(
+            &state,
+            actor,
+            "session.login",
+            "session",
+            None,
+            Outcome::Denied,
+            "throttled",
+        )
+        .await;
+        return Err(too_many(wait));
+    }
+    let store = state.store();
+    let user = if req.username.len() <= 64 {
+        store.user(&req.username).await?
+    } else {
+        None
+    };
+    let ok = req.password.len() <= password::MAX_LENGTH
+        && state
+            .options()
+            .password
+            .verify(req.password, user.as_ref().map(|u| u.password_hash.clone()))
+            .await;
+    let (Some(user), true) = (user, ok) else {
+        state.throttle().failed(&req.username, &ip, now);
+        audit::record(
+            &state,
+            actor,
+            "session.login",
+            "session",
+            None,
+            Outcome::Denied,
+            "wrong user name or password",
+        )
+        .await;
+        return Err(ApiError::unauthenticated(
+            "invalid_credentials",
+            "wrong user name or password",
+        ));
+    };
+    state.throttle().succeeded(&user.name);
+
+    let opts = state.options();
+    let idle = i64::try_from(opts.session_idle_timeout.as_millis()).unwrap_or(i64::MAX);
+    let absolute = i64::try_from(opts.session_absolute_timeout.as_millis()).unwrap_or(i64::MAX);
+    // Opportunistic cleanup keeps the table small without a timer task.
+    if let Err(e) = store
+        .purge_sessions(now.saturating_sub(idle), now.saturating_sub(absolute))
+        .await
+    {
+        tracing::debug!(error = %e, "could not purge expired sessions");
+    }
+    let id = secret::random_hex(32);
+    let record = SessionRecord {
+        id_hash: secret::sha256_hex(&id),
+        user_name: user.name.clone(),
+        csrf_token: secret::random_hex(32),
+        created_at_ms: now,
+        last_seen_ms: now,
+    };
+    store.create_session(&record).await?;
+    let role = Role::parse(&user.role).unwrap_or(Role::Viewer);
+    let principal = auth::Principal {
+        name: user.name.clone(),
+        role,
+        via: Via::Session {
+            id_hash: record.id_hash,
+            csrf_token: record.csrf_token,
+            created_at_ms: now,
+        },
+        must_change_password: user.must_change,
+        ip: ip.clone(),
+    };
+    audit::record(
+        &state,
+        &principal,
+        "session.login",
+        "session",
+        None,
+        Outcome::Ok,
+        "",
+    )
+    .await;
+    let cookie = auth::session_cookie(
+        Some(&id),
+        opts.session_absolute_timeout.as_secs(),
+        auth::secure_cookie(&state, &headers),
+    );
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Json(session_info(&state, &principal)),
+    )
+        .into_response())
+}
+
+/// The current caller (user session or API token).
+#[utoipa::path(get, path = "/api/v1/session", tag = "session",
+    responses((status = 200, description = "The caller", body = SessionInfo)))]
+pub async fn current(State(state): State<AdminState>, Account(p): Account) -> Json<SessionInfo> {
+    Json(session_info(&state, &p))
+}
+
+/// Log out: end the session and clear the cookie (no effect for API tokens).
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session",
+    responses((status = 204, description = "Logged out")))]
+pub async fn logout(
+    State(state): State<AdminState>,
+    headers: HeaderMap,
+    Account(p): Account,
+) -> ApiResult<Response> {
+    if let Via::Session { id_hash, .. } = &p.via {
+        state.store().delete_session(id_hash).await?;
+        audit::record(
+            &state,
+            &p,
+            "session.logout",
+            "session",
+            None,
+            Outcome::Ok,
+            "",
+        )
+        .await;
+    }
+    let cookie = auth::session_cookie(None, 0, auth::secure_cookie(&state, &headers));
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+/// Change the caller's password. Required after first login; ends the
+/// user's other sessions.
+#[utoipa::path(post, path = "/api/v1/session/password", tag = "session",
+    request_body = ChangePasswordRequest,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 401, description = "The current password is wrong", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The new password is not acceptable", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts", body = crate::error::Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn change_password(
+    State(state): State<AdminState>,
+    Account(p): Account,
+    ApiJson(req): ApiJson<ChangePasswordRequest>,
+) -> ApiResult<StatusCode> {
+    let Via::Session { id_hash, .. } = &p.via else {
+        return Err(ApiError::forbidden(
+            "forbidden",
+            "API tokens have no password; log in as the user",
+        ));
+    };
+    let now = state.now_ms();
+    if let Some(wait) = state.throttle().check(&p.name, &p.ip, now) {
+        return Err(too_many(wait));
+    }
+    let store = state.store();
+    let user = store
+        .user(&p.name)
+        .await?
+        .ok_or_else(|| ApiError::unauthenticated("session_expired", "the user no longer exists"))?;
+    let policy = state.options().password;
+    let ok = req.current_password.len() <= password::MAX_LENGTH
+        && policy
+            .verify(req.current_password.clone(), Some(user.password_hash))
+            .await;
+    if !ok {
+        state.throttle().failed(&p.name, &p.ip, now);
+        audit::record(
+            &state,
+            &p,
+            "user.change_password",
+            &format!("user/{}", p.name),
+            None,
+            Outcome::Denied,
+            "wrong current password",
+        )
+        .await;
+        return Err(ApiError::unauthenticated(
+            "invalid_credentials",
+            "the current password is wrong",
+        ));
+    }
+    if let Some(why) = password::weakness(&req.new_password, &p.name) {
+        return Err(ApiError::invalid_field("new_password", why));
+    }
+    if req.new_password == req.current_password {
+        return Err(ApiError::invalid_field(
+            "new_password",
+            "must differ from the current password",
+        ));
+    }
+    let hash = policy
+        .hash(req.new_password)
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
+    store.set_user_password(&p.name, &hash, false, now).await?;
+    store.delete_user_sessions(&p.name, Some(id_hash)).await?;
+    audit::record(
+        &state,
+        &p,
+        "user.change_password",
+        &format!("user/{}", p.name),
+        None,
+        Outcome::Ok,
+        "",
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT)
+}

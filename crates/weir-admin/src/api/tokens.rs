@@ -1,0 +1,149 @@
+//! API tokens for automation (`weir apply --server … --token …`, CI): created
+//! by an admin with a name and a role, shown once, stored as a SHA-256 hash,
+//! revocable. A token is its own principal (it is not tied to the user who
+//! made it, who is recorded as `created_by`).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use weir_store::ApiTokenRecord;
+
+use crate::audit::{self, Outcome};
+use crate::auth::{Admin, Role, secret};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{ApiJson, ApiPath};
+use crate::state::AdminState;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApiToken {
+    /// Public id (also part of the token itself).
+    #[schema(example = "3f2a9c0d1e4b5a69")]
+    pub id: String,
+    #[schema(example = "ci-deploy")]
+    pub name: String,
+    pub role: Role,
+    pub created_by: String,
+    pub created_at_ms: i64,
+    pub last_used_ms: Option<i64>,
+    pub revoked_at_ms: Option<i64>,
+}
+
+impl From<ApiTokenRecord> for ApiToken {
+    fn from(t: ApiTokenRecord) -> Self {
+        ApiToken {
+            role: Role::parse(&t.role).unwrap_or(Role::Viewer),
+            id: t.id,
+            name: t.name,
+            created_by: t.created_by,
+            created_at_ms: t.created_at_ms,
+            last_used_ms: t.last_used_ms,
+            revoked_at_ms: t.revoked_at_ms,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    /// What the token is for; 1–128 printable characters.
+    #[schema(example = "ci-deploy")]
+    pub name: String,
+    pub role: Role,
+}
+
+/// A new token: the only time its secret is shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    #[serde(flatten)]
+    pub token: ApiToken,
+    /// Send as `Authorization: Bearer <secret>`. Not retrievable later.
+    pub secret: String,
+}
+
+/// List API tokens (revoked ones included).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+    responses((status = 200, description = "Every token, without secrets", body = Vec<ApiToken>)))]
+pub async fn list(State(state): State<AdminState>, _: Admin) -> ApiResult<Json<Vec<ApiToken>>> {
+    Ok(Json(
+        state
+            .store()
+            .tokens()
+            .await?
+            .into_iter()
+            .map(ApiToken::from)
+            .collect(),
+    ))
+}
+
+/// Create an API token. The secret is in this answer only.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateToken,
+    responses((status = 201, description = "Created", body = CreatedToken),
+              (status = 422, description = "Invalid name", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn create(
+    State(state): State<AdminState>,
+    Admin(p): Admin,
+    ApiJson(req): ApiJson<CreateToken>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 128 || name.chars().any(char::is_control) {
+        return Err(ApiError::invalid_field(
+            "name",
+            "1–128 characters, no control characters",
+        ));
+    }
+    let (id, token) = secret::new_api_token();
+    let record = ApiTokenRecord {
+        id: id.clone(),
+        name: name.to_owned(),
+        token_hash: secret::sha256_hex(&token),
+        role: req.role.as_str().into(),
+        created_by: p.name.clone(),
+        created_at_ms: state.now_ms(),
+        last_used_ms: None,
+        revoked_at_ms: None,
+    };
+    state.store().create_token(&record).await?;
+    audit::record(
+        &state,
+        &p,
+        "token.create",
+        &format!("token/{id}"),
+        None,
+        Outcome::Ok,
+        name,
+    )
+    .await;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token: record.into(),
+            secret: token,
+        }),
+    ))
+}
+
+/// Revoke an API token.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+    params(("id" = String, Path, description = "Token id")),
+    responses((status = 204, description = "Revoked"),
+              (status = 404, description = "No such (unrevoked) token", body = crate::error::Problem, content_type = "application/problem+json")))]
+pub async fn revoke(
+    State(state): State<AdminState>,
+    Admin(p): Admin,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    state.store().revoke_token(&id, state.now_ms()).await?;
+    audit::record(
+        &state,
+        &p,
+        "token.revoke",
+        &format!("token/{id}"),
+        None,
+        Outcome::Ok,
+        "",
+    )
+    .await;
+    Ok(StatusCode::NO_CONTENT)
+}

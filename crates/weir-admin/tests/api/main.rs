@@ -1,0 +1,14 @@
+//! Router tests without sockets (`tower::ServiceExt::oneshot`): every
+//! endpoint's success, validation errors with field paths, 401, 403 for
+//! viewers, 404, 409 for stale versions — plus sessions, CSRF, expiry and
+//! throttling on a manual clock.
+#![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
+
+mod auth;
+mod certificates;
+mod common;
+mod history;
+mod registrations;
+mod services;
+mod signing_keys;
+mod tenants;

@@ -1,0 +1,562 @@
+//! Services: create, show, list (paging, sorting, search, filters),
+//! replace with If-Match, delete, validation with field paths, 404, 409,
+//! 428, viewer 403, health and stats.
+
+use axum::http::{Method, header};
+use serde_json::json;
+
+use crate::common::{Api, Auth, service};
+
+#[tokio::test]
+async fn create_show_replace_delete_with_versions() {
+    let api = Api::new().await;
+    let admin = api.token("admin").await;
+    let auth = Auth::Bearer(&admin);
+
+    let r = api
+        .call(
+            Method::POST,
+            "/api/v1/services",
+            auth.clone(),
+            Some(service("users", "/users/")),
+        )
+        .await
+        .expect(201);
+    assert_eq!(r.body["version"], 1);
+    assert_eq!(r.headers[header::ETAG], "\"1\"");
+    assert_eq!(r.headers[header::LOCATION], "/api/v1/services/users");
+    assert_eq!(r.body["spec"]["upstream"]["nodes"][1]["weight"], 3);
+    // Defaults are normalised: the stored spec is the model's.
+    assert_eq!(r.body["spec"]["upstream"]["balance"], "round_robin");
+
+    let r = api
+        .call(
+            Method::POST,
+            "/api/v1/services",
+            auth.clone(),
+            Some(service("users", "/other/")),
+        )
+        .await
+        .expect(409);
+    assert_eq!(r.code(), "already_exists");
+
+    let r = api
+        .call(Method::GET, "/api/v1/services/users", auth.clone(), None)
+        .await
+        .expect(200);
+    assert_eq!(r.headers[header::ETAG], "\"1\"");
+    assert_eq!(r.body["spec"]["match"]["prefix"], "/users/");
+    api.call(Method::GET, "/api/v1/services/nope", auth.clone(), None)
+        .await
+        .expect(404);
+
+    // Another service moves the store to revision 2; users stays at version 1.
+    api.call(
+        Method::POST,
+        "/api/v1/services",
+        auth.clone(),
+        Some(service("orders", "/orders/")),
+    )
+    .await
+    .expect(201);
+
+    let mut changed = service("users", "/users/v2/");
+    changed["description"] = json!("user service");
+    // Without If-Match: 428, nothing written.
+    let r = api
+        .call(
+            Method::PUT,
+            "/api/v1/services/users",
+            auth.clone(),
+            Some(changed.clone()),
+        )
+        .await
+        .expect(428);
+    assert_eq!(r.code(), "precondition_required");
+    let r = api
+        .call_with(
+            Method::PUT,
+            "/api/v1/services/users",
+            auth.clone(),
+            Some(changed.clone()),
+            &[("if-match", "\"1\"")],
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        (
+            r.body["version"].as_i64(),
+            r.headers[header::ETAG].to_str().unwrap()
+        ),
+        (Some(3), "\"3\"")
+    );
+    // A stale version: 409, and the stored spec is the newer one.
+    let r = api
+        .call_with(
+            Method::PUT,
+            "/api/v1/services/users",
+            auth.clone(),
+            Some(service("users", "/stale/")),
+            &[("if-match", "\"1\"")],
+        )
+        .await
+        .expect(409);
+    assert_eq!(r.code(), "version_conflict");
+    let r = api
+        .call(Method::GET, "/api/v1/services/users", auth.clone(), None)
+        .await
+        .expect(200);
+    assert_eq!(r.body["spec"]["match"]["prefix"], "/users/v2/");
+    // Renaming through PUT is refused with the field named.
+    let r = api
+        .call_with(
+            Method::PUT,
+            "/api/v1/services/users",
+            auth.clone(),
+            Some(service("people", "/p/")),
+            &[("if-match", "3")],
+        )
+        .await
+        .expect(422);
+    assert_eq!(r.paths(), ["name"]);
+    // PUT on a missing service.
+    api.call_with(
+        Method::PUT,
+        "/api/v1/services/nope",
+        auth.clone(),
+        Some(service("nope", "/n/")),
+        &[("if-match", "1")],
+    )
+    .await
+    .expect(404);
+    // A malformed If-Match is a 400.
+    api.call_with(
+        Method::PUT,
+        "/api/v1/services/users",
+        auth.clone(),
+        Some(changed.clone()),
+        &[("if-match", "yesterday")],
+    )
+    .await
+    .expect(400);
+
+    // Delete: 428 without If-Match, 409 stale, 200 right, then 404.
+    api.call(Method::DELETE, "/api/v1/services/users", auth.clone(), None)
+        .await
+        .expect(428);
+    api.call_with(
+        Method::DELETE,
+        "/api/v1/services/users",
+        auth.clone(),
+        None,
+        &[("if-match", "1")],
+    )
+    .await
+    .expect(409);
+    let r = api
+        .call_with(
+            Method::DELETE,
+            "/api/v1/services/users",
+            auth.clone(),
+            None,
+            &[("if-match", "3")],
+        )
+        .await
+        .expect(200);
+    assert_eq!(r.body["revision"], 4);
+    api.call_with(
+        Method::DELETE,
+        "/api/v1/services/users",
+        auth.clone(),
+        None,
+        &[("if-match", "4")],
+    )
+    .await
+    .expect(404);
+
+    // Every write was a revision by the token, from the API, and audited.
+    let revs = api.store.revisions(10, None).await.unwrap();
+    assert_eq!(revs.len(), 4);
+    assert!(
+        revs.iter()
+            .all(|r| r.author == "admin-bot" && r.source == "api")
+    );
+    let audit = api
+        .store
+        .audit(&Default::default(), 0, 100)
+        .await
+        .unwrap()
+        .1;
+    let actions: Vec<_> = audit
+        .iter()
+        .map(|e| (e.entry.action.as_str(), e.entry.outcome.as_str()))
+        .collect();
+    assert!(actions.contains(&("service.delete", "ok")), "{actions:?}");
+    assert!(
+        actions.contains(&("service.update", "failed")),
+        "{actions:?}"
+    );
+}
+
+#[tokio::test]
+async fn validation_errors_name_fields_relative_to_the_service() {
+    let api = Api::new().await;
+    let admin = api.token("admin").await;
+    let auth = Auth::Bearer(&admin);
+    api.call(
+        Method::POST,
+        "/api/v1/services",
+        auth.clone(),
+        Some(service("a", "/a/")),
+    )
+    .await
+    .expect(201);
+
+    // Semantic errors from weir_core::compile, scoped to the resource.
+    let mut bad = service("b", "no-slash");
+    bad["upstream"]["nodes"][1]["addr"] = json!("10.0.0.1");
+    bad["rewrite"] = json!([{"pattern": "(", "replacement": "/x"}]);
+    let r = api
+        .call(Method::POST, "/api/v1/services", auth.clone(), Some(bad))
+        .await
+        .expect(422);
+    assert_eq!(r.code(), "validation_failed");
+    let mut paths = r.paths();
+    paths.sort();
+    assert_eq!(
+        paths,
+        [
+            "match.prefix",
+            "rewrite[0].pattern",
+            "upstream.nodes[1].addr"
+        ]
+    );
+
+    // A route another service already owns.
+    let r = api
+        .call(
+            Method::POST,
+            "/api/v1/services",
+            auth.clone(),
+            Some(service("b", "/a/")),
+        )
+        .await
+        .expect(422);
+    assert_eq!(r.paths(), ["match"]);
+
+    // Shape errors from the model: unknown field, wrong type — with the path.
+    let mut typo = service("c", "/c/");
+    typo["strp_prefix"] = json!(true);
+    let r = api
+        .call(Method::POST, "/api/v1/services", auth.clone(), Some(typo))
+        .await
+        .expect(422);
+    assert!(
+        r.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("strp_prefix"),
+        "{}",
+        r.body
+    );
+    let mut wrong = service("c", "/c/");
+    wrong["upstream"]["nodes"][0]["weight"] = json!("heavy");
+    let r = api
+        .call(Method::POST, "/api/v1/services", auth.clone(), Some(wrong))
+        .await
+        .expect(422);
+    assert_eq!(r.paths(), ["upstream.nodes[0].weight"]);
+
+    // Not JSON, or not declared as JSON.
+    let r = api
+        .call_with(
+            Method::POST,
+            "/api/v1/services",
+            auth.clone(),
+            None,
+            &[("content-type", "application/json")],
+        )
+        .await
+        .expect(400);
+    assert_eq!(r.code(), "bad_request");
+    let r = api
+        .call(Method::POST, "/api/v1/services", auth.clone(), None)
+        .await
+        .expect(415);
+    assert_eq!(r.code(), "unsupported_media_type");
+    assert_eq!(api.store.revision().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn viewers_read_but_never_write() {
+    let api = Api::new().await;
+    let admin = api.token("admin").await;
+    api.call(
+        Method::POST,
+        "/api/v1/services",
+        Auth::Bearer(&admin),
+        Some(service("a", "/a/")),
+    )
+    .await
+    .expect(201);
+    let viewer = api.token("viewer").await;
+    let v = Auth::Bearer(&viewer);
+    api.call(Method::GET, "/api/v1/services", v.clone(), None)
+        .await
+        .expect(200);
+    api.call(Method::GET, "/api/v1/services/a", v.clone(), None)
+        .await
+        .expect(200);
+    for (method, uri, body) in [
+        (Method::POST, "/api/v1/services", Some(service("b", "/b/"))),
+        (
+            Method::PUT,
+            "/api/v1/services/a",
+            Some(service("a", "/a2/")),
+        ),
+        (Method::DELETE, "/api/v1/services/a", None),
+        (Method::POST, "/api/v1/revisions/1/rollback", None),
+        (Method::PUT, "/api/v1/config", Some(json!({"services": []}))),
+        (
+            Method::POST,
+            "/api/v1/users",
+            Some(json!({"username": "x", "role": "admin", "password": "0123456789"})),
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/users/admin",
+            Some(json!({"role": "viewer"})),
+        ),
+        (Method::DELETE, "/api/v1/users/admin", None),
+        (Method::GET, "/api/v1/audit", None),
+    ] {
+        let r = api
+            .call_with(method.clone(), uri, v.clone(), body, &[("if-match", "1")])
+            .await
+            .expect(403);
+        assert_eq!(r.code(), "forbidden", "{method} {uri}");
+    }
+    assert_eq!(api.store.revision().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn list_pages_sorts_searches_and_filters() {
+    let api = Api::new().await;
+    let admin = api.token("admin").await;
+    let auth = Auth::Bearer(&admin);
+    for (name, prefix) in [
+        ("alpha", "/a/"),
+        ("beta", "/b/"),
+        ("gamma", "/g/"),
+        ("delta", "/d/"),
+        ("shop", "/shop/"),
+    ] {
+        let mut s = service(name, prefix);
+        if name == "gamma" {
+            s["enabled"] = json!(false);
+            s["description"] = json!("The Gamma Service");
+        }
+        api.call(Method::POST, "/api/v1/services", auth.clone(), Some(s))
+            .await
+            .expect(201);
+    }
+    let names = |r: &crate::common::Reply| -> Vec<String> {
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let r = api
+        .call(
+            Method::GET,
+            "/api/v1/services?page_size=2",
+            auth.clone(),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(
+        (names(&r), r.body["total"].as_u64()),
+        (vec!["alpha".into(), "beta".into()], Some(5))
+    );
+    assert_eq!(r.body["stats_available"], false);
+    let item = &r.body["items"][0];
+    assert_eq!(
+        (
+            item["kind"].as_str(),
+            item["rule"].as_str(),
+            item["node_count"].as_u64()
+        ),
+        (Some("http"), Some("prefix /a/"), Some(2))
+    );
+    assert_eq!(
+        (item["today_requests"].as_u64(), item["qps"].as_u64()),
+        (Some(0), Some(0))
+    );
+    let r = api
+        .call(
+            Method::GET,
+            "/api/v1/services?page=3&page_size=2",
+            auth.clone(),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(names(&r), ["shop"]);
+    let r = api
+        .call(
+            Method::GET,
+            "/api/v1/services?sort=-name&page_size=1",
+            auth.clone(),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(names(&r), ["shop"]);
+    let r = api
+        .call(
+            Method::GET,
+            "/api/v1/services?sort=-version",
+            auth.clone(),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(names(&r)[0], "shop");
+    let r = api
+        .call(Method::GET, "/api/v1/services?q=GAMMA", auth.clone(), None)
+        .await
+        .expect(200);
+    assert_eq!(names(&r), ["gamma"]);
+    let r = api
+        .call(
+            Method::GET,
+            "/api/v1/services?q=%2Fshop",
+            auth.clone(),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(names(&r), ["shop"]);
+    let r = api
+        .call(
+            Method::GET,
+            "/api/v1/services?enabled=false",
+            auth.clone(),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(names(&r), ["gamma"]);
+    let r = api
+        .call(Method::GET, "/api/v1/services?kind=tcp", auth.clone(), None)
+        .await
+        .expect(200);
+    assert_eq!(r.body["total"], 0);
+    // Bad paging and unknown values are client errors, never 500.
+    let r = api
+        .call(Method::GET, "/api/v1/services?page=0", auth.clone(), None)
+        .await
+        .expect(422);
+    assert_eq!(r.paths(), ["page"]);
+    api.call(
+        Method::GET,
+        "/api/v1/services?page_size=501",
+        auth.clone(),
+        None,
+    )
+    .await
+    .expect(422);
+    api.call(
+        Method::GET,
+        "/api/v1/services?sort=colour",
+        auth.clone(),
+        None,
+    )
+    .await
+    .expect(400);
+    api.call(Method::GET, "/api/v1/services?page=-1", auth.clone(), None)
+        .await
+        .expect(400);
+}
+
+#[tokio::test]
+async fn health_and_stats_of_a_service() {
+    let api = Api::new().await;
+    let token = api.token("viewer").await;
+    let admin = api.token("admin").await;
+    api.call(
+        Method::POST,
+        "/api/v1/services",
+        Auth::Bearer(&admin),
+        Some(service("a", "/a/")),
+    )
+    .await
+    .expect(201);
+    let r = api
+        .call(
+            Method::GET,
+            "/api/v1/services/a/health",
+            Auth::Bearer(&token),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(r.body["checks_available"], false);
+    api.call(
+        Method::GET,
+        "/api/v1/services/missing/health",
+        Auth::Bearer(&token),
+        None,
+    )
+    .await
+    .expect(404);
+    let r = api
+        .call(
+            Method::GET,
+            "/api/v1/services/a/stats",
+            Auth::Bearer(&token),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(r.body["today"].as_array().unwrap().len(), 24);
+    assert_eq!(r.body["available"], false);
+    api.call(
+        Method::GET,
+        "/api/v1/services/zzz/stats",
+        Auth::Bearer(&token),
+        None,
+    )
+    .await
+    .expect(404);
+}
+
+#[tokio::test]
+async fn tcp_services_are_summarised_by_port() {
+    let api = Api::new().await;
+    let admin = api.token("admin").await;
+    let auth = Auth::Bearer(&admin);
+    api.call(
+        Method::POST,
+        "/api/v1/services",
+        auth.clone(),
+        Some(json!({"name": "cache", "kind": "tcp", "port": 16379,
+                    "limits": {"max_connections": 100},
+                    "upstream": {"nodes": [{"addr": "127.0.0.1:6379"}]}})),
+    )
+    .await
+    .expect(201);
+    let r = api
+        .call(Method::GET, "/api/v1/services?kind=tcp", auth.clone(), None)
+        .await
+        .expect(200);
+    assert_eq!(r.body["items"][0]["rule"], "port 16379");
+    let r = api
+        .call(Method::GET, "/api/v1/services?q=16379", auth.clone(), None)
+        .await
+        .expect(200);
+    assert_eq!(r.body["total"], 1);
+}
