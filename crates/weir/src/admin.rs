@@ -1,0 +1,327 @@
+//! The admin listener's wiring: first-start admin account, the admin
+//! options from the process configuration, and [`Runtime`] — the binary's
+//! implementation of `weir_admin::GatewayRuntime` over the data plane.
+//!
+//! In `weir admin` (no proxy role) the process still follows the store into
+//! its own (unserved) data plane, so that explain answers against the
+//! current configuration there too; statistics and health then are not
+//! available in that process.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use async_trait::async_trait;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use weir_admin::auth::bootstrap::{Bootstrap, ensure_first_admin};
+use weir_admin::runtime::{
+    ExplainError, ExplainRequest, Explanation, HourPoint, HourlySeries, ListenerInfo,
+    ListenerState, NodeHealth, NodeStatus, ServiceHealth, StatsScope, TokenTryout, Traffic,
+};
+use weir_admin::{AdminOptions, AdminState, CookieSecure, GatewayRuntime, RuntimeStatus};
+use weir_proxy::DataPlane;
+use weir_proxy::explain::{self, ExplainInput};
+use weir_proxy::stats::Scope;
+use weir_proxy::upstream::NodeStatus as ProxyNodeStatus;
+use weir_store::Store;
+
+use crate::config::{CookieSecurity, ProcessConfig};
+use crate::stats::StatsView;
+
+/// The environment variable that sets the first admin's password.
+pub const ADMIN_PASSWORD_ENV: &str = "WEIR_ADMIN_PASSWORD";
+
+/// The running gateway as the admin API sees it.
+pub struct Runtime {
+    pub plane: Arc<DataPlane>,
+    /// Whether this process serves traffic (proxy role).
+    pub data_plane: bool,
+    pub time_zone: String,
+    /// Statistics: the store's rollups plus this process's unflushed counts.
+    pub stats: Arc<StatsView>,
+    /// Per-service listeners (proxy role only).
+    pub listeners: Option<Arc<weir_proxy::listeners::ServiceListeners>>,
+    /// The bound HTTP listener (proxy role only), for the token try-out.
+    pub http_addr: Option<SocketAddr>,
+}
+
+impl Runtime {
+    fn traffic(&self, scope: Scope, name: &str) -> Traffic {
+        let (today_requests, qps) = self.stats.traffic(scope, name);
+        Traffic {
+            today_requests,
+            qps,
+        }
+    }
+}
+
+fn point(h: &crate::stats::HourStats) -> HourPoint {
+    HourPoint {
+        hour: h.hour,
+        requests: h.requests,
+        status_2xx: h.status[1],
+        status_3xx: h.status[2],
+        status_4xx: h.status[3],
+        status_5xx: h.status[4],
+        rejected: h.rejected,
+        p50_ms: h.p50_ms,
+        p99_ms: h.p99_ms,
+    }
+}
+
+#[async_trait]
+impl GatewayRuntime for Runtime {
+    fn status(&self) -> RuntimeStatus {
+        let snap = self.plane.snapshot();
+        let (installs, install_failures) = self.plane.install_counts();
+        RuntimeStatus {
+            snapshot_revision: snap.revision,
+            services: snap.config.services.len(),
+            installs,
+            install_failures,
+            data_plane: self.data_plane,
+        }
+    }
+
+    fn explain(&self, request: &ExplainRequest) -> Result<Explanation, ExplainError> {
+        let input = ExplainInput {
+            method: request.method.clone(),
+            host: request.host.clone(),
+            path: request.path.clone(),
+            headers: request
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            client_ip: request.client_ip.clone(),
+            https: request.scheme == weir_admin::runtime::Scheme::Https,
+        };
+        let answer = explain::explain(&self.plane, &input).map_err(|e| match e {
+            explain::ExplainError::Invalid { path, message } => {
+                ExplainError::Invalid { path, message }
+            }
+            explain::ExplainError::NotReady => ExplainError::NotReady,
+        })?;
+        // The data plane's answer serialises with the admin API's field
+        // names (see weir_proxy::explain); a mismatch is a bug, caught by
+        // the explain tests, and reported rather than panicking.
+        serde_json::to_value(&answer)
+            .and_then(serde_json::from_value)
+            .map_err(|e| ExplainError::Invalid {
+                path: String::new(),
+                message: format!("internal: explain answer does not convert: {e}"),
+            })
+    }
+
+    fn metrics(&self) -> Option<String> {
+        self.data_plane
+            .then(|| weir_proxy::metrics::render(&self.plane))
+    }
+
+    fn stats_available(&self) -> bool {
+        true
+    }
+
+    async fn listeners(&self) -> Option<Vec<ListenerInfo>> {
+        let listeners = self.listeners.as_ref()?;
+        Some(
+            listeners
+                .status()
+                .await
+                .into_iter()
+                .map(|l| ListenerInfo {
+                    service: l.service,
+                    kind: l.kind.to_owned(),
+                    port: l.port,
+                    state: if l.state == "listening" {
+                        ListenerState::Listening
+                    } else {
+                        ListenerState::Failed
+                    },
+                    error: l.error,
+                    since: l.since,
+                })
+                .collect(),
+        )
+    }
+
+    fn gateway_traffic(&self) -> Traffic {
+        self.traffic(Scope::Gateway, "")
+    }
+
+    fn service_traffic(&self, service: &str) -> Traffic {
+        self.traffic(Scope::Service, service)
+    }
+
+    fn tenant_traffic(&self, tenant: &str) -> Traffic {
+        self.traffic(Scope::Tenant, tenant)
+    }
+
+    async fn hourly(&self, scope: &StatsScope) -> HourlySeries {
+        let (s, name) = match scope {
+            StatsScope::Gateway => (Scope::Gateway, ""),
+            StatsScope::Service(n) => (Scope::Service, n.as_str()),
+            StatsScope::Tenant(n) => (Scope::Tenant, n.as_str()),
+        };
+        match self.stats.series(s, name).await {
+            Ok(series) => HourlySeries {
+                available: true,
+                time_zone: self.time_zone.clone(),
+                today: series.today.iter().map(point).collect(),
+                yesterday: series.yesterday.iter().map(point).collect(),
+                rejections_today: series.rejections_today,
+            },
+            Err(e) => {
+                tracing::warn!(error = %e, "statistics unavailable");
+                HourlySeries::unavailable(&self.time_zone)
+            }
+        }
+    }
+
+    fn node_health(&self, service: &str) -> Option<ServiceHealth> {
+        let snap = self.plane.snapshot();
+        let svc = snap.config.service(service)?;
+        let checks = svc.upstream.health_check.is_some() || svc.upstream.outlier.is_some();
+        let reports = self.plane.node_health(service)?;
+        Some(ServiceHealth {
+            service: service.to_owned(),
+            checks_available: self.data_plane && checks,
+            nodes: reports
+                .into_iter()
+                .map(|r| NodeHealth {
+                    addr: r.addr,
+                    weight: r.weight,
+                    enabled: r.enabled,
+                    status: match r.status {
+                        _ if !r.enabled => NodeStatus::Disabled,
+                        _ if !self.data_plane || !checks => NodeStatus::Unknown,
+                        ProxyNodeStatus::Healthy => NodeStatus::Healthy,
+                        ProxyNodeStatus::Unhealthy => NodeStatus::Unhealthy,
+                        ProxyNodeStatus::Ejected => NodeStatus::Ejected,
+                        ProxyNodeStatus::Disabled => NodeStatus::Disabled,
+                    },
+                    last_check_ms: r.last_check_ms,
+                    last_error: r.last_error,
+                    since_ms: Some(r.since_ms),
+                    in_flight: None,
+                })
+                .collect(),
+        })
+    }
+
+    async fn token_exchange(&self, app_id: &str, secret: &str) -> Option<TokenTryout> {
+        let addr = self.http_addr.filter(|_| self.data_plane)?;
+        Some(token_exchange(addr, app_id, secret).await)
+    }
+}
+
+/// `POST /oauth/tokens` on this process's own HTTP listener, as a client
+/// would send it (the dashboard's token try-out).
+async fn token_exchange(mut addr: SocketAddr, app_id: &str, secret: &str) -> TokenTryout {
+    if addr.ip().is_unspecified() {
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    let endpoint = format!("http://{addr}/oauth/tokens");
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(10))
+        .build();
+    let sent = match client {
+        Ok(c) => {
+            c.post(&endpoint)
+                .basic_auth(app_id, Some(secret))
+                .send()
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    let (status, body) = match sent {
+        Ok(res) => {
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap_or_default();
+            let body = serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+            (status, body)
+        }
+        Err(e) => (
+            502,
+            serde_json::json!({ "error": "unreachable", "error_description": e.to_string() }),
+        ),
+    };
+    TokenTryout {
+        endpoint,
+        status,
+        body,
+    }
+}
+
+/// Admin options from the process configuration.
+pub fn options(cfg: &ProcessConfig) -> AdminOptions {
+    AdminOptions {
+        session_idle_timeout: cfg.admin.session_idle_timeout.get(),
+        session_absolute_timeout: cfg.admin.session_absolute_timeout.get(),
+        cookie_secure: match cfg.admin.cookie_secure {
+            CookieSecurity::Auto => CookieSecure::Auto,
+            CookieSecurity::Always => CookieSecure::Always,
+            CookieSecurity::Never => CookieSecure::Never,
+        },
+        time_zone: cfg.time_zone.clone(),
+        ..AdminOptions::default()
+    }
+}
+
+/// Create the first admin if there is none, printing a generated password
+/// once.
+pub async fn bootstrap(store: &Store, options: &AdminOptions) -> anyhow::Result<()> {
+    let configured = std::env::var(ADMIN_PASSWORD_ENV)
+        .ok()
+        .filter(|p| !p.is_empty());
+    let now = weir_admin::Clock::system().now_ms();
+    match ensure_first_admin(store, options.password, configured, now)
+        .await
+        .context("cannot create the first admin user")?
+    {
+        Bootstrap::Existing => {}
+        Bootstrap::Created {
+            generated_password: Some(password),
+        } => tracing::warn!(
+            user = "admin",
+            password = %password,
+            "created the first admin user with this generated password, shown only now; \
+             it must be changed at first login (set {ADMIN_PASSWORD_ENV} to choose it)"
+        ),
+        Bootstrap::Created {
+            generated_password: None,
+        } => tracing::info!(
+            user = "admin",
+            "created the first admin user with the password from {ADMIN_PASSWORD_ENV}; \
+             it must be changed at first login"
+        ),
+    }
+    Ok(())
+}
+
+/// Bind the admin listener and serve it until `stopped` resolves.
+pub async fn start(
+    cfg: &ProcessConfig,
+    store: Store,
+    runtime: Runtime,
+    stopped: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
+    let options = options(cfg);
+    bootstrap(&store, &options).await?;
+    let listener = TcpListener::bind(cfg.listen.admin)
+        .await
+        .with_context(|| format!("cannot listen on {} (listen.admin)", cfg.listen.admin))?;
+    let addr = listener.local_addr()?;
+    let state = AdminState::new(store, Arc::new(runtime), options);
+    let task = tokio::spawn(async move {
+        if let Err(e) = weir_admin::serve(listener, weir_admin::router(state), stopped).await {
+            tracing::error!(error = %e, "admin listener failed");
+        }
+    });
+    Ok((addr, task))
+}

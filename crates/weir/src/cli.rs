@@ -1,0 +1,392 @@
+//! Command-line interface: `serve`, `proxy`, `admin`, `apply`, `export`,
+//! `check`, `echo`, `version`.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use weir_core::yaml::{parse_document, to_yaml};
+use weir_core::{ConfigDocument, compile};
+use weir_store::{RevisionMeta, Store, StoreError};
+
+use crate::config::ProcessConfig;
+use crate::serve::{Gateway, Roles};
+
+#[derive(Debug, Parser)]
+#[command(name = "weir", version, about = "Weir, an API gateway", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the gateway: data plane and admin listener in one process.
+    Serve(ServeArgs),
+    /// Run only the data plane (cluster mode: several proxies share a store).
+    Proxy(ServeArgs),
+    /// Run only the admin listener against the store.
+    Admin(ServeArgs),
+    /// Make the store's configuration equal to a YAML file, as one revision.
+    Apply(ApplyArgs),
+    /// Print the store's configuration as YAML that `apply` accepts.
+    Export(ExportArgs),
+    /// Validate a YAML configuration file without touching the store.
+    Check(CheckArgs),
+    /// Run a test upstream that echoes each request back as JSON.
+    Echo(EchoArgs),
+    /// Print the version.
+    Version,
+}
+
+/// Where the process configuration and the store come from.
+#[derive(Debug, Args)]
+struct ConfigArgs {
+    /// Process configuration file (TOML). Default: ./weir.toml if present.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Store URL; overrides store.url and WEIR_STORE_URL.
+    #[arg(long, value_name = "URL")]
+    store: Option<String>,
+}
+
+impl ConfigArgs {
+    fn load(&self) -> anyhow::Result<ProcessConfig> {
+        let mut cfg = ProcessConfig::load(self.config.as_deref(), std::env::vars())?;
+        if let Some(url) = &self.store {
+            cfg.store.url = url.clone();
+        }
+        Ok(cfg)
+    }
+}
+
+/// A remote gateway's admin API instead of the store.
+#[derive(Debug, Args)]
+struct RemoteArgs {
+    /// Admin API of a running gateway (e.g. http://127.0.0.1:9080); the
+    /// store is then not opened. Also WEIR_SERVER.
+    #[arg(long, value_name = "URL", env = "WEIR_SERVER")]
+    server: Option<String>,
+    /// API token for --server (prefer the WEIR_API_TOKEN variable: command
+    /// lines are visible to other users of the machine).
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "WEIR_API_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<String>,
+}
+
+impl RemoteArgs {
+    fn remote(&self) -> anyhow::Result<Option<crate::remote::Remote>> {
+        match (&self.server, &self.token) {
+            (None, _) => Ok(None),
+            (Some(server), Some(token)) => Ok(Some(crate::remote::Remote {
+                server: server.clone(),
+                token: token.clone(),
+            })),
+            (Some(_), None) => anyhow::bail!("--server needs --token (or WEIR_API_TOKEN)"),
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// HTTP listen address; overrides listen.http.
+    #[arg(long, value_name = "ADDR")]
+    http: Option<SocketAddr>,
+    /// Admin listen address; overrides listen.admin.
+    #[arg(long, value_name = "ADDR")]
+    admin: Option<SocketAddr>,
+    /// Log level or filter; overrides log.level.
+    #[arg(long, value_name = "LEVEL")]
+    log_level: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct ApplyArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(flatten)]
+    remote: RemoteArgs,
+    /// The configuration file, or `-` for standard input.
+    #[arg(long, short = 'f', value_name = "FILE")]
+    file: PathBuf,
+    /// Print the difference only; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Apply only when the store has no configuration yet (first start).
+    #[arg(long)]
+    if_empty: bool,
+    /// Author recorded in the revision. Default: $USER.
+    #[arg(long)]
+    author: Option<String>,
+    /// Summary recorded in the revision. Default: generated from the diff.
+    #[arg(long, short = 'm')]
+    message: Option<String>,
+}
+
+#[derive(Debug, Args)]
+struct ExportArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    #[command(flatten)]
+    remote: RemoteArgs,
+    /// Include tenant secrets and signing keys (omitted by default; `apply`
+    /// keeps stored secrets that a file omits).
+    #[arg(long)]
+    include_secrets: bool,
+}
+
+#[derive(Debug, Args)]
+struct CheckArgs {
+    /// The configuration file, or `-` for standard input.
+    #[arg(long, short = 'f', value_name = "FILE")]
+    file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+struct EchoArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:9001")]
+    listen: SocketAddr,
+    /// Name reported in every answer (default: the listen address).
+    #[arg(long)]
+    name: Option<String>,
+}
+
+/// Parse arguments, run the command, map errors to exit codes: 0 success,
+/// 1 failure (errors on stderr), 2 usage errors (from clap).
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve(args) => serve(args, Roles::ALL),
+        Command::Proxy(args) => serve(
+            args,
+            Roles {
+                proxy: true,
+                admin: false,
+            },
+        ),
+        Command::Admin(args) => serve(
+            args,
+            Roles {
+                proxy: false,
+                admin: true,
+            },
+        ),
+        Command::Apply(args) => small_runtime()?.block_on(apply(args)),
+        Command::Export(args) => small_runtime()?.block_on(export(args)),
+        Command::Check(args) => check(&args),
+        Command::Echo(args) => small_runtime()?.block_on(async move {
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", args.listen))?;
+            let addr = listener.local_addr()?;
+            eprintln!("weir echo listening on {addr}");
+            crate::echo::run(listener, args.name.unwrap_or_else(|| addr.to_string())).await?;
+            Ok(ExitCode::SUCCESS)
+        }),
+        Command::Version => {
+            println!("weir {}", env!("CARGO_PKG_VERSION"));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn small_runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
+}
+
+fn serve(args: ServeArgs, roles: Roles) -> anyhow::Result<ExitCode> {
+    let mut cfg = args.config.load()?;
+    if let Some(a) = args.http {
+        cfg.listen.http = a;
+    }
+    if let Some(a) = args.admin {
+        cfg.listen.admin = a;
+    }
+    if let Some(l) = args.log_level {
+        cfg.log.level = l;
+    }
+    crate::logging::init(&cfg.log)?;
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    if cfg.proxy.worker_threads > 0 {
+        rt.worker_threads(cfg.proxy.worker_threads);
+    }
+    let rt = rt.enable_all().build()?;
+    rt.block_on(async move {
+        let gateway = Gateway::start_roles(&cfg, roles).await?;
+        wait_for_signal().await?;
+        tracing::info!(grace = %cfg.proxy.shutdown_grace, "shutting down; in-flight requests may finish");
+        tokio::select! {
+            () = gateway.shutdown() => {}
+            _ = wait_for_signal() => tracing::warn!("second signal: exiting now"),
+        }
+        tracing::info!("stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn wait_for_signal() -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+    Ok(())
+}
+
+fn read_input(path: &Path) -> anyhow::Result<(String, String)> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
+        Ok((text, "<stdin>".into()))
+    } else {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        Ok((text, path.display().to_string()))
+    }
+}
+
+/// Parse a file, reporting `file:line:column: message` on error.
+fn parse_file(path: &Path) -> anyhow::Result<ConfigDocument> {
+    let (text, name) = read_input(path)?;
+    parse_document(&text).map_err(|e| match (e.line, e.column) {
+        (Some(l), Some(c)) => anyhow::anyhow!("{name}:{l}:{c}: {}", e.message),
+        _ => anyhow::anyhow!("{name}: {}", e.message),
+    })
+}
+
+fn check(args: &CheckArgs) -> anyhow::Result<ExitCode> {
+    let doc = parse_file(&args.file)?;
+    match compile(&doc) {
+        Ok(c) => {
+            println!(
+                "ok: {} services, {} tenants, {} signing keys",
+                c.services.len(),
+                c.tenants.len(),
+                c.keys.verify.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errors) => {
+            eprintln!("{errors}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
+    let doc = parse_file(&args.file)?;
+    if let Some(remote) = args.remote.remote()? {
+        if args.author.is_some() {
+            eprintln!("note: --author is ignored with --server; the API token's name is recorded");
+        }
+        return remote
+            .apply(&doc, args.dry_run, args.if_empty, args.message.as_deref())
+            .await;
+    }
+    let cfg = args.config.load()?;
+    let store = open_store(&cfg).await?;
+    let result = apply_to(&store, &doc, &args).await;
+    store.close().await;
+    result
+}
+
+async fn apply_to(
+    store: &Store,
+    doc: &ConfigDocument,
+    args: &ApplyArgs,
+) -> anyhow::Result<ExitCode> {
+    if args.if_empty && store.revision().await? != 0 {
+        println!("the store already has a configuration; nothing applied (--if-empty)");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let outcome = if args.dry_run {
+        store.plan(doc).await
+    } else {
+        let meta = RevisionMeta {
+            author: args
+                .author
+                .clone()
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "unknown".into()),
+            source: "cli".into(),
+            summary: args.message.clone(),
+        };
+        store.apply(doc, meta).await
+    };
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(StoreError::Invalid(errors)) => {
+            eprintln!("{errors}");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for change in &outcome.changes {
+        println!("{change}");
+    }
+    let summary = weir_core::diff::summarize(&outcome.changes);
+    match (args.dry_run, outcome.revision) {
+        (true, _) => println!("dry run: {summary}; nothing written"),
+        (false, Some(rev)) => println!("applied revision {rev}: {summary}"),
+        (false, None) => println!(
+            "no changes; the store is at revision {}",
+            outcome.base_revision
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
+    if let Some(remote) = args.remote.remote()? {
+        if args.include_secrets {
+            anyhow::bail!(
+                "--include-secrets is not available with --server: the API never returns secrets"
+            );
+        }
+        let (_, doc) = remote.export().await?;
+        print!("{}", to_yaml(&doc));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let cfg = args.config.load()?;
+    let store = open_store(&cfg).await?;
+    let loaded = store.load().await;
+    store.close().await;
+    let (_, mut doc) = loaded?;
+    if !args.include_secrets {
+        doc.redact_secrets();
+    }
+    print!("{}", to_yaml(&doc));
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn open_store(cfg: &ProcessConfig) -> anyhow::Result<Store> {
+    Store::open(&cfg.store.url)
+        .await
+        .with_context(|| format!("cannot open the store {}", cfg.store.url))
+}

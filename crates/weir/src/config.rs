@@ -1,0 +1,575 @@
+//! The process configuration (`weir.toml`): where to listen, which store to
+//! use, time zone, logging, proxy tuning, the token service and statistics.
+//!
+//! Precedence, lowest first: built-in defaults, the TOML file, `WEIR_*`
+//! environment variables, command-line flags. Every key has an environment
+//! variable named after its path: `store.url` is `WEIR_STORE_URL`,
+//! `listen.http` is `WEIR_LISTEN_HTTP`, `time_zone` is `WEIR_TIME_ZONE`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use serde::{Deserialize, Serialize};
+use weir_core::HumanDuration;
+
+/// Everything `weir serve` needs to start.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProcessConfig {
+    pub listen: ListenConfig,
+    pub store: StoreConfig,
+    /// IANA time zone for calendar days (daily quotas, statistics).
+    pub time_zone: String,
+    pub log: LogConfig,
+    pub proxy: ProxyConfig,
+    pub token: TokenConfig,
+    pub stats: StatsConfig,
+    pub admin: AdminConfig,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ListenConfig {
+    /// Plain HTTP (HTTP/1.1 and h2c) data-plane listener.
+    pub http: SocketAddr,
+    /// HTTPS data-plane listener (`off` to disable).
+    pub https: String,
+    /// Admin API listener; keep it on loopback unless it is protected.
+    pub admin: SocketAddr,
+    /// Address the per-service ports (TCP and gRPC services) bind on.
+    pub service_address: std::net::IpAddr,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StoreConfig {
+    /// `sqlite://PATH` (created on first start), later `postgres://…`, `mysql://…`.
+    pub url: String,
+    /// How often the revision is polled for changes.
+    pub poll_interval: HumanDuration,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogConfig {
+    /// `error`, `warn`, `info`, `debug`, `trace`, or a tracing filter such as
+    /// `info,weir_proxy=debug`.
+    pub level: String,
+    /// `text` or `json`.
+    pub format: LogFormat,
+    /// Access log: `off`, `stdout`, `stderr` or a file path. One JSON object
+    /// per request.
+    pub access: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProxyConfig {
+    /// Worker threads of the runtime; 0 = one per CPU.
+    pub worker_threads: usize,
+    /// Time a client has to send a complete request head.
+    pub header_read_timeout: HumanDuration,
+    /// Largest request head accepted, in bytes.
+    pub max_header_bytes: usize,
+    /// How long in-flight requests may finish after SIGTERM/SIGINT.
+    pub shutdown_grace: HumanDuration,
+    /// Proxies (addresses or CIDRs) whose `X-Forwarded-For` / `Forwarded`
+    /// headers are believed; everyone else's are ignored for client identity.
+    pub trusted_proxies: Vec<String>,
+    /// Client addresses tracked per per-IP limiter (bounds its memory).
+    pub client_ip_capacity: usize,
+    /// When a service's own listener is removed or moved, how long its open
+    /// connections may finish.
+    pub listener_drain_grace: HumanDuration,
+    /// DNS servers (`ip` or `ip:port`) for nodes given by name; empty = the
+    /// system's resolver configuration.
+    pub dns_servers: Vec<String>,
+}
+
+/// The token service on the data plane (`POST /oauth/tokens`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TokenConfig {
+    /// Lifetime of issued tokens.
+    pub ttl: HumanDuration,
+    /// Algorithm of the signing key generated on first start when the store
+    /// has none: `HS256`, `RS256` or `EdDSA`.
+    pub algorithm: weir_core::SigningAlgorithm,
+    /// Token requests per second per client address (brute-force brake).
+    pub requests_per_second: u32,
+    /// Token requests a client address may make at once.
+    pub burst: u32,
+}
+
+/// The admin API's sessions. The first admin's password comes from
+/// `WEIR_ADMIN_PASSWORD` (not a configuration key: it is a secret, and only
+/// used once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    /// A login session unused this long ends.
+    pub session_idle_timeout: HumanDuration,
+    /// A login session ends this long after login, however active.
+    pub session_absolute_timeout: HumanDuration,
+    /// When session cookies get `Secure`: `auto` (TLS or
+    /// `X-Forwarded-Proto: https`), `always`, `never`.
+    pub cookie_secure: CookieSecurity,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CookieSecurity {
+    Auto,
+    Always,
+    Never,
+}
+
+impl Default for AdminConfig {
+    fn default() -> Self {
+        Self {
+            session_idle_timeout: HumanDuration::from_secs(30 * 60),
+            session_absolute_timeout: HumanDuration::from_secs(12 * 3600),
+            cookie_secure: CookieSecurity::Auto,
+        }
+    }
+}
+
+/// Traffic statistics.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StatsConfig {
+    /// How often in-memory counters are written to the store as hourly
+    /// rollups.
+    pub flush_interval: HumanDuration,
+    /// Hourly rollups older than this are deleted.
+    pub retention: HumanDuration,
+}
+
+impl Default for ProcessConfig {
+    fn default() -> Self {
+        Self {
+            listen: ListenConfig::default(),
+            store: StoreConfig::default(),
+            time_zone: "UTC".into(),
+            log: LogConfig::default(),
+            proxy: ProxyConfig::default(),
+            token: TokenConfig::default(),
+            stats: StatsConfig::default(),
+            admin: AdminConfig::default(),
+        }
+    }
+}
+
+impl Default for TokenConfig {
+    fn default() -> Self {
+        Self {
+            ttl: HumanDuration::from_secs(3600),
+            algorithm: weir_core::SigningAlgorithm::HS256,
+            requests_per_second: 5,
+            burst: 10,
+        }
+    }
+}
+
+impl Default for StatsConfig {
+    fn default() -> Self {
+        Self {
+            flush_interval: HumanDuration::from_secs(5),
+            retention: HumanDuration::from_secs(35 * 86_400),
+        }
+    }
+}
+
+impl Default for ListenConfig {
+    fn default() -> Self {
+        Self {
+            http: SocketAddr::from(([0, 0, 0, 0], 8080)),
+            https: "0.0.0.0:8443".into(),
+            admin: SocketAddr::from(([127, 0, 0, 1], 9080)),
+            service_address: std::net::IpAddr::from([0, 0, 0, 0]),
+        }
+    }
+}
+
+impl Default for StoreConfig {
+    fn default() -> Self {
+        Self {
+            url: "sqlite://weir.db".into(),
+            poll_interval: HumanDuration::from_millis(250),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Text,
+            access: "stdout".into(),
+        }
+    }
+}
+
+impl Default for ProxyConfig {
+    fn default() -> Self {
+        Self {
+            worker_threads: 0,
+            header_read_timeout: HumanDuration::from_secs(30),
+            max_header_bytes: 64 * 1024,
+            shutdown_grace: HumanDuration::from_secs(30),
+            trusted_proxies: Vec::new(),
+            client_ip_capacity: 100_000,
+            listener_drain_grace: HumanDuration::from_secs(30),
+            dns_servers: Vec::new(),
+        }
+    }
+}
+
+/// The default file looked for when `--config` is not given.
+pub const DEFAULT_CONFIG_FILE: &str = "weir.toml";
+
+impl ProcessConfig {
+    /// Load from `path` (an explicitly named file must exist; the default
+    /// `weir.toml` may be absent), then apply `WEIR_*` variables from `env`.
+    pub fn load(
+        path: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let text = match path {
+            Some(p) => std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read config file {}", p.display()))?,
+            None => match std::fs::read_to_string(DEFAULT_CONFIG_FILE) {
+                Ok(t) => t,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(e) => {
+                    return Err(e).context(format!("cannot read {DEFAULT_CONFIG_FILE}"));
+                }
+            },
+        };
+        let name = path.map_or(DEFAULT_CONFIG_FILE.into(), |p| p.display().to_string());
+        Self::from_sources(&text, &name, env)
+    }
+
+    /// Merge a TOML text and environment variables over the defaults.
+    pub fn from_sources(
+        toml_text: &str,
+        file_name: &str,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> anyhow::Result<Self> {
+        let mut table: toml::Table =
+            toml::from_str(toml_text).with_context(|| format!("{file_name} is not valid"))?;
+        let defaults = toml::Table::try_from(Self::default())?;
+        let mut known = Vec::new();
+        collect_keys(&defaults, "", &mut known);
+        for (var, value) in env {
+            let Some(rest) = var.strip_prefix("WEIR_") else {
+                continue;
+            };
+            let Some((path, default)) = known.iter().find(|(path, _)| env_name(path) == rest)
+            else {
+                continue;
+            };
+            let parsed = parse_env_value(&value, default)
+                .with_context(|| format!("environment variable {var}={value:?}"))?;
+            set_path(&mut table, path, parsed);
+        }
+        let config: Self = toml::Value::Table(table)
+            .try_into()
+            .with_context(|| format!("{file_name} (or a WEIR_* variable) is not valid"))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if jiff::tz::TimeZone::get(&self.time_zone).is_err() {
+            bail!(
+                "time_zone: {:?} is not a known IANA time zone (e.g. UTC, Asia/Shanghai, Europe/Berlin)",
+                self.time_zone
+            );
+        }
+        if self.store.poll_interval.get() < Duration::from_millis(10) {
+            bail!("store.poll_interval: must be at least 10ms");
+        }
+        if self.proxy.max_header_bytes < 1024 {
+            bail!("proxy.max_header_bytes: must be at least 1024");
+        }
+        self.https_addr()?;
+        if let Err((i, why)) = weir_core::compile::IpSet::parse(&self.proxy.trusted_proxies) {
+            bail!("proxy.trusted_proxies[{i}]: {why}");
+        }
+        self.dns_servers()?;
+        if self.proxy.client_ip_capacity < 16 {
+            bail!("proxy.client_ip_capacity: must be at least 16");
+        }
+        if self.token.ttl.get() < Duration::from_secs(1) {
+            bail!("token.ttl: must be at least 1s");
+        }
+        if self.token.requests_per_second == 0 || self.token.burst == 0 {
+            bail!("token.requests_per_second and token.burst: must be at least 1");
+        }
+        if self.stats.flush_interval.get() < Duration::from_millis(100) {
+            bail!("stats.flush_interval: must be at least 100ms");
+        }
+        if self.admin.session_idle_timeout.get() < Duration::from_secs(60)
+            || self.admin.session_absolute_timeout.get() < self.admin.session_idle_timeout.get()
+        {
+            bail!(
+                "admin.session_idle_timeout must be at least 1m and admin.session_absolute_timeout at least as long"
+            );
+        }
+        if self.listen.http == self.listen.admin {
+            bail!(
+                "listen.http and listen.admin are both {}; they need different ports",
+                self.listen.http
+            );
+        }
+        Ok(())
+    }
+
+    /// `proxy.dns_servers` as socket addresses (port 53 when omitted).
+    pub fn dns_servers(&self) -> anyhow::Result<Vec<SocketAddr>> {
+        self.proxy
+            .dns_servers
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                s.parse::<SocketAddr>()
+                    .or_else(|_| {
+                        s.parse::<std::net::IpAddr>()
+                            .map(|ip| SocketAddr::new(ip, 53))
+                    })
+                    .map_err(|_| anyhow::anyhow!("proxy.dns_servers[{i}]: {s:?} is not an address"))
+            })
+            .collect()
+    }
+
+    /// The HTTPS listen address, or `None` when `listen.https` is `off`.
+    pub fn https_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        match self.listen.https.trim() {
+            "off" | "" => Ok(None),
+            a => a.parse().map(Some).map_err(|_| {
+                anyhow::anyhow!("listen.https: {a:?} is not an address (e.g. 0.0.0.0:8443) or off")
+            }),
+        }
+    }
+
+    /// Every key with its environment variable and current value, for
+    /// `weir config` style output and the documentation test.
+    pub fn keys(&self) -> Vec<(String, String, String)> {
+        let table = toml::Table::try_from(self).unwrap_or_default();
+        let mut keys = Vec::new();
+        collect_keys(&table, "", &mut keys);
+        keys.into_iter()
+            .map(|(path, v)| {
+                let var = format!("WEIR_{}", env_name(&path));
+                (path, var, v.to_string())
+            })
+            .collect()
+    }
+}
+
+fn env_name(path: &str) -> String {
+    path.replace('.', "_").to_ascii_uppercase()
+}
+
+fn collect_keys(table: &toml::Table, prefix: &str, out: &mut Vec<(String, toml::Value)>) {
+    for (k, v) in table {
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(t) => collect_keys(t, &path, out),
+            other => out.push((path, other.clone())),
+        }
+    }
+}
+
+/// Read an environment value as the type of the key's default.
+fn parse_env_value(value: &str, default: &toml::Value) -> anyhow::Result<toml::Value> {
+    Ok(match default {
+        toml::Value::Integer(_) => {
+            toml::Value::Integer(value.trim().parse().context("expected a whole number")?)
+        }
+        toml::Value::Boolean(_) => toml::Value::Boolean(match value.trim() {
+            "true" | "1" | "yes" | "on" => true,
+            "false" | "0" | "no" | "off" => false,
+            _ => bail!("expected true or false"),
+        }),
+        toml::Value::Float(_) => {
+            toml::Value::Float(value.trim().parse().context("expected a number")?)
+        }
+        // Lists are written comma-separated: WEIR_PROXY_TRUSTED_PROXIES=10.0.0.0/8,::1
+        toml::Value::Array(_) => toml::Value::Array(
+            value
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| toml::Value::String(s.to_owned()))
+                .collect(),
+        ),
+        _ => toml::Value::String(value.to_owned()),
+    })
+}
+
+fn set_path(table: &mut toml::Table, path: &str, value: toml::Value) {
+    let mut parts: Vec<&str> = path.split('.').collect();
+    let Some(last) = parts.pop() else { return };
+    let mut cur = table;
+    for p in parts {
+        let entry = cur
+            .entry(p.to_owned())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if !entry.is_table() {
+            *entry = toml::Value::Table(toml::Table::new());
+        }
+        let toml::Value::Table(t) = entry else { return };
+        cur = t;
+    }
+    cur.insert(last.to_owned(), value);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_without_file() {
+        let c = ProcessConfig::from_sources("", "weir.toml", env(&[])).unwrap();
+        assert_eq!(c, ProcessConfig::default());
+        assert_eq!(c.listen.http.to_string(), "0.0.0.0:8080");
+        assert_eq!(c.listen.admin.to_string(), "127.0.0.1:9080");
+        assert_eq!(c.store.url, "sqlite://weir.db");
+    }
+
+    #[test]
+    fn file_then_env_override() {
+        let text = r#"
+time_zone = "Asia/Shanghai"
+[listen]
+http = "127.0.0.1:18080"
+[store]
+url = "sqlite:///tmp/x.db"
+[proxy]
+worker_threads = 2
+"#;
+        let c = ProcessConfig::from_sources(
+            text,
+            "weir.toml",
+            env(&[
+                ("WEIR_LISTEN_HTTP", "127.0.0.1:28080"),
+                ("WEIR_PROXY_WORKER_THREADS", "4"),
+                ("WEIR_STORE_POLL_INTERVAL", "100ms"),
+                ("WEIR_LOG_FORMAT", "json"),
+                ("OTHER", "ignored"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.listen.http.to_string(), "127.0.0.1:28080");
+        assert_eq!(c.proxy.worker_threads, 4);
+        assert_eq!(c.store.url, "sqlite:///tmp/x.db");
+        assert_eq!(c.time_zone, "Asia/Shanghai");
+        assert_eq!(c.store.poll_interval, HumanDuration::from_millis(100));
+        assert_eq!(c.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn every_key_has_an_env_var() {
+        let keys = ProcessConfig::default().keys();
+        let vars: Vec<_> = keys.iter().map(|k| k.1.as_str()).collect();
+        for v in [
+            "WEIR_LISTEN_HTTP",
+            "WEIR_LISTEN_ADMIN",
+            "WEIR_STORE_URL",
+            "WEIR_STORE_POLL_INTERVAL",
+            "WEIR_TIME_ZONE",
+            "WEIR_LOG_LEVEL",
+            "WEIR_LOG_FORMAT",
+            "WEIR_PROXY_WORKER_THREADS",
+            "WEIR_PROXY_HEADER_READ_TIMEOUT",
+            "WEIR_PROXY_MAX_HEADER_BYTES",
+            "WEIR_PROXY_SHUTDOWN_GRACE",
+            "WEIR_PROXY_TRUSTED_PROXIES",
+            "WEIR_PROXY_CLIENT_IP_CAPACITY",
+            "WEIR_LOG_ACCESS",
+            "WEIR_TOKEN_TTL",
+            "WEIR_TOKEN_ALGORITHM",
+            "WEIR_TOKEN_REQUESTS_PER_SECOND",
+            "WEIR_TOKEN_BURST",
+            "WEIR_STATS_FLUSH_INTERVAL",
+            "WEIR_STATS_RETENTION",
+            "WEIR_ADMIN_SESSION_IDLE_TIMEOUT",
+            "WEIR_ADMIN_SESSION_ABSOLUTE_TIMEOUT",
+            "WEIR_ADMIN_COOKIE_SECURE",
+        ] {
+            assert!(vars.contains(&v), "{v} missing from {vars:?}");
+        }
+        assert_eq!(keys.len(), 27, "a new key needs docs/configuration.md too");
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        let e = ProcessConfig::from_sources("[listen]\nhtp = \"x\"", "weir.toml", env(&[]))
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("htp"), "{e:#}");
+        let e = ProcessConfig::from_sources("time_zone = \"Mars/Base\"", "weir.toml", env(&[]))
+            .unwrap_err();
+        assert!(format!("{e:#}").contains("time_zone"), "{e:#}");
+        let e = ProcessConfig::from_sources(
+            "",
+            "weir.toml",
+            env(&[("WEIR_PROXY_WORKER_THREADS", "many")]),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{e:#}").contains("WEIR_PROXY_WORKER_THREADS"),
+            "{e:#}"
+        );
+        let e =
+            ProcessConfig::from_sources("", "weir.toml", env(&[("WEIR_LISTEN_HTTP", "nonsense")]))
+                .unwrap_err();
+        assert!(format!("{e:#}").contains("WEIR_"), "{e:#}");
+        let e = ProcessConfig::from_sources(
+            "[proxy]\ntrusted_proxies = [\"10.0.0.0/8\", \"nope\"]",
+            "weir.toml",
+            env(&[]),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{e:#}").contains("proxy.trusted_proxies[1]"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
+    fn lists_from_the_environment() {
+        let c = ProcessConfig::from_sources(
+            "",
+            "weir.toml",
+            env(&[("WEIR_PROXY_TRUSTED_PROXIES", "10.0.0.0/8, ::1")]),
+        )
+        .unwrap();
+        assert_eq!(c.proxy.trusted_proxies, ["10.0.0.0/8", "::1"]);
+        let c =
+            ProcessConfig::from_sources("", "weir.toml", env(&[("WEIR_TOKEN_ALGORITHM", "EdDSA")]))
+                .unwrap();
+        assert_eq!(c.token.algorithm, weir_core::SigningAlgorithm::EdDSA);
+    }
+}

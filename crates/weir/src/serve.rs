@@ -1,0 +1,373 @@
+//! Running the gateway: `weir serve` (data plane and admin listener in one
+//! process), `weir proxy` and `weir admin` (one role each, for a cluster
+//! sharing one store). The data plane follows the store's revisions and
+//! installs each new configuration.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use weir_core::compile::{IpSet, Rate};
+use weir_proxy::access_log::{AccessLog, AccessLogTarget};
+use weir_proxy::clock::WallClock;
+use weir_proxy::discovery::DnsResolver;
+use weir_proxy::listeners::ServiceListeners;
+use weir_proxy::policy::limit::LocalLimits;
+use weir_proxy::upstream::Registration;
+use weir_proxy::{DataPlane, DataPlaneOptions, HttpListenerOptions, serve_http, serve_https};
+use weir_store::{RevisionFollower, Store};
+
+use crate::config::ProcessConfig;
+use crate::stats::StatsFlusher;
+
+/// Which parts of the gateway a process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Roles {
+    pub proxy: bool,
+    pub admin: bool,
+}
+
+impl Roles {
+    pub const ALL: Roles = Roles {
+        proxy: true,
+        admin: true,
+    };
+}
+
+/// A running gateway. Dropping it does not stop it; call [`Gateway::shutdown`].
+pub struct Gateway {
+    /// Bound data-plane address (`None` when the proxy role is off).
+    pub http_addr: Option<SocketAddr>,
+    /// Bound HTTPS address (`None` when off or the proxy role is off).
+    pub https_addr: Option<SocketAddr>,
+    /// Per-service listeners (TCP and gRPC ports).
+    pub listeners: Option<Arc<ServiceListeners>>,
+    /// Bound admin address (`None` when the admin role is off).
+    pub admin_addr: Option<SocketAddr>,
+    pub plane: Arc<DataPlane>,
+    store: Store,
+    stop: watch::Sender<bool>,
+    /// Tasks that drain on shutdown (listeners), awaited in order.
+    draining: Vec<JoinHandle<()>>,
+    /// Tasks that are simply stopped on shutdown.
+    background: Vec<JoinHandle<()>>,
+    /// How long in-flight work may finish on shutdown.
+    shutdown_grace: Duration,
+    /// What the statistics flusher has written (shared with the reader).
+    flushed: crate::stats::Flushed,
+    /// The statistics flusher, flushed once more on shutdown.
+    flusher: Option<crate::stats::FlusherHandle>,
+}
+
+impl Gateway {
+    /// Both roles in one process.
+    pub async fn start(cfg: &ProcessConfig) -> anyhow::Result<Self> {
+        Self::start_roles(cfg, Roles::ALL).await
+    }
+
+    /// Open the store, then start the data plane (install the current
+    /// configuration, bind, follow revisions) and/or the admin listener.
+    /// Port 0 picks a free port.
+    pub async fn start_roles(cfg: &ProcessConfig, roles: Roles) -> anyhow::Result<Self> {
+        let store = Store::open(&cfg.store.url)
+            .await
+            .with_context(|| format!("cannot open the store {}", cfg.store.url))?;
+        crate::bootstrap::ensure_signing_key(&store, cfg.token.algorithm)
+            .await
+            .context("cannot create the token signing key")?;
+        let plane = Arc::new(DataPlane::with_options(data_plane_options(cfg).await?));
+        let (stop, stopped) = watch::channel(false);
+        let mut gateway = Self {
+            http_addr: None,
+            https_addr: None,
+            listeners: None,
+            admin_addr: None,
+            plane,
+            store,
+            stop,
+            draining: Vec::new(),
+            background: Vec::new(),
+            flusher: None,
+            shutdown_grace: cfg.proxy.shutdown_grace.get(),
+            flushed: Default::default(),
+        };
+        if roles.proxy {
+            gateway.start_proxy(cfg, &stopped).await?;
+        }
+        if roles.admin {
+            gateway.start_admin(cfg, &stopped, roles.proxy).await?;
+        }
+        tracing::info!(
+            http_addr = gateway.http_addr.map(|a| a.to_string()),
+            https_addr = gateway.https_addr.map(|a| a.to_string()),
+            admin_addr = gateway.admin_addr.map(|a| a.to_string()),
+            store = %cfg.store.url,
+            revision = gateway.plane.snapshot().revision,
+            "weir is serving"
+        );
+        Ok(gateway)
+    }
+
+    async fn start_proxy(
+        &mut self,
+        cfg: &ProcessConfig,
+        stopped: &watch::Receiver<bool>,
+    ) -> anyhow::Result<()> {
+        let mut follower = RevisionFollower::new(self.store.clone(), cfg.store.poll_interval.get());
+        let (revision, doc) = follower.next().await;
+        install(&self.plane, revision, &doc);
+
+        let http = TcpListener::bind(cfg.listen.http)
+            .await
+            .with_context(|| format!("cannot listen on {} (listen.http)", cfg.listen.http))?;
+        self.http_addr = Some(http.local_addr()?);
+        let opts = HttpListenerOptions {
+            header_read_timeout: cfg.proxy.header_read_timeout.get(),
+            max_header_bytes: cfg.proxy.max_header_bytes,
+            shutdown_grace: cfg.proxy.shutdown_grace.get(),
+            ..HttpListenerOptions::default()
+        };
+        if let Some(addr) = cfg.https_addr()? {
+            let https = TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr} (listen.https)"))?;
+            let bound = https.local_addr()?;
+            self.https_addr = Some(bound);
+            self.plane.set_https_port(bound.port());
+            self.draining.push(tokio::spawn(serve_https(
+                https,
+                Arc::clone(&self.plane),
+                opts.clone(),
+                wait_for(stopped.clone()),
+            )));
+        }
+        self.draining.push(tokio::spawn(serve_http(
+            http,
+            Arc::clone(&self.plane),
+            opts.clone(),
+            wait_for(stopped.clone()),
+        )));
+
+        // Per-service ports (TCP, gRPC): opened now, then kept in step with
+        // every new revision; failed binds are retried every few seconds.
+        let listeners = Arc::new(ServiceListeners::new(
+            Arc::clone(&self.plane),
+            cfg.listen.service_address,
+            opts,
+            cfg.proxy.listener_drain_grace.get(),
+        ));
+        listeners.reconcile().await;
+        self.listeners = Some(Arc::clone(&listeners));
+
+        let plane = Arc::clone(&self.plane);
+        self.background.push(tokio::spawn(async move {
+            let mut retry = tokio::time::interval(Duration::from_secs(5));
+            retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    (revision, doc) = follower.next() => install(&plane, revision, &doc),
+                    _ = retry.tick() => {}
+                }
+                listeners.reconcile().await;
+            }
+        }));
+        self.background
+            .push(self.plane.spawn_maintenance(Duration::from_secs(5)));
+        self.background.push(follow_registrations(
+            self.store.clone(),
+            Arc::clone(&self.plane),
+            cfg.store.poll_interval.get(),
+        ));
+        let flusher = StatsFlusher::new(
+            Arc::clone(&self.plane),
+            self.store.clone(),
+            self.plane.options.time_zone.clone(),
+            Arc::clone(&self.flushed),
+        );
+        self.flusher =
+            Some(flusher.spawn_handle(cfg.stats.flush_interval.get(), cfg.stats.retention.get()));
+        Ok(())
+    }
+
+    async fn start_admin(
+        &mut self,
+        cfg: &ProcessConfig,
+        stopped: &watch::Receiver<bool>,
+        data_plane: bool,
+    ) -> anyhow::Result<()> {
+        if !data_plane {
+            // No proxy role: follow the store anyway, into a data plane that
+            // serves nothing, so that explain sees the current configuration.
+            let mut follower =
+                RevisionFollower::new(self.store.clone(), cfg.store.poll_interval.get());
+            let plane = Arc::clone(&self.plane);
+            self.background.push(tokio::spawn(async move {
+                loop {
+                    let (revision, doc) = follower.next().await;
+                    install(&plane, revision, &doc);
+                }
+            }));
+        }
+        let stats = Arc::new(crate::stats::StatsView::new(
+            Arc::clone(&self.plane),
+            self.store.clone(),
+            self.plane.options.time_zone.clone(),
+            Arc::clone(&self.flushed),
+        ));
+        if let Err(e) = stats.refresh().await {
+            tracing::warn!(error = %e, "cannot read statistics yet");
+        }
+        self.background.push(stats.spawn_refresh());
+        let runtime = crate::admin::Runtime {
+            plane: Arc::clone(&self.plane),
+            data_plane,
+            time_zone: cfg.time_zone.clone(),
+            stats,
+            listeners: self.listeners.clone(),
+            http_addr: self.http_addr,
+        };
+        let (addr, task) =
+            crate::admin::start(cfg, self.store.clone(), runtime, wait_for(stopped.clone()))
+                .await?;
+        self.admin_addr = Some(addr);
+        self.draining.push(task);
+        Ok(())
+    }
+
+    /// Stop accepting, let in-flight requests finish (up to the configured
+    /// grace period), then stop everything else.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let grace = self.shutdown_grace;
+        let services = async {
+            if let Some(l) = &self.listeners {
+                l.shutdown(grace).await;
+            }
+        };
+        let main = async {
+            for task in self.draining {
+                let _ = task.await;
+            }
+        };
+        tokio::join!(services, main);
+        for task in self.background {
+            task.abort();
+        }
+        if let Some(flusher) = self.flusher {
+            flusher.stop_and_flush().await;
+        }
+        self.store.close().await;
+    }
+
+    /// The store this gateway uses.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+}
+
+fn install(plane: &DataPlane, revision: i64, doc: &weir_core::ConfigDocument) {
+    match plane.install(revision, doc) {
+        Ok(report) => tracing::info!(
+            revision = report.revision,
+            services = report.services,
+            upstreams_kept = report.upstreams_kept,
+            "configuration installed"
+        ),
+        Err(errors) => tracing::error!(
+            revision,
+            "configuration revision refused; the previous one keeps serving: {errors}"
+        ),
+    }
+}
+
+/// Keep the data plane's registered instances in step with the store.
+/// Registrations are runtime state with their own sequence number: every
+/// poll drops expired ones (which moves the sequence) and reloads when the
+/// sequence moved. Heartbeats only extend an expiry, so cached entries are
+/// never expired locally — the store decides.
+fn follow_registrations(store: Store, plane: Arc<DataPlane>, every: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut seen: Option<i64> = None;
+        loop {
+            tick.tick().await;
+            let now = jiff::Timestamp::now().as_millisecond();
+            let step = async {
+                store.prune_registrations(now).await?;
+                let seq = store.registration_seq().await?;
+                if seen == Some(seq) {
+                    return Ok::<_, weir_store::StoreError>(None);
+                }
+                let regs = store.registrations(now).await?;
+                Ok(Some((seq, regs)))
+            };
+            match step.await {
+                Ok(None) => {}
+                Ok(Some((seq, regs))) => {
+                    let mut by_service: std::collections::HashMap<String, Vec<Registration>> =
+                        std::collections::HashMap::new();
+                    for r in regs {
+                        let Ok(addr) = r.addr.parse() else {
+                            tracing::warn!(id = %r.id, addr = %r.addr, "ignoring a registration with an unreadable address");
+                            continue;
+                        };
+                        by_service.entry(r.service).or_default().push(Registration {
+                            id: r.id,
+                            addr,
+                            weight: r.weight,
+                            expires_at_ms: i64::MAX,
+                        });
+                    }
+                    let count: usize = by_service.values().map(Vec::len).sum();
+                    tracing::info!(registered = count, "registered instances updated");
+                    plane.set_registrations(by_service);
+                    seen = Some(seq);
+                }
+                Err(e) => tracing::debug!(error = %e, "reading registrations failed; will retry"),
+            }
+        }
+    })
+}
+
+/// The data plane's settings from the process configuration.
+async fn data_plane_options(cfg: &ProcessConfig) -> anyhow::Result<DataPlaneOptions> {
+    let trusted_proxies = IpSet::parse(&cfg.proxy.trusted_proxies)
+        .map_err(|(i, why)| anyhow::anyhow!("proxy.trusted_proxies[{i}]: {why}"))?;
+    let time_zone = jiff::tz::TimeZone::get(&cfg.time_zone)
+        .with_context(|| format!("time_zone: {:?}", cfg.time_zone))?;
+    let access_log = match AccessLogTarget::parse(&cfg.log.access) {
+        None => None,
+        Some(target) => Some(
+            AccessLog::start(target)
+                .await
+                .with_context(|| format!("log.access: cannot open {:?}", cfg.log.access))?,
+        ),
+    };
+    Ok(DataPlaneOptions {
+        trusted_proxies,
+        time_zone,
+        token_ttl: cfg.token.ttl.get(),
+        token_endpoint_rate: Rate {
+            per_second: cfg.token.requests_per_second,
+            burst: cfg.token.burst,
+        },
+        client_ip_capacity: cfg.proxy.client_ip_capacity,
+        wall_clock: WallClock::System,
+        limits: Arc::new(LocalLimits),
+        access_log,
+        resolver: Some(Arc::new(
+            DnsResolver::new(&cfg.dns_servers()?)
+                .map_err(|e| anyhow::anyhow!("proxy.dns_servers: {e}"))?,
+        )),
+    })
+}
+
+async fn wait_for(mut stopped: watch::Receiver<bool>) {
+    // An error means the sender is gone: treat as stop.
+    let _ = stopped.wait_for(|s| *s).await;
+}

@@ -1,0 +1,257 @@
+//! The `weir` binary's configuration commands: `check`, `apply` (with
+//! `--dry-run` and `--if-empty`), `export`, and the export → apply round trip.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const EXAMPLE: &str = r#"
+services:
+  - name: user_api
+    kind: http
+    match: { prefix: /user/ }
+    strip_prefix: true
+    rewrite:
+      - { pattern: "^/v1/(.*)", replacement: "/api/v1/$1" }
+    request_headers:
+      - { op: set, name: X-Gateway, value: weir }
+      - { op: remove, name: X-Debug }
+    upstream:
+      balance: weighted_round_robin
+      nodes:
+        - { addr: "127.0.0.1:9001", weight: 50 }
+        - { addr: "127.0.0.1:9002", weight: 100 }
+      timeouts: { connect: 2s, response_header: 30s, idle: 90s }
+      max_idle_per_node: 100
+  - name: shop
+    description: storefront by host
+    match: { host: shop.example.com }
+    upstream:
+      balance: consistent_hash
+      hash_key: client_ip
+      nodes: [{ addr: "shop.internal:8080" }, { addr: "[::1]:8081", enabled: false }]
+"#;
+
+fn weir(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_weir"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env_remove("WEIR_STORE_URL")
+        .env("USER", "tester")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn export_apply_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("services.yaml"), EXAMPLE).unwrap();
+    // No --store: the default sqlite://weir.db in the working directory.
+    let out = weir(dir.path(), &["apply", "-f", "services.yaml"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("+ service user_api"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("applied revision 1"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        dir.path().join("weir.db").exists(),
+        "store created on first use"
+    );
+
+    let exported = weir(dir.path(), &["export"], None);
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let yaml = stdout(&exported);
+    assert!(yaml.contains("user_api") && yaml.contains("shop.internal:8080"));
+
+    // export | apply -f - changes nothing.
+    let again = weir(dir.path(), &["apply", "-f", "-"], Some(&yaml));
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(
+        stdout(&again).contains("no changes; the store is at revision 1"),
+        "{}",
+        stdout(&again)
+    );
+    // And the export is stable.
+    let second = weir(dir.path(), &["export"], None);
+    assert_eq!(stdout(&second), yaml);
+}
+
+#[test]
+fn apply_prints_field_diff_replaces_kind_and_dry_run_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = format!("sqlite://{}/s.db", dir.path().display());
+    std::fs::write(dir.path().join("a.yaml"), EXAMPLE).unwrap();
+    assert!(
+        weir(
+            dir.path(),
+            &["apply", "--store", &store, "-f", "a.yaml"],
+            None
+        )
+        .status
+        .success()
+    );
+
+    // Drop `shop`, change a weight.
+    let edited = EXAMPLE
+        .replace("weight: 50", "weight: 60")
+        .split("  - name: shop")
+        .next()
+        .unwrap()
+        .to_owned();
+    std::fs::write(dir.path().join("b.yaml"), &edited).unwrap();
+    let dry = weir(
+        dir.path(),
+        &["apply", "--store", &store, "-f", "b.yaml", "--dry-run"],
+        None,
+    );
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let text = stdout(&dry);
+    assert!(text.contains("~ service user_api"), "{text}");
+    assert!(
+        text.contains("upstream.nodes[0].weight: 50 -> 60"),
+        "{text}"
+    );
+    assert!(text.contains("- service shop"), "{text}");
+    assert!(text.contains("nothing written"), "{text}");
+    let unchanged = weir(dir.path(), &["export", "--store", &store], None);
+    assert!(
+        stdout(&unchanged).contains("shop"),
+        "dry run must not write"
+    );
+
+    let real = weir(
+        dir.path(),
+        &[
+            "apply",
+            "--store",
+            &store,
+            "-f",
+            "b.yaml",
+            "-m",
+            "drop shop",
+        ],
+        None,
+    );
+    assert!(
+        stdout(&real).contains("applied revision 2"),
+        "{}",
+        stdout(&real)
+    );
+    let after = stdout(&weir(dir.path(), &["export", "--store", &store], None));
+    assert!(
+        !after.contains("shop") && after.contains("weight: 60"),
+        "{after}"
+    );
+
+    // A file without `services:` leaves services alone.
+    std::fs::write(dir.path().join("empty.yaml"), "{}\n").unwrap();
+    let none = weir(
+        dir.path(),
+        &["apply", "--store", &store, "-f", "empty.yaml"],
+        None,
+    );
+    assert!(stdout(&none).contains("no changes"), "{}", stdout(&none));
+
+    // --if-empty does nothing on a store that has a configuration.
+    let skip = weir(
+        dir.path(),
+        &["apply", "--store", &store, "-f", "a.yaml", "--if-empty"],
+        None,
+    );
+    assert!(
+        stdout(&skip).contains("already has a configuration"),
+        "{}",
+        stdout(&skip)
+    );
+}
+
+#[test]
+fn check_reports_every_error_with_its_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = weir(dir.path(), &["check", "-f", "-"], Some(EXAMPLE));
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert_eq!(
+        stdout(&ok).trim(),
+        "ok: 2 services, 0 tenants, 0 signing keys"
+    );
+    assert!(
+        !dir.path().join("weir.db").exists(),
+        "check never opens the store"
+    );
+
+    let bad = r#"
+services:
+  - name: a
+    match: { prefix: /a/ }
+    rewrite: [{ pattern: "(", replacement: x }]
+    upstream: { balance: weighted_round_robin, nodes: [{ addr: "127.0.0.1:1", weight: 0 }] }
+  - name: a
+    match: { prefix: /a/ }
+    upstream: { nodes: [] }
+"#;
+    let out = weir(dir.path(), &["check", "-f", "-"], Some(bad));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for expected in [
+        "services[0].rewrite[0].pattern: invalid regular expression",
+        "services[0].upstream.nodes[0].weight: must be at least 1",
+        "services[1].name: \"a\" is already the name of services[0]",
+        "services[1].upstream.nodes: needs at least one node",
+    ] {
+        assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
+    }
+
+    let typo = weir(
+        dir.path(),
+        &["check", "-f", "-"],
+        Some("services:\n  - name: a\n    strp_prefix: true\n"),
+    );
+    assert_eq!(typo.status.code(), Some(1));
+    assert!(
+        stderr(&typo).contains("<stdin>:3:5: services[0]: unknown field `strp_prefix`"),
+        "{}",
+        stderr(&typo)
+    );
+
+    // apply refuses the same file and writes nothing.
+    let refused = weir(dir.path(), &["apply", "-f", "-"], Some(bad));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("services[1].upstream.nodes"));
+    let export = weir(dir.path(), &["export"], None);
+    assert_eq!(
+        stdout(&export).trim(),
+        "services: []\ntenants: []\nsigning_keys: []\ncertificates: []"
+    );
+}
+
+#[test]
+fn version_and_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = weir(dir.path(), &["version"], None);
+    assert!(stdout(&v).starts_with("weir "));
+    let usage = weir(dir.path(), &["apply"], None);
+    assert_eq!(usage.status.code(), Some(2), "missing -f is a usage error");
+}
