@@ -1,0 +1,500 @@
+#!/usr/bin/env node
+// Browser end-to-end test of the dashboard against a real `weir serve` with
+// a real upstream (`weir echo`), driven by playwright-core in Debian's
+// Chromium. Fails on any browser console error, page error or failed
+// request that the step did not expect. Screenshots of every page in both
+// languages go to web/e2e/artifacts/ (not committed).
+//
+//   node e2e/run.mjs            # uses $WEIR_BIN or $CARGO_TARGET_DIR/debug/weir
+//
+// Environment: WEIR_BIN, CHROMIUM (default /usr/bin/chromium),
+// E2E_HEADED=1 to watch, E2E_SLOWMO=ms.
+
+import { spawn, spawnSync } from 'node:child_process'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir, homedir } from 'node:os'
+import { join, dirname } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+
+const here = dirname(fileURLToPath(import.meta.url))
+const artifacts = join(here, 'artifacts')
+const targetDir = process.env.CARGO_TARGET_DIR ?? join(homedir(), '.cache', 'weir-target')
+const weirBin = process.env.WEIR_BIN ?? join(targetDir, 'debug', 'weir')
+const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium'
+const FIRST_PASSWORD = 'e2e-first-password'
+const NEW_PASSWORD = 'e2e a much better password'
+const DEADLINE_MS = 8 * 60 * 1000
+
+const children = []
+const work = mkdtempSync(join(tmpdir(), 'weir-e2e-'))
+let browser
+let passed = 0
+let failed = 0
+
+function log(...a) {
+  console.log('e2e:', ...a)
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address()
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+function spawnWeir(args, env) {
+  const child = spawn(weirBin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.push(child)
+  return child
+}
+
+/** Start a child process; resolves with it once `ready(line)` matched a log line. */
+function start(name, args, env, ready) {
+  return new Promise((resolve, reject) => {
+    const child = spawnWeir(args, env)
+    let done = false
+    const timer = setTimeout(() => {
+      if (!done) reject(new Error(`${name} did not start within 30 s`))
+    }, 30_000)
+    const onData = (buf) => {
+      for (const line of buf.toString().split('\n')) {
+        if (!line.trim()) continue
+        if (process.env.E2E_VERBOSE) console.log(`[${name}] ${line}`)
+        const m = !done && ready(line)
+        if (m) {
+          done = true
+          clearTimeout(timer)
+          resolve({ child, match: m })
+        }
+      }
+    }
+    child.stdout.on('data', onData)
+    child.stderr.on('data', onData)
+    child.on('exit', (code) => {
+      if (!done) {
+        clearTimeout(timer)
+        reject(new Error(`${name} exited with ${code} before it was ready`))
+      }
+    })
+  })
+}
+
+async function waitForPort(port) {
+  for (let i = 0; i < 300; i++) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/`)
+      return
+    } catch {
+      await sleep(50)
+    }
+  }
+  throw new Error(`nothing listens on ${port}`)
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
+
+async function eventually(what, fn, timeoutMs = 15_000) {
+  const start = Date.now()
+  let last
+  while (Date.now() - start < timeoutMs) {
+    try {
+      const v = await fn()
+      if (v) return v
+    } catch (e) {
+      last = e
+    }
+    await sleep(200)
+  }
+  throw new Error(`timed out: ${what}${last ? ` (${last.message})` : ''}`)
+}
+
+function stopAll() {
+  for (const c of children) {
+    if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM')
+  }
+}
+
+async function main() {
+  if (!existsSync(weirBin)) throw new Error(`no weir binary at ${weirBin}: run cargo build -p weir`)
+  if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: apt-get install chromium`)
+  mkdirSync(artifacts, { recursive: true })
+
+  // A real upstream and a real gateway, on free ports.
+  const echoPort = await freePort()
+  const echo = spawnWeir(['echo', '--listen', `127.0.0.1:${echoPort}`, '--name', 'e2e-echo'], {})
+  echo.stdout.resume()
+  echo.stderr.resume()
+  await waitForPort(echoPort)
+  const { match } = await start(
+    'weir',
+    ['serve', '--store', `sqlite://${join(work, 'weir.db')}`, '--http', '127.0.0.1:0', '--admin', '127.0.0.1:0'],
+    { WEIR_LISTEN_HTTPS: 'off', WEIR_ADMIN_PASSWORD: FIRST_PASSWORD, WEIR_LOG_FORMAT: 'json', WEIR_LOG_ACCESS: 'off' },
+    (line) => {
+      try {
+        const j = JSON.parse(line)
+        return j.message === 'weir is serving' ? j : null
+      } catch {
+        return null
+      }
+    },
+  )
+  const admin = `http://${match.admin_addr}`
+  const gateway = `http://${match.http_addr}`
+  log(`weir serving: admin ${admin}, gateway ${gateway}, upstream 127.0.0.1:${echoPort}`)
+
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: !process.env.E2E_HEADED,
+    slowMo: Number(process.env.E2E_SLOWMO ?? 0),
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-dev-shm-usage',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' })
+  const page = await context.newPage()
+  page.setDefaultTimeout(15_000)
+
+  // Every console error, page error and failed request fails the run,
+  // unless the current step said it expects that answer.
+  const problems = []
+  let expected = []
+  const expect = (method, pathPart, status) => expected.push({ method, pathPart, status, seen: false })
+  page.on('console', (msg) => {
+    if (msg.type() !== 'error' && msg.type() !== 'warning') return
+    const text = msg.text()
+    const m = /status of (\d+)/.exec(text)
+    if (m && expected.some((e) => e.seen && e.status === Number(m[1]))) return
+    if (msg.type() === 'warning' && !/Content Security Policy|CSP/i.test(text)) return
+    problems.push(`console ${msg.type()}: ${text} (at ${page.url()})`)
+  })
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`))
+  page.on('requestfailed', (req) => {
+    const f = req.failure()?.errorText ?? ''
+    // Navigations away abort in-flight polls: not a failure.
+    if (f.includes('ERR_ABORTED')) return
+    problems.push(`request failed: ${req.method()} ${req.url()} ${f}`)
+  })
+  page.on('response', (res) => {
+    if (res.status() < 400) return
+    const req = res.request()
+    const e = expected.find((x) => !x.seen && x.method === req.method() && res.url().includes(x.pathPart) && x.status === res.status())
+    if (e) e.seen = true
+    else problems.push(`HTTP ${res.status()}: ${req.method()} ${res.url()}`)
+  })
+
+  async function step(name, fn) {
+    const before = problems.length
+    expected = []
+    try {
+      await fn()
+      const missing = expected.filter((e) => !e.seen)
+      if (missing.length) throw new Error(`expected answers did not happen: ${JSON.stringify(missing)}`)
+      if (problems.length > before) throw new Error(problems.slice(before).join('\n'))
+      passed++
+      log(`ok   ${name}`)
+    } catch (e) {
+      failed++
+      log(`FAIL ${name}: ${e.message}`)
+      await page.screenshot({ path: join(artifacts, `FAILED-${name.replace(/\W+/g, '_')}.png`), fullPage: true }).catch(() => {})
+      throw e
+    }
+  }
+
+  const shot = async (name) => {
+    await page.waitForLoadState('networkidle').catch(() => {})
+    await sleep(400) // chart animations
+    await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true })
+  }
+  const go = async (path) => {
+    await page.goto(admin + path)
+    await page.waitForLoadState('networkidle').catch(() => {})
+  }
+  const clickConfirm = async () => {
+    const box = page.locator('.el-message-box')
+    await box.waitFor()
+    await box.locator('.el-message-box__btns .el-button--primary, .el-message-box__btns .el-button--danger').last().click()
+  }
+  const statToday = async () => Number((await page.locator('[data-test=stat-today]').innerText()).replace(/[^\d]/g, ''))
+  const chartToday = async () => Number(await page.locator('[data-test=overview-chart]').getAttribute('data-today-total'))
+
+  let secret = ''
+  const svc = 'e2e_echo'
+
+  await step('login page, first login forces a password change', async () => {
+    expect('GET', '/api/v1/session', 401)
+    await go('/')
+    await page.waitForURL(/\/login/)
+    await shot('en-01-login')
+    await page.fill('input[data-test=username]', 'admin')
+    await page.fill('input[data-test=password]', FIRST_PASSWORD)
+    await page.press('input[data-test=password]', 'Enter')
+    await page.waitForURL(/\/password/)
+    await page.locator('[data-test=forced-change]').waitFor()
+    await shot('en-02-password-forced')
+    await page.fill('input[data-test=pw-current]', FIRST_PASSWORD)
+    await page.fill('input[data-test=pw-new]', NEW_PASSWORD)
+    await page.fill('input[data-test=pw-repeat]', NEW_PASSWORD)
+    await page.click('[data-test=pw-submit]')
+    await page.waitForURL((u) => new URL(u).pathname === '/')
+    await page.locator('[data-test=stat-services]').waitFor()
+  })
+
+  await step('create an HTTP service in the editor', async () => {
+    await go('/services')
+    await page.click('[data-test=service-add]')
+    await page.waitForURL(/\/services\/new/)
+    await page.fill('input[data-test=f-name]', svc)
+    await page.fill('input[data-test=f-description]', 'end-to-end test service')
+    await page.fill('input[data-test=f-prefix]', '/e2e/')
+    await page.fill('textarea[data-test=f-nodes]', `127.0.0.1:${echoPort} 10`)
+    await page.fill('textarea[data-test=f-headers]', 'set X-Gateway weir')
+    await shot('en-05-service-new')
+    await page.click('[data-test=f-save]')
+    await page.waitForURL(new RegExp(`/services/${svc}$`))
+    await page.locator('[data-test=detail-name]', { hasText: svc }).waitFor()
+    // Live on the gateway within a second or so.
+    await eventually('the service answers through the gateway', async () => (await fetch(`${gateway}/e2e/hello`)).status === 200)
+  })
+
+  await step('create a TCP service on its own port', async () => {
+    const tcpPort = await freePort()
+    await go('/services/new')
+    await page.fill('input[data-test=f-name]', 'e2e_tcp')
+    await page.locator('[data-test=f-kind] label', { hasText: 'TCP' }).click()
+    await page.fill('[data-test=f-port] input', String(tcpPort))
+    await page.fill('textarea[data-test=f-nodes]', `127.0.0.1:${echoPort}`)
+    await page.click('[data-test=f-save]')
+    await page.waitForURL(/\/services\/e2e_tcp$/)
+    await page.locator('[data-test=listener-state] .el-tag--success').waitFor({ timeout: 20_000 })
+    // Bytes through the gateway's TCP listener reach the (HTTP) upstream.
+    await eventually('the TCP port forwards', async () => (await fetch(`http://127.0.0.1:${tcpPort}/through-tcp`)).status === 200)
+    await shot('en-04b-service-tcp')
+  })
+
+  await step('requests through the gateway move the overview', async () => {
+    await go('/')
+    await page.locator('[data-test=stat-today]').waitFor()
+    const before = await statToday()
+    const chartBefore = await chartToday()
+    const n = 25
+    for (let i = 0; i < n; i++) {
+      const r = await fetch(`${gateway}/e2e/item/${i}`)
+      if (r.status !== 200) throw new Error(`gateway answered ${r.status}`)
+      await r.arrayBuffer()
+    }
+    // The overview refreshes by itself every few seconds.
+    await eventually('today\'s count includes the new requests', async () => (await statToday()) >= before + n, 20_000)
+    await eventually('the chart includes the new requests', async () => (await chartToday()) >= chartBefore + n, 20_000)
+    log(`  today's requests ${before} → ${await statToday()}, chart ${chartBefore} → ${await chartToday()}`)
+    await shot('en-03-overview')
+  })
+
+  await step('a bad regex in the editor shows a field error; leaving asks first', async () => {
+    await go('/services')
+    await page.locator(`[data-test=service-table] >> text=${svc}`).first().waitFor()
+    await shot('en-04-services')
+    await page.click(`[data-test=edit-${svc}]`)
+    await page.waitForURL(new RegExp(`/services/${svc}/edit$`))
+    await page.fill('textarea[data-test=f-rewrite]', '^/e2e/(unclosed $1')
+    expect('PUT', `/api/v1/services/${svc}`, 422)
+    await page.click('[data-test=f-save]')
+    const item = page.locator('.el-form-item.is-error', { has: page.locator('textarea[data-test=f-rewrite]') })
+    await item.waitFor()
+    const msg = await item.locator('.el-form-item__error').innerText()
+    if (!/line 1/.test(msg) || !/regular expression|regex/i.test(msg)) throw new Error(`unexpected field error: ${msg}`)
+    log(`  field error: ${msg}`)
+    await shot('en-06-service-edit-error')
+    // The unsaved-changes guard.
+    await page.click('.el-menu-item:has-text("Overview")')
+    await page.locator('.el-message-box').waitFor()
+    await shot('en-07-unsaved-guard')
+    await page.locator('.el-message-box__btns .el-button--primary').click()
+    await page.waitForURL((u) => new URL(u).pathname === '/')
+  })
+
+  await step('create a tenant and get a token from the try-out', async () => {
+    await go('/tenants')
+    await page.click('[data-test=tenant-add]')
+    await page.fill('input[data-test=t-appid]', 'e2e_shop')
+    await page.fill('input[data-test=t-name]', 'E2E shop')
+    await page.click('[data-test=t-save]')
+    const box = page.locator('[data-test=secret]')
+    await box.waitFor()
+    secret = (await box.innerText()).trim()
+    if (secret.length < 8) throw new Error(`no secret shown: ${secret}`)
+    await shot('en-08-tenant-secret-once')
+    await page.click('[data-test=secret-done]')
+    await page.waitForURL(/\/tenants\/e2e_shop$/)
+    await page.click('[data-test=tryout-run]')
+    const token = await page.locator('[data-test=tryout-token]').innerText()
+    if (token.split('.').length !== 3) throw new Error(`not a JWT: ${token}`)
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString())
+    if (claims.iss !== 'e2e_shop') throw new Error(`issuer ${claims.iss}`)
+    await shot('en-09-tenant-tryout')
+  })
+
+  await step('upload a certificate; see its names and the expiring-soon warning', async () => {
+    const key = join(work, 'e2e.key')
+    const crt = join(work, 'e2e.crt')
+    const made = spawnSync('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '10',
+      '-keyout', key, '-out', crt, '-subj', '/CN=e2e.example.com',
+      '-addext', 'subjectAltName=DNS:e2e.example.com,DNS:*.e2e.example.com',
+    ])
+    if (made.status !== 0) {
+      log(`  skipped: openssl could not make a certificate (${made.stderr})`)
+      return
+    }
+    await go('/certificates')
+    await page.click('[data-test=cert-upload]')
+    await page.fill('input[data-test=c-name]', 'e2e_cert')
+    await page.fill('textarea[data-test=c-cert]', readFileSync(crt, 'utf8'))
+    await page.fill('textarea[data-test=c-key]', readFileSync(key, 'utf8'))
+    await page.click('[data-test=c-save]')
+    await page.locator('[data-test=cert-table] >> text=*.e2e.example.com').waitFor()
+    await page.locator('[data-test=cert-expiring]').waitFor()
+  })
+
+  await step('rotate the signing key, then retire the old one', async () => {
+    await go('/signing-keys')
+    await page.click('[data-test=key-rotate]')
+    await page.fill('input[data-test=key-name]', 'e2e-key')
+    await page.click('[data-test=key-rotate-confirm]')
+    await page.locator('[data-test=key-table] .el-table__row', { hasText: 'e2e-key' }).waitFor()
+    await page.click('[data-test=retire-default]')
+    await clickConfirm()
+    await eventually('the old key is gone', async () => (await page.locator('[data-test=key-table] .el-table__row', { hasText: 'default' }).count()) === 0)
+  })
+
+  await step('create an API token (shown once) and revoke it', async () => {
+    await go('/account')
+    await page.click('[data-test=token-add]')
+    await page.fill('input[data-test=token-name]', 'e2e-ci')
+    await page.click('[data-test=token-create]')
+    const secret = (await page.locator('[data-test=secret]').innerText()).trim()
+    const r = await fetch(`${admin}/api/v1/session`, { headers: { authorization: `Bearer ${secret}` } })
+    if (r.status !== 200) throw new Error(`the new token does not work: ${r.status}`)
+    await page.click('[data-test=secret-done]')
+    await page.click('[data-test=revoke-e2e-ci]')
+    await clickConfirm()
+    await eventually('the token is revoked', async () => (await fetch(`${admin}/api/v1/session`, { headers: { authorization: `Bearer ${secret}` } })).status === 401)
+  })
+
+  // Every page, for the screenshots (and each one must load cleanly).
+  async function tour(lang) {
+    const p = (n) => `${lang}-${n}`
+    await go('/'); await shot(p('10-overview'))
+    await go('/services'); await shot(p('11-services'))
+    await go('/services/new'); await shot(p('12-service-new'))
+    await go(`/services/${svc}/edit`); await shot(p('13-service-edit'))
+    await go(`/services/${svc}`); await shot(p('14-service-traffic'))
+    await page.locator('.el-tabs__item').nth(1).click()
+    await page.locator('[data-test=health-table]').waitFor()
+    await shot(p('15-service-nodes'))
+    await page.locator('.el-tabs__item').nth(2).click()
+    await page.fill('input[data-test=explain-path]', '/e2e/explained?x=1')
+    await page.click('[data-test=explain-run]')
+    await page.locator('[data-test=explain-result]').waitFor()
+    await shot(p('16-service-explain'))
+    await go('/tenants'); await shot(p('17-tenants'))
+    await go('/tenants/new'); await shot(p('18-tenant-new'))
+    await go('/tenants/e2e_shop'); await shot(p('19-tenant-detail'))
+    await go('/certificates'); await shot(p('20-certificates'))
+    await go('/signing-keys'); await shot(p('21-signing-keys'))
+    await go('/history')
+    await page.locator('[data-test=revision-table] .el-table__row').first().locator('button').first().click()
+    await page.locator('[data-test=diff]').waitFor()
+    await shot(p('22-history-diff'))
+    await go('/audit'); await shot(p('23-audit'))
+    await go('/account'); await shot(p('24-tokens'))
+    await go('/users'); await shot(p('25-users'))
+    await go('/password'); await shot(p('26-password'))
+  }
+
+  await step('every page in English', () => tour('en'))
+
+  await step('switch language to Chinese', async () => {
+    await go('/')
+    await page.click('[data-test=language]')
+    await page.click('[data-test=lang-zh-CN]')
+    await page.locator('.el-menu-item', { hasText: '服务管理' }).waitFor()
+    await page.locator('h1', { hasText: '大盘' }).waitFor()
+    const lang = await page.evaluate(() => document.documentElement.lang)
+    if (lang !== 'zh-CN') throw new Error(`html lang ${lang}`)
+    // Survives a reload.
+    await go('/services')
+    await page.locator('h1', { hasText: '服务管理' }).waitFor()
+  })
+
+  await step('every page in Chinese', () => tour('zh'))
+
+  await step('roll back a revision in History and see the service disappear', async () => {
+    // The revision that created the service, from the audit log.
+    const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ')
+    const audit = await (await fetch(`${admin}/api/v1/audit?action=service.create&target=service/${svc}`, { headers: { cookie } })).json()
+    const created = audit.items?.[0]?.revision
+    if (!created) throw new Error(`no audit entry for creating ${svc}: ${JSON.stringify(audit)}`)
+    const target = created - 1
+    await go('/history')
+    await page.click(`[data-test=rollback-${target}]`)
+    await clickConfirm()
+    await page.locator('.el-message--success').first().waitFor()
+    await go('/services')
+    await page.locator('[data-test=service-table]').waitFor()
+    await eventually('the service is gone from the list', async () => (await page.locator(`[data-test=service-table] >> text=${svc}`).count()) === 0)
+    await shot('zh-27-services-after-rollback')
+    await eventually('the gateway no longer routes it', async () => (await fetch(`${gateway}/e2e/hello`)).status === 404)
+  })
+
+  await step('log out; the login page in Chinese', async () => {
+    await page.click('[data-test=user-menu]')
+    await page.click('[data-test=logout]')
+    await page.waitForURL(/\/login/)
+    await page.locator('[data-test=login-notice]').waitFor()
+    await shot('zh-01-login')
+  })
+
+  await context.close()
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    stopAll()
+    process.exit(130)
+  })
+}
+
+const deadline = setTimeout(() => {
+  console.error('e2e: deadline exceeded')
+  stopAll()
+  process.exit(1)
+}, DEADLINE_MS)
+
+let code = 0
+try {
+  await main()
+} catch (e) {
+  code = 1
+  console.error('e2e:', e?.stack ?? e)
+} finally {
+  await browser?.close().catch(() => {})
+  stopAll()
+  clearTimeout(deadline)
+  rmSync(work, { recursive: true, force: true })
+}
+console.log(`e2e: screenshots in ${artifacts}`)
+console.log(`${passed} passed, ${failed} failed`)
+process.exit(code || (failed ? 1 : 0))

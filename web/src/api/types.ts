@@ -1,0 +1,432 @@
+// Types of the admin API's answers and bodies (docs/admin-api.md, and the
+// OpenAPI document at /api/v1/openapi.json).
+
+export type Role = 'admin' | 'viewer'
+export type ServiceKind = 'http' | 'tcp' | 'grpc'
+export type Balance =
+  | 'random'
+  | 'round_robin'
+  | 'weighted_round_robin'
+  | 'consistent_hash'
+  | 'least_request'
+
+export interface FieldProblem {
+  path: string
+  message: string
+}
+
+export interface Problem {
+  type: string
+  title: string
+  status: number
+  code: string
+  detail: string
+  errors: FieldProblem[]
+}
+
+export interface Page<T> {
+  items: T[]
+  total: number
+  page: number
+  page_size: number
+}
+
+export interface SessionInfo {
+  username: string
+  role: Role
+  auth: 'session' | 'token'
+  must_change_password: boolean
+  csrf_token?: string | null
+  expires_at_ms?: number | null
+  idle_timeout_secs?: number | null
+}
+
+// ---- configuration model --------------------------------------------------
+
+export interface ServiceMatch {
+  prefix?: string | null
+  host?: string | null
+}
+export interface RewriteRule {
+  pattern: string
+  replacement: string
+}
+export type HeaderOpKind = 'add' | 'set' | 'remove'
+export interface HeaderOp {
+  op: HeaderOpKind
+  name: string
+  value?: string | null
+}
+export interface IpList {
+  enabled?: boolean | null
+  ips?: string[] | null
+}
+export interface AuthPolicy {
+  enabled?: boolean | null
+  allow_paths?: string[] | null
+}
+export interface ServiceAccess {
+  ip_allow?: IpList | null
+  ip_deny?: IpList | null
+  auth?: AuthPolicy | null
+}
+export interface ServiceLimits {
+  service_qps?: number | null
+  client_ip_qps?: number | null
+  burst?: number | null
+  max_connections?: number | null
+}
+export interface UpstreamNode {
+  addr: string
+  weight?: number | null
+  enabled?: boolean | null
+}
+export interface UpstreamTimeouts {
+  connect?: string | null
+  response_header?: string | null
+  idle?: string | null
+  stream_idle?: string | null
+}
+export interface UpstreamTlsOptions {
+  enabled?: boolean | null
+  ca?: string | null
+  server_name?: string | null
+  insecure_skip_verify?: boolean | null
+}
+export type CheckKind = 'tcp' | 'http' | 'grpc'
+export interface HealthCheck {
+  type?: CheckKind | null
+  interval?: string | null
+  timeout?: string | null
+  healthy?: number | null
+  unhealthy?: number | null
+  path?: string | null
+  expect_status?: string | null
+  host?: string | null
+  grpc_service?: string | null
+}
+export interface Outlier {
+  consecutive_failures?: number | null
+  base_ejection?: string | null
+  max_ejection?: string | null
+  max_ejected_percent?: number | null
+  failure_statuses?: number[] | null
+}
+export interface DnsSettings {
+  min_ttl?: string | null
+  max_ttl?: string | null
+}
+export interface Upstream {
+  balance?: Balance | null
+  hash_key?: string | null
+  nodes: UpstreamNode[]
+  tls?: boolean | UpstreamTlsOptions | null
+  timeouts?: UpstreamTimeouts | null
+  max_idle_per_node?: number | null
+  health_check?: HealthCheck | null
+  outlier?: Outlier | null
+  fail_open?: boolean | null
+  dns?: DnsSettings | null
+}
+export interface Service {
+  name: string
+  kind?: ServiceKind | null
+  description?: string | null
+  enabled?: boolean | null
+  port?: number | null
+  match?: ServiceMatch | null
+  https_redirect?: boolean | null
+  strip_prefix?: boolean | null
+  rewrite?: RewriteRule[] | null
+  request_headers?: HeaderOp[] | null
+  websocket?: boolean | null
+  access?: ServiceAccess | null
+  limits?: ServiceLimits | null
+  upstream: Upstream
+  // Fields this dashboard does not know yet are kept as they are.
+  [extra: string]: unknown
+}
+
+export interface Resource<T> {
+  version: number
+  spec: T
+}
+
+export interface ServiceSummary {
+  name: string
+  kind: ServiceKind
+  description: string
+  enabled: boolean
+  rule: string
+  node_count: number
+  enabled_node_count: number
+  balance: string
+  version: number
+  today_requests: number
+  qps: number
+}
+export interface ServiceList extends Page<ServiceSummary> {
+  stats_available: boolean
+}
+
+export interface Tenant {
+  app_id: string
+  name?: string | null
+  description?: string | null
+  enabled?: boolean | null
+  ip_allow?: string[] | null
+  qps?: number | null
+  qpd?: number | null
+  secret?: string | null
+  [extra: string]: unknown
+}
+export interface TenantSummary {
+  app_id: string
+  name: string
+  description: string
+  enabled: boolean
+  qps_limit: number
+  qpd_limit: number
+  version: number
+  today_requests: number
+  qps: number
+}
+export interface TenantList extends Page<TenantSummary> {
+  stats_available: boolean
+}
+export interface TenantSecret extends Resource<Tenant> {
+  secret: string
+}
+
+// ---- statistics, health, explain ------------------------------------------
+
+export interface StatsSummary {
+  services: number
+  services_by_kind: Record<string, number>
+  tenants: number
+  today_requests: number
+  qps: number
+  stats_available: boolean
+}
+export interface HourPoint {
+  hour: number
+  requests: number
+  status_2xx: number
+  status_3xx: number
+  status_4xx: number
+  status_5xx: number
+  rejected: number
+  p50_ms?: number | null
+  p99_ms?: number | null
+}
+export interface HourlySeries {
+  available: boolean
+  time_zone: string
+  today: HourPoint[]
+  yesterday: HourPoint[]
+  rejections_today: Record<string, number>
+}
+export type NodeStatus = 'unknown' | 'healthy' | 'unhealthy' | 'ejected' | 'disabled'
+export interface NodeHealth {
+  addr: string
+  weight: number
+  enabled: boolean
+  status: NodeStatus
+  last_check_ms?: number | null
+  last_error?: string | null
+  since_ms?: number | null
+  in_flight?: number | null
+}
+export interface ServiceHealth {
+  service: string
+  checks_available: boolean
+  nodes: NodeHealth[]
+}
+export interface RegisteredNode {
+  service: string
+  addr: string
+  weight: number
+  metadata: Record<string, string>
+  expires_at_ms: number
+  // Shapes added by the self-registration endpoints, when present.
+  id?: string
+  registered_at_ms?: number
+  [extra: string]: unknown
+}
+export interface RegisteredNodes {
+  available: boolean
+  nodes: RegisteredNode[]
+}
+
+export interface ExplainRequest {
+  method?: string
+  host?: string | null
+  path: string
+  headers?: Record<string, string>
+  client_ip: string
+  scheme?: 'http' | 'https'
+}
+export interface PolicyVerdict {
+  policy: string
+  outcome: 'allow' | 'reject' | 'skip' | 'depends'
+  detail: string
+}
+export interface NodeRef {
+  index: number
+  addr: string
+  weight: number
+}
+export interface Explanation {
+  revision: number
+  verdict: 'forward' | 'reject'
+  client_ip: string
+  route?: { service: string; kind: string; reason: string; host?: string | null; prefix?: string | null } | null
+  policies: PolicyVerdict[]
+  rejection?: { status: number; code: string; detail: string } | null
+  upstream_request?: {
+    path: string
+    headers: { name: string; value: string }[]
+    header_ops: string[]
+    upgrade: boolean
+  } | null
+  balancer?: {
+    strategy: string
+    deterministic: boolean
+    node?: NodeRef | null
+    candidates: NodeRef[]
+    detail: string
+  } | null
+}
+
+// ---- history, audit --------------------------------------------------------
+
+export interface RevisionInfo {
+  id: number
+  created_at_ms: number
+  author: string
+  source: string
+  summary: string
+}
+export interface FieldDiff {
+  path: string
+  before?: unknown
+  after?: unknown
+}
+export interface ResourceChange {
+  kind: string
+  name: string
+  op: 'add' | 'update' | 'remove'
+  before?: Record<string, unknown> | null
+  after?: Record<string, unknown> | null
+  fields: FieldDiff[]
+}
+export interface RevisionDetail extends RevisionInfo {
+  changes: ResourceChange[]
+}
+export interface RevisionDiff {
+  from: number
+  to: number
+  changes: ResourceChange[]
+}
+export interface WriteOutcome {
+  base_revision: number
+  revision?: number | null
+  changes: ResourceChange[]
+}
+export interface AuditRecord {
+  id: number
+  at_ms: number
+  actor: string
+  actor_kind: string
+  ip: string
+  action: string
+  target: string
+  outcome: string
+  detail: string
+  revision?: number | null
+}
+
+// ---- accounts ---------------------------------------------------------------
+
+export interface User {
+  username: string
+  role: Role
+  must_change_password: boolean
+  created_at_ms: number
+  updated_at_ms: number
+}
+export interface ApiToken {
+  id: string
+  name: string
+  role: Role
+  created_by: string
+  created_at_ms: number
+  last_used_ms?: number | null
+  revoked_at_ms?: number | null
+}
+export interface CreatedToken extends ApiToken {
+  secret: string
+}
+
+// ---- keys and certificates ----------------------------------------------------
+
+export type Algorithm = 'HS256' | 'RS256' | 'EdDSA'
+export interface KeyInfo {
+  name: string
+  algorithm: string
+  status: 'active' | 'verify_only' | string
+  created_at?: number | null
+  version: number
+}
+export interface Rotated {
+  active: string
+  keys: KeyInfo[]
+  revision?: number | null
+}
+
+/** A certificate as `GET /api/v1/certificates` describes it (never its key). */
+export interface CertificateInfo {
+  name: string
+  version: number
+  /** DNS names it covers. */
+  dns_names: string[]
+  subject?: string
+  issuer?: string
+  /** Unix seconds. */
+  not_before?: number
+  not_after?: number
+  expires_in_days?: number
+  expiring_soon?: boolean
+  expired?: boolean
+  default?: boolean
+  /** Set when the stored certificate cannot be read. */
+  error?: string | null
+}
+export interface CertificateUpload {
+  name: string
+  cert: string
+  key?: string
+  default?: boolean
+}
+
+/** A per-service listener (TCP services, gRPC services with a port). */
+export interface ListenerInfo {
+  service: string
+  kind: string
+  port: number
+  state: 'listening' | 'failed'
+  error?: string | null
+  /** Unix seconds. */
+  since: number
+}
+export interface ListenerList {
+  available: boolean
+  listeners: ListenerInfo[]
+}
+
+/** What the token try-out answers: the data plane's answer, as is. */
+export interface TokenTryout {
+  endpoint: string
+  status: number
+  body: unknown
+}

@@ -1,0 +1,67 @@
+// A line diff (longest common subsequence) laid out side by side.
+
+export type RowKind = 'same' | 'removed' | 'added' | 'changed'
+
+export interface DiffRow {
+  kind: RowKind
+  left: string | null
+  right: string | null
+  leftNo: number | null
+  rightNo: number | null
+}
+
+export function lineDiff(before: string[], after: string[]): DiffRow[] {
+  const n = before.length
+  const m = after.length
+  // lcs[i][j] = LCS length of before[i..] and after[j..]
+  const lcs: Uint32Array[] = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1))
+  for (let i = n - 1; i >= 0; i--) {
+    for (let j = m - 1; j >= 0; j--) {
+      lcs[i]![j] = before[i] === after[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!)
+    }
+  }
+  const ops: { kind: 'same' | 'removed' | 'added'; i?: number; j?: number }[] = []
+  let i = 0
+  let j = 0
+  while (i < n && j < m) {
+    if (before[i] === after[j]) ops.push({ kind: 'same', i: i++, j: j++ })
+    else if (lcs[i + 1]![j]! >= lcs[i]![j + 1]!) ops.push({ kind: 'removed', i: i++ })
+    else ops.push({ kind: 'added', j: j++ })
+  }
+  while (i < n) ops.push({ kind: 'removed', i: i++ })
+  while (j < m) ops.push({ kind: 'added', j: j++ })
+
+  // Pair runs of removals with the additions that follow as "changed" rows.
+  const rows: DiffRow[] = []
+  for (let k = 0; k < ops.length; ) {
+    const op = ops[k]!
+    if (op.kind === 'same') {
+      rows.push({ kind: 'same', left: before[op.i!]!, right: after[op.j!]!, leftNo: op.i! + 1, rightNo: op.j! + 1 })
+      k++
+      continue
+    }
+    const removed: number[] = []
+    const added: number[] = []
+    while (k < ops.length && ops[k]!.kind === 'removed') removed.push(ops[k++]!.i!)
+    while (k < ops.length && ops[k]!.kind === 'added') added.push(ops[k++]!.j!)
+    const len = Math.max(removed.length, added.length)
+    for (let x = 0; x < len; x++) {
+      const l = removed[x]
+      const r = added[x]
+      rows.push({
+        kind: l !== undefined && r !== undefined ? 'changed' : l !== undefined ? 'removed' : 'added',
+        left: l !== undefined ? before[l]! : null,
+        right: r !== undefined ? after[r]! : null,
+        leftNo: l !== undefined ? l + 1 : null,
+        rightNo: r !== undefined ? r + 1 : null,
+      })
+    }
+  }
+  return rows
+}
+
+/** Pretty JSON lines of a value (empty for absent). */
+export function jsonLines(v: unknown): string[] {
+  if (v === undefined || v === null) return []
+  return JSON.stringify(v, null, 2).split('\n')
+}

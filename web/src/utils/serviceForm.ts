@@ -1,0 +1,522 @@
+// The service editor's form model and its mapping to and from the API's
+// service body, plus the mapping of problem+json field paths to form fields.
+//
+// List fields are edited one entry per line like the seed's panel:
+//   rewrite          `PATTERN REPLACEMENT`           (seed: url_rewrite)
+//   request headers  `set NAME VALUE` / `add NAME VALUE` / `remove NAME`
+//                    (seed: header_transfor, whose `edit`/`del` are accepted)
+//   nodes            `ADDR [WEIGHT]`                  (seed: ip_list + weight_list)
+//   disabled nodes   `ADDR`                           (seed: forbid_list)
+//   IP lists, API allow-list: one entry per line.
+
+import type { Balance, CheckKind, FieldProblem, HeaderOp, HeaderOpKind, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
+import { fromLines, splitLines, splitList, toLines } from './lines'
+
+export type RuleType = 'prefix' | 'host' | 'both'
+
+export interface ServiceForm {
+  // basic
+  name: string
+  kind: ServiceKind
+  description: string
+  enabled: boolean
+  // rule
+  ruleType: RuleType
+  prefix: string
+  host: string
+  port: number | null
+  httpsRedirect: boolean
+  stripPrefix: boolean
+  websocket: boolean
+  rewrite: string
+  headers: string
+  // access control
+  authEnabled: boolean
+  allowPaths: string
+  ipAllowEnabled: boolean
+  ipAllow: string
+  ipDenyEnabled: boolean
+  ipDeny: string
+  serviceQps: number
+  clientIpQps: number
+  burst: number | null
+  maxConnections: number
+  // load balancing
+  balance: Balance
+  hashKey: string
+  nodes: string
+  disabledNodes: string
+  // upstream tuning
+  connectTimeout: string
+  responseHeaderTimeout: string
+  idleTimeout: string
+  streamIdleTimeout: string
+  maxIdlePerNode: number
+  tls: boolean
+  tlsServerName: string
+  tlsCa: string
+  tlsInsecure: boolean
+  failOpen: boolean
+  dnsMinTtl: string
+  dnsMaxTtl: string
+  // health
+  hcEnabled: boolean
+  hcType: CheckKind
+  hcInterval: string
+  hcTimeout: string
+  hcHealthy: number
+  hcUnhealthy: number
+  hcPath: string
+  hcExpect: string
+  hcHost: string
+  hcGrpcService: string
+  outlierEnabled: boolean
+  olFailures: number
+  olBase: string
+  olMax: string
+  olMaxPercent: number
+  olStatuses: string
+}
+
+export type FormField = keyof ServiceForm
+
+export const DEFAULTS = {
+  connect: '5s',
+  responseHeader: '1m',
+  idle: '1m30s',
+  streamIdle: '10m',
+  maxIdle: 64,
+  dnsMin: '1s',
+  dnsMax: '5m',
+} as const
+
+export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
+  return {
+    name: '',
+    kind,
+    description: '',
+    enabled: true,
+    ruleType: 'prefix',
+    prefix: '',
+    host: '',
+    port: null,
+    httpsRedirect: false,
+    stripPrefix: false,
+    websocket: false,
+    rewrite: '',
+    headers: '',
+    authEnabled: false,
+    allowPaths: '',
+    ipAllowEnabled: false,
+    ipAllow: '',
+    ipDenyEnabled: false,
+    ipDeny: '',
+    serviceQps: 0,
+    clientIpQps: 0,
+    burst: null,
+    maxConnections: 0,
+    balance: 'round_robin',
+    hashKey: 'client_ip',
+    nodes: '',
+    disabledNodes: '',
+    connectTimeout: DEFAULTS.connect,
+    responseHeaderTimeout: DEFAULTS.responseHeader,
+    idleTimeout: DEFAULTS.idle,
+    streamIdleTimeout: DEFAULTS.streamIdle,
+    maxIdlePerNode: DEFAULTS.maxIdle,
+    tls: false,
+    tlsServerName: '',
+    tlsCa: '',
+    tlsInsecure: false,
+    failOpen: false,
+    dnsMinTtl: DEFAULTS.dnsMin,
+    dnsMaxTtl: DEFAULTS.dnsMax,
+    hcEnabled: false,
+    hcType: 'tcp',
+    hcInterval: '5s',
+    hcTimeout: '2s',
+    hcHealthy: 2,
+    hcUnhealthy: 3,
+    hcPath: '/',
+    hcExpect: '200-399',
+    hcHost: '',
+    hcGrpcService: '',
+    outlierEnabled: false,
+    olFailures: 5,
+    olBase: '30s',
+    olMax: '5m',
+    olMaxPercent: 50,
+    olStatuses: '502, 503, 504',
+  }
+}
+
+/** The form for a stored service. */
+export function specToForm(s: Service): ServiceForm {
+  const f = emptyForm(s.kind ?? 'http')
+  const u = s.upstream
+  f.name = s.name
+  f.description = s.description ?? ''
+  f.enabled = s.enabled ?? true
+  f.prefix = s.match?.prefix ?? ''
+  f.host = s.match?.host ?? ''
+  f.ruleType = f.prefix && f.host ? 'both' : f.host ? 'host' : 'prefix'
+  f.port = s.port ?? null
+  f.httpsRedirect = !!s.https_redirect
+  f.stripPrefix = !!s.strip_prefix
+  f.websocket = !!s.websocket
+  f.rewrite = (s.rewrite ?? []).map((r) => `${r.pattern} ${r.replacement}`).join('\n')
+  f.headers = (s.request_headers ?? []).map(headerLine).join('\n')
+  f.authEnabled = !!s.access?.auth?.enabled
+  f.allowPaths = toLines(s.access?.auth?.allow_paths)
+  f.ipAllowEnabled = !!s.access?.ip_allow && (s.access.ip_allow.enabled ?? true)
+  f.ipAllow = toLines(s.access?.ip_allow?.ips)
+  f.ipDenyEnabled = !!s.access?.ip_deny && (s.access.ip_deny.enabled ?? true)
+  f.ipDeny = toLines(s.access?.ip_deny?.ips)
+  f.serviceQps = s.limits?.service_qps ?? 0
+  f.clientIpQps = s.limits?.client_ip_qps ?? 0
+  f.burst = s.limits?.burst ?? null
+  f.maxConnections = s.limits?.max_connections ?? 0
+  f.balance = u.balance ?? 'round_robin'
+  f.hashKey = u.hash_key ?? 'client_ip'
+  f.nodes = u.nodes.map((n) => `${n.addr} ${n.weight ?? 1}`).join('\n')
+  f.disabledNodes = u.nodes
+    .filter((n) => n.enabled === false)
+    .map((n) => n.addr)
+    .join('\n')
+  f.connectTimeout = u.timeouts?.connect ?? DEFAULTS.connect
+  f.responseHeaderTimeout = u.timeouts?.response_header ?? DEFAULTS.responseHeader
+  f.idleTimeout = u.timeouts?.idle ?? DEFAULTS.idle
+  f.streamIdleTimeout = u.timeouts?.stream_idle ?? DEFAULTS.streamIdle
+  f.maxIdlePerNode = u.max_idle_per_node ?? DEFAULTS.maxIdle
+  if (typeof u.tls === 'boolean') f.tls = u.tls
+  else if (u.tls) {
+    f.tls = u.tls.enabled ?? true
+    f.tlsServerName = u.tls.server_name ?? ''
+    f.tlsCa = u.tls.ca ?? ''
+    f.tlsInsecure = !!u.tls.insecure_skip_verify
+  }
+  f.failOpen = !!u.fail_open
+  f.dnsMinTtl = u.dns?.min_ttl ?? DEFAULTS.dnsMin
+  f.dnsMaxTtl = u.dns?.max_ttl ?? DEFAULTS.dnsMax
+  const hc = u.health_check
+  if (hc) {
+    f.hcEnabled = true
+    f.hcType = hc.type ?? 'tcp'
+    f.hcInterval = hc.interval ?? f.hcInterval
+    f.hcTimeout = hc.timeout ?? f.hcTimeout
+    f.hcHealthy = hc.healthy ?? f.hcHealthy
+    f.hcUnhealthy = hc.unhealthy ?? f.hcUnhealthy
+    f.hcPath = hc.path ?? f.hcPath
+    f.hcExpect = hc.expect_status ?? f.hcExpect
+    f.hcHost = hc.host ?? ''
+    f.hcGrpcService = hc.grpc_service ?? ''
+  }
+  const ol = u.outlier
+  if (ol) {
+    f.outlierEnabled = true
+    f.olFailures = ol.consecutive_failures ?? f.olFailures
+    f.olBase = ol.base_ejection ?? f.olBase
+    f.olMax = ol.max_ejection ?? f.olMax
+    f.olMaxPercent = ol.max_ejected_percent ?? f.olMaxPercent
+    if (ol.failure_statuses) f.olStatuses = ol.failure_statuses.join(', ')
+  }
+  return f
+}
+
+function headerLine(h: HeaderOp): string {
+  return h.op === 'remove' ? `remove ${h.name}` : `${h.op} ${h.name} ${h.value ?? ''}`.trimEnd()
+}
+
+const HEADER_OPS: Record<string, HeaderOpKind> = { add: 'add', set: 'set', edit: 'set', remove: 'remove', del: 'remove' }
+
+/** A problem found in the form before sending (line syntax). */
+export interface FormProblem {
+  field: FormField
+  /** i18n key and values of the message, for the dashboard's own checks. */
+  key: string
+  values?: Record<string, unknown>
+}
+
+export interface BuildResult {
+  spec: Service
+  problems: FormProblem[]
+  /** For each `upstream.nodes[i]`: the line of the nodes field it came from. */
+  nodeLines: number[]
+}
+
+function stripEmpty<T extends Record<string, unknown>>(o: T): T | undefined {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined || v === null || v === '') continue
+    if (Array.isArray(v) && v.length === 0) continue
+    out[k] = v
+  }
+  return Object.keys(out).length ? (out as T) : undefined
+}
+
+/**
+ * The API body for a form. `base` is the stored service, whose fields this
+ * form does not know are kept as they are.
+ */
+export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
+  const problems: FormProblem[] = []
+  const problem = (field: FormField, key: string, values?: Record<string, unknown>) =>
+    problems.push({ field, key, values })
+  const http = f.kind === 'http'
+  const tcp = f.kind === 'tcp'
+
+  // Keep unknown top-level and upstream fields of the stored service.
+  const spec: Service = { ...(base ?? {}), name: f.name.trim(), upstream: { ...(base?.upstream ?? {}), nodes: [] } }
+  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'strip_prefix', 'rewrite', 'request_headers', 'websocket', 'access', 'limits'] as const) {
+    delete spec[k]
+  }
+  for (const k of ['balance', 'hash_key', 'tls', 'timeouts', 'max_idle_per_node', 'health_check', 'outlier', 'fail_open', 'dns'] as const) {
+    delete spec.upstream[k]
+  }
+
+  spec.kind = f.kind
+  if (f.description.trim()) spec.description = f.description.trim()
+  if (!f.enabled) spec.enabled = false
+  if (!http && f.port) spec.port = f.port
+
+  if (!tcp) {
+    const prefix = f.ruleType !== 'host' ? f.prefix.trim() : ''
+    const host = f.ruleType !== 'prefix' ? f.host.trim() : ''
+    const m = stripEmpty({ prefix, host })
+    if (m) spec.match = m
+    if (http && f.httpsRedirect) spec.https_redirect = true
+    if (http && f.stripPrefix && prefix) spec.strip_prefix = true
+    if (http && f.websocket) spec.websocket = true
+    if (http) {
+      const rewrite = splitLines(f.rewrite).map(({ line, text }) => {
+        const parts = text.split(/\s+/)
+        if (parts.length !== 2) problem('rewrite', 'form.lineRewrite', { line })
+        return { pattern: parts[0] ?? '', replacement: parts.slice(1).join(' ') }
+      })
+      if (rewrite.length) spec.rewrite = rewrite
+    }
+    const headers = splitLines(f.headers).map(({ line, text }) => {
+      const [opWord = '', name = '', ...rest] = text.split(/\s+/)
+      const op = HEADER_OPS[opWord.toLowerCase()]
+      if (!op || !name || (op !== 'remove' && rest.length === 0)) problem('headers', 'form.lineHeader', { line })
+      const h: HeaderOp = { op: op ?? 'set', name }
+      if (op !== 'remove') h.value = rest.join(' ')
+      return h
+    })
+    if (headers.length) spec.request_headers = headers
+  }
+
+  // Access control
+  const access: Record<string, unknown> = {}
+  const allowPaths = fromLines(f.allowPaths)
+  if (f.authEnabled || (http && allowPaths.length)) {
+    access.auth = stripEmpty({ enabled: f.authEnabled || undefined, allow_paths: http ? allowPaths : [] })
+  }
+  const ipAllow = fromLines(f.ipAllow)
+  if (f.ipAllowEnabled || ipAllow.length) access.ip_allow = { enabled: f.ipAllowEnabled, ips: ipAllow }
+  const ipDeny = fromLines(f.ipDeny)
+  if (f.ipDenyEnabled || ipDeny.length) access.ip_deny = { enabled: f.ipDenyEnabled, ips: ipDeny }
+  const a = stripEmpty(access)
+  if (a) spec.access = a
+
+  const limits = stripEmpty({
+    service_qps: f.serviceQps || undefined,
+    client_ip_qps: f.clientIpQps || undefined,
+    burst: f.burst ?? undefined,
+    max_connections: tcp && f.maxConnections ? f.maxConnections : undefined,
+  })
+  if (limits) spec.limits = limits
+
+  // Load balancing
+  const u = spec.upstream
+  u.balance = f.balance
+  if (f.balance === 'consistent_hash' && f.hashKey.trim() && f.hashKey.trim() !== 'client_ip') u.hash_key = f.hashKey.trim()
+  const disabled = new Set(fromLines(f.disabledNodes))
+  const nodeLines: number[] = []
+  const seen = new Set<string>()
+  for (const { line, text } of splitLines(f.nodes)) {
+    const [addr = '', weight, ...rest] = text.split(/\s+/)
+    let w: number | undefined
+    if (weight !== undefined) {
+      w = Number(weight)
+      if (!/^\d+$/.test(weight) || rest.length) problem('nodes', 'form.lineNode', { line })
+    }
+    seen.add(addr)
+    const node: { addr: string; weight?: number; enabled?: boolean } = { addr }
+    if (w !== undefined && Number.isFinite(w)) node.weight = w
+    if (disabled.has(addr)) node.enabled = false
+    u.nodes.push(node)
+    nodeLines.push(line)
+  }
+  for (const { line, text } of splitLines(f.disabledNodes)) {
+    if (!seen.has(text)) problem('disabledNodes', 'form.lineDisabled', { line, addr: text })
+  }
+
+  // Upstream tuning
+  const timeouts = stripEmpty({
+    connect: f.connectTimeout.trim() !== DEFAULTS.connect ? f.connectTimeout.trim() : undefined,
+    response_header: !tcp && f.responseHeaderTimeout.trim() !== DEFAULTS.responseHeader ? f.responseHeaderTimeout.trim() : undefined,
+    idle: !tcp && f.idleTimeout.trim() !== DEFAULTS.idle ? f.idleTimeout.trim() : undefined,
+    stream_idle: f.streamIdleTimeout.trim() !== DEFAULTS.streamIdle ? f.streamIdleTimeout.trim() : undefined,
+  })
+  if (timeouts) u.timeouts = timeouts
+  if (!tcp && f.maxIdlePerNode !== DEFAULTS.maxIdle) u.max_idle_per_node = f.maxIdlePerNode
+  if (f.tls) {
+    const opts: UpstreamTlsOptions | undefined = stripEmpty({
+      server_name: f.tlsServerName.trim(),
+      ca: f.tlsCa.trim(),
+      insecure_skip_verify: f.tlsInsecure || undefined,
+    })
+    u.tls = opts ?? true
+  }
+  if (f.failOpen) u.fail_open = true
+  if (f.dnsMinTtl.trim() !== DEFAULTS.dnsMin || f.dnsMaxTtl.trim() !== DEFAULTS.dnsMax) {
+    u.dns = { min_ttl: f.dnsMinTtl.trim(), max_ttl: f.dnsMaxTtl.trim() }
+  }
+
+  // Health
+  if (f.hcEnabled) {
+    u.health_check = {
+      type: f.hcType,
+      interval: f.hcInterval.trim(),
+      timeout: f.hcTimeout.trim(),
+      healthy: f.hcHealthy,
+      unhealthy: f.hcUnhealthy,
+      ...(f.hcType === 'http'
+        ? { path: f.hcPath.trim() || '/', expect_status: f.hcExpect.trim() || '200-399', ...(f.hcHost.trim() ? { host: f.hcHost.trim() } : {}) }
+        : {}),
+      ...(f.hcType === 'grpc' && f.hcGrpcService.trim() ? { grpc_service: f.hcGrpcService.trim() } : {}),
+    }
+  }
+  if (f.outlierEnabled) {
+    const statuses = splitList(f.olStatuses)
+    if (statuses.some((s) => !/^\d{3}$/.test(s))) problem('olStatuses', 'form.statusList')
+    u.outlier = {
+      consecutive_failures: f.olFailures,
+      base_ejection: f.olBase.trim(),
+      max_ejection: f.olMax.trim(),
+      max_ejected_percent: f.olMaxPercent,
+      failure_statuses: statuses.map(Number).filter((n) => Number.isFinite(n)),
+    }
+  }
+  return { spec, problems, nodeLines }
+}
+
+// ---- problem paths → form fields ----------------------------------------------
+
+const EXACT: Record<string, FormField> = {
+  name: 'name',
+  kind: 'kind',
+  description: 'description',
+  enabled: 'enabled',
+  port: 'port',
+  match: 'prefix',
+  'match.prefix': 'prefix',
+  'match.host': 'host',
+  https_redirect: 'httpsRedirect',
+  strip_prefix: 'stripPrefix',
+  websocket: 'websocket',
+  'access.auth': 'authEnabled',
+  'access.auth.enabled': 'authEnabled',
+  'access.ip_allow': 'ipAllow',
+  'access.ip_allow.enabled': 'ipAllowEnabled',
+  'access.ip_deny': 'ipDeny',
+  'access.ip_deny.enabled': 'ipDenyEnabled',
+  limits: 'serviceQps',
+  'limits.service_qps': 'serviceQps',
+  'limits.client_ip_qps': 'clientIpQps',
+  'limits.burst': 'burst',
+  'limits.max_connections': 'maxConnections',
+  upstream: 'nodes',
+  'upstream.nodes': 'nodes',
+  'upstream.balance': 'balance',
+  'upstream.hash_key': 'hashKey',
+  'upstream.timeouts': 'connectTimeout',
+  'upstream.timeouts.connect': 'connectTimeout',
+  'upstream.timeouts.response_header': 'responseHeaderTimeout',
+  'upstream.timeouts.idle': 'idleTimeout',
+  'upstream.timeouts.stream_idle': 'streamIdleTimeout',
+  'upstream.max_idle_per_node': 'maxIdlePerNode',
+  'upstream.tls': 'tls',
+  'upstream.tls.server_name': 'tlsServerName',
+  'upstream.tls.ca': 'tlsCa',
+  'upstream.tls.insecure_skip_verify': 'tlsInsecure',
+  'upstream.fail_open': 'failOpen',
+  'upstream.dns': 'dnsMinTtl',
+  'upstream.dns.min_ttl': 'dnsMinTtl',
+  'upstream.dns.max_ttl': 'dnsMaxTtl',
+  'upstream.health_check': 'hcType',
+  'upstream.health_check.type': 'hcType',
+  'upstream.health_check.interval': 'hcInterval',
+  'upstream.health_check.timeout': 'hcTimeout',
+  'upstream.health_check.healthy': 'hcHealthy',
+  'upstream.health_check.unhealthy': 'hcUnhealthy',
+  'upstream.health_check.path': 'hcPath',
+  'upstream.health_check.expect_status': 'hcExpect',
+  'upstream.health_check.host': 'hcHost',
+  'upstream.health_check.grpc_service': 'hcGrpcService',
+  'upstream.outlier': 'olFailures',
+  'upstream.outlier.consecutive_failures': 'olFailures',
+  'upstream.outlier.base_ejection': 'olBase',
+  'upstream.outlier.max_ejection': 'olMax',
+  'upstream.outlier.max_ejected_percent': 'olMaxPercent',
+  'upstream.outlier.failure_statuses': 'olStatuses',
+}
+
+/** List fields: the path up to the index → the form field holding its lines. */
+const LISTS: Record<string, FormField> = {
+  rewrite: 'rewrite',
+  request_headers: 'headers',
+  'access.auth.allow_paths': 'allowPaths',
+  'access.ip_allow.ips': 'ipAllow',
+  'access.ip_deny.ips': 'ipDeny',
+  'upstream.nodes': 'nodes',
+  'upstream.outlier.failure_statuses': 'olStatuses',
+}
+
+export interface MappedErrors {
+  /** Messages per form field. */
+  fields: Partial<Record<FormField, string>>
+  /** Problems no field could take (shown above the form). */
+  general: FieldProblem[]
+}
+
+/**
+ * Spread an API's field problems over the form. `lineOf(field, index)` gives
+ * the 1-based line of list entry `index` in that field (nodes are numbered
+ * by the form's node lines; other lists by their non-empty lines).
+ */
+export function mapProblems(
+  errors: FieldProblem[],
+  form: ServiceForm,
+  nodeLines: number[],
+  lineLabel: (line: number, message: string) => string,
+): MappedErrors {
+  const out: MappedErrors = { fields: {}, general: [] }
+  const add = (field: FormField, message: string) => {
+    const prev = out.fields[field]
+    out.fields[field] = prev ? `${prev}; ${message}` : message
+  }
+  for (const e of errors) {
+    const m = /^(.*?)\[(\d+)\](.*)$/.exec(e.path)
+    if (m) {
+      const [, head = '', idx = '0'] = m
+      const field = LISTS[head]
+      if (field) {
+        const i = Number(idx)
+        const line = field === 'nodes' ? nodeLines[i] : lineNumberOf(form[field] as string, i)
+        add(field, line ? lineLabel(line, e.message) : e.message)
+        continue
+      }
+    }
+    const field = EXACT[e.path] ?? (e.path.includes('.') ? EXACT[e.path.split('.').slice(0, -1).join('.')] : undefined)
+    if (field) add(field, e.message)
+    else out.general.push(e)
+  }
+  return out
+}
+
+/** The 1-based line number of the `index`-th non-empty line of a text. */
+export function lineNumberOf(text: string, index: number): number | undefined {
+  return splitLines(text)[index]?.line
+}

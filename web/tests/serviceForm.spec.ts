@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest'
+import type { Service } from '@/api'
+import { emptyForm, formToSpec, lineNumberOf, mapProblems, specToForm } from '@/utils/serviceForm'
+
+const full: Service = {
+  name: 'user_api',
+  kind: 'http',
+  description: 'users',
+  match: { prefix: '/user/', host: 'api.example.com' },
+  strip_prefix: true,
+  websocket: true,
+  rewrite: [{ pattern: '^/v1/(.*)', replacement: '/api/v1/$1' }],
+  request_headers: [
+    { op: 'set', name: 'X-Gateway', value: 'weir' },
+    { op: 'remove', name: 'X-Debug' },
+  ],
+  access: {
+    auth: { enabled: true, allow_paths: ['/health', '/public/*'] },
+    ip_allow: { enabled: true, ips: ['10.0.0.0/8'] },
+  },
+  limits: { service_qps: 100, client_ip_qps: 10 },
+  upstream: {
+    balance: 'weighted_round_robin',
+    nodes: [
+      { addr: '127.0.0.1:9001', weight: 50 },
+      { addr: '127.0.0.1:9002', weight: 100, enabled: false },
+    ],
+    timeouts: { connect: '2s' },
+    tls: { server_name: 'users.internal' },
+    health_check: { type: 'http', interval: '5s', timeout: '2s', healthy: 2, unhealthy: 3, path: '/healthz', expect_status: '200-399' },
+    outlier: { consecutive_failures: 5, base_ejection: '30s', max_ejection: '5m', max_ejected_percent: 50, failure_statuses: [502, 503] },
+  },
+  future_field: { kept: true },
+}
+
+describe('the service form', () => {
+  it('round-trips a full service, keeping fields it does not know', () => {
+    const form = specToForm(full)
+    expect(form.ruleType).toBe('both')
+    expect(form.rewrite).toBe('^/v1/(.*) /api/v1/$1')
+    expect(form.headers).toBe('set X-Gateway weir\nremove X-Debug')
+    expect(form.nodes).toBe('127.0.0.1:9001 50\n127.0.0.1:9002 100')
+    expect(form.disabledNodes).toBe('127.0.0.1:9002')
+    const { spec, problems } = formToSpec(form, full)
+    expect(problems).toEqual([])
+    expect(spec).toEqual(full)
+  })
+
+  it('writes only what differs from the defaults', () => {
+    const f = emptyForm()
+    f.name = 'demo'
+    f.prefix = '/demo/'
+    f.nodes = '127.0.0.1:9001'
+    expect(formToSpec(f).spec).toEqual({
+      name: 'demo',
+      kind: 'http',
+      match: { prefix: '/demo/' },
+      upstream: { balance: 'round_robin', nodes: [{ addr: '127.0.0.1:9001' }] },
+    })
+  })
+
+  it('accepts the seed\'s header words and reports malformed lines', () => {
+    const f = emptyForm()
+    f.name = 'x'
+    f.prefix = '/x'
+    f.headers = 'edit X-A 1\ndel X-B\nbogus'
+    f.rewrite = '\n^/a(.*)\nonly-one'
+    f.nodes = '1.2.3.4:80 heavy'
+    f.disabledNodes = '9.9.9.9:80'
+    const { spec, problems } = formToSpec(f)
+    expect(spec.request_headers?.slice(0, 2)).toEqual([
+      { op: 'set', name: 'X-A', value: '1' },
+      { op: 'remove', name: 'X-B' },
+    ])
+    expect(problems.map((p) => [p.field, p.values?.line])).toEqual([
+      ['rewrite', 2],
+      ['rewrite', 3],
+      ['headers', 3],
+      ['nodes', 1],
+      ['disabledNodes', 1],
+    ])
+  })
+
+  it('builds TCP and gRPC services without HTTP-only fields', () => {
+    const f = emptyForm('tcp')
+    f.name = 'redis'
+    f.port = 6380
+    f.prefix = '/ignored'
+    f.nodes = '10.0.0.9:6379'
+    f.maxConnections = 1000
+    f.websocket = true
+    const { spec } = formToSpec(f)
+    expect(spec).toEqual({
+      name: 'redis',
+      kind: 'tcp',
+      port: 6380,
+      limits: { max_connections: 1000 },
+      upstream: { balance: 'round_robin', nodes: [{ addr: '10.0.0.9:6379' }] },
+    })
+    const g = emptyForm('grpc')
+    g.name = 'orders'
+    g.port = 8001
+    g.prefix = ''
+    g.headers = 'set x-caller gateway'
+    g.nodes = '10.0.0.7:50051'
+    expect(formToSpec(g).spec).toMatchObject({ kind: 'grpc', port: 8001, request_headers: [{ op: 'set', name: 'x-caller', value: 'gateway' }] })
+    expect(formToSpec(g).spec.match).toBeUndefined()
+  })
+})
+
+describe('problem paths', () => {
+  it('land on the field and line they are about', () => {
+    const f = emptyForm()
+    f.rewrite = '\n^/ok $1\n^/(bad $1'
+    f.nodes = '# no\n\n127.0.0.1:1 1\nbad-addr 1'
+    const lines = [3, 4]
+    const mapped = mapProblems(
+      [
+        { path: 'rewrite[1].pattern', message: 'invalid regular expression' },
+        { path: 'upstream.nodes[1].addr', message: 'has no port' },
+        { path: 'match.prefix', message: 'must start with /' },
+        { path: 'upstream.health_check.interval', message: 'too short' },
+        { path: 'access.ip_allow.ips[0]', message: 'not an address' },
+        { path: 'something_new', message: '?' },
+      ],
+      f,
+      lines,
+      (line, message) => `line ${line}: ${message}`,
+    )
+    expect(mapped.fields).toEqual({
+      rewrite: 'line 3: invalid regular expression',
+      nodes: 'line 4: has no port',
+      prefix: 'must start with /',
+      hcInterval: 'too short',
+      ipAllow: 'not an address',
+    })
+    expect(mapped.general).toEqual([{ path: 'something_new', message: '?' }])
+  })
+
+  it('counts non-empty lines', () => {
+    expect(lineNumberOf('a\n\n b\nc', 1)).toBe(3)
+    expect(lineNumberOf('a', 5)).toBeUndefined()
+  })
+})
