@@ -1,0 +1,59 @@
+# Weir — common tasks. The cargo target directory lives outside the clone so
+# that CI and repeated clean clones build incrementally.
+CARGO_TARGET_DIR ?= $(HOME)/.cache/weir-target
+export CARGO_TARGET_DIR
+
+.PHONY: run test lint check build release fmt clean-demo dashboard
+
+## Start the gateway on its embedded defaults with a demo configuration
+## (builds the web dashboard first when it is missing or stale).
+run:
+	./scripts/dashboard.sh build || echo "make run: the dashboard could not be built (needs Node 20 and npm); serving without it"
+	./scripts/run-demo.sh
+
+## The web dashboard in web/dist, embedded into the weir binary by cargo
+## build: npm ci when the lock file changed, rebuilt when missing or stale.
+dashboard:
+	./scripts/dashboard.sh build
+
+## Run the whole test suite (installs schemathesis into ~/.cache/weir-venv
+## once, for the admin API's OpenAPI fuzz test): the dashboard's unit tests
+## (vitest), the Rust tests, then the dashboard in a real browser against a
+## real gateway (web/e2e; needs Debian's chromium, which .ci/run installs).
+test:
+	./scripts/dashboard.sh build
+	./scripts/dashboard.sh unit
+	WEIR_SCHEMATHESIS="$$(./scripts/schemathesis-venv.sh)" \
+		cargo test --workspace --all-targets --no-fail-fast
+	cargo build -p weir
+	./scripts/dashboard.sh e2e
+
+## Formatting and lints, as CI runs them.
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+## Lints, then tests.
+check: lint test
+
+build:
+	cargo build --workspace
+
+release:
+	cargo build --release -p weir
+
+fmt:
+	cargo fmt --all
+
+.PHONY: bench bench-smoke
+
+## Benchmark Weir against nginx, HAProxy and the upstream hit directly, in one
+## interleaved run (bench/, docs/performance.md): writes bench/results/LATEST.md.
+## Takes ~45 min on a quiet machine; extra options via BENCH_ARGS="--only s1,s7".
+bench:
+	bench/run.sh $(BENCH_ARGS)
+
+## The same harness with ~1 s per run, to prove it works (not a measurement;
+## writes bench/results/smoke/). Not part of `make test`.
+bench-smoke:
+	bench/run.sh --smoke $(BENCH_ARGS)
