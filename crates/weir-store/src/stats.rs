@@ -81,53 +81,115 @@ impl Store {
             if let Some(row) = existing {
                 total.add(&decode(row)?);
             }
-            let rejections =
-                serde_json::to_string(&total.rejections).map_err(StoreError::Encode)?;
-            let latency = encode_latency(&total.latency)?;
-            let s = total.status.map(|v| v as i64);
             if found {
-                self.q(
-                    "UPDATE weir_stats_hourly SET requests = ?, status_1xx = ?, status_2xx = ?, \
-                     status_3xx = ?, status_4xx = ?, status_5xx = ?, rejections = ?, latency = ? \
-                     WHERE scope = ? AND name = ? AND hour = ? AND node = ?",
-                )
-                .bind(total.requests as i64)
-                .bind(s[0])
-                .bind(s[1])
-                .bind(s[2])
-                .bind(s[3])
-                .bind(s[4])
-                .bind(rejections)
-                .bind(latency)
-                .bind(&d.scope)
-                .bind(&d.name)
-                .bind(d.hour)
-                .bind(node)
-                .execute(&mut *tx)
-                .await?;
+                self.update_row(&mut tx, node, &d.scope, &d.name, &total)
+                    .await?;
             } else {
-                self.q(
-                    "INSERT INTO weir_stats_hourly (scope, name, hour, node, requests, status_1xx, \
-                     status_2xx, status_3xx, status_4xx, status_5xx, rejections, latency) \
-                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                )
-                .bind(&d.scope)
-                .bind(&d.name)
-                .bind(d.hour)
-                .bind(node)
-                .bind(total.requests as i64)
-                .bind(s[0])
-                .bind(s[1])
-                .bind(s[2])
-                .bind(s[3])
-                .bind(s[4])
-                .bind(rejections)
-                .bind(latency)
-                .execute(&mut *tx)
-                .await?;
+                self.insert_row(&mut tx, node, &d.scope, &d.name, &total)
+                    .await?;
             }
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Set `node`'s rows to `totals`, in one transaction: each entry is
+    /// everything `node` counted for that scope, name and hour. Cheaper than
+    /// [`Store::add_stats`] (no read-back) for a writer that keeps its own
+    /// totals, which a gateway can since its node id is unique per start.
+    pub async fn put_stats(&self, node: &str, totals: &[StatsDelta]) -> Result<(), StoreError> {
+        if totals.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin_write().await?;
+        for d in totals {
+            let total = StatsHour {
+                hour: d.hour,
+                requests: d.requests,
+                status: d.status,
+                rejections: d.rejections.clone(),
+                latency: d.latency.clone(),
+            };
+            // Every put carries new counts, so an existing row always
+            // changes: zero affected rows means there is none yet (MySQL
+            // counts changed rows, not matched ones).
+            if !self
+                .update_row(&mut tx, node, &d.scope, &d.name, &total)
+                .await?
+            {
+                self.insert_row(&mut tx, node, &d.scope, &d.name, &total)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Overwrite one row; false when it does not exist.
+    async fn update_row(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        node: &str,
+        scope: &str,
+        name: &str,
+        total: &StatsHour,
+    ) -> Result<bool, StoreError> {
+        let rejections = serde_json::to_string(&total.rejections).map_err(StoreError::Encode)?;
+        let latency = encode_latency(&total.latency)?;
+        let s = total.status.map(|v| v as i64);
+        let done = self
+            .q(
+                "UPDATE weir_stats_hourly SET requests = ?, status_1xx = ?, status_2xx = ?, \
+                 status_3xx = ?, status_4xx = ?, status_5xx = ?, rejections = ?, latency = ? \
+                 WHERE scope = ? AND name = ? AND hour = ? AND node = ?",
+            )
+            .bind(total.requests as i64)
+            .bind(s[0])
+            .bind(s[1])
+            .bind(s[2])
+            .bind(s[3])
+            .bind(s[4])
+            .bind(rejections)
+            .bind(latency)
+            .bind(scope)
+            .bind(name)
+            .bind(total.hour)
+            .bind(node)
+            .execute(&mut **tx)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn insert_row(
+        &self,
+        tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+        node: &str,
+        scope: &str,
+        name: &str,
+        total: &StatsHour,
+    ) -> Result<(), StoreError> {
+        let rejections = serde_json::to_string(&total.rejections).map_err(StoreError::Encode)?;
+        let latency = encode_latency(&total.latency)?;
+        let s = total.status.map(|v| v as i64);
+        self.q(
+            "INSERT INTO weir_stats_hourly (scope, name, hour, node, requests, status_1xx, \
+             status_2xx, status_3xx, status_4xx, status_5xx, rejections, latency) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(scope)
+        .bind(name)
+        .bind(total.hour)
+        .bind(node)
+        .bind(total.requests as i64)
+        .bind(s[0])
+        .bind(s[1])
+        .bind(s[2])
+        .bind(s[3])
+        .bind(s[4])
+        .bind(rejections)
+        .bind(latency)
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 

@@ -24,6 +24,10 @@ pub struct StatsFlusher {
     /// overwrite earlier counts.
     node: String,
     flushed: Flushed,
+    /// What this process has written for the current hour, per scope. Its
+    /// rows are its own (the node id is unique per start), so it writes
+    /// totals without reading them back: one statement per active scope.
+    written: HashMap<(Scope, String), StatsDelta>,
 }
 
 impl StatsFlusher {
@@ -42,6 +46,7 @@ impl StatsFlusher {
             time_zone,
             node,
             flushed,
+            written: HashMap::new(),
         }
     }
 
@@ -51,27 +56,41 @@ impl StatsFlusher {
     pub async fn flush(&mut self) -> Result<usize, weir_store::StoreError> {
         let hour = hour_start(jiff::Timestamp::now().as_second(), &self.time_zone);
         let samples = self.plane.stats.samples();
-        let mut deltas = Vec::new();
-        let flushed = lock(&self.flushed).clone();
-        for s in &samples {
-            let base = flushed.get(&(s.scope, s.name.clone()));
-            let d = match base {
-                Some(b) => s.counters.since(b),
-                None => s.counters.clone(),
-            };
-            if d.is_zero() {
-                continue;
+        let mut keys = Vec::new();
+        let mut totals = Vec::new();
+        {
+            // Diff under the lock (nothing awaits here): copying the map
+            // would clone every scope's counters on every flush.
+            let flushed = lock(&self.flushed);
+            for s in &samples {
+                let key = (s.scope, s.name.clone());
+                let d = match flushed.get(&key) {
+                    Some(b) => s.counters.since(b),
+                    None => s.counters.clone(),
+                };
+                if d.is_zero() {
+                    continue;
+                }
+                let delta = to_delta(s.scope, &s.name, hour, &d);
+                let total = match self.written.get(&key) {
+                    Some(t) if t.hour == hour => add_delta(t.clone(), &delta),
+                    _ => delta,
+                };
+                keys.push(key);
+                totals.push(total);
             }
-            deltas.push(to_delta(s.scope, &s.name, hour, &d));
         }
-        self.store.add_stats(&self.node, &deltas).await?;
+        self.store.put_stats(&self.node, &totals).await?;
+        let written = totals.len();
+        self.written.retain(|_, t| t.hour == hour);
+        self.written.extend(keys.into_iter().zip(totals));
         let mut flushed = lock(&self.flushed);
         for s in samples {
             flushed.insert((s.scope, s.name), s.counters);
         }
         drop(flushed);
         self.plane.stats.prune();
-        Ok(deltas.len())
+        Ok(written)
     }
 
     /// Flush every `interval` until stopped; prune old rollups once an
@@ -121,6 +140,21 @@ impl FlusherHandle {
         let _ = self.stop.send(());
         let _ = self.task.await;
     }
+}
+
+/// `total` with `d` (the same scope and hour) added.
+fn add_delta(mut total: StatsDelta, d: &StatsDelta) -> StatsDelta {
+    total.requests += d.requests;
+    for (a, b) in total.status.iter_mut().zip(d.status) {
+        *a += b;
+    }
+    for (k, v) in &d.rejections {
+        *total.rejections.entry(k.clone()).or_default() += v;
+    }
+    for (k, v) in &d.latency {
+        *total.latency.entry(*k).or_default() += v;
+    }
+    total
 }
 
 fn to_delta(scope: Scope, name: &str, hour: i64, c: &Counters) -> StatsDelta {

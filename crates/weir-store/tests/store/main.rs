@@ -30,6 +30,21 @@ async fn mysql_stats_rollups_add_up() {
     with_mysql(stats::stats_rollups_add_up).await
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_stats_totals_replace_a_nodes_rows() {
+    with_sqlite(stats::stats_totals_replace_a_nodes_rows).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_stats_totals_replace_a_nodes_rows() {
+    with_postgres(stats::stats_totals_replace_a_nodes_rows).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_stats_totals_replace_a_nodes_rows() {
+    with_mysql(stats::stats_totals_replace_a_nodes_rows).await
+}
+
 macro_rules! registration_tests {
     ($runner:path; $($test:ident => $scenario:ident),* $(,)?) => {$(
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -107,3 +107,44 @@ pub(crate) async fn stats_rollups_add_up(url: String) {
     );
     store.close().await;
 }
+
+/// `put_stats` sets a node's totals (a gateway keeps its own): a later put
+/// for the same hour replaces the row, other nodes still add up.
+pub(crate) async fn stats_totals_replace_a_nodes_rows(url: String) {
+    let store = Store::open(&url).await.unwrap();
+    let h0 = 1_795_600_800;
+    store
+        .put_stats("node-a", &[delta("service", "api", h0, 5, None)])
+        .await
+        .unwrap();
+    store
+        .put_stats(
+            "node-a",
+            &[
+                delta("service", "api", h0, 7, Some("ip_denied")),
+                delta("service", "web", h0, 1, None),
+            ],
+        )
+        .await
+        .unwrap();
+    store
+        .add_stats("node-b", &[delta("service", "api", h0, 3, None)])
+        .await
+        .unwrap();
+    store.put_stats("node-b", &[]).await.unwrap();
+    let hours = store
+        .stats_hours("service", "api", h0, h0 + 3600)
+        .await
+        .unwrap();
+    assert_eq!(hours.len(), 1);
+    assert_eq!(
+        hours[0].requests, 10,
+        "node-a's 7 (not 5 + 7) and node-b's 3"
+    );
+    assert_eq!(hours[0].status, [0, 10, 0, 0, 0]);
+    assert_eq!(hours[0].rejections.get("ip_denied"), Some(&1));
+    assert_eq!(hours[0].latency.get(&10), Some(&10));
+    let totals = store.stats_totals("service", h0, h0 + 3600).await.unwrap();
+    assert_eq!(totals.get("web"), Some(&1));
+    store.close().await;
+}
