@@ -49,6 +49,18 @@ impl StatsHour {
     }
 }
 
+impl From<&StatsDelta> for StatsHour {
+    fn from(d: &StatsDelta) -> Self {
+        StatsHour {
+            hour: d.hour,
+            requests: d.requests,
+            status: d.status,
+            rejections: d.rejections.clone(),
+            latency: d.latency.clone(),
+        }
+    }
+}
+
 type Row = (i64, i64, i64, i64, i64, i64, i64, String, String);
 
 impl Store {
@@ -70,13 +82,7 @@ impl Store {
             .bind(node)
             .fetch_optional(&mut *tx)
             .await?;
-            let mut total = StatsHour {
-                hour: d.hour,
-                requests: d.requests,
-                status: d.status,
-                rejections: d.rejections.clone(),
-                latency: d.latency.clone(),
-            };
+            let mut total = StatsHour::from(d);
             let found = existing.is_some();
             if let Some(row) = existing {
                 total.add(&decode(row)?);
@@ -103,13 +109,7 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         for d in totals {
-            let total = StatsHour {
-                hour: d.hour,
-                requests: d.requests,
-                status: d.status,
-                rejections: d.rejections.clone(),
-                latency: d.latency.clone(),
-            };
+            let total = StatsHour::from(d);
             // Every put carries new counts, so an existing row always
             // changes: zero affected rows means there is none yet (MySQL
             // counts changed rows, not matched ones).
@@ -134,9 +134,7 @@ impl Store {
         name: &str,
         total: &StatsHour,
     ) -> Result<bool, StoreError> {
-        let rejections = serde_json::to_string(&total.rejections).map_err(StoreError::Encode)?;
-        let latency = encode_latency(&total.latency)?;
-        let s = total.status.map(|v| v as i64);
+        let (s, rejections, latency) = columns(total)?;
         let done = self
             .q(
                 "UPDATE weir_stats_hourly SET requests = ?, status_1xx = ?, status_2xx = ?, \
@@ -168,9 +166,7 @@ impl Store {
         name: &str,
         total: &StatsHour,
     ) -> Result<(), StoreError> {
-        let rejections = serde_json::to_string(&total.rejections).map_err(StoreError::Encode)?;
-        let latency = encode_latency(&total.latency)?;
-        let s = total.status.map(|v| v as i64);
+        let (s, rejections, latency) = columns(total)?;
         self.q(
             "INSERT INTO weir_stats_hourly (scope, name, hour, node, requests, status_1xx, \
              status_2xx, status_3xx, status_4xx, status_5xx, rejections, latency) \
@@ -280,6 +276,17 @@ fn decode(row: Row) -> Result<StatsHour, StoreError> {
         rejections,
         latency: pairs.into_iter().collect(),
     })
+}
+
+/// The stored form of a row's counts: status classes, rejections (JSON) and
+/// the latency histogram.
+fn columns(total: &StatsHour) -> Result<([i64; 5], String, String), StoreError> {
+    let rejections = serde_json::to_string(&total.rejections).map_err(StoreError::Encode)?;
+    Ok((
+        total.status.map(|v| v as i64),
+        rejections,
+        encode_latency(&total.latency)?,
+    ))
 }
 
 fn encode_latency(latency: &BTreeMap<usize, u64>) -> Result<String, StoreError> {
