@@ -6,22 +6,16 @@ use std::collections::BTreeMap;
 
 use crate::{Store, StoreError};
 
-/// What one gateway counted for one scope in one hour since its last flush.
+/// What one gateway counted for one scope in one hour: since its last flush
+/// for [`Store::add_stats`], in all for [`Store::put_stats`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StatsDelta {
     /// `gateway`, `service` or `tenant`.
     pub scope: String,
     /// Service name or tenant app id; empty for the gateway.
     pub name: String,
-    /// Unix seconds of the start of the hour (gateway time zone).
-    pub hour: i64,
-    pub requests: u64,
-    /// 1xx .. 5xx.
-    pub status: [u64; 5],
-    /// Rejection reason → count.
-    pub rejections: BTreeMap<String, u64>,
-    /// Histogram bucket → count (fixed buckets, see `weir_proxy::stats`).
-    pub latency: BTreeMap<usize, u64>,
+    /// The hour (unix seconds of its start, gateway time zone) and its counts.
+    pub counts: StatsHour,
 }
 
 /// One hour of one scope, summed over nodes.
@@ -35,7 +29,8 @@ pub struct StatsHour {
 }
 
 impl StatsHour {
-    fn add(&mut self, other: &StatsHour) {
+    /// Add `other`'s counts (the same scope and hour) to these.
+    pub fn add(&mut self, other: &StatsHour) {
         self.requests += other.requests;
         for (a, b) in self.status.iter_mut().zip(other.status) {
             *a += b;
@@ -45,18 +40,6 @@ impl StatsHour {
         }
         for (k, v) in &other.latency {
             *self.latency.entry(*k).or_default() += v;
-        }
-    }
-}
-
-impl From<&StatsDelta> for StatsHour {
-    fn from(d: &StatsDelta) -> Self {
-        StatsHour {
-            hour: d.hour,
-            requests: d.requests,
-            status: d.status,
-            rejections: d.rejections.clone(),
-            latency: d.latency.clone(),
         }
     }
 }
@@ -78,21 +61,17 @@ impl Store {
             ))
             .bind(&d.scope)
             .bind(&d.name)
-            .bind(d.hour)
+            .bind(d.counts.hour)
             .bind(node)
             .fetch_optional(&mut *tx)
             .await?;
-            let mut total = StatsHour::from(d);
-            let found = existing.is_some();
-            if let Some(row) = existing {
-                total.add(&decode(row)?);
-            }
-            if found {
-                self.update_row(&mut tx, node, &d.scope, &d.name, &total)
-                    .await?;
-            } else {
-                self.insert_row(&mut tx, node, &d.scope, &d.name, &total)
-                    .await?;
+            match existing {
+                Some(row) => {
+                    let mut total = d.clone();
+                    total.counts.add(&decode(row)?);
+                    self.update_row(&mut tx, node, &total).await?;
+                }
+                None => self.insert_row(&mut tx, node, d).await?,
             }
         }
         tx.commit().await?;
@@ -109,16 +88,11 @@ impl Store {
         }
         let mut tx = self.begin_write().await?;
         for d in totals {
-            let total = StatsHour::from(d);
             // Every put carries new counts, so an existing row always
             // changes: zero affected rows means there is none yet (MySQL
             // counts changed rows, not matched ones).
-            if !self
-                .update_row(&mut tx, node, &d.scope, &d.name, &total)
-                .await?
-            {
-                self.insert_row(&mut tx, node, &d.scope, &d.name, &total)
-                    .await?;
+            if !self.update_row(&mut tx, node, d).await? {
+                self.insert_row(&mut tx, node, d).await?;
             }
         }
         tx.commit().await?;
@@ -130,10 +104,9 @@ impl Store {
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         node: &str,
-        scope: &str,
-        name: &str,
-        total: &StatsHour,
+        row: &StatsDelta,
     ) -> Result<bool, StoreError> {
+        let total = &row.counts;
         let (s, rejections, latency) = columns(total)?;
         let done = self
             .q(
@@ -149,8 +122,8 @@ impl Store {
             .bind(s[4])
             .bind(rejections)
             .bind(latency)
-            .bind(scope)
-            .bind(name)
+            .bind(&row.scope)
+            .bind(&row.name)
             .bind(total.hour)
             .bind(node)
             .execute(&mut **tx)
@@ -162,18 +135,17 @@ impl Store {
         &self,
         tx: &mut sqlx::Transaction<'static, sqlx::Any>,
         node: &str,
-        scope: &str,
-        name: &str,
-        total: &StatsHour,
+        row: &StatsDelta,
     ) -> Result<(), StoreError> {
+        let total = &row.counts;
         let (s, rejections, latency) = columns(total)?;
         self.q(
             "INSERT INTO weir_stats_hourly (scope, name, hour, node, requests, status_1xx, \
              status_2xx, status_3xx, status_4xx, status_5xx, rejections, latency) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
-        .bind(scope)
-        .bind(name)
+        .bind(&row.scope)
+        .bind(&row.name)
         .bind(total.hour)
         .bind(node)
         .bind(total.requests as i64)

@@ -8,7 +8,7 @@ use std::time::Duration;
 use jiff::tz::TimeZone;
 use weir_proxy::DataPlane;
 use weir_proxy::stats::{BUCKETS, Counters, Rejection, Scope, percentile_us};
-use weir_store::{StatsDelta, Store};
+use weir_store::{StatsDelta, StatsHour, Store};
 
 /// Counters as of the last successful flush, per scope; shared by the
 /// flusher (which moves it forward) and the reader (which adds what is not
@@ -73,7 +73,11 @@ impl StatsFlusher {
                 }
                 let delta = to_delta(s.scope, &s.name, hour, &d);
                 let total = match self.written.get(&key) {
-                    Some(t) if t.hour == hour => add_delta(t.clone(), &delta),
+                    Some(t) if t.counts.hour == hour => {
+                        let mut total = t.clone();
+                        total.counts.add(&delta.counts);
+                        total
+                    }
                     _ => delta,
                 };
                 keys.push(key);
@@ -82,7 +86,7 @@ impl StatsFlusher {
         }
         self.store.put_stats(&self.node, &totals).await?;
         let written = totals.len();
-        self.written.retain(|_, t| t.hour == hour);
+        self.written.retain(|_, t| t.counts.hour == hour);
         self.written.extend(keys.into_iter().zip(totals));
         let mut flushed = lock(&self.flushed);
         for s in samples {
@@ -142,21 +146,6 @@ impl FlusherHandle {
     }
 }
 
-/// `total` with `d` (the same scope and hour) added.
-fn add_delta(mut total: StatsDelta, d: &StatsDelta) -> StatsDelta {
-    total.requests += d.requests;
-    for (a, b) in total.status.iter_mut().zip(d.status) {
-        *a += b;
-    }
-    for (k, v) in &d.rejections {
-        *total.rejections.entry(k.clone()).or_default() += v;
-    }
-    for (k, v) in &d.latency {
-        *total.latency.entry(*k).or_default() += v;
-    }
-    total
-}
-
 fn to_delta(scope: Scope, name: &str, hour: i64, c: &Counters) -> StatsDelta {
     let rejections: BTreeMap<String, u64> = Rejection::ALL
         .iter()
@@ -174,11 +163,13 @@ fn to_delta(scope: Scope, name: &str, hour: i64, c: &Counters) -> StatsDelta {
     StatsDelta {
         scope: scope.as_str().to_owned(),
         name: name.to_owned(),
-        hour,
-        requests: c.requests,
-        status: c.status,
-        rejections,
-        latency,
+        counts: StatsHour {
+            hour,
+            requests: c.requests,
+            status: c.status,
+            rejections,
+            latency,
+        },
     }
 }
 

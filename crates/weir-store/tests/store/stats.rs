@@ -3,17 +3,19 @@
 
 use std::collections::BTreeMap;
 
-use weir_store::{StatsDelta, Store};
+use weir_store::{StatsDelta, StatsHour, Store};
 
 fn delta(scope: &str, name: &str, hour: i64, requests: u64, reason: Option<&str>) -> StatsDelta {
     StatsDelta {
         scope: scope.into(),
         name: name.into(),
-        hour,
-        requests,
-        status: [0, requests, 0, 0, 0],
-        rejections: reason.map(|r| (r.to_owned(), 1)).into_iter().collect(),
-        latency: BTreeMap::from([(10, requests)]),
+        counts: StatsHour {
+            hour,
+            requests,
+            status: [0, requests, 0, 0, 0],
+            rejections: reason.map(|r| (r.to_owned(), 1)).into_iter().collect(),
+            latency: BTreeMap::from([(10, requests)]),
+        },
     }
 }
 
