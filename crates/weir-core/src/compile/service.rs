@@ -16,6 +16,10 @@ use crate::error::ValidationErrors;
 use crate::model::{
     Balance, CheckKind, HashKey, HeaderOpKind, Service, ServiceKind, Upstream, UpstreamTls,
 };
+use crate::rules::{
+    HEALTH_THRESHOLD, HTTP_STATUS, MAX_EJECTED_PERCENT, MAX_IDLE_PER_NODE, MAX_PREFIX_LEN,
+    MAX_WEIGHT, MIN_DNS_TTL_MS, MIN_HEALTH_INTERVAL_MS, NAME_MAX_LEN, is_valid_name,
+};
 
 /// Headers the gateway manages itself; header operations may not touch them
 /// because doing so would break message framing or connection handling.
@@ -32,9 +36,6 @@ const MANAGED_HEADERS: &[&str] = &[
 
 /// Bound on compiled regex size so a pathological pattern cannot eat memory.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
-const MAX_PREFIX_LEN: usize = 1024;
-const MAX_WEIGHT: u32 = 1_000_000;
-const MAX_IDLE_PER_NODE: u32 = 100_000;
 
 /// A service ready for the data plane.
 #[derive(Debug, Clone)]
@@ -249,13 +250,9 @@ pub(crate) fn compile_service(
 pub(crate) fn validate_name(name: &str, path: &str, errors: &mut ValidationErrors) {
     if name.is_empty() {
         errors.push(path, "is required");
-    } else if name.len() > 64 {
-        errors.push(path, "is longer than 64 characters");
-    } else if !name
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-        || !name.as_bytes()[0].is_ascii_alphanumeric()
-    {
+    } else if name.len() > NAME_MAX_LEN {
+        errors.push(path, format!("is longer than {NAME_MAX_LEN} characters"));
+    } else if !is_valid_name(name) {
         errors.push(
             path,
             format!(
@@ -630,8 +627,11 @@ fn compile_upstream(
     };
     let health_check = compile_health_check(up, svc.kind, &p, errors);
     let outlier = compile_outlier(up, &p, errors);
-    if up.dns.min_ttl.get() < Duration::from_millis(100) {
-        errors.push(format!("{p}.dns.min_ttl"), "must be at least 100ms");
+    if up.dns.min_ttl.get() < Duration::from_millis(MIN_DNS_TTL_MS) {
+        errors.push(
+            format!("{p}.dns.min_ttl"),
+            format!("must be at least {MIN_DNS_TTL_MS}ms"),
+        );
     }
     if up.dns.max_ttl < up.dns.min_ttl {
         errors.push(format!("{p}.dns.max_ttl"), "must not be less than min_ttl");
@@ -663,8 +663,11 @@ fn compile_health_check(
     let hc = up.health_check.as_ref()?;
     let p = format!("{path}.health_check");
     let before = errors.errors.len();
-    if hc.interval.get() < Duration::from_millis(50) {
-        errors.push(format!("{p}.interval"), "must be at least 50ms");
+    if hc.interval.get() < Duration::from_millis(MIN_HEALTH_INTERVAL_MS) {
+        errors.push(
+            format!("{p}.interval"),
+            format!("must be at least {MIN_HEALTH_INTERVAL_MS}ms"),
+        );
     }
     if hc.timeout.get().is_zero() {
         errors.push(format!("{p}.timeout"), "must be greater than 0");
@@ -675,8 +678,15 @@ fn compile_health_check(
         );
     }
     for (field, v) in [("healthy", hc.healthy), ("unhealthy", hc.unhealthy)] {
-        if !(1..=100).contains(&v) {
-            errors.push(format!("{p}.{field}"), "must be between 1 and 100");
+        if !HEALTH_THRESHOLD.contains(&v) {
+            errors.push(
+                format!("{p}.{field}"),
+                format!(
+                    "must be between {} and {}",
+                    HEALTH_THRESHOLD.start(),
+                    HEALTH_THRESHOLD.end()
+                ),
+            );
         }
     }
     match (hc.kind, kind) {
@@ -733,7 +743,7 @@ fn parse_status_ranges(s: &str) -> Result<Vec<(u16, u16)>, String> {
         let parse = |v: &str| {
             v.parse::<u16>()
                 .ok()
-                .filter(|n| (100..=599).contains(n))
+                .filter(|n| HTTP_STATUS.contains(n))
                 .ok_or_else(|| format!("{v:?} is not an HTTP status (100-599)"))
         };
         let (lo, hi) = (parse(lo)?, parse(hi)?);
@@ -768,14 +778,14 @@ fn compile_outlier(
             "must not be less than base_ejection",
         );
     }
-    if o.max_ejected_percent > 100 {
+    if o.max_ejected_percent > MAX_EJECTED_PERCENT {
         errors.push(
             format!("{p}.max_ejected_percent"),
-            "must be between 0 and 100",
+            format!("must be between 0 and {MAX_EJECTED_PERCENT}"),
         );
     }
     for (i, s) in o.failure_statuses.iter().enumerate() {
-        if !(100..=599).contains(s) {
+        if !HTTP_STATUS.contains(s) {
             errors.push(
                 format!("{p}.failure_statuses[{i}]"),
                 "is not an HTTP status (100-599)",

@@ -7,6 +7,7 @@ use super::ipset::IpSet;
 use super::policy::Rate;
 use crate::error::ValidationErrors;
 use crate::model::Tenant;
+use crate::rules::SECRET_LEN;
 
 #[derive(Debug, Clone)]
 pub struct CompiledTenant {
@@ -38,8 +39,15 @@ pub(crate) fn compile_tenants(
                 );
                 String::new()
             }
-            Some(s) if s.len() < 8 || s.len() > 256 => {
-                errors.push(format!("{path}.secret"), "must be 8 to 256 characters");
+            Some(s) if !SECRET_LEN.contains(&s.chars().count()) => {
+                errors.push(
+                    format!("{path}.secret"),
+                    format!(
+                        "must be {} to {} characters",
+                        SECRET_LEN.start(),
+                        SECRET_LEN.end()
+                    ),
+                );
                 String::new()
             }
             Some(s) => s.clone(),

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::rules::{DURATION_MAX_DIGITS, DURATION_MAX_LEN};
+
 /// A [`Duration`] that reads and writes as `90s`, `500ms`, `1m30s`, `2h`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct HumanDuration(pub Duration);
@@ -46,9 +48,14 @@ impl FromStr for HumanDuration {
             input: input.to_owned(),
             reason,
         };
-        let s = input.trim();
+        // No trimming: the admin API's document states this exact format
+        // (`rules::DURATION_PATTERN`), and YAML has trimmed plain scalars.
+        let s = input;
         if s.is_empty() {
             return Err(err("it is empty"));
+        }
+        if s.chars().count() > DURATION_MAX_LEN {
+            return Err(err("it is too long"));
         }
         let mut total_ms: u64 = 0;
         let mut rest = s;
@@ -56,6 +63,9 @@ impl FromStr for HumanDuration {
             let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
             if digits == 0 {
                 return Err(err("expected a number"));
+            }
+            if digits > DURATION_MAX_DIGITS {
+                return Err(err("number too large"));
             }
             let n: u64 = rest[..digits]
                 .parse()
