@@ -26,6 +26,7 @@ pub mod openapi;
 pub mod runtime;
 pub mod schema;
 pub mod state;
+pub mod strict_json;
 
 #[cfg(test)]
 mod openapi_tests;

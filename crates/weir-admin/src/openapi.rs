@@ -2,13 +2,27 @@
 //! the API types (utoipa), served at `/api/v1/openapi.json` and browsable at
 //! `/api/docs`.
 //!
-//! Two things are added to what the annotations say: the security schemes
-//! (session cookie, API token), and a `default` problem+json response on
-//! every operation — any status an operation does not list (401, 403, 413,
-//! 503…) still has a documented body.
+//! Added to what the annotations say, for the whole document at once:
+//! - the security schemes (session cookie, API token);
+//! - a `default` problem+json response on every operation — any status an
+//!   operation does not list (401, 403, 413, 503…) still has a documented
+//!   body;
+//! - a unique `operationId` per operation (`get_services_by_name`), from its
+//!   method and path;
+//! - the format of every `If-Match` parameter (`extract::IF_MATCH_PATTERN`);
+//! - `additionalProperties: false` on every object a request body can hold
+//!   (request types deny unknown fields; the model does too);
+//! - `links` from the operations that create or list a resource to those
+//!   that read, change or delete it ([`LINKS`]), so a client — or a
+//!   stateful test — can follow a created service to its update.
 
+use std::collections::BTreeSet;
+
+use utoipa::openapi::link::LinkBuilder;
+use utoipa::openapi::path::{Operation, ParameterIn};
+use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, ObjectBuilder, Schema, Type};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ComponentsBuilder, ContentBuilder, Ref, ResponseBuilder};
+use utoipa::openapi::{ComponentsBuilder, ContentBuilder, PathItem, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
@@ -16,6 +30,7 @@ use crate::api::{
     session, signing_keys, stats, status, tenants, token_tryout, tokens, users,
 };
 use crate::error::{FieldProblem, Problem};
+use crate::extract::IF_MATCH_PATTERN;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -141,22 +156,224 @@ impl Modify for Additions {
                     .build(),
             )
             .build();
-        for item in openapi.paths.paths.values_mut() {
-            for op in [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.patch,
-            ]
-            .into_iter()
-            .flatten()
-            {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for (method, op) in operations(item) {
                 op.responses
                     .responses
                     .entry("default".into())
                     .or_insert_with(|| problem.clone().into());
+                op.operation_id = Some(operation_id(method, path));
+                if_match_format(op);
             }
+        }
+        close_request_objects(openapi);
+        add_links(openapi);
+    }
+}
+
+/// Every operation of a path with its method.
+fn operations(item: &mut PathItem) -> impl Iterator<Item = (&'static str, &mut Operation)> {
+    [
+        ("get", &mut item.get),
+        ("put", &mut item.put),
+        ("post", &mut item.post),
+        ("delete", &mut item.delete),
+        ("patch", &mut item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.as_mut().map(|op| (method, op)))
+}
+
+/// `get_services_by_name_health` for `GET /api/v1/services/{name}/health`.
+pub fn operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_owned();
+    for segment in path.trim_start_matches("/api/v1").split('/') {
+        match segment.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(param) => id.push_str(&format!("_by_{param}")),
+            None if !segment.is_empty() => {
+                id.push('_');
+                id.push_str(&segment.replace(['-', '.'], "_"));
+            }
+            None => {}
+        }
+    }
+    id
+}
+
+/// `If-Match` holds a version: say which spelling the server takes.
+fn if_match_format(op: &mut Operation) {
+    for p in op.parameters.iter_mut().flatten() {
+        let RefOr::T(p) = p else { continue };
+        if p.parameter_in == ParameterIn::Header && p.name.eq_ignore_ascii_case("If-Match") {
+            p.schema = Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(IF_MATCH_PATTERN))
+                    .examples(["\"12\""])
+                    .into(),
+            );
+        }
+    }
+}
+
+/// Close (`additionalProperties: false`) every object with properties that
+/// a request body can reach, through references and nesting.
+fn close_request_objects(openapi: &mut utoipa::openapi::OpenApi) {
+    let mut roots = Vec::new();
+    for item in openapi.paths.paths.values_mut() {
+        for (_, op) in operations(item) {
+            let Some(RefOr::T(body)) = op.request_body.as_mut() else {
+                continue;
+            };
+            for content in body.content.values_mut() {
+                if let RefOr::T(content) = content
+                    && let Some(schema) = content.schema.as_mut()
+                {
+                    close(schema, &mut roots);
+                }
+            }
+        }
+    }
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    let mut done = BTreeSet::new();
+    while let Some(name) = roots.pop() {
+        if !done.insert(name.clone()) {
+            continue;
+        }
+        if let Some(schema) = components.schemas.get_mut(&name) {
+            close(schema, &mut roots);
+        }
+    }
+}
+
+/// Close `schema` and its inline parts; push the components it refers to.
+fn close(schema: &mut RefOr<Schema>, refs: &mut Vec<String>) {
+    let schema = match schema {
+        RefOr::Ref(r) => {
+            if let Some(name) = r.ref_location.strip_prefix("#/components/schemas/") {
+                refs.push(name.to_owned());
+            }
+            return;
+        }
+        RefOr::T(schema) => schema,
+    };
+    match schema {
+        Schema::Object(o) => {
+            if !o.properties.is_empty() && o.additional_properties.is_none() {
+                o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(false)));
+            }
+            for p in o.properties.values_mut() {
+                close(p, refs);
+            }
+            if let Some(extra) = o.additional_properties.as_deref_mut()
+                && let AdditionalProperties::RefOr(s) = extra
+            {
+                close(s, refs);
+            }
+        }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                close(items, refs);
+            }
+        }
+        Schema::OneOf(o) => o.items.iter_mut().for_each(|s| close(s, refs)),
+        Schema::AllOf(o) => o.items.iter_mut().for_each(|s| close(s, refs)),
+        Schema::AnyOf(o) => o.items.iter_mut().for_each(|s| close(s, refs)),
+        _ => {}
+    }
+}
+
+/// A link from the answer of one operation to another operation.
+pub(crate) struct LinkSpec {
+    /// `(method, path, status)` of the answer the link starts from.
+    pub(crate) from: (&'static str, &'static str, &'static str),
+    /// The link's name.
+    pub(crate) name: &'static str,
+    /// `(method, path)` of the operation it leads to.
+    pub(crate) to: (&'static str, &'static str),
+    /// Parameters of the target: `path.name`, `header.If-Match`, … and
+    /// runtime expressions.
+    parameters: &'static [(&'static str, &'static str)],
+}
+
+const SERVICE: &str = "/api/v1/services/{name}";
+const TENANT: &str = "/api/v1/tenants/{app_id}";
+const CERTIFICATE: &str = "/api/v1/certificates/{name}";
+const USER: &str = "/api/v1/users/{name}";
+const REGISTRATION: &str = "/api/v1/services/{name}/registrations/{id}";
+const REVISION: &str = "/api/v1/revisions/{id}";
+
+const SERVICE_NAME: (&str, &str) = ("path.name", "$response.body#/spec/name");
+const TENANT_ID: (&str, &str) = ("path.app_id", "$response.body#/spec/app_id");
+const CERTIFICATE_NAME: (&str, &str) = ("path.name", "$response.body#/spec/name");
+const ETAG: (&str, &str) = ("header.If-Match", "$response.header.ETag");
+const VERSION_REVISION: (&str, &str) = ("path.id", "$response.body#/version");
+
+/// What follows from what: create → read, change, delete (with the version
+/// just answered in `If-Match`); read → change, delete; list → read.
+#[rustfmt::skip]
+pub(crate) const LINKS: &[LinkSpec] = &[
+    // Services.
+    LinkSpec { from: ("post", "/api/v1/services", "201"), name: "GetService", to: ("get", SERVICE), parameters: &[SERVICE_NAME] },
+    LinkSpec { from: ("post", "/api/v1/services", "201"), name: "ReplaceService", to: ("put", SERVICE), parameters: &[SERVICE_NAME, ETAG] },
+    LinkSpec { from: ("post", "/api/v1/services", "201"), name: "DeleteService", to: ("delete", SERVICE), parameters: &[SERVICE_NAME, ETAG] },
+    LinkSpec { from: ("post", "/api/v1/services", "201"), name: "ServiceHealth", to: ("get", "/api/v1/services/{name}/health"), parameters: &[SERVICE_NAME] },
+    LinkSpec { from: ("post", "/api/v1/services", "201"), name: "ServiceStats", to: ("get", "/api/v1/services/{name}/stats"), parameters: &[SERVICE_NAME] },
+    LinkSpec { from: ("post", "/api/v1/services", "201"), name: "RegisterInstance", to: ("post", "/api/v1/services/{name}/registrations"), parameters: &[SERVICE_NAME] },
+    LinkSpec { from: ("post", "/api/v1/services", "201"), name: "ListRegistrations", to: ("get", "/api/v1/services/{name}/registrations"), parameters: &[SERVICE_NAME] },
+    LinkSpec { from: ("post", "/api/v1/services", "201"), name: "GetRevision", to: ("get", REVISION), parameters: &[VERSION_REVISION] },
+    LinkSpec { from: ("get", SERVICE, "200"), name: "ReplaceService", to: ("put", SERVICE), parameters: &[SERVICE_NAME, ETAG] },
+    LinkSpec { from: ("get", SERVICE, "200"), name: "DeleteService", to: ("delete", SERVICE), parameters: &[SERVICE_NAME, ETAG] },
+    LinkSpec { from: ("put", SERVICE, "200"), name: "GetService", to: ("get", SERVICE), parameters: &[SERVICE_NAME] },
+    LinkSpec { from: ("put", SERVICE, "200"), name: "DeleteService", to: ("delete", SERVICE), parameters: &[SERVICE_NAME, ETAG] },
+    // Tenants.
+    LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "GetTenant", to: ("get", TENANT), parameters: &[TENANT_ID] },
+    LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "ReplaceTenant", to: ("put", TENANT), parameters: &[TENANT_ID, ("header.If-Match", "$response.body#/version")] },
+    LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "DeleteTenant", to: ("delete", TENANT), parameters: &[TENANT_ID, ("header.If-Match", "$response.body#/version")] },
+    LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "ResetSecret", to: ("post", "/api/v1/tenants/{app_id}/secret"), parameters: &[TENANT_ID] },
+    LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "TenantStats", to: ("get", "/api/v1/tenants/{app_id}/stats"), parameters: &[TENANT_ID] },
+    LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "TokenTryout", to: ("post", "/api/v1/tenants/{app_id}/token-tryout"), parameters: &[TENANT_ID] },
+    LinkSpec { from: ("get", TENANT, "200"), name: "ReplaceTenant", to: ("put", TENANT), parameters: &[TENANT_ID, ETAG] },
+    LinkSpec { from: ("get", TENANT, "200"), name: "DeleteTenant", to: ("delete", TENANT), parameters: &[TENANT_ID, ETAG] },
+    // Certificates.
+    LinkSpec { from: ("post", "/api/v1/certificates", "201"), name: "GetCertificate", to: ("get", CERTIFICATE), parameters: &[CERTIFICATE_NAME] },
+    LinkSpec { from: ("post", "/api/v1/certificates", "201"), name: "ReplaceCertificate", to: ("put", CERTIFICATE), parameters: &[CERTIFICATE_NAME, ETAG] },
+    LinkSpec { from: ("post", "/api/v1/certificates", "201"), name: "DeleteCertificate", to: ("delete", CERTIFICATE), parameters: &[CERTIFICATE_NAME, ETAG] },
+    LinkSpec { from: ("get", CERTIFICATE, "200"), name: "DeleteCertificate", to: ("delete", CERTIFICATE), parameters: &[CERTIFICATE_NAME, ETAG] },
+    // Users and API tokens.
+    LinkSpec { from: ("post", "/api/v1/users", "201"), name: "GetUser", to: ("get", USER), parameters: &[("path.name", "$response.body#/username")] },
+    LinkSpec { from: ("post", "/api/v1/users", "201"), name: "UpdateUser", to: ("patch", USER), parameters: &[("path.name", "$response.body#/username")] },
+    LinkSpec { from: ("post", "/api/v1/users", "201"), name: "DeleteUser", to: ("delete", USER), parameters: &[("path.name", "$response.body#/username")] },
+    LinkSpec { from: ("post", "/api/v1/tokens", "201"), name: "RevokeToken", to: ("delete", "/api/v1/tokens/{id}"), parameters: &[("path.id", "$response.body#/id")] },
+    // Signing keys: the first listed key after a rotation.
+    LinkSpec { from: ("post", "/api/v1/signing-keys/rotate", "200"), name: "RetireKey", to: ("delete", "/api/v1/signing-keys/{name}"), parameters: &[("path.name", "$response.body#/keys/0/name"), ("header.If-Match", "$response.body#/keys/0/version")] },
+    // Registrations.
+    LinkSpec { from: ("post", "/api/v1/services/{name}/registrations", "201"), name: "Heartbeat", to: ("put", REGISTRATION), parameters: &[("path.name", "$request.path.name"), ("path.id", "$response.body#/id")] },
+    LinkSpec { from: ("post", "/api/v1/services/{name}/registrations", "201"), name: "Deregister", to: ("delete", REGISTRATION), parameters: &[("path.name", "$request.path.name"), ("path.id", "$response.body#/id")] },
+    // History: the revision a create wrote.
+    LinkSpec { from: ("post", "/api/v1/services", "201"), name: "ConfigAtRevision", to: ("get", "/api/v1/revisions/{id}/config"), parameters: &[VERSION_REVISION] },
+    LinkSpec { from: ("post", "/api/v1/services", "201"), name: "RollbackToBefore", to: ("post", "/api/v1/revisions/{id}/rollback"), parameters: &[VERSION_REVISION] },
+    LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "GetRevision", to: ("get", REVISION), parameters: &[VERSION_REVISION] },
+    LinkSpec { from: ("get", "/api/v1/config", "200"), name: "ApplyConfig", to: ("put", "/api/v1/config"), parameters: &[ETAG] },
+];
+
+fn add_links(openapi: &mut utoipa::openapi::OpenApi) {
+    for l in LINKS {
+        let (method, path, status) = l.from;
+        let mut link = LinkBuilder::new().operation_id(operation_id(l.to.0, l.to.1));
+        for (name, value) in l.parameters {
+            link = link.parameter(*name, *value);
+        }
+        let response = openapi
+            .paths
+            .paths
+            .get_mut(path)
+            .and_then(|item| operations(item).find(|(m, _)| *m == method))
+            .and_then(|(_, op)| op.responses.responses.get_mut(status));
+        if let Some(RefOr::T(response)) = response {
+            response.links.insert(l.name.into(), link.build().into());
         }
     }
 }

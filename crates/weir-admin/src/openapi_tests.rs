@@ -278,3 +278,178 @@ fn config_document_kinds_are_documented() {
         );
     }
 }
+
+/// The schema of `name` in components, following one `$ref`.
+fn component<'a>(d: &'a Value, name: &str) -> &'a Value {
+    &d["components"]["schemas"][name]
+}
+
+/// Whether a property schema lets `null` through.
+fn allows_null(d: &Value, prop: &Value) -> bool {
+    if let Some(r) = prop.get("$ref").and_then(Value::as_str) {
+        let name = r.trim_start_matches("#/components/schemas/");
+        return allows_null(d, component(d, name));
+    }
+    match &prop["type"] {
+        Value::String(t) => t == "null",
+        Value::Array(ts) => ts.iter().any(|t| t == "null"),
+        _ => ["oneOf", "anyOf"].iter().any(|k| {
+            prop[*k]
+                .as_array()
+                .is_some_and(|items| items.iter().any(|i| allows_null(d, i)))
+        }),
+    }
+}
+
+/// For every property of `schema` (an object inside `base` at `pointer`):
+/// the document says `null` is allowed exactly when the model takes it.
+fn nullability_matches<M: serde::de::DeserializeOwned>(schema: &str, base: &Value, pointer: &str) {
+    let d = doc();
+    let props = component(&d, schema)["properties"].as_object().unwrap();
+    for (name, prop) in props {
+        let mut body = base.clone();
+        body.pointer_mut(pointer).unwrap()[name] = Value::Null;
+        let accepted = crate::extract::from_value::<M>(&body).is_ok();
+        assert_eq!(
+            allows_null(&d, prop),
+            accepted,
+            "{schema}.{name}: the document and the model disagree about null"
+        );
+    }
+}
+
+#[test]
+fn null_is_documented_where_the_model_takes_it() {
+    let service = serde_json::json!({
+        "name": "a", "match": {"prefix": "/a/"},
+        "upstream": {"nodes": [{"addr": "127.0.0.1:1"}],
+                     "health_check": {}, "outlier": {}, "timeouts": {}, "dns": {},
+                     "tls": {"ca": "x"}},
+        "access": {"ip_allow": {}, "auth": {}}, "limits": {},
+        "request_headers": [{"op": "set", "name": "x", "value": "1"}]
+    });
+    type S = weir_core::Service;
+    nullability_matches::<S>("Service", &service, "");
+    nullability_matches::<S>("Upstream", &service, "/upstream");
+    nullability_matches::<S>("UpstreamNode", &service, "/upstream/nodes/0");
+    nullability_matches::<S>("ServiceMatch", &service, "/match");
+    nullability_matches::<S>("HeaderOp", &service, "/request_headers/0");
+    nullability_matches::<S>("ServiceAccess", &service, "/access");
+    nullability_matches::<S>("IpList", &service, "/access/ip_allow");
+    nullability_matches::<S>("AuthPolicy", &service, "/access/auth");
+    nullability_matches::<S>("ServiceLimits", &service, "/limits");
+    nullability_matches::<S>("HealthCheck", &service, "/upstream/health_check");
+    nullability_matches::<S>("Outlier", &service, "/upstream/outlier");
+    nullability_matches::<S>("UpstreamTimeouts", &service, "/upstream/timeouts");
+    nullability_matches::<S>("DnsSettings", &service, "/upstream/dns");
+    nullability_matches::<S>("UpstreamTlsOptions", &service, "/upstream/tls");
+    let tenant = serde_json::json!({"app_id": "a"});
+    nullability_matches::<weir_core::Tenant>("Tenant", &tenant, "");
+    let cert = serde_json::json!({"name": "c", "cert": "PEM"});
+    nullability_matches::<weir_core::model::Certificate>("Certificate", &cert, "");
+}
+
+#[test]
+fn bounds_come_from_the_validation_rules() {
+    use weir_core::rules;
+    let d = doc();
+    let s = |name: &str| component(&d, name)["properties"].clone();
+    assert_eq!(s("Service")["name"]["pattern"], rules::NAME_PATTERN);
+    assert_eq!(s("Service")["name"]["maxLength"], rules::NAME_MAX_LEN);
+    assert_eq!(s("Tenant")["app_id"]["pattern"], rules::NAME_PATTERN);
+    assert_eq!(s("Certificate")["name"]["pattern"], rules::NAME_PATTERN);
+    assert_eq!(s("CreateUser")["username"]["pattern"], rules::NAME_PATTERN);
+    assert_eq!(s("UpstreamNode")["weight"]["maximum"], rules::MAX_WEIGHT);
+    assert_eq!(
+        s("Upstream")["max_idle_per_node"]["maximum"],
+        rules::MAX_IDLE_PER_NODE
+    );
+    assert_eq!(
+        s("HealthCheck")["healthy"]["maximum"],
+        *rules::HEALTH_THRESHOLD.end()
+    );
+    assert_eq!(
+        s("Tenant")["secret"]["minLength"],
+        *rules::SECRET_LEN.start()
+    );
+    assert_eq!(
+        component(&d, "Duration")["pattern"],
+        rules::DURATION_PATTERN
+    );
+}
+
+#[test]
+fn request_objects_are_closed_and_if_match_has_its_format() {
+    let d = doc();
+    for name in [
+        "Service",
+        "Upstream",
+        "UpstreamNode",
+        "HealthCheck",
+        "Tenant",
+        "Certificate",
+        "ConfigDocument",
+        "CreateUser",
+        "UpdateUser",
+        "RotateRequest",
+        "RollbackRequest",
+    ] {
+        assert_eq!(
+            component(&d, name)["additionalProperties"],
+            false,
+            "{name} is open"
+        );
+    }
+    let mut seen = 0;
+    for (path, item) in d["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for p in op["parameters"].as_array().into_iter().flatten() {
+                if p["name"] == "If-Match" {
+                    seen += 1;
+                    assert_eq!(
+                        p["schema"]["pattern"],
+                        crate::extract::IF_MATCH_PATTERN,
+                        "{method} {path}"
+                    );
+                }
+            }
+        }
+    }
+    assert!(seen >= 8, "{seen} If-Match parameters");
+}
+
+#[test]
+fn operation_ids_are_unique_and_links_lead_somewhere() {
+    let d = doc();
+    let mut ids = BTreeSet::new();
+    for item in d["paths"].as_object().unwrap().values() {
+        for op in item.as_object().unwrap().values() {
+            if let Some(id) = op["operationId"].as_str() {
+                assert!(ids.insert(id.to_owned()), "operationId {id} twice");
+            }
+        }
+    }
+    for l in crate::openapi::LINKS {
+        let (method, path, status) = l.from;
+        let links = &d["paths"][path][method]["responses"][status]["links"];
+        let link = &links[l.name];
+        assert!(
+            link.is_object(),
+            "{method} {path} {status} has no link {}",
+            l.name
+        );
+        let target = crate::openapi::operation_id(l.to.0, l.to.1);
+        assert!(
+            ids.contains(&target),
+            "link {} leads to {target}, not an operation",
+            l.name
+        );
+        assert_eq!(link["operationId"], target);
+    }
+    // Creating a service leads to its update and deletion.
+    let created = &d["paths"]["/api/v1/services"]["post"]["responses"]["201"]["links"];
+    assert_eq!(
+        created["ReplaceService"]["parameters"]["header.If-Match"],
+        "$response.header.ETag"
+    );
+}

@@ -5,45 +5,242 @@
 //! A test (`openapi_tests::model_fields_are_documented`) fails when the
 //! model gains a field these schemas lack, so the two cannot drift apart
 //! unnoticed.
+//!
+//! Conventions, so that the document states what the server enforces:
+//! - bounds and formats come from `weir_core::rules` (the constants
+//!   validation uses), through the small `schema_with` functions below;
+//! - a field the model defaults is optional; it is `nullable` only where the
+//!   model takes `null` (an `Option`), hence the `nullable = false` on
+//!   optional fields the model holds as plain values;
+//! - every object is closed (`additionalProperties: false`: the model denies
+//!   unknown fields), set for the whole document by `openapi::Additions`;
+//! - a rule JSON Schema cannot state (one field depending on another, a
+//!   regex that must compile, a name that must be unique) is said in the
+//!   description, and the server answers 422 naming the field.
 
 #![allow(dead_code)] // the fields exist for their schema, never read
 
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::{RefOr, Schema};
+use weir_core::rules;
+
+/// A resource name (`rules::NAME_PATTERN`).
+pub fn name_rule(description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(rules::NAME_MAX_LEN))
+        .pattern(Some(rules::NAME_PATTERN))
+        .description(Some(format!(
+            "{description}Letters, digits, `_`, `-`, `.`, starting with a letter or digit; \
+             at most {} characters.",
+            rules::NAME_MAX_LEN
+        )))
+}
+
+/// A whole number from `min` to `max`.
+pub fn count_rule(min: u64, max: u64, description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(min))
+        .maximum(Some(max))
+        .description(Some(description))
+}
+
+fn service_name() -> Object {
+    name_rule("Unique name. ").examples(["user_api"]).build()
+}
+fn certificate_name() -> Object {
+    name_rule("Unique name. ").examples(["example-com"]).build()
+}
+fn app_id() -> Object {
+    name_rule("Unique id: the token's issuer and subject. ")
+        .examples(["shop-frontend"])
+        .build()
+}
+fn prefix() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .pattern(Some(r"^/[^\u0000-\u0020?#\u007f]*$"))
+        .max_length(Some(rules::MAX_PREFIX_LEN))
+        .description(Some(format!(
+            "Path prefix, compared byte for byte: starts with `/`; no space, control \
+             character, `?` or `#`; at most {} bytes.",
+            rules::MAX_PREFIX_LEN
+        )))
+        .examples(["/user/"])
+        .build()
+}
+fn weight() -> Object {
+    count_rule(
+        0,
+        rules::MAX_WEIGHT.into(),
+        "Default 1; 0 only with a balance that ignores weights (disable a node with \
+         `enabled: false`).",
+    )
+    .build()
+}
+fn max_idle_per_node() -> Object {
+    count_rule(
+        0,
+        rules::MAX_IDLE_PER_NODE.into(),
+        "Idle keep-alive connections kept per node (default 64).",
+    )
+    .build()
+}
+fn healthy() -> Object {
+    threshold("Consecutive successes that bring an unhealthy node back (default 2).")
+}
+fn unhealthy() -> Object {
+    threshold("Consecutive failures that take a node out (default 3).")
+}
+fn threshold(description: &str) -> Object {
+    count_rule(
+        (*rules::HEALTH_THRESHOLD.start()).into(),
+        (*rules::HEALTH_THRESHOLD.end()).into(),
+        description,
+    )
+    .build()
+}
+fn max_ejected_percent() -> Object {
+    count_rule(
+        0,
+        rules::MAX_EJECTED_PERCENT.into(),
+        "Largest share of nodes (percent) ejected at once (default 50).",
+    )
+    .build()
+}
+fn consecutive_failures() -> Object {
+    count_rule(
+        1,
+        u32::MAX.into(),
+        "Failed requests in a row (connect errors, resets, `failure_statuses`) that eject \
+         a node (default 5).",
+    )
+    .build()
+}
+fn burst() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+        .minimum(Some(1))
+        .maximum(Some(u32::MAX))
+        .description(Some(
+            "Requests that may arrive at once above the steady rate; default \
+             `max(1, qps / 10)`.",
+        ))
+        .build()
+}
+fn failure_statuses() -> Array {
+    ArrayBuilder::new()
+        .items(status_code())
+        .description(Some(
+            "Upstream statuses that count as failures (default 502, 503, 504).",
+        ))
+        .examples([serde_json::json!([502, 503, 504])])
+        .build()
+}
+fn status_code() -> Object {
+    count_rule(
+        (*rules::HTTP_STATUS.start()).into(),
+        (*rules::HTTP_STATUS.end()).into(),
+        "An HTTP status",
+    )
+    .build()
+}
+fn port() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+        .minimum(Some(1))
+        .maximum(Some(u16::MAX))
+        .description(Some(
+            "Own listening port: required for `tcp`, optional for `grpc`, not for `http`.",
+        ))
+        .build()
+}
+fn tenant_secret() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .min_length(Some(*rules::SECRET_LEN.start()))
+        .max_length(Some(*rules::SECRET_LEN.end()))
+        .write_only(true)
+        .description(Some(format!(
+            "Client secret ({}–{} characters). Write-only: never returned by reads; \
+             generated on create when absent; kept on replace when absent.",
+            rules::SECRET_LEN.start(),
+            rules::SECRET_LEN.end()
+        )))
+        .build()
+}
 
 /// A duration: a number with a unit, combinable (`500ms`, `5s`, `1m30s`,
 /// `1h`, `1d`).
-#[derive(ToSchema)]
-#[schema(as = Duration, value_type = String, example = "5s", pattern = r"^([0-9]+(ms|s|m|h|d))+$")]
-pub struct DurationSchema(String);
+pub struct DurationSchema;
 
-/// A proxied service: `http`, `tcp` or `grpc`.
+impl utoipa::PartialSchema for DurationSchema {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(rules::DURATION_PATTERN))
+            .max_length(Some(rules::DURATION_MAX_LEN))
+            .description(Some(format!(
+                "A duration: numbers of at most {} digits with a unit (`ms`, `s`, `m`, `h`, \
+                 `d`), combinable: `500ms`, `5s`, `1m30s`, `1h`.",
+                rules::DURATION_MAX_DIGITS
+            )))
+            .examples(["5s"])
+            .into()
+    }
+}
+
+impl ToSchema for DurationSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "Duration".into()
+    }
+}
+
+/// A proxied service: `http`, `tcp` or `grpc`. Rules that depend on the
+/// kind: an `http` service needs `match` and takes no `port`; a `tcp` service
+/// needs `port` and takes no `match`, `strip_prefix`, `rewrite`,
+/// `request_headers`, `websocket`, `https_redirect`, `access.auth`,
+/// `upstream.tls` or a `hash_key` other than `client_ip`; a `grpc` service
+/// needs `port`, `match` or both, and takes no `websocket` or
+/// `https_redirect`. Names, routes and ports are unique across services.
 #[derive(ToSchema)]
 #[schema(as = Service)]
 pub struct ServiceSchema {
-    /// Unique name: letters, digits, `_`, `-`, `.`; at most 64 characters.
-    #[schema(example = "user_api")]
+    #[schema(schema_with = service_name)]
     name: String,
-    #[schema(inline)]
+    #[schema(inline, nullable = false)]
     kind: Option<ServiceKindSchema>,
+    #[schema(nullable = false)]
     description: Option<String>,
-    /// Own listening port: required for `tcp`, optional for `grpc`.
-    #[schema(minimum = 1, maximum = 65535)]
+    #[schema(schema_with = port)]
     port: Option<u16>,
     /// Answer plain-HTTP requests with a redirect to HTTPS.
+    #[schema(nullable = false)]
     https_redirect: Option<bool>,
     /// Default true; a disabled service is kept but not routed.
+    #[schema(nullable = false)]
     enabled: Option<bool>,
-    #[schema(rename = "match")]
+    #[schema(rename = "match", nullable = false)]
     route: Option<MatchSchema>,
-    /// Remove the matched prefix before forwarding (seed: `need_strip_uri`).
+    /// Remove the matched prefix before forwarding (seed: `need_strip_uri`);
+    /// needs `match.prefix`.
+    #[schema(nullable = false)]
     strip_prefix: Option<bool>,
     /// Regex rewrites of the path, in order, after `strip_prefix`.
+    #[schema(nullable = false)]
     rewrite: Option<Vec<RewriteRuleSchema>>,
     /// Request header operations, in order (seed: `header_transfor`).
+    #[schema(nullable = false)]
     request_headers: Option<Vec<HeaderOpSchema>>,
     /// Allow WebSocket upgrades.
+    #[schema(nullable = false)]
     websocket: Option<bool>,
+    #[schema(nullable = false)]
     access: Option<AccessSchema>,
+    #[schema(nullable = false)]
     limits: Option<LimitsSchema>,
     upstream: UpstreamSchema,
 }
@@ -57,25 +254,28 @@ pub enum ServiceKindSchema {
     grpc,
 }
 
-/// How requests are matched: by path prefix, by host, or both.
+/// How requests are matched: by path prefix, by host, or both (at least
+/// one for `http` services).
 #[derive(ToSchema)]
 #[schema(as = ServiceMatch)]
 pub struct MatchSchema {
-    /// Path prefix, compared byte for byte.
-    #[schema(example = "/user/")]
+    #[schema(schema_with = prefix)]
     prefix: Option<String>,
-    /// Host name (any port), or `*.example.com`.
-    #[schema(example = "api.example.com")]
+    /// Host name (any port), or `*.example.com`: labels of letters, digits,
+    /// `-` and `_`.
+    #[schema(example = "api.example.com", pattern = r"^(\*\.)?[A-Za-z0-9_.-]+$")]
     host: Option<String>,
 }
 
 #[derive(ToSchema)]
 #[schema(as = RewriteRule)]
 pub struct RewriteRuleSchema {
-    /// Regular expression over the path.
+    /// Regular expression over the path (Rust `regex` syntax; it must
+    /// compile).
     #[schema(example = "^/v1/(.*)")]
     pattern: String,
-    /// Replacement; `$1`, `${1}`, `${name}` refer to groups.
+    /// Replacement; `$1`, `${1}`, `${name}` refer to groups, which the
+    /// pattern must have.
     #[schema(example = "/api/v1/$1")]
     replacement: String,
 }
@@ -85,9 +285,11 @@ pub struct RewriteRuleSchema {
 pub struct HeaderOpSchema {
     #[schema(inline)]
     op: HeaderOpKindSchema,
-    #[schema(example = "X-Gateway")]
+    /// A header name; not one the gateway manages (`connection`,
+    /// `content-length`, `transfer-encoding`, …).
+    #[schema(example = "X-Gateway", pattern = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
     name: String,
-    /// Required for `add` and `set`.
+    /// Required for `add` and `set`, absent for `remove`.
     value: Option<String>,
 }
 
@@ -107,19 +309,24 @@ pub enum HeaderOpKindSchema {
 #[schema(as = ServiceAccess)]
 pub struct AccessSchema {
     /// Only these addresses may call (when enabled); wins over `ip_deny`.
+    #[schema(nullable = false)]
     ip_allow: Option<IpListSchema>,
     /// These addresses are refused (when enabled).
+    #[schema(nullable = false)]
     ip_deny: Option<IpListSchema>,
+    #[schema(nullable = false)]
     auth: Option<AuthPolicySchema>,
 }
 
 /// A switchable list of addresses and networks (`10.0.0.1`, `10.0.0.0/8`,
-/// `2001:db8::/32`, `192.168.1.*`).
+/// `2001:db8::/32`, `192.168.1.*`); an enabled list may not be empty.
 #[derive(ToSchema)]
 #[schema(as = IpList)]
 pub struct IpListSchema {
     /// Default true when the list is written.
+    #[schema(nullable = false)]
     enabled: Option<bool>,
+    #[schema(nullable = false)]
     ips: Option<Vec<String>>,
 }
 
@@ -127,8 +334,10 @@ pub struct IpListSchema {
 #[derive(ToSchema)]
 #[schema(as = AuthPolicy)]
 pub struct AuthPolicySchema {
+    #[schema(nullable = false)]
     enabled: Option<bool>,
-    /// Paths that need no token: exact, or `prefix*`.
+    /// Paths that need no token: exact, or `prefix*` (a trailing `*` only).
+    #[schema(nullable = false)]
     allow_paths: Option<Vec<String>>,
 }
 
@@ -138,17 +347,15 @@ pub struct AuthPolicySchema {
 #[schema(as = ServiceLimits)]
 pub struct LimitsSchema {
     /// Requests per second for the whole service (seed: `service_flow_limit`).
-    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    #[schema(minimum = 0, maximum = 4294967295_u64, nullable = false)]
     service_qps: Option<u32>,
     /// Requests per second per client IP (seed: `clientip_flow_limit`).
-    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    #[schema(minimum = 0, maximum = 4294967295_u64, nullable = false)]
     client_ip_qps: Option<u32>,
-    /// Requests that may arrive at once above the steady rate; default
-    /// `max(1, qps / 10)`.
-    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    #[schema(schema_with = burst)]
     burst: Option<u32>,
-    /// TCP services: connections open at once; 0 = unlimited.
-    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    /// TCP services only: connections open at once; 0 = unlimited.
+    #[schema(minimum = 0, maximum = 4294967295_u64, nullable = false)]
     max_connections: Option<u32>,
 }
 
@@ -156,18 +363,24 @@ pub struct LimitsSchema {
 #[derive(ToSchema)]
 #[schema(as = Upstream)]
 pub struct UpstreamSchema {
-    #[schema(inline)]
+    #[schema(inline, nullable = false)]
     balance: Option<BalanceSchema>,
     /// What `consistent_hash` hashes: `client_ip` (default), `uri` or
-    /// `header:NAME`.
-    #[schema(example = "header:x-user-id")]
+    /// `header:NAME`. Only with `balance: consistent_hash`.
+    #[schema(
+        example = "header:x-user-id",
+        pattern = r"^(client_ip|uri|header:[!#$%&'*+.^_`|~0-9A-Za-z-]+)$"
+    )]
     hash_key: Option<String>,
+    /// At least one; each address once.
+    #[schema(min_items = 1)]
     nodes: Vec<NodeSchema>,
     /// Speak TLS to the nodes: `true`, or options.
+    #[schema(nullable = false)]
     tls: Option<UpstreamTlsSchema>,
+    #[schema(nullable = false)]
     timeouts: Option<TimeoutsSchema>,
-    /// Idle keep-alive connections kept per node (default 64).
-    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    #[schema(schema_with = max_idle_per_node)]
     max_idle_per_node: Option<u32>,
     /// Active health checks (the seed's probing); off when absent.
     health_check: Option<HealthCheckSchema>,
@@ -175,8 +388,10 @@ pub struct UpstreamSchema {
     outlier: Option<OutlierSchema>,
     /// When no node is available, try every enabled node anyway instead of
     /// answering 503 / UNAVAILABLE. Default false.
+    #[schema(nullable = false)]
     fail_open: Option<bool>,
     /// Re-resolution bounds of nodes given by DNS name.
+    #[schema(nullable = false)]
     dns: Option<DnsSettingsSchema>,
 }
 
@@ -199,27 +414,36 @@ pub struct NodeSchema {
     /// `ip:port`, `[ipv6]:port`, `hostname:port` (every A/AAAA address of
     /// the name becomes a node, re-resolved on TTL), or an SRV name such as
     /// `_http._tcp.api.internal` (targets, ports and weights from the SRV
-    /// records).
-    #[schema(example = "127.0.0.1:9001")]
+    /// records). Ports are 1–65535.
+    #[schema(
+        example = "127.0.0.1:9001",
+        min_length = 1,
+        pattern = r"^(\[[0-9A-Za-z:.%]+\]:[0-9]+|[A-Za-z0-9_.-]+:[0-9]+|_[A-Za-z0-9_.-]+)$"
+    )]
     addr: String,
-    /// Default 1.
-    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    #[schema(schema_with = weight)]
     weight: Option<u32>,
     /// Default true.
+    #[schema(nullable = false)]
     enabled: Option<bool>,
 }
 
+/// Timeouts towards the nodes; each greater than 0 (`idle` may be 0).
 #[derive(ToSchema)]
 #[schema(as = UpstreamTimeouts)]
 pub struct TimeoutsSchema {
     /// Default `5s`.
+    #[schema(nullable = false)]
     connect: Option<DurationSchema>,
     /// Default `1m`.
+    #[schema(nullable = false)]
     response_header: Option<DurationSchema>,
     /// Default `1m30s`.
+    #[schema(nullable = false)]
     idle: Option<DurationSchema>,
     /// A WebSocket or TCP connection idle this long in both directions is
     /// closed. Default `10m`.
+    #[schema(nullable = false)]
     stream_idle: Option<DurationSchema>,
 }
 
@@ -236,42 +460,54 @@ pub enum UpstreamTlsSchema {
 #[schema(as = UpstreamTlsOptions)]
 pub struct UpstreamTlsOptionsSchema {
     /// Default true.
+    #[schema(nullable = false)]
     enabled: Option<bool>,
-    /// PEM bundle of CAs to trust instead of the system roots.
+    /// PEM bundle of CAs to trust instead of the system roots (at least one
+    /// CERTIFICATE block).
     ca: Option<String>,
     /// Name sent as SNI and verified; default: the node's host.
     server_name: Option<String>,
     /// Accept any certificate. Insecure: for testing only.
+    #[schema(nullable = false)]
     insecure_skip_verify: Option<bool>,
 }
 
-/// Active health checks of every node of a service.
+/// Active health checks of every node of a service. `timeout` may not be
+/// longer than `interval`; `http` checks need an `http` or `grpc` service,
+/// `grpc` checks a `grpc` service.
 #[derive(ToSchema)]
 #[schema(as = HealthCheck)]
 pub struct HealthCheckSchema {
     /// `tcp` (connect; the default), `http` (GET `path`, expect a status in
     /// `expect_status`) or `grpc` (`grpc.health.v1.Health/Check`).
-    #[schema(rename = "type", inline)]
+    #[schema(rename = "type", inline, nullable = false)]
     kind: Option<CheckKindSchema>,
-    /// Time between checks of one node (default `5s`; jittered).
+    /// Time between checks of one node (default `5s`; jittered; at least
+    /// `50ms`).
+    #[schema(nullable = false)]
     interval: Option<DurationSchema>,
-    /// Time a check may take (default `2s`).
+    /// Time a check may take (default `2s`; greater than 0).
+    #[schema(nullable = false)]
     timeout: Option<DurationSchema>,
-    /// Consecutive successes that bring an unhealthy node back (default 2).
-    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    #[schema(schema_with = healthy)]
     healthy: Option<u32>,
-    /// Consecutive failures that take a node out (default 3).
-    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    #[schema(schema_with = unhealthy)]
     unhealthy: Option<u32>,
     /// `http`: the path to GET (default `/`).
-    #[schema(example = "/healthz")]
+    #[schema(example = "/healthz", pattern = "^/", nullable = false)]
     path: Option<String>,
-    /// `http`: accepted statuses (default `200-399`).
-    #[schema(example = "200,204,301-302")]
+    /// `http`: accepted statuses (default `200-399`): statuses and ranges
+    /// from 100 to 599, comma-separated.
+    #[schema(
+        example = "200,204,301-302",
+        pattern = r"^[0-9,\s-]*$",
+        nullable = false
+    )]
     expect_status: Option<String>,
     /// `http`: the Host header (default: the node's address).
     host: Option<String>,
     /// `grpc`: the service name asked about (default empty: the whole server).
+    #[schema(nullable = false)]
     grpc_service: Option<String>,
 }
 
@@ -285,43 +521,46 @@ pub enum CheckKindSchema {
 }
 
 /// Passive health: take a node out after consecutive failed requests.
+/// `max_ejection` may not be shorter than `base_ejection`.
 #[derive(ToSchema)]
 #[schema(as = Outlier)]
 pub struct OutlierSchema {
-    /// Failed requests in a row (connect errors, resets, `failure_statuses`)
-    /// that eject a node (default 5).
-    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    #[schema(schema_with = consecutive_failures)]
     consecutive_failures: Option<u32>,
-    /// First ejection time; each further ejection doubles it (default `30s`).
+    /// First ejection time; each further ejection doubles it (default `30s`;
+    /// greater than 0).
+    #[schema(nullable = false)]
     base_ejection: Option<DurationSchema>,
     /// Longest ejection (default `5m`).
+    #[schema(nullable = false)]
     max_ejection: Option<DurationSchema>,
-    /// Largest share of nodes (percent) ejected at once (default 50).
-    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    #[schema(schema_with = max_ejected_percent)]
     max_ejected_percent: Option<u32>,
-    /// Upstream statuses that count as failures (default 502, 503, 504).
-    #[schema(example = json!([502, 503, 504]))]
+    #[schema(schema_with = failure_statuses)]
     failure_statuses: Option<Vec<u16>>,
 }
 
 /// How nodes given by DNS name are re-resolved: on their records' TTL,
-/// clamped to these bounds.
+/// clamped to these bounds (`min_ttl` at least `100ms`, `max_ttl` not less
+/// than `min_ttl`).
 #[derive(ToSchema)]
 #[schema(as = DnsSettings)]
 pub struct DnsSettingsSchema {
     /// Default `1s`.
+    #[schema(nullable = false)]
     min_ttl: Option<DurationSchema>,
     /// Default `5m`.
+    #[schema(nullable = false)]
     max_ttl: Option<DurationSchema>,
 }
 
 /// A TLS certificate the HTTPS listener serves, chosen by SNI from the DNS
-/// names it covers.
+/// names it covers. The certificate must parse, match its key and be valid
+/// now.
 #[derive(ToSchema)]
 #[schema(as = Certificate)]
 pub struct CertificateSchema {
-    /// Unique name: letters, digits, `_`, `-`, `.`; at most 64 characters.
-    #[schema(example = "example-com")]
+    #[schema(schema_with = certificate_name)]
     name: String,
     /// PEM: the leaf certificate first, then its intermediates.
     #[schema(example = "-----BEGIN CERTIFICATE-----\n...\n-----END CERTIFICATE-----\n")]
@@ -332,6 +571,7 @@ pub struct CertificateSchema {
     key: Option<String>,
     /// Serve this certificate to clients that send no SNI or a name no
     /// certificate covers (at most one). Default false.
+    #[schema(nullable = false)]
     default: Option<bool>,
 }
 
@@ -340,30 +580,32 @@ pub struct CertificateSchema {
 #[derive(ToSchema)]
 #[schema(as = Tenant)]
 pub struct TenantSchema {
-    /// Unique id: the token's issuer and subject. Letters, digits, `_`, `-`,
-    /// `.`; at most 64 characters.
-    #[schema(example = "shop-frontend")]
+    #[schema(schema_with = app_id)]
     app_id: String,
+    #[schema(nullable = false)]
     name: Option<String>,
+    #[schema(nullable = false)]
     description: Option<String>,
-    /// Client secret (8–256 characters). Write-only: never returned by
-    /// reads; generated on create when absent; kept on replace when absent.
-    #[schema(write_only)]
+    #[schema(schema_with = tenant_secret)]
     secret: Option<String>,
     /// Default true.
+    #[schema(nullable = false)]
     enabled: Option<bool>,
     /// Addresses the tenant may call from; empty = anywhere.
+    #[schema(nullable = false)]
     ip_allow: Option<Vec<String>>,
     /// Requests per second; 0 = unlimited.
-    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    #[schema(minimum = 0, maximum = 4294967295_u64, nullable = false)]
     qps: Option<u32>,
     /// Requests per calendar day; 0 = unlimited.
-    #[schema(minimum = 0)]
+    #[schema(minimum = 0, nullable = false)]
     qpd: Option<u64>,
 }
 
 /// A whole configuration document (what `weir export` prints, as JSON).
-/// Each list is optional: absent means "leave this kind alone" when applied.
+/// Each list is optional: absent means "leave this kind alone" when
+/// applied; `null` or `[]` means "there are none" (every entry of the kind
+/// is removed).
 #[derive(ToSchema)]
 #[schema(as = ConfigDocument)]
 pub struct ConfigDocumentSchema {

@@ -56,7 +56,7 @@ impl From<AuditEntry> for AuditRecord {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Page number, from 1 (default 1).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 4294967295_u64)]
     pub page: Option<u32>,
     /// Items per page, 1–500 (default 20).
     #[param(minimum = 1, maximum = 500)]

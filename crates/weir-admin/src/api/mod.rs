@@ -41,7 +41,7 @@ pub const DEFAULT_PAGE_SIZE: u32 = 20;
 #[into_params(parameter_in = Query)]
 pub struct Paging {
     /// Page number, from 1 (default 1).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 4294967295_u64)]
     pub page: Option<u32>,
     /// Items per page, 1–500 (default 20).
     #[param(minimum = 1, maximum = 500)]

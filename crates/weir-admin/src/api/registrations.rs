@@ -19,7 +19,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::openapi::RefOr;
@@ -34,7 +33,7 @@ use super::{Page, Paging, page_of};
 use crate::audit::{self, Outcome};
 use crate::auth::{Registrar, RegistrationReader};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiPath, ApiQuery, JsonBody, parse_json};
+use crate::extract::{ApiPath, ApiQuery, JsonBody, OptionalJson, parse_json};
 use crate::state::AdminState;
 
 /// A live registration.
@@ -156,7 +155,7 @@ pub struct RegistrationList {
 #[into_params(parameter_in = Query)]
 pub struct RegistrationQuery {
     /// Page number, from 1 (default 1).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 4294967295_u64)]
     pub page: Option<u32>,
     /// Items per page, 1–500 (default 20).
     #[param(minimum = 1, maximum = 500)]
@@ -292,14 +291,8 @@ pub async fn heartbeat(
     State(state): State<AdminState>,
     _: Registrar,
     ApiPath((name, id)): ApiPath<(String, String)>,
-    body: Bytes,
+    OptionalJson(req): OptionalJson<HeartbeatRequest>,
 ) -> ApiResult<Json<RegistrationView>> {
-    // An empty body is a plain renewal (`curl -X PUT` with nothing to send).
-    let req: HeartbeatRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        HeartbeatRequest::default()
-    } else {
-        parse_json(&body)?
-    };
     let update = RegistrationUpdate {
         ttl: parse_ttl(req.ttl.as_ref())?,
         weight: req.weight,

@@ -7,7 +7,6 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use weir_core::{Change, ChangeOp};
@@ -17,7 +16,7 @@ use super::{Page, Paging};
 use crate::audit::{self, Outcome};
 use crate::auth::{Admin, Viewer};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiPath, ApiQuery, IfMatch, etag, parse_json};
+use crate::extract::{ApiPath, ApiQuery, IfMatch, OptionalJson, etag};
 use crate::state::AdminState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -265,14 +264,8 @@ pub async fn rollback(
     Admin(p): Admin,
     ApiPath(id): ApiPath<i64>,
     if_match: IfMatch,
-    body: Bytes,
+    OptionalJson(request): OptionalJson<RollbackRequest>,
 ) -> ApiResult<(StatusCode, Json<WriteOutcome>)> {
-    // The body is optional: an empty one means no message.
-    let request: RollbackRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        RollbackRequest::default()
-    } else {
-        parse_json(&body)?
-    };
     let store = state.store();
     if let Some(expected) = if_match.0 {
         let current = store.revision().await?;

@@ -4,7 +4,6 @@
 
 use axum::Json;
 use axum::extract::State;
-use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use weir_core::compile::generate_signing_key;
@@ -15,7 +14,7 @@ use super::resource::Deleted;
 use crate::audit::{self, Outcome};
 use crate::auth::{Admin, Viewer};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{ApiPath, IfMatch, parse_json};
+use crate::extract::{ApiPath, IfMatch, OptionalJson};
 use crate::state::AdminState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -107,14 +106,8 @@ pub async fn list(State(state): State<AdminState>, _: Viewer) -> ApiResult<Json<
 pub async fn rotate(
     State(state): State<AdminState>,
     Admin(p): Admin,
-    body: Bytes,
+    OptionalJson(req): OptionalJson<RotateRequest>,
 ) -> ApiResult<Json<Rotated>> {
-    // The body is optional: empty means the defaults.
-    let req: RotateRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        RotateRequest::default()
-    } else {
-        parse_json(&body)?
-    };
     let (_, stored) = state.store().resources(ResourceKind::SigningKey).await?;
     let mut keys: Vec<SigningKey> = stored
         .into_iter()

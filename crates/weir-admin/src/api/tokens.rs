@@ -44,11 +44,20 @@ impl From<ApiTokenRecord> for ApiToken {
     }
 }
 
+/// Longest token name, in characters (the schema's `max_length`).
+const MAX_TOKEN_NAME: usize = 128;
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
-    /// What the token is for; 1–128 printable characters.
-    #[schema(example = "ci-deploy")]
+    /// What the token is for: 1–128 characters, not only spaces, no control
+    /// characters (leading and trailing spaces are dropped).
+    #[schema(
+        example = "ci-deploy",
+        min_length = 1,
+        max_length = 128,
+        pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\s\u0000-\u001f\u007f-\u009f][^\u0000-\u001f\u007f-\u009f]*$"
+    )]
     pub name: String,
     pub role: Role,
 }
@@ -87,7 +96,10 @@ pub async fn create(
     ApiJson(req): ApiJson<CreateToken>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 128 || name.chars().any(char::is_control) {
+    if name.is_empty()
+        || req.name.chars().count() > MAX_TOKEN_NAME
+        || name.chars().any(char::is_control)
+    {
         return Err(ApiError::invalid_field(
             "name",
             "1–128 characters, no control characters",

@@ -7,12 +7,14 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 use weir_store::UserRecord;
 
 use crate::audit::{self, Outcome};
 use crate::auth::{Admin, Role, password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
+use crate::schema;
 use crate::state::AdminState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -60,12 +62,10 @@ impl From<UserRole> for Role {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
-    /// Letters, digits, `_`, `-`, `.`; at most 64 characters.
-    #[schema(example = "alice")]
+    #[schema(schema_with = username)]
     pub username: String,
     pub role: UserRole,
-    /// Initial password (at least 10 characters); the user must change it at
-    /// first login.
+    #[schema(schema_with = initial_password)]
     pub password: String,
 }
 
@@ -73,19 +73,48 @@ pub struct CreateUser {
 #[serde(deny_unknown_fields)]
 pub struct UpdateUser {
     pub role: Option<UserRole>,
-    /// Reset the password; the user must change it at next login, and their
-    /// sessions end.
+    #[schema(schema_with = reset_password)]
     pub password: Option<String>,
 }
 
+fn username() -> Object {
+    schema::name_rule("").examples(["alice"]).build()
+}
+
+fn initial_password() -> Object {
+    password_rule(
+        "Initial password; the user must change it at first login. ",
+        Type::String,
+    )
+}
+
+fn reset_password() -> Object {
+    password_rule(
+        "Reset the password; the user must change it at next login, and their sessions end. ",
+        SchemaType::from_iter([Type::String, Type::Null]),
+    )
+}
+
+/// What `password::weakness` refuses, as far as JSON Schema can say it (a
+/// password equal to the user name is 422 too).
+fn password_rule(description: &str, ty: impl Into<SchemaType>) -> Object {
+    ObjectBuilder::new()
+        .schema_type(ty)
+        .min_length(Some(password::MIN_LENGTH))
+        .max_length(Some(password::MAX_LENGTH))
+        .pattern(Some(r"^(?!([\s\S])\1*$)"))
+        .description(Some(format!(
+            "{description}{}–{} characters (at most {} bytes), not one character repeated, \
+             not the user name.",
+            password::MIN_LENGTH,
+            password::MAX_LENGTH,
+            password::MAX_LENGTH
+        )))
+        .build()
+}
+
 fn check_username(name: &str) -> Result<(), ApiError> {
-    let ok = !name.is_empty()
-        && name.len() <= 64
-        && name.as_bytes()[0].is_ascii_alphanumeric()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
-    if ok {
+    if weir_core::rules::is_valid_name(name) {
         Ok(())
     } else {
         Err(ApiError::invalid_field(

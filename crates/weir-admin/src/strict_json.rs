@@ -1,0 +1,215 @@
+//! JSON deserialisation held to JSON's own types. serde's derived structs
+//! also accept a sequence of their fields in order, so `[null, null]` would
+//! pass as `{"role": null, "password": null}`; that is convenient for
+//! compact formats and a hole in an API whose document says "an object".
+//! [`Strict`] deserialises from a parsed [`Value`] like serde_json does,
+//! except that a struct must be a JSON object, at every depth.
+
+use serde::de::{
+    self, DeserializeSeed, Deserializer, Expected, IntoDeserializer, MapAccess, SeqAccess,
+    Unexpected, Visitor,
+};
+use serde_json::{Error, Map, Value};
+
+/// A deserializer over a parsed JSON value that refuses anything but an
+/// object where a struct is expected.
+pub struct Strict<'a>(pub &'a Value);
+
+struct AnObject;
+
+impl Expected for AnObject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+}
+
+fn unexpected(v: &Value) -> Unexpected<'_> {
+    match v {
+        Value::Null => Unexpected::Unit,
+        Value::Bool(b) => Unexpected::Bool(*b),
+        Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+            (Some(u), _, _) => Unexpected::Unsigned(u),
+            (_, Some(i), _) => Unexpected::Signed(i),
+            (_, _, f) => Unexpected::Float(f.unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => Unexpected::Str(s),
+        Value::Array(_) => Unexpected::Seq,
+        Value::Object(_) => Unexpected::Map,
+    }
+}
+
+impl<'de> Deserializer<'de> for Strict<'de> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Array(items) => visitor.visit_seq(Seq(items.iter())),
+            Value::Object(map) => visitor.visit_map(Fields::new(map)),
+            scalar => scalar.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Object(map) => visitor.visit_map(Fields::new(map)),
+            other => Err(de::Error::invalid_type(unexpected(other), &AnObject)),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0 {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        // The model's enums are unit variants written as strings; serde_json
+        // handles those (and the rare `{variant: content}`) exactly.
+        self.0.deserialize_enum(name, variants, visitor)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
+        bytes byte_buf unit unit_struct seq tuple tuple_struct map identifier
+        ignored_any
+    }
+}
+
+struct Seq<'a>(std::slice::Iter<'a, Value>);
+
+impl<'de> SeqAccess<'de> for Seq<'de> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        self.0
+            .next()
+            .map(|v| seed.deserialize(Strict(v)))
+            .transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.0.len())
+    }
+}
+
+struct Fields<'a> {
+    iter: serde_json::map::Iter<'a>,
+    value: Option<&'a Value>,
+}
+
+impl<'a> Fields<'a> {
+    fn new(map: &'a Map<String, Value>) -> Self {
+        Fields {
+            iter: map.iter(),
+            value: None,
+        }
+    }
+}
+
+impl<'de> MapAccess<'de> for Fields<'de> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        match self.iter.next() {
+            Some((k, v)) => {
+                self.value = Some(v);
+                seed.deserialize(k.as_str().into_deserializer()).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, Error> {
+        match self.value.take() {
+            Some(v) => seed.deserialize(Strict(v)),
+            None => Err(de::Error::custom("a value was asked for before its key")),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.iter.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Outer {
+        inner: Option<Inner>,
+        list: Option<Vec<Inner>>,
+        n: Option<u32>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    struct Inner {
+        a: Option<String>,
+    }
+
+    fn parse(v: Value) -> Result<Outer, Error> {
+        Outer::deserialize(Strict(&v))
+    }
+
+    #[test]
+    fn objects_parse_as_serde_json_parses_them() {
+        let v = serde_json::json!({"inner": {"a": "x"}, "list": [{"a": null}], "n": 3});
+        assert_eq!(
+            parse(v.clone()).unwrap(),
+            serde_json::from_value(v).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_struct_is_never_an_array_or_a_scalar() {
+        for v in [
+            serde_json::json!([null, null, null]),
+            serde_json::json!(null),
+            serde_json::json!(7),
+            serde_json::json!("x"),
+            serde_json::json!({"inner": ["x"]}),
+            serde_json::json!({"list": [["x"]]}),
+            serde_json::json!({"list": [1]}),
+        ] {
+            let e = parse(v.clone()).expect_err(&v.to_string());
+            assert!(e.to_string().contains("expected a JSON object"), "{v}: {e}");
+        }
+        // serde_json alone takes the array for the struct.
+        assert!(serde_json::from_value::<Outer>(serde_json::json!([null, null, null])).is_ok());
+    }
+
+    #[test]
+    fn scalars_keep_their_types() {
+        assert!(parse(serde_json::json!({"n": "3"})).is_err());
+        assert!(parse(serde_json::json!({"n": -1})).is_err());
+        assert!(parse(serde_json::json!({"n": 1.5})).is_err());
+        assert!(parse(serde_json::json!({"unknown": 1})).is_err());
+    }
+}
