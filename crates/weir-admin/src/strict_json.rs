@@ -38,6 +38,39 @@ fn unexpected(v: &Value) -> Unexpected<'_> {
     }
 }
 
+/// JSON Schema counts `3.0` as an integer, so the document's `integer`
+/// fields take it: a number with no fraction (and exact in a double) reaches
+/// an integer field as that integer; serde would refuse the float.
+macro_rules! integers {
+    ($($method:ident)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            match integral(self.0) {
+                Some(Ok(u)) => visitor.visit_u64(u),
+                Some(Err(i)) => visitor.visit_i64(i),
+                None => self.deserialize_any(visitor),
+            }
+        }
+    )*};
+}
+/// A float with no fractional part within ±2^53, as an unsigned (`Ok`) or
+/// negative (`Err`) integer.
+fn integral(v: &Value) -> Option<Result<u64, i64>> {
+    const EXACT: f64 = 9_007_199_254_740_992.0;
+    let f = match v {
+        Value::Number(n) if n.is_f64() => n.as_f64()?,
+        _ => return None,
+    };
+    if f.fract() != 0.0 || f.abs() > EXACT {
+        return None;
+    }
+    // In range and integral: the conversions are exact.
+    Some(if f >= 0.0 {
+        Ok(f as u64)
+    } else {
+        Err(f as i64)
+    })
+}
+
 impl<'de> Deserializer<'de> for Strict<'de> {
     type Error = Error;
 
@@ -87,10 +120,14 @@ impl<'de> Deserializer<'de> for Strict<'de> {
         self.0.deserialize_enum(name, variants, visitor)
     }
 
+    integers! {
+        deserialize_i8 deserialize_i16 deserialize_i32 deserialize_i64 deserialize_i128
+        deserialize_u8 deserialize_u16 deserialize_u32 deserialize_u64 deserialize_u128
+    }
+
     serde::forward_to_deserialize_any! {
-        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string
-        bytes byte_buf unit unit_struct seq tuple tuple_struct map identifier
-        ignored_any
+        bool f32 f64 char str string bytes byte_buf unit unit_struct seq tuple
+        tuple_struct map identifier ignored_any
     }
 }
 
@@ -210,6 +247,10 @@ mod tests {
         assert!(parse(serde_json::json!({"n": "3"})).is_err());
         assert!(parse(serde_json::json!({"n": -1})).is_err());
         assert!(parse(serde_json::json!({"n": 1.5})).is_err());
+        assert!(parse(serde_json::json!({"n": -1.0})).is_err());
+        assert!(parse(serde_json::json!({"n": 1e300})).is_err());
+        // A JSON Schema integer written with a point.
+        assert_eq!(parse(serde_json::json!({"n": 3.0})).unwrap().n, Some(3));
         assert!(parse(serde_json::json!({"unknown": 1})).is_err());
     }
 }

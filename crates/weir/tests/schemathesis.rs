@@ -94,7 +94,7 @@ async fn openapi_document_holds_under_schemathesis() {
             "--request-timeout",
             "20",
             "--seed",
-            "20261125",
+            &seed,
             "--generation-database",
             "none",
             "--no-color",

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, unreachable_pub)]
 
 mod auth;
+mod bodies;
 mod certificates;
 mod common;
 mod history;
