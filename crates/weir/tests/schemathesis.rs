@@ -15,8 +15,9 @@
 //! defaults, each with its reason. Bounded: `MAX_EXAMPLES` generated
 //! examples per operation (plus the schema's explicit examples and boundary
 //! cases), a bounded number of steps per stateful scenario (in the
-//! `.toml`), one worker, a fixed seed (`WEIR_SCHEMATHESIS_SEED` picks
-//! another); about a minute.
+//! `.toml`), one worker, a fixed seed; about a minute.
+//! `WEIR_SCHEMATHESIS_SEED` and `WEIR_SCHEMATHESIS_MAX_EXAMPLES` explore
+//! further (the time limit stays 5 minutes).
 //! The schemathesis executable is `$WEIR_SCHEMATHESIS`, else
 //! `~/.cache/weir-venv/bin/schemathesis`; the test fails (it does not skip)
 //! when neither exists.
@@ -72,8 +73,11 @@ async fn openapi_document_holds_under_schemathesis() {
         .await
         .unwrap();
     let base = format!("http://{}", gw.gateway.admin_addr.unwrap());
-    // Another seed explores other requests: WEIR_SCHEMATHESIS_SEED=… .
+    // Another seed, or more examples, explore other requests:
+    // WEIR_SCHEMATHESIS_SEED=…, WEIR_SCHEMATHESIS_MAX_EXAMPLES=… .
     let seed = std::env::var("WEIR_SCHEMATHESIS_SEED").unwrap_or_else(|_| "20261125".into());
+    let max_examples = std::env::var("WEIR_SCHEMATHESIS_MAX_EXAMPLES")
+        .unwrap_or_else(|_| MAX_EXAMPLES.to_string());
     let config = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/schemathesis.toml");
     let mut cmd = tokio::process::Command::new(schemathesis());
     cmd.arg("--config-file")
@@ -88,7 +92,7 @@ async fn openapi_document_holds_under_schemathesis() {
             "--phases",
             "examples,coverage,fuzzing,stateful",
             "--max-examples",
-            &MAX_EXAMPLES.to_string(),
+            &max_examples,
             "--workers",
             "1",
             "--request-timeout",
