@@ -18,9 +18,12 @@
 
 use std::collections::BTreeSet;
 
+use utoipa::openapi::Required;
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
-use utoipa::openapi::schema::{AdditionalProperties, ArrayItems, ObjectBuilder, Schema, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayItems, ObjectBuilder, Schema, SchemaType, Type,
+};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ComponentsBuilder, ContentBuilder, PathItem, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
@@ -166,9 +169,38 @@ impl Modify for Additions {
                 if_match_format(op);
             }
         }
+        optional_bodies_are_objects(openapi);
         close_request_objects(openapi);
         add_links(openapi);
     }
+}
+
+/// utoipa writes an optional body (`Option<T>`) as `T` or `null`; the
+/// server takes no body or `T`, and refuses `null` like any other wrong type
+/// (`extract::OptionalJson`). Say so: optional, and `T`.
+fn optional_bodies_are_objects(openapi: &mut utoipa::openapi::OpenApi) {
+    for item in openapi.paths.paths.values_mut() {
+        for (_, op) in operations(item) {
+            let Some(RefOr::T(body)) = op.request_body.as_mut() else {
+                continue;
+            };
+            for content in body.content.values_mut() {
+                let RefOr::T(content) = content else { continue };
+                let Some(RefOr::T(Schema::OneOf(one_of))) = content.schema.as_ref() else {
+                    continue;
+                };
+                let mut items = one_of.items.iter().filter(|s| !is_null(s));
+                if let (Some(only), None) = (items.next(), items.next()) {
+                    content.schema = Some(only.clone());
+                    body.required = Some(Required::False);
+                }
+            }
+        }
+    }
+}
+
+fn is_null(schema: &RefOr<Schema>) -> bool {
+    matches!(schema, RefOr::T(Schema::Object(o)) if o.schema_type == SchemaType::Type(Type::Null))
 }
 
 /// Every operation of a path with its method.

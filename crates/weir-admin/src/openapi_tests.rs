@@ -453,3 +453,20 @@ fn operation_ids_are_unique_and_links_lead_somewhere() {
         "$response.header.ETag"
     );
 }
+
+/// A body that may be left out is optional in the document, and when sent
+/// it is the object (the server refuses `null` like any other wrong type).
+#[test]
+fn optional_bodies_are_optional_objects() {
+    let d = doc();
+    for (method, path) in [
+        ("post", "/api/v1/signing-keys/rotate"),
+        ("post", "/api/v1/revisions/{id}/rollback"),
+        ("put", "/api/v1/services/{name}/registrations/{id}"),
+    ] {
+        let body = &d["paths"][path][method]["requestBody"];
+        assert_ne!(body["required"], true, "{method} {path}: {body}");
+        let schema = &body["content"]["application/json"]["schema"];
+        assert!(schema["$ref"].is_string(), "{method} {path}: {schema}");
+    }
+}

@@ -95,7 +95,8 @@ impl utoipa::PartialSchema for TtlSchema {
             .item(
                 ObjectBuilder::new()
                     .schema_type(Type::String)
-                    .pattern(Some(r"^([0-9]+(ms|s|m|h|d))+$"))
+                    .pattern(Some(weir_core::rules::DURATION_PATTERN))
+                    .max_length(Some(weir_core::rules::DURATION_MAX_LEN))
                     .description(Some("A duration such as `30s` or `1m30s`")),
             )
             .description(Some(

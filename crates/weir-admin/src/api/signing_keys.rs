@@ -55,8 +55,16 @@ pub struct RotateRequest {
     /// Algorithm of the new key (default: that of the current active key,
     /// else HS256).
     pub algorithm: Option<Algorithm>,
-    /// Name (`kid`) of the new key (default `key-<unix seconds>`).
+    #[schema(schema_with = new_key_name)]
     pub name: Option<String>,
+}
+
+fn new_key_name() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{SchemaType, Type};
+    crate::schema::name_rule("Name (`kid`) of the new key (default `key-<unix seconds>`). ")
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .examples(["k2"])
+        .build()
 }
 
 #[derive(Debug, Serialize, ToSchema)]
