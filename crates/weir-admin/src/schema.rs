@@ -72,6 +72,22 @@ fn prefix() -> Object {
         .examples(["/user/"])
         .build()
 }
+/// Node addresses (`rules::node_addr_pattern`).
+fn node_addr() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .pattern(Some(rules::node_addr_pattern()))
+        .description(Some(
+            "`ip:port`, `[ipv6]:port`, `hostname:port` (every A/AAAA address of the name \
+             becomes a node, re-resolved on TTL), or an SRV name such as \
+             `_http._tcp.api.internal` (targets, ports and weights from the SRV records). \
+             Ports are 1–65535; each address once per service.",
+        ))
+        .examples(["127.0.0.1:9001"])
+        .build()
+}
+
 fn weight() -> Object {
     count_rule(
         0,
@@ -196,6 +212,29 @@ impl utoipa::PartialSchema for DurationSchema {
 impl ToSchema for DurationSchema {
     fn name() -> std::borrow::Cow<'static, str> {
         "Duration".into()
+    }
+}
+
+/// A duration greater than zero (`rules::positive_duration_pattern`).
+pub struct PositiveDurationSchema;
+
+impl utoipa::PartialSchema for PositiveDurationSchema {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(rules::positive_duration_pattern()))
+            .max_length(Some(rules::DURATION_MAX_LEN))
+            .description(Some(
+                "A duration greater than zero (see Duration): `500ms`, `5s`.",
+            ))
+            .examples(["5s"])
+            .into()
+    }
+}
+
+impl ToSchema for PositiveDurationSchema {
+    fn name() -> std::borrow::Cow<'static, str> {
+        "PositiveDuration".into()
     }
 }
 
@@ -411,15 +450,7 @@ pub enum BalanceSchema {
 #[derive(ToSchema)]
 #[schema(as = UpstreamNode)]
 pub struct NodeSchema {
-    /// `ip:port`, `[ipv6]:port`, `hostname:port` (every A/AAAA address of
-    /// the name becomes a node, re-resolved on TTL), or an SRV name such as
-    /// `_http._tcp.api.internal` (targets, ports and weights from the SRV
-    /// records). Ports are 1–65535.
-    #[schema(
-        example = "127.0.0.1:9001",
-        min_length = 1,
-        pattern = r"^(\[[0-9A-Za-z:.%]+\]:[0-9]+|[A-Za-z0-9_.-]+:[0-9]+|_[A-Za-z0-9_.-]+)$"
-    )]
+    #[schema(schema_with = node_addr)]
     addr: String,
     #[schema(schema_with = weight)]
     weight: Option<u32>,
@@ -434,17 +465,17 @@ pub struct NodeSchema {
 pub struct TimeoutsSchema {
     /// Default `5s`.
     #[schema(nullable = false)]
-    connect: Option<DurationSchema>,
+    connect: Option<PositiveDurationSchema>,
     /// Default `1m`.
     #[schema(nullable = false)]
-    response_header: Option<DurationSchema>,
+    response_header: Option<PositiveDurationSchema>,
     /// Default `1m30s`.
     #[schema(nullable = false)]
     idle: Option<DurationSchema>,
     /// A WebSocket or TCP connection idle this long in both directions is
     /// closed. Default `10m`.
     #[schema(nullable = false)]
-    stream_idle: Option<DurationSchema>,
+    stream_idle: Option<PositiveDurationSchema>,
 }
 
 /// TLS towards the nodes (seed: `need_https`): `true`/`false`, or options.
@@ -488,7 +519,7 @@ pub struct HealthCheckSchema {
     interval: Option<DurationSchema>,
     /// Time a check may take (default `2s`; greater than 0).
     #[schema(nullable = false)]
-    timeout: Option<DurationSchema>,
+    timeout: Option<PositiveDurationSchema>,
     #[schema(schema_with = healthy)]
     healthy: Option<u32>,
     #[schema(schema_with = unhealthy)]
@@ -530,7 +561,7 @@ pub struct OutlierSchema {
     /// First ejection time; each further ejection doubles it (default `30s`;
     /// greater than 0).
     #[schema(nullable = false)]
-    base_ejection: Option<DurationSchema>,
+    base_ejection: Option<PositiveDurationSchema>,
     /// Longest ejection (default `5m`).
     #[schema(nullable = false)]
     max_ejection: Option<DurationSchema>,

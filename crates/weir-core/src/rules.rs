@@ -22,6 +22,38 @@ pub const DURATION_PATTERN: &str = "^([0-9]{1,10}(ms|s|m|h|d))+$";
 pub const DURATION_MAX_LEN: usize = 64;
 pub const DURATION_MAX_DIGITS: usize = 10;
 
+/// A duration greater than zero: [`DURATION_PATTERN`] with at least one
+/// number that is not zero. Each alternative fixes where the first non-zero
+/// digit of that number stands, so every number keeps at most
+/// [`DURATION_MAX_DIGITS`] digits.
+pub fn positive_duration_pattern() -> String {
+    let segment = format!("[0-9]{{1,{DURATION_MAX_DIGITS}}}(ms|s|m|h|d)");
+    let non_zero: Vec<String> = (0..DURATION_MAX_DIGITS)
+        .map(|zeros| {
+            let rest = DURATION_MAX_DIGITS - 1 - zeros;
+            format!("0{{{zeros}}}[1-9][0-9]{{0,{rest}}}")
+        })
+        .collect();
+    format!(
+        "^({segment})*({})(ms|s|m|h|d)({segment})*$",
+        non_zero.join("|")
+    )
+}
+
+/// Upstream node addresses: every address the parser takes matches. The
+/// first alternative (an IPv4 address and a port 1–65535) is exact, so a
+/// client generating from the pattern finds valid addresses; the others are
+/// wider than what parses (a host name's labels, an IPv6 address), and
+/// validation names the fault.
+pub fn node_addr_pattern() -> String {
+    const PORT: &str =
+        "([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
+    const OCTET: &str = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+    format!(
+        r"^({OCTET}(\.{OCTET}){{3}}:{PORT}|\[[0-9A-Za-z:.%]+\]:[0-9]+|[A-Za-z0-9_.-]+:[0-9]+|_[A-Za-z0-9_.-]+)$"
+    )
+}
+
 /// Longest `match.prefix`, in bytes.
 pub const MAX_PREFIX_LEN: usize = 1024;
 /// Largest node weight.
@@ -70,6 +102,46 @@ mod tests {
     }
 
     #[test]
+    fn node_addr_pattern_takes_every_address_that_parses() {
+        use crate::compile::NodeAddr;
+        let re = regex::Regex::new(&node_addr_pattern()).unwrap();
+        for addr in [
+            "127.0.0.1:9001",
+            "0.0.0.0:1",
+            "255.255.255.255:65535",
+            "[::1]:80",
+            "[2001:db8::1]:8080",
+            "api.internal:80",
+            "api.internal.:80",
+            "a_b-c:0080",
+            "_http._tcp.api.internal",
+            "1.2.3.4:0",
+            "1.2.3.4:65536",
+            "01.2.3.4:80",
+            "1.2.3:80",
+            "[0]:0",
+            "host",
+            "-a:80",
+            "a..b:80",
+            "é:80",
+            "a:80 ",
+        ] {
+            if NodeAddr::parse(addr).is_ok() {
+                assert!(
+                    re.is_match(addr),
+                    "{addr:?} parses but the pattern refuses it"
+                );
+            }
+        }
+        // The exact alternative: whatever matches it parses.
+        let ipv4 = regex::Regex::new(&node_addr_pattern().replacen('|', ")$|^(", 1)).unwrap();
+        for addr in ["0.0.0.0:1", "10.20.30.40:65535", "1.2.3.4:80"] {
+            assert!(ipv4.is_match(addr), "{addr:?}");
+            assert!(NodeAddr::parse(addr).is_ok(), "{addr:?}");
+        }
+    }
+
+    #[test]
     fn duration_pattern_is_the_duration_parser() {
         let re = regex::Regex::new(DURATION_PATTERN).unwrap();
         for d in [
@@ -79,6 +151,12 @@ mod tests {
             "1h",
             "2d",
             "0s",
+            "0ms0s0d",
+            "0000000000s",
+            "0000000001s",
+            "00000000010s",
+            "0s0000000001ms",
+            "1000000000ms",
             "1m5ms",
             "9999999999d",
             "99999999999s",
@@ -96,7 +174,12 @@ mod tests {
             "1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s1s",
         ] {
             let pattern = re.is_match(d) && d.chars().count() <= DURATION_MAX_LEN;
-            assert_eq!(pattern, d.parse::<HumanDuration>().is_ok(), "{d:?}");
+            let parsed = d.parse::<HumanDuration>();
+            assert_eq!(pattern, parsed.is_ok(), "{d:?}");
+            let positive = regex::Regex::new(&positive_duration_pattern()).unwrap();
+            let positive = positive.is_match(d) && d.chars().count() <= DURATION_MAX_LEN;
+            let non_zero = parsed.is_ok_and(|p| !p.get().is_zero());
+            assert_eq!(positive, non_zero, "{d:?} (positive)");
         }
     }
 }
