@@ -26,10 +26,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-/// An optional JSON body: none at all (or only whitespace) is
-/// `T::default()`; anything else must be JSON (415 otherwise) of `T`'s shape
-/// — `null`, an array or a number where an object is expected is 422, like
-/// for [`ApiJson`].
+/// An optional JSON body: none at all (zero bytes) is `T::default()`;
+/// anything else must be JSON (415 otherwise) of `T`'s shape — whitespace
+/// alone is not JSON (400), and `null`, an array or a number where an object
+/// is expected is 422, like for [`ApiJson`].
 #[derive(Debug)]
 pub struct OptionalJson<T>(pub T);
 
@@ -39,7 +39,7 @@ impl<T: DeserializeOwned + Default, S: Send + Sync> FromRequest<S> for OptionalJ
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         let media_type = require_json(&req);
         let bytes = read_body(req, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        if bytes.is_empty() {
             return Ok(OptionalJson(T::default()));
         }
         media_type?;

@@ -19,6 +19,7 @@
 use std::collections::BTreeSet;
 
 use utoipa::openapi::Required;
+use utoipa::openapi::extensions::Extensions;
 use utoipa::openapi::link::LinkBuilder;
 use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::schema::{
@@ -169,9 +170,28 @@ impl Modify for Additions {
                 if_match_format(op);
             }
         }
+        cross_field_rules(openapi);
         optional_bodies_are_objects(openapi);
         close_request_objects(openapi);
         add_links(openapi);
+    }
+}
+
+/// Rules between fields (`schema::service_rules` …) as `allOf` of
+/// `if`/`then`, which utoipa's builders do not have: set as raw keys.
+fn cross_field_rules(openapi: &mut utoipa::openapi::OpenApi) {
+    let Some(components) = openapi.components.as_mut() else {
+        return;
+    };
+    for (name, rules) in [
+        ("Service", crate::schema::service_rules()),
+        ("Upstream", crate::schema::upstream_rules()),
+        ("HeaderOp", crate::schema::header_op_rules()),
+    ] {
+        if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
+            // Built from pairs: utoipa's own parsing keeps only `x-` keys.
+            o.extensions = Some(Extensions::from_iter([("allOf", rules)]));
+        }
     }
 }
 

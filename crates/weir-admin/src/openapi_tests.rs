@@ -470,3 +470,15 @@ fn optional_bodies_are_optional_objects() {
         assert!(schema["$ref"].is_string(), "{method} {path}: {schema}");
     }
 }
+
+#[test]
+fn cross_field_rules_are_in_the_document() {
+    let d = doc();
+    for name in ["Service", "Upstream", "HeaderOp"] {
+        let rules = component(&d, name)["allOf"].as_array().cloned();
+        assert!(
+            rules.is_some_and(|r| r.iter().all(|r| r["if"].is_object())),
+            "{name} lacks its if/then rules"
+        );
+    }
+}

@@ -20,6 +20,7 @@
 
 #![allow(dead_code)] // the fields exist for their schema, never read
 
+use serde_json::json;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{Array, ArrayBuilder, Object, ObjectBuilder, SchemaType, Type};
 use utoipa::openapi::{RefOr, Schema};
@@ -650,4 +651,94 @@ pub struct ConfigDocumentSchema {
     /// TLS certificates; private keys are left out of exports (and kept when
     /// applying a document without them).
     certificates: Option<Vec<CertificateSchema>>,
+}
+
+/// Rules between fields of a service that JSON Schema can state
+/// (`if`/`then`), added to the `Service` schema by `openapi::Additions`:
+/// what each kind takes, and `strip_prefix` needing a prefix to strip. Each mirrors a
+/// check in `weir_core::compile::service`; the `openapi_tests` hold them to
+/// it.
+pub fn service_rules() -> serde_json::Value {
+    let empty_match = json!({"properties": {"prefix": {"type": "null"}, "host": {"type": "null"}}});
+    let some_match = json!({"required": ["match"], "properties": {"match": {"anyOf": [
+        {"required": ["prefix"], "properties": {"prefix": {"type": "string"}}},
+        {"required": ["host"], "properties": {"host": {"type": "string"}}}
+    ]}}});
+    let no_port = json!({"properties": {"port": {"type": "null"}}});
+    let no_connection_limit =
+        json!({"properties": {"limits": {"properties": {"max_connections": {"const": 0}}}}});
+    let check_types = |types: &[&str]| {
+        json!({"properties": {"upstream": {"properties": {"health_check": {"properties": {
+            "type": {"enum": types}
+        }}}}}})
+    };
+    let kind = |k: &str| json!({"properties": {"kind": {"const": k}}, "required": ["kind"]});
+    let strip =
+        json!({"properties": {"strip_prefix": {"const": true}}, "required": ["strip_prefix"]});
+    let has_prefix = json!({"required": ["match"], "properties": {"match": {"required": ["prefix"], "properties": {"prefix": {"type": "string"}}}}});
+    json!([
+        {
+            // No kind is http.
+            "if": {"properties": {"kind": {"const": "http"}}},
+            "then": {"allOf": [
+                no_port, some_match, no_connection_limit, check_types(&["tcp", "http"]),
+                {"if": strip, "then": has_prefix}
+            ]}
+        },
+        {
+            "if": kind("grpc"),
+            "then": {"allOf": [
+                {"properties": {"websocket": {"const": false}, "https_redirect": {"const": false}}},
+                {"anyOf": [{"required": ["port"], "properties": {"port": {"type": "integer"}}}, some_match]},
+                no_connection_limit,
+                // Routed by a match: a prefix to strip; on its own port: nothing to check.
+                {"if": strip, "then": {"anyOf": [{"properties": {"match": empty_match}}, has_prefix]}}
+            ]}
+        },
+        {
+            "if": kind("tcp"),
+            "then": {
+                "required": ["port"],
+                "properties": {
+                    "port": {"type": "integer"},
+                    "match": empty_match,
+                    "strip_prefix": {"const": false},
+                    "rewrite": {"maxItems": 0},
+                    "request_headers": {"maxItems": 0},
+                    "websocket": {"const": false},
+                    "https_redirect": {"const": false},
+                    "access": {"properties": {"auth": {"properties": {"enabled": {"const": false}}}}},
+                    "upstream": {"properties": {
+                        "tls": {"anyOf": [
+                            {"const": false},
+                            {"type": "object", "required": ["enabled"], "properties": {"enabled": {"const": false}}}
+                        ]},
+                        "hash_key": {"anyOf": [{"type": "null"}, {"const": "client_ip"}]},
+                        "health_check": {"properties": {"type": {"enum": ["tcp"]}}}
+                    }}
+                }
+            }
+        }
+    ])
+}
+
+/// Rules between fields of an upstream JSON Schema can state: `hash_key`
+/// only with `balance: consistent_hash`.
+pub fn upstream_rules() -> serde_json::Value {
+    json!([{
+        "if": {"properties": {"hash_key": {"type": "string"}}, "required": ["hash_key"]},
+        "then": {"properties": {"balance": {"const": "consistent_hash"}}, "required": ["balance"]}
+    }])
+}
+
+/// Rules between fields of a header operation: `add` and `set` need a
+/// value, `remove` takes none.
+pub fn header_op_rules() -> serde_json::Value {
+    json!([
+        {
+            "if": {"properties": {"op": {"enum": ["remove", "del"]}}},
+            "then": {"properties": {"value": {"type": "null"}}},
+            "else": {"required": ["value"], "properties": {"value": {"type": "string"}}}
+        }
+    ])
 }
