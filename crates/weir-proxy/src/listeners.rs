@@ -9,9 +9,16 @@
 //! drain grace; a new one is bound. A port that cannot be bound is logged
 //! and reported in [`ServiceListeners::status`], and retried on the next
 //! reconcile — never a crash.
+//!
+//! Where a listening socket comes from: [`listen`] adopts a socket that a
+//! previous process handed over ([`InheritedSockets`], see the binary's
+//! `handover` module) when one listens on the same address, and binds a
+//! fresh one otherwise. Each running listener keeps a duplicate of its
+//! socket so that it can be handed to the next process in turn.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -37,9 +44,63 @@ pub struct ListenerStatus {
     pub since: i64,
 }
 
+/// Listening sockets handed over by the previous process, by local
+/// address, until the listener for that address claims one.
+#[derive(Debug, Default)]
+pub struct InheritedSockets(std::sync::Mutex<HashMap<SocketAddr, std::net::TcpListener>>);
+
+impl InheritedSockets {
+    /// Key each socket by its local address (one whose address cannot be
+    /// read is closed).
+    pub fn new(sockets: impl IntoIterator<Item = std::net::TcpListener>) -> Self {
+        let map = sockets
+            .into_iter()
+            .filter_map(|l| Some((l.local_addr().ok()?, l)))
+            .collect();
+        Self(std::sync::Mutex::new(map))
+    }
+
+    /// The inherited socket listening on exactly `addr`, if any.
+    pub fn take(&self, addr: SocketAddr) -> Option<std::net::TcpListener> {
+        self.lock().remove(&addr)
+    }
+
+    /// Close every socket nobody claimed (a service the new configuration
+    /// no longer has); returns their addresses.
+    pub fn close_unclaimed(&self) -> Vec<SocketAddr> {
+        self.lock().drain().map(|(addr, _)| addr).collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SocketAddr, std::net::TcpListener>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Adopt the inherited socket listening on `addr`, or bind a new one.
+pub async fn listen(
+    addr: SocketAddr,
+    inherited: &InheritedSockets,
+) -> std::io::Result<TcpListener> {
+    if let Some(socket) = inherited.take(addr) {
+        socket.set_nonblocking(true)?;
+        tracing::debug!(%addr, "adopting a listening socket handed over by the previous process");
+        return TcpListener::from_std(socket);
+    }
+    TcpListener::bind(addr).await
+}
+
+/// A duplicate of a listener's socket, for handing it to the next process.
+/// It keeps the socket open: drop it when the listener stops.
+pub fn handover_copy(listener: &TcpListener) -> std::io::Result<OwnedFd> {
+    listener.as_fd().try_clone_to_owned()
+}
+
 struct Running {
     port: u16,
     kind: ServiceKind,
+    /// A duplicate of the listening socket for a handover; dropped before
+    /// waiting for `closed`, or the port would stay bound.
+    handover: Option<OwnedFd>,
     stop: watch::Sender<bool>,
     /// Resolves once the listening socket is closed (before draining).
     closed: Option<oneshot::Receiver<()>>,
@@ -54,6 +115,7 @@ pub struct ServiceListeners {
     http: HttpListenerOptions,
     drain: Duration,
     running: Mutex<HashMap<Arc<str>, Running>>,
+    inherited: Arc<InheritedSockets>,
     failed: std::sync::Mutex<HashMap<Arc<str>, ListenerStatus>>,
     draining: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -65,6 +127,18 @@ impl ServiceListeners {
         http: HttpListenerOptions,
         drain: Duration,
     ) -> Self {
+        Self::with_inherited(plane, bind_ip, http, drain, Arc::default())
+    }
+
+    /// Like [`ServiceListeners::new`], adopting `inherited` sockets for the
+    /// ports that they listen on.
+    pub fn with_inherited(
+        plane: Arc<DataPlane>,
+        bind_ip: IpAddr,
+        http: HttpListenerOptions,
+        drain: Duration,
+        inherited: Arc<InheritedSockets>,
+    ) -> Self {
         Self {
             plane,
             bind_ip,
@@ -74,6 +148,7 @@ impl ServiceListeners {
             },
             drain,
             running: Mutex::new(HashMap::new()),
+            inherited,
             failed: std::sync::Mutex::new(HashMap::new()),
             draining: Mutex::new(Vec::new()),
         }
@@ -101,6 +176,7 @@ impl ServiceListeners {
         for name in stale {
             if let Some(mut r) = running.remove(&name) {
                 tracing::info!(service = %name, port = r.port, "closing service listener");
+                r.handover = None;
                 let _ = r.stop.send(true);
                 if let Some(closed) = r.closed.take() {
                     let _ = closed.await;
@@ -116,7 +192,7 @@ impl ServiceListeners {
                 continue;
             }
             let addr = SocketAddr::new(self.bind_ip, port);
-            match TcpListener::bind(addr).await {
+            match listen(addr, &self.inherited).await {
                 Ok(listener) => {
                     tracing::info!(service = %name, %addr, kind = kind.as_str(), "service listener open");
                     self.lock_failed().remove(&name);
@@ -163,6 +239,9 @@ impl ServiceListeners {
     ) -> Running {
         let (stop, stopped) = watch::channel(false);
         let (closed_tx, closed_rx) = oneshot::channel();
+        let handover = handover_copy(&listener)
+            .inspect_err(|e| tracing::warn!(service = %name, error = %e, "cannot keep a copy of the listening socket; an upgrade will bind this port anew"))
+            .ok();
         let plane = Arc::clone(&self.plane);
         let task = match kind {
             ServiceKind::Tcp => tokio::spawn(crate::tcp::serve_tcp(
@@ -183,6 +262,7 @@ impl ServiceListeners {
         Running {
             port,
             kind,
+            handover,
             stop,
             closed: Some(closed_rx),
             task,
@@ -209,12 +289,26 @@ impl ServiceListeners {
         out
     }
 
+    /// Duplicates of every open service listener's socket, for a handover
+    /// to a new process.
+    pub async fn handover_sockets(&self) -> Vec<(String, OwnedFd)> {
+        let running = self.running.lock().await;
+        running
+            .iter()
+            .filter_map(|(name, r)| {
+                let fd = r.handover.as_ref()?.try_clone().ok()?;
+                Some((name.to_string(), fd))
+            })
+            .collect()
+    }
+
     /// Stop every listener and let open connections finish for up to
     /// `grace` (the process shutdown grace), then close what is left.
     pub async fn shutdown(&self, grace: Duration) {
         let mut running = self.running.lock().await;
         let mut tasks = Vec::new();
-        for (_, r) in running.drain() {
+        for (_, mut r) in running.drain() {
+            r.handover = None;
             let _ = r.stop.send(true);
             tasks.push(r.task);
         }

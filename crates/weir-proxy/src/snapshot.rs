@@ -109,6 +109,9 @@ pub struct DataPlane {
     pub(crate) token_limiter: KeyedLimiter<IpAddr>,
     /// Client connections open now.
     pub(crate) connections: std::sync::atomic::AtomicI64,
+    /// Upgraded connections (WebSocket tunnels), which hyper no longer
+    /// tracks once upgraded: shutdown and an upgrade wait for them.
+    pub tunnels: tokio_util::task::TaskTracker,
     /// Port of the HTTPS listener for redirects (0 = none, use 443).
     https_port: std::sync::atomic::AtomicU16,
     resolver: Arc<dyn Resolver>,
@@ -148,6 +151,7 @@ impl DataPlane {
             current: ArcSwap::from_pointee(Snapshot::default()),
             token_limiter: KeyedLimiter::new(options.client_ip_capacity),
             connections: std::sync::atomic::AtomicI64::new(0),
+            tunnels: tokio_util::task::TaskTracker::new(),
             https_port: std::sync::atomic::AtomicU16::new(0),
             options,
             stats: StatsRegistry::default(),

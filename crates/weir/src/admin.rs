@@ -304,18 +304,16 @@ pub async fn bootstrap(store: &Store, options: &AdminOptions) -> anyhow::Result<
     Ok(())
 }
 
-/// Bind the admin listener and serve it until `stopped` resolves.
+/// Serve the admin API on `listener` until `stopped` resolves.
 pub async fn start(
     cfg: &ProcessConfig,
     store: Store,
     runtime: Runtime,
+    listener: TcpListener,
     stopped: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
     let options = options(cfg);
     bootstrap(&store, &options).await?;
-    let listener = TcpListener::bind(cfg.listen.admin)
-        .await
-        .with_context(|| format!("cannot listen on {} (listen.admin)", cfg.listen.admin))?;
     let addr = listener.local_addr()?;
     let state = AdminState::new(store, Arc::new(runtime), options);
     let task = tokio::spawn(async move {

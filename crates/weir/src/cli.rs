@@ -107,6 +107,12 @@ struct ServeArgs {
     /// Log level or filter; overrides log.level.
     #[arg(long, value_name = "LEVEL")]
     log_level: Option<String>,
+    /// Zero-downtime upgrade: take the listening sockets over from the weir
+    /// answering on this Unix socket (which then drains and exits), or bind
+    /// fresh ones when none answers; then answer here for the next upgrade
+    /// (docs/operations.md).
+    #[arg(long, value_name = "PATH", env = "WEIR_UPGRADE_SOCKET")]
+    upgrade_socket: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -227,6 +233,7 @@ fn serve(args: ServeArgs, roles: Roles) -> anyhow::Result<ExitCode> {
     if let Some(l) = args.log_level {
         cfg.log.level = l;
     }
+    let upgrade_socket = args.upgrade_socket;
     crate::logging::init(&cfg.log)?;
     let mut rt = tokio::runtime::Builder::new_multi_thread();
     if cfg.proxy.worker_threads > 0 {
@@ -234,8 +241,12 @@ fn serve(args: ServeArgs, roles: Roles) -> anyhow::Result<ExitCode> {
     }
     let rt = rt.enable_all().build()?;
     rt.block_on(async move {
-        let gateway = Gateway::start_roles(&cfg, roles).await?;
-        wait_for_signal().await?;
+        let gateway =
+            Gateway::start_upgradable(&cfg, roles, upgrade_socket.as_deref()).await?;
+        tokio::select! {
+            signalled = wait_for_signal() => signalled?,
+            () = gateway.upgraded() => tracing::info!("a new process took over the listening sockets"),
+        }
         tracing::info!(grace = %cfg.proxy.shutdown_grace, "shutting down; in-flight requests may finish");
         tokio::select! {
             () = gateway.shutdown() => {}

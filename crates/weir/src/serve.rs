@@ -4,6 +4,8 @@
 //! installs each new configuration.
 
 use std::net::SocketAddr;
+use std::os::fd::OwnedFd;
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,13 +17,14 @@ use weir_core::compile::{IpSet, Rate};
 use weir_proxy::access_log::{AccessLog, AccessLogTarget};
 use weir_proxy::clock::WallClock;
 use weir_proxy::discovery::DnsResolver;
-use weir_proxy::listeners::ServiceListeners;
+use weir_proxy::listeners::{InheritedSockets, ServiceListeners, handover_copy, listen};
 use weir_proxy::policy::limit::LocalLimits;
 use weir_proxy::upstream::Registration;
 use weir_proxy::{DataPlane, DataPlaneOptions, HttpListenerOptions, serve_http, serve_https};
 use weir_store::{RevisionFollower, Store};
 
 use crate::config::ProcessConfig;
+use crate::handover::{Incoming, UpgradeServer};
 use crate::stats::StatsFlusher;
 
 /// Which parts of the gateway a process runs.
@@ -61,6 +64,13 @@ pub struct Gateway {
     flushed: crate::stats::Flushed,
     /// The statistics flusher, flushed once more on shutdown.
     flusher: Option<crate::stats::FlusherHandle>,
+    /// Sockets handed over by the previous process, until claimed.
+    inherited: Arc<InheritedSockets>,
+    /// Copies of the main listening sockets (http, https, admin) for the
+    /// next upgrade; dropped first on shutdown so the ports close.
+    main_sockets: Arc<std::sync::Mutex<Vec<(String, OwnedFd)>>>,
+    /// Turns true once a new process has taken over the sockets.
+    upgraded: watch::Receiver<bool>,
 }
 
 impl Gateway {
@@ -73,6 +83,69 @@ impl Gateway {
     /// configuration, bind, follow revisions) and/or the admin listener.
     /// Port 0 picks a free port.
     pub async fn start_roles(cfg: &ProcessConfig, roles: Roles) -> anyhow::Result<Self> {
+        Self::start_upgradable(cfg, roles, None).await
+    }
+
+    /// Like [`Gateway::start_roles`]; with an upgrade socket, first take
+    /// the listening sockets over from the process answering there (if
+    /// any), then answer there for the next upgrade (see [`crate::handover`]).
+    pub async fn start_upgradable(
+        cfg: &ProcessConfig,
+        roles: Roles,
+        upgrade_socket: Option<&Path>,
+    ) -> anyhow::Result<Self> {
+        let mut incoming = match upgrade_socket {
+            Some(path) => crate::handover::take_over(path).await?,
+            None => None,
+        };
+        let inherited = Arc::new(inherited_sockets(incoming.as_mut())?);
+        let upgrade_fd = incoming
+            .as_mut()
+            .and_then(|i| i.take(crate::handover::UPGRADE));
+        let (upgraded_tx, upgraded) = watch::channel(false);
+        let mut gateway = Self::start_inner(cfg, roles, Arc::clone(&inherited), upgraded).await?;
+        for addr in inherited.close_unclaimed() {
+            tracing::info!(%addr, "closing a handed-over socket the configuration no longer uses");
+        }
+        if let Some(path) = upgrade_socket {
+            let server = UpgradeServer::listen(path, upgrade_fd)?;
+            let main = Arc::clone(&gateway.main_sockets);
+            let listeners = gateway.listeners.clone();
+            gateway.background.push(tokio::spawn(async move {
+                server
+                    .serve(|| handover_sockets(&main, listeners.as_deref()))
+                    .await;
+                let _ = upgraded_tx.send(true);
+                // Keep the sender alive: a dropped one would read as stop.
+                std::future::pending::<()>().await;
+            }));
+        }
+        // systemd first: it must know the new main process before the old
+        // one, told to go, exits.
+        crate::handover::notify_systemd();
+        if let Some(incoming) = incoming {
+            incoming.ready().await?;
+            tracing::info!("took over the listening sockets; the previous process drains");
+        }
+        Ok(gateway)
+    }
+
+    /// Resolves once a new process has taken over this one's sockets (it
+    /// is then time to [`Gateway::shutdown`]); never without an upgrade
+    /// socket.
+    pub async fn upgraded(&self) {
+        let mut upgraded = self.upgraded.clone();
+        if upgraded.wait_for(|u| *u).await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }
+
+    async fn start_inner(
+        cfg: &ProcessConfig,
+        roles: Roles,
+        inherited: Arc<InheritedSockets>,
+        upgraded: watch::Receiver<bool>,
+    ) -> anyhow::Result<Self> {
         let store = Store::open(&cfg.store.url)
             .await
             .with_context(|| format!("cannot open the store {}", cfg.store.url))?;
@@ -94,6 +167,9 @@ impl Gateway {
             flusher: None,
             shutdown_grace: cfg.proxy.shutdown_grace.get(),
             flushed: Default::default(),
+            inherited,
+            main_sockets: Default::default(),
+            upgraded,
         };
         if roles.proxy {
             gateway.start_proxy(cfg, &stopped).await?;
@@ -121,9 +197,7 @@ impl Gateway {
         let (revision, doc) = follower.next().await;
         install(&self.plane, revision, &doc);
 
-        let http = TcpListener::bind(cfg.listen.http)
-            .await
-            .with_context(|| format!("cannot listen on {} (listen.http)", cfg.listen.http))?;
+        let http = self.listen("http", cfg.listen.http, "listen.http").await?;
         self.http_addr = Some(http.local_addr()?);
         let opts = HttpListenerOptions {
             header_read_timeout: cfg.proxy.header_read_timeout.get(),
@@ -132,9 +206,7 @@ impl Gateway {
             ..HttpListenerOptions::default()
         };
         if let Some(addr) = cfg.https_addr()? {
-            let https = TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("cannot listen on {addr} (listen.https)"))?;
+            let https = self.listen("https", addr, "listen.https").await?;
             let bound = https.local_addr()?;
             self.https_addr = Some(bound);
             self.plane.set_https_port(bound.port());
@@ -154,11 +226,12 @@ impl Gateway {
 
         // Per-service ports (TCP, gRPC): opened now, then kept in step with
         // every new revision; failed binds are retried every few seconds.
-        let listeners = Arc::new(ServiceListeners::new(
+        let listeners = Arc::new(ServiceListeners::with_inherited(
             Arc::clone(&self.plane),
             cfg.listen.service_address,
             opts,
             cfg.proxy.listener_drain_grace.get(),
+            Arc::clone(&self.inherited),
         ));
         listeners.reconcile().await;
         self.listeners = Some(Arc::clone(&listeners));
@@ -230,17 +303,48 @@ impl Gateway {
             listeners: self.listeners.clone(),
             http_addr: self.http_addr,
         };
-        let (addr, task) =
-            crate::admin::start(cfg, self.store.clone(), runtime, wait_for(stopped.clone()))
-                .await?;
+        let listener = self
+            .listen("admin", cfg.listen.admin, "listen.admin")
+            .await?;
+        let (addr, task) = crate::admin::start(
+            cfg,
+            self.store.clone(),
+            runtime,
+            listener,
+            wait_for(stopped.clone()),
+        )
+        .await?;
         self.admin_addr = Some(addr);
         self.draining.push(task);
         Ok(())
     }
 
-    /// Stop accepting, let in-flight requests finish (up to the configured
-    /// grace period), then stop everything else.
+    /// Adopt the handed-over socket listening on `addr`, or bind it; keep a
+    /// copy of it for the next upgrade.
+    async fn listen(
+        &self,
+        name: &str,
+        addr: SocketAddr,
+        setting: &str,
+    ) -> anyhow::Result<TcpListener> {
+        let listener = listen(addr, &self.inherited)
+            .await
+            .with_context(|| format!("cannot listen on {addr} ({setting})"))?;
+        match handover_copy(&listener) {
+            Ok(fd) => lock(&self.main_sockets).push((name.to_owned(), fd)),
+            Err(e) => {
+                tracing::warn!(%addr, error = %e, "cannot keep a copy of the listening socket; an upgrade will bind it anew")
+            }
+        }
+        Ok(listener)
+    }
+
+    /// Stop accepting, let in-flight requests, WebSocket tunnels and TCP
+    /// connections finish (up to the configured grace period), then stop
+    /// everything else.
     pub async fn shutdown(self) {
+        // The copies kept for an upgrade would hold the ports open.
+        lock(&self.main_sockets).clear();
         let _ = self.stop.send(true);
         let grace = self.shutdown_grace;
         let services = async {
@@ -253,7 +357,19 @@ impl Gateway {
                 let _ = task.await;
             }
         };
-        tokio::join!(services, main);
+        let tunnels = async {
+            self.plane.tunnels.close();
+            if tokio::time::timeout(grace, self.plane.tunnels.wait())
+                .await
+                .is_err()
+            {
+                tracing::warn!(
+                    open = self.plane.tunnels.len(),
+                    "WebSocket tunnels still open after the shutdown grace period; closing them"
+                );
+            }
+        };
+        tokio::join!(services, main, tunnels);
         for task in self.background {
             task.abort();
         }
@@ -267,6 +383,46 @@ impl Gateway {
     pub fn store(&self) -> &Store {
         &self.store
     }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The TCP listeners among the handed-over sockets, by local address.
+fn inherited_sockets(incoming: Option<&mut Incoming>) -> anyhow::Result<InheritedSockets> {
+    let Some(incoming) = incoming else {
+        return Ok(InheritedSockets::default());
+    };
+    let mut sockets = Vec::new();
+    for (name, fd) in std::mem::take(&mut incoming.sockets) {
+        if name == crate::handover::UPGRADE {
+            incoming.sockets.push((name, fd));
+            continue;
+        }
+        sockets.push(crate::handover::tcp_listener(&name, fd)?);
+    }
+    Ok(InheritedSockets::new(sockets))
+}
+
+/// Copies of every listening socket of this process, for a new process.
+async fn handover_sockets(
+    main: &std::sync::Mutex<Vec<(String, OwnedFd)>>,
+    listeners: Option<&ServiceListeners>,
+) -> Vec<(String, OwnedFd)> {
+    let mut out: Vec<(String, OwnedFd)> = lock(main)
+        .iter()
+        .filter_map(|(name, fd)| Some((name.clone(), fd.try_clone().ok()?)))
+        .collect();
+    if let Some(l) = listeners {
+        out.extend(
+            l.handover_sockets()
+                .await
+                .into_iter()
+                .map(|(name, fd)| (format!("service:{name}"), fd)),
+        );
+    }
+    out
 }
 
 fn install(plane: &DataPlane, revision: i64, doc: &weir_core::ConfigDocument) {

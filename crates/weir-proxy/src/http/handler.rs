@@ -397,6 +397,7 @@ async fn proxy(
                 if upgrade && res.status() == StatusCode::SWITCHING_PROTOCOLS {
                     if let Some(client) = client_upgrade {
                         spawn_tunnel(
+                            &plane.tunnels,
                             client,
                             hyper::upgrade::on(&mut res),
                             Arc::clone(&svc.name),

@@ -7,13 +7,15 @@ use std::time::Duration;
 use hyper::upgrade::OnUpgrade;
 use hyper_util::rt::TokioIo;
 
+/// Spawn the tunnel on `tunnels`, so that shutdown can wait for it.
 pub(crate) fn spawn_tunnel(
+    tunnels: &tokio_util::task::TaskTracker,
     client: OnUpgrade,
     upstream: OnUpgrade,
     service: Arc<str>,
     idle: Duration,
 ) {
-    tokio::spawn(async move {
+    tunnels.spawn(async move {
         let (client, upstream) = match tokio::try_join!(client, upstream) {
             Ok(pair) => pair,
             Err(e) => {

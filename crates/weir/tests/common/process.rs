@@ -3,62 +3,79 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 
 pub struct GatewayProcess {
     pub child: Child,
     pub http: SocketAddr,
-    pub dir: tempfile::TempDir,
+    /// `None` when HTTPS is off.
+    pub https: Option<SocketAddr>,
+    pub admin: SocketAddr,
+    pub dir: Arc<tempfile::TempDir>,
+    /// `--upgrade-socket`, when started with one.
+    pub upgrade_socket: Option<PathBuf>,
 }
+
+/// The message a process logs once it took the sockets over.
+pub const TOOK_OVER: &str = "took over the listening sockets; the previous process drains";
 
 impl GatewayProcess {
     /// Apply `yaml` to a new store and start `weir serve` on port 0 with the
     /// given extra environment; returns once it is serving.
     pub fn start(yaml: &str, env: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store = format!("sqlite://{}/weir.db", dir.path().display());
+        Self::start_with(yaml, env, false)
+    }
+
+    /// Like [`GatewayProcess::start`], with `--upgrade-socket` in the
+    /// store's directory, so that [`GatewayProcess::upgrade`] can replace it.
+    pub fn start_upgradable(yaml: &str, env: &[(&str, &str)]) -> Self {
+        Self::start_with(yaml, env, true)
+    }
+
+    fn start_with(yaml: &str, env: &[(&str, &str)], upgradable: bool) -> Self {
+        let dir = Arc::new(tempfile::tempdir().unwrap());
         std::fs::write(dir.path().join("s.yaml"), yaml).unwrap();
-        let bin = env!("CARGO_BIN_EXE_weir");
-        let applied = Command::new(bin)
-            .args(["apply", "--store", &store, "-f"])
+        let applied = Command::new(env!("CARGO_BIN_EXE_weir"))
+            .args(["apply", "--store", &store_url(&dir), "-f"])
             .arg(dir.path().join("s.yaml"))
             .output()
             .unwrap();
         assert!(applied.status.success(), "{applied:?}");
-        let mut child = Command::new(bin)
-            .args([
-                "serve",
-                "--store",
-                &store,
-                "--http",
-                "127.0.0.1:0",
-                "--admin",
-                "127.0.0.1:0",
-            ])
-            .env("WEIR_LOG_FORMAT", "json")
-            .env("WEIR_LOG_ACCESS", "off")
-            .env("WEIR_LISTEN_HTTPS", "127.0.0.1:0")
-            .env("WEIR_LISTEN_SERVICE_ADDRESS", "127.0.0.1")
-            .envs(env.iter().copied())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // The serving line carries the bound addresses.
-        let stderr = child.stderr.take().unwrap();
-        let mut lines = BufReader::new(stderr).lines();
-        let http = loop {
-            let line = lines
-                .next()
-                .expect("gateway exited before serving")
-                .unwrap();
-            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
-            if v["message"] == "weir is serving" {
-                break v["http_addr"].as_str().unwrap().parse().unwrap();
-            }
-        };
-        // Keep draining logs so the pipe never blocks the gateway.
-        std::thread::spawn(move || for _ in lines {});
-        Self { child, http, dir }
+        let socket = upgradable.then(|| dir.path().join("upgrade.sock"));
+        let addrs = ["127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"];
+        spawn(dir, addrs, socket, env, "weir is serving")
+    }
+
+    /// Start a second `weir serve` on the same store, addresses and upgrade
+    /// socket, which takes the sockets over from this one; returns once it
+    /// has (this one then drains and exits).
+    pub fn upgrade(&self, env: &[(&str, &str)]) -> Self {
+        self.again(env, TOOK_OVER)
+    }
+
+    /// Start `weir serve` again on this one's store, addresses and upgrade
+    /// socket, once this one is gone; returns once it is serving.
+    pub fn restart(&self, env: &[(&str, &str)]) -> Self {
+        self.again(env, "weir is serving")
+    }
+
+    fn again(&self, env: &[(&str, &str)], ready: &str) -> Self {
+        let socket = self.upgrade_socket.clone().expect("started upgradable");
+        let (http, https, admin) = (
+            self.http.to_string(),
+            self.https
+                .map_or_else(|| "off".to_owned(), |a| a.to_string()),
+            self.admin.to_string(),
+        );
+        spawn(
+            Arc::clone(&self.dir),
+            [&http, &https, &admin],
+            Some(socket),
+            env,
+            ready,
+        )
     }
 
     pub fn pid(&self) -> u32 {
@@ -71,6 +88,84 @@ impl GatewayProcess {
             .status()
             .unwrap();
         assert!(status.success());
+    }
+}
+
+fn store_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}/weir.db", dir.path().display())
+}
+
+/// `weir serve` on `[http, https, admin]`; returns once `ready` is logged.
+fn spawn(
+    dir: Arc<tempfile::TempDir>,
+    [http, https, admin]: [&str; 3],
+    upgrade_socket: Option<PathBuf>,
+    env: &[(&str, &str)],
+    ready: &str,
+) -> GatewayProcess {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_weir"));
+    cmd.args([
+        "serve",
+        "--store",
+        &store_url(&dir),
+        "--http",
+        http,
+        "--admin",
+        admin,
+    ]);
+    if let Some(path) = &upgrade_socket {
+        cmd.arg("--upgrade-socket").arg(path);
+    }
+    let mut child = cmd
+        .env("WEIR_LOG_FORMAT", "json")
+        .env("WEIR_LOG_ACCESS", "off")
+        .env("WEIR_LISTEN_HTTPS", https)
+        .env("WEIR_LISTEN_SERVICE_ADDRESS", "127.0.0.1")
+        .envs(env.iter().copied())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The serving line carries the bound addresses.
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let mut serving = None;
+    loop {
+        let line = lines
+            .next()
+            .expect("gateway exited before serving")
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        if v["message"] == "weir is serving" {
+            let addr = |k: &str| -> Option<SocketAddr> { v[k].as_str()?.parse().ok() };
+            serving = Some((
+                addr("http_addr").unwrap(),
+                addr("https_addr"),
+                addr("admin_addr").unwrap(),
+            ));
+        }
+        if v["message"] == ready {
+            break;
+        }
+    }
+    let (http, https, admin) = serving.expect("a serving line before the ready line");
+    // Keep draining logs so the pipe never blocks the gateway (shown with
+    // WEIR_TEST_LOGS=1, for debugging a test).
+    let show = std::env::var_os("WEIR_TEST_LOGS").is_some();
+    let pid = child.id();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if show {
+                eprintln!("[weir {pid}] {line}");
+            }
+        }
+    });
+    GatewayProcess {
+        child,
+        http,
+        https,
+        admin,
+        dir,
+        upgrade_socket,
     }
 }
 

@@ -1,0 +1,304 @@
+//! Zero-downtime upgrade with the real binary twice: a second `weir serve
+//! --upgrade-socket` takes the listening sockets over from the running one
+//! while clients keep connecting — no connection is refused, no request
+//! fails — and a WebSocket and a TCP stream opened through the old process
+//! keep working until they close; the old process then exits 0.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use common::process::GatewayProcess;
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use weir_testkit::tokio_tungstenite::connect_async;
+use weir_testkit::tokio_tungstenite::tungstenite::Message;
+use weir_testkit::{TcpEcho, TestUpstream, WsEcho, free_port};
+
+const GRACE: [(&str, &str); 2] = [
+    ("WEIR_PROXY_SHUTDOWN_GRACE", "30s"),
+    ("WEIR_PROXY_LISTENER_DRAIN_GRACE", "30s"),
+];
+
+fn config(up: &TestUpstream, ws: &WsEcho, tcp: &TcpEcho, tcp_port: u16) -> String {
+    format!(
+        r#"services:
+  - name: web
+    match: {{ prefix: / }}
+    upstream: {{ nodes: [{{ addr: "{up}" }}] }}
+  - name: chat
+    match: {{ prefix: /chat/ }}
+    websocket: true
+    upstream: {{ nodes: [{{ addr: "{ws}" }}] }}
+  - name: raw
+    kind: tcp
+    port: {tcp_port}
+    upstream: {{ nodes: [{{ addr: "{tcp}" }}] }}
+"#,
+        up = up.addr,
+        ws = ws.addr,
+        tcp = tcp.addr,
+    )
+}
+
+/// Clients that each open a new connection for every request, until told
+/// to stop; counts answers, failed requests and refused connections.
+struct Load {
+    stop: Arc<AtomicBool>,
+    ok: Arc<AtomicU64>,
+    failed: Arc<AtomicU64>,
+    refused: Arc<AtomicU64>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Load {
+    fn start(url: String, clients: usize) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let ok = Arc::new(AtomicU64::new(0));
+        let failed = Arc::new(AtomicU64::new(0));
+        let refused = Arc::new(AtomicU64::new(0));
+        let tasks = (0..clients)
+            .map(|_| {
+                let (stop, ok, failed, refused) =
+                    (stop.clone(), ok.clone(), failed.clone(), refused.clone());
+                let url = url.clone();
+                tokio::spawn(async move {
+                    let http = reqwest::Client::builder()
+                        .pool_max_idle_per_host(0)
+                        .timeout(Duration::from_secs(10))
+                        .build()
+                        .unwrap();
+                    // Bounded: the test stops it within seconds; the count
+                    // cap only guards against a test that forgets to.
+                    for _ in 0..100_000 {
+                        if stop.load(Ordering::Relaxed) {
+                            break;
+                        }
+                        match http.get(&url).send().await {
+                            Ok(r) if r.status() == 200 => match r.bytes().await {
+                                Ok(_) => {
+                                    ok.fetch_add(1, Ordering::Relaxed);
+                                }
+                                Err(e) => {
+                                    eprintln!("failed: body {e:?}");
+                                    failed.fetch_add(1, Ordering::Relaxed);
+                                }
+                            },
+                            Ok(r) => {
+                                eprintln!("failed: status {}", r.status());
+                                failed.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Err(e) => {
+                                eprintln!("failed: {e:?}");
+                                if e.is_connect() {
+                                    refused.fetch_add(1, Ordering::Relaxed);
+                                }
+                                failed.fetch_add(1, Ordering::Relaxed);
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        Self {
+            stop,
+            ok,
+            failed,
+            refused,
+            tasks,
+        }
+    }
+
+    fn ok(&self) -> u64 {
+        self.ok.load(Ordering::Relaxed)
+    }
+
+    /// Wait until `n` more requests succeeded (bounded).
+    async fn progress(&self, n: u64) {
+        let target = self.ok() + n;
+        let start = Instant::now();
+        while self.ok() < target {
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "load stalled at {} ok, {} failed",
+                self.ok(),
+                self.failed.load(Ordering::Relaxed)
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    async fn finish(self) -> (u64, u64, u64) {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.tasks {
+            t.await.unwrap();
+        }
+        (
+            self.ok.load(Ordering::Relaxed),
+            self.failed.load(Ordering::Relaxed),
+            self.refused.load(Ordering::Relaxed),
+        )
+    }
+}
+
+async fn connect_retrying(addr: std::net::SocketAddr) -> tokio::net::TcpStream {
+    let start = Instant::now();
+    loop {
+        match tokio::net::TcpStream::connect(addr).await {
+            Ok(s) => return s,
+            Err(_) if start.elapsed() < Duration::from_secs(3) => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("{addr}: {e}"),
+        }
+    }
+}
+
+async fn tcp_round_trip(s: &mut tokio::net::TcpStream, what: &[u8]) {
+    let mut buf = vec![0u8; what.len()];
+    s.write_all(what).await.unwrap();
+    s.read_exact(&mut buf).await.unwrap();
+    assert_eq!(buf, what, "the TCP stream carries bytes");
+}
+
+fn wait_exit(gw: &mut GatewayProcess, within: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = gw.child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(
+            start.elapsed() < within,
+            "old process still running after {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgrade_under_load_refuses_nothing_and_open_streams_finish_on_the_old_process() {
+    let up = TestUpstream::start("up").await;
+    let ws_echo = WsEcho::start().await;
+    let tcp_echo = TcpEcho::start().await;
+    let tcp_port = free_port();
+    let yaml = config(&up, &ws_echo, &tcp_echo, tcp_port);
+    let mut old =
+        tokio::task::spawn_blocking(move || GatewayProcess::start_upgradable(&yaml, &GRACE))
+            .await
+            .unwrap();
+
+    // A WebSocket and a TCP stream through the old process.
+    let (mut ws, _) = connect_async(format!("ws://{}/chat/room", old.http))
+        .await
+        .unwrap();
+    ws.send(Message::text("before")).await.unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("before"));
+    let tcp_addr = std::net::SocketAddr::from(([127, 0, 0, 1], tcp_port));
+    let mut tcp = connect_retrying(tcp_addr).await;
+    tcp_round_trip(&mut tcp, b"before").await;
+
+    // Clients connecting all the time, across the upgrade.
+    let load = Load::start(format!("http://{}/x", old.http), 6);
+    load.progress(100).await;
+
+    let new = {
+        let old = &old;
+        let started = Instant::now();
+        let new = tokio::task::block_in_place(|| old.upgrade(&GRACE));
+        eprintln!("took over in {:?}", started.elapsed());
+        new
+    };
+    assert_eq!(new.http, old.http);
+    // Well past the handover: the old process has stopped accepting.
+    load.progress(300).await;
+
+    // New connections of every kind reach the new process.
+    let (mut ws2, _) = connect_async(format!("ws://{}/chat/new", new.http))
+        .await
+        .unwrap();
+    ws2.send(Message::text("new")).await.unwrap();
+    assert_eq!(ws2.next().await.unwrap().unwrap(), Message::text("new"));
+    let mut tcp2 = connect_retrying(tcp_addr).await;
+    tcp_round_trip(&mut tcp2, b"new").await;
+
+    // The old process still carries what it had open.
+    ws.send(Message::text("after")).await.unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("after"));
+    tcp_round_trip(&mut tcp, b"after").await;
+    assert!(
+        old.child.try_wait().unwrap().is_none(),
+        "the old process must keep running while its streams are open"
+    );
+
+    let (ok, failed, refused) = load.finish().await;
+    eprintln!("{ok} ok, {failed} failed, {refused} refused");
+    assert_eq!(
+        refused, 0,
+        "{refused} connections refused during the upgrade"
+    );
+    assert_eq!(failed, 0, "{failed} requests failed during the upgrade");
+
+    // The TCP stream closes first; the WebSocket keeps the old process
+    // going (its tunnel is waited for, not only hyper's connections).
+    drop(tcp);
+    assert!(
+        tcp_echo
+            .wait_open_connections(1, Duration::from_secs(5))
+            .await,
+        "the old process closes the finished TCP stream's upstream side"
+    );
+    ws.send(Message::text("last")).await.unwrap();
+    assert_eq!(ws.next().await.unwrap().unwrap(), Message::text("last"));
+    assert!(
+        old.child.try_wait().unwrap().is_none(),
+        "the old process must keep running while a WebSocket is open"
+    );
+
+    // Once it closes too, the old process exits 0.
+    ws.close(None).await.unwrap();
+    drop(ws);
+    let closed_at = Instant::now();
+    let status = tokio::task::block_in_place(|| wait_exit(&mut old, Duration::from_secs(10)));
+    assert!(status.success(), "old process exit status {status:?}");
+    assert!(
+        closed_at.elapsed() < Duration::from_secs(8),
+        "the old process exits once its last stream closes, not after the grace"
+    );
+
+    // The new process serves on, and answers the next upgrade itself.
+    let res = reqwest::get(format!("http://{}/after", new.http))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    tcp_round_trip(&mut tcp2, b"still").await;
+    ws2.send(Message::text("still")).await.unwrap();
+    assert_eq!(ws2.next().await.unwrap().unwrap(), Message::text("still"));
+    assert!(new.upgrade_socket.as_ref().unwrap().exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_running_process_the_upgrade_socket_binds_fresh_and_a_stale_file_is_replaced() {
+    let up = TestUpstream::start("up").await;
+    let ws_echo = WsEcho::start().await;
+    let tcp_echo = TcpEcho::start().await;
+    let yaml = config(&up, &ws_echo, &tcp_echo, free_port());
+    let mut first =
+        tokio::task::spawn_blocking(move || GatewayProcess::start_upgradable(&yaml, &GRACE))
+            .await
+            .unwrap();
+    // Killed hard: the socket file stays behind, nobody listens on it.
+    first.child.kill().unwrap();
+    first.child.wait().unwrap();
+    let socket = first.upgrade_socket.clone().unwrap();
+    assert!(socket.exists());
+    // A new process on the same addresses binds them anew.
+    let second = tokio::task::block_in_place(|| first.restart(&GRACE));
+    let res = reqwest::get(format!("http://{}/x", second.http))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(socket.exists(), "the new process answers on the socket");
+}
