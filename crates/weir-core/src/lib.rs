@@ -10,6 +10,7 @@ pub mod compile;
 pub mod diff;
 pub mod error;
 pub mod model;
+pub mod path;
 pub mod rules;
 pub mod yaml;
 

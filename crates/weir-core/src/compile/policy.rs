@@ -73,7 +73,7 @@ pub struct CompiledAuth {
 }
 
 impl CompiledAuth {
-    /// Whether `path` (as the client sent it) needs no token.
+    /// Whether `path` (normalised, see `crate::path`) needs no token.
     pub fn bypasses(&self, path: &str) -> bool {
         self.exact.contains(path) || self.prefixes.longest_prefix(path.as_bytes()).is_some()
     }

@@ -46,6 +46,8 @@ pub struct CompiledService {
     pub port: Option<u16>,
     /// Plain-HTTP requests are redirected to HTTPS.
     pub https_redirect: bool,
+    /// `%2F` may appear in the (normalised) path.
+    pub allow_encoded_slashes: bool,
     /// The service as configured (for diagnostics and the admin API).
     pub spec: Arc<Service>,
     /// Bytes of path to remove before rewriting (0 = none).
@@ -216,6 +218,13 @@ pub(crate) fn compile_service(
     let rewrites = compile_rewrites(svc, path, errors);
     let header_ops = compile_header_ops(svc, path, errors);
     let access = compile_access(&svc.access, path, errors);
+    for (i, p) in svc.access.auth.allow_paths.iter().enumerate() {
+        let bare = p.strip_suffix('*').unwrap_or(p);
+        if bare.starts_with('/') && !bare.contains('*') {
+            let field = format!("{path}.access.auth.allow_paths[{i}]");
+            check_normal_path(bare, svc.allow_encoded_slashes, &field, errors);
+        }
+    }
     let limits = compile_limits(&svc.limits, path, errors);
     let upstream = compile_upstream(svc, path, errors);
 
@@ -234,6 +243,7 @@ pub(crate) fn compile_service(
             kind: svc.kind,
             port: svc.port,
             https_redirect: svc.https_redirect,
+            allow_encoded_slashes: svc.allow_encoded_slashes,
             spec: Arc::new(svc.clone()),
             strip_len,
             rewrites,
@@ -307,6 +317,7 @@ fn check_kind_fields(svc: &Service, path: &str, errors: &mut ValidationErrors) {
             not_for("request_headers", !svc.request_headers.is_empty(), why);
             not_for("websocket", svc.websocket, why);
             not_for("https_redirect", svc.https_redirect, why);
+            not_for("allow_encoded_slashes", svc.allow_encoded_slashes, why);
             not_for(
                 "access.auth",
                 svc.access.auth.enabled,
@@ -365,6 +376,8 @@ fn compile_match(svc: &Service, path: &str, errors: &mut ValidationErrors) -> Op
                 p,
                 format!("{prefix:?} contains a space, control character, '?' or '#'"),
             );
+        } else {
+            check_normal_path(prefix, svc.allow_encoded_slashes, &p, errors);
         }
     }
     let host = m.host.as_ref().map(|h| {
@@ -388,6 +401,27 @@ fn compile_match(svc: &Service, path: &str, errors: &mut ValidationErrors) -> Op
         host,
         prefix: m.prefix.clone().unwrap_or_default(),
     })
+}
+
+/// Requests are matched on their normalised path (`crate::path`), so a
+/// prefix or allowed path written otherwise could never match.
+pub(crate) fn check_normal_path(
+    p: &str,
+    allow_encoded_slash: bool,
+    field: &str,
+    errors: &mut ValidationErrors,
+) {
+    let opts = crate::path::Options {
+        allow_encoded_slash,
+    };
+    match crate::path::normalize(p, opts) {
+        Ok(n) if n == p => {}
+        Ok(n) => errors.push(
+            field,
+            format!("{p:?} is not a normalised path and would never match; write {n:?}"),
+        ),
+        Err(why) => errors.push(field, format!("{p:?}: {why}")),
+    }
 }
 
 fn compile_rewrites(

@@ -274,3 +274,57 @@ fn route_lookup_scales_with_many_services() {
         assert_eq!(&*s.name, format!("s{i}"));
     }
 }
+
+/// Requests are matched on their normalised path, so prefixes and allowed
+/// paths must be written in that form.
+#[test]
+fn prefixes_and_allowed_paths_must_be_normal() {
+    let svc = |extra: &str| {
+        format!(
+            "services:\n  - {{ name: a, {extra}, upstream: {{ nodes: [{{ addr: \"127.0.0.1:1\" }}] }} }}"
+        )
+    };
+    for (prefix, want) in [
+        ("/api/./v1/", "write \"/api/v1/\""),
+        ("//api/", "write \"/api/\""),
+        ("/%61pi/", "write \"/api/\""),
+        ("/a/../b", "write \"/b\""),
+        ("/a%2fb/", "encoded slash"),
+        ("/a%00/", "NUL"),
+    ] {
+        assert_error(
+            &svc(&format!("match: {{ prefix: \"{prefix}\" }}")),
+            "services[0].match.prefix",
+            want,
+        );
+    }
+    assert_error(
+        &svc(
+            r#"match: { prefix: / }, access: { auth: { enabled: true, allow_paths: ["/x/../health", "/ok", "//public/*"] } }"#,
+        ),
+        "services[0].access.auth.allow_paths[0]",
+        "write \"/health\"",
+    );
+    assert_error(
+        &svc(
+            r#"match: { prefix: / }, access: { auth: { enabled: true, allow_paths: ["/ok", "//public/*"] } }"#,
+        ),
+        "services[0].access.auth.allow_paths[1]",
+        "write \"/public/\"",
+    );
+    // With encoded slashes allowed, `%2F` is a normal form.
+    compile(&doc(&svc(
+        "match: { prefix: \"/pkg/a%2Fb/\" }, allow_encoded_slashes: true",
+    )))
+    .unwrap();
+    assert_error(
+        &svc("match: { prefix: \"/pkg/a%2fb/\" }, allow_encoded_slashes: true"),
+        "services[0].match.prefix",
+        "write \"/pkg/a%2Fb/\"",
+    );
+    assert_error(
+        "services:\n  - { name: t, kind: tcp, port: 9000, allow_encoded_slashes: true, upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        "services[0].allow_encoded_slashes",
+        "does not apply",
+    );
+}

@@ -34,6 +34,10 @@ pub struct Service {
     /// Answer plain-HTTP requests with a redirect to HTTPS.
     #[serde(default, skip_serializing_if = "is_false")]
     pub https_redirect: bool,
+    /// Accept an encoded slash (`%2F`) in request paths, forwarded as
+    /// `%2F`; refused with 400 by default (see docs/proxying.md).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub allow_encoded_slashes: bool,
     /// Remove the matched path prefix before forwarding (seed: `need_strip_uri`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub strip_prefix: bool,
