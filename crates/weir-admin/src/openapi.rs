@@ -382,8 +382,8 @@ pub(crate) const LINKS: &[LinkSpec] = &[
     LinkSpec { from: ("put", SERVICE, "200"), name: "DeleteService", to: ("delete", SERVICE), parameters: &[SERVICE_NAME, ETAG] },
     // Tenants.
     LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "GetTenant", to: ("get", TENANT), parameters: &[TENANT_ID] },
-    LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "ReplaceTenant", to: ("put", TENANT), parameters: &[TENANT_ID, ("header.If-Match", "$response.body#/version")] },
-    LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "DeleteTenant", to: ("delete", TENANT), parameters: &[TENANT_ID, ("header.If-Match", "$response.body#/version")] },
+    LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "ReplaceTenant", to: ("put", TENANT), parameters: &[TENANT_ID, ETAG] },
+    LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "DeleteTenant", to: ("delete", TENANT), parameters: &[TENANT_ID, ETAG] },
     LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "ResetSecret", to: ("post", "/api/v1/tenants/{app_id}/secret"), parameters: &[TENANT_ID] },
     LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "TenantStats", to: ("get", "/api/v1/tenants/{app_id}/stats"), parameters: &[TENANT_ID] },
     LinkSpec { from: ("post", "/api/v1/tenants", "201"), name: "TokenTryout", to: ("post", "/api/v1/tenants/{app_id}/token-tryout"), parameters: &[TENANT_ID] },
@@ -399,8 +399,9 @@ pub(crate) const LINKS: &[LinkSpec] = &[
     LinkSpec { from: ("post", "/api/v1/users", "201"), name: "UpdateUser", to: ("patch", USER), parameters: &[("path.name", "$response.body#/username")] },
     LinkSpec { from: ("post", "/api/v1/users", "201"), name: "DeleteUser", to: ("delete", USER), parameters: &[("path.name", "$response.body#/username")] },
     LinkSpec { from: ("post", "/api/v1/tokens", "201"), name: "RevokeToken", to: ("delete", "/api/v1/tokens/{id}"), parameters: &[("path.id", "$response.body#/id")] },
-    // Signing keys: the first listed key after a rotation.
-    LinkSpec { from: ("post", "/api/v1/signing-keys/rotate", "200"), name: "RetireKey", to: ("delete", "/api/v1/signing-keys/{name}"), parameters: &[("path.name", "$response.body#/keys/0/name"), ("header.If-Match", "$response.body#/keys/0/version")] },
+    // Signing keys: the first listed key after a rotation (its version
+    // quoted as an ETag: a header takes a string, not a number).
+    LinkSpec { from: ("post", "/api/v1/signing-keys/rotate", "200"), name: "RetireKey", to: ("delete", "/api/v1/signing-keys/{name}"), parameters: &[("path.name", "$response.body#/keys/0/name"), ("header.If-Match", "\"{$response.body#/keys/0/version}\"")] },
     // Registrations.
     LinkSpec { from: ("post", "/api/v1/services/{name}/registrations", "201"), name: "Heartbeat", to: ("put", REGISTRATION), parameters: &[("path.name", "$request.path.name"), ("path.id", "$response.body#/id")] },
     LinkSpec { from: ("post", "/api/v1/services/{name}/registrations", "201"), name: "Deregister", to: ("delete", REGISTRATION), parameters: &[("path.name", "$request.path.name"), ("path.id", "$response.body#/id")] },
