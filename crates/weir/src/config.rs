@@ -387,6 +387,29 @@ impl ProcessConfig {
         Ok(())
     }
 
+    /// A warning when `proxy.max_connections` cannot be reached because the
+    /// process may open fewer files (Linux: `/proc/self/limits`): clients
+    /// would then meet failing accepts instead of the cap.
+    pub fn open_file_limit_warning(&self) -> Option<String> {
+        let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+        let soft: u64 = limits
+            .lines()
+            .find(|l| l.starts_with("Max open files"))?
+            .split_whitespace()
+            .nth(3)?
+            .parse()
+            .ok()?;
+        let wanted =
+            (self.proxy.max_connections as u64).saturating_add(self.admin.max_connections as u64);
+        (wanted > soft).then(|| {
+            format!(
+                "proxy.max_connections ({}) and admin.max_connections ({}) exceed the open-file limit ({soft}); \
+                 raise it (LimitNOFILE= in the systemd unit, ulimit -n) or lower the caps",
+                self.proxy.max_connections, self.admin.max_connections
+            )
+        })
+    }
+
     /// `proxy.dns_servers` as socket addresses (port 53 when omitted).
     pub fn dns_servers(&self) -> anyhow::Result<Vec<SocketAddr>> {
         self.proxy
@@ -648,6 +671,20 @@ worker_threads = 2
         .unwrap();
         assert_eq!((c.proxy.max_header_bytes, c.proxy.max_headers), (1024, 16));
         assert_eq!(c.proxy.max_connections_per_ip, 1);
+    }
+
+    #[test]
+    fn warns_when_the_caps_exceed_the_open_file_limit() {
+        if !Path::new("/proc/self/limits").exists() {
+            return;
+        }
+        let mut c = ProcessConfig::default();
+        c.proxy.max_connections = usize::MAX;
+        let w = c.open_file_limit_warning().expect("a warning");
+        assert!(w.contains("proxy.max_connections"), "{w}");
+        c.proxy.max_connections = 1;
+        c.admin.max_connections = 1;
+        assert_eq!(c.open_file_limit_warning(), None);
     }
 
     #[test]

@@ -118,6 +118,9 @@ impl Gateway {
         cfg: &ProcessConfig,
         stopped: &watch::Receiver<bool>,
     ) -> anyhow::Result<()> {
+        if let Some(warning) = cfg.open_file_limit_warning() {
+            tracing::warn!("{warning}");
+        }
         let mut follower = RevisionFollower::new(self.store.clone(), cfg.store.poll_interval.get());
         let (revision, doc) = follower.next().await;
         install(&self.plane, revision, &doc);
