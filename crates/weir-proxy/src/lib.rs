@@ -15,6 +15,7 @@
 pub mod access_log;
 pub mod balance;
 pub mod clock;
+pub mod conn;
 pub mod discovery;
 pub mod explain;
 mod health;

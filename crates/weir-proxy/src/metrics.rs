@@ -1,12 +1,14 @@
 //! Prometheus text exposition (version 0.0.4) of the data plane: requests
 //! by service and status class, latency histograms, upstream errors,
-//! rejections by reason, open connections, the configuration revision and
-//! reload counts. Labels are service names and fixed reasons only — never a
-//! tenant or client address, which would make the series count unbounded.
+//! rejections by reason, open, refused and timed-out client connections,
+//! the configuration revision and reload counts. Labels are service names
+//! and fixed reasons only — never a tenant or client address, which would
+//! make the series count unbounded.
 
 use std::fmt::Write as _;
 
 use crate::DataPlane;
+use crate::conn::{ConnGate, ConnRefusal, ConnTimeout};
 use crate::stats::{Rejection, Scope, ScopeStats, bucket_upper_bound_us};
 
 /// Histogram bucket bounds exposed to Prometheus, in seconds. Weir's finer
@@ -166,6 +168,7 @@ pub fn render(plane: &DataPlane) -> String {
         "Client connections open on the data plane.",
     );
     let _ = writeln!(out, "weir_open_connections {}", plane.open_connections());
+    connections(&mut out, &plane.connections);
 
     let snap = plane.snapshot();
     header(
@@ -204,6 +207,55 @@ pub fn render(plane: &DataPlane) -> String {
         let _ = writeln!(out, "weir_access_log_dropped_total {}", log.dropped());
     }
     out
+}
+
+/// Refused and timed-out client connections of the HTTP listeners.
+fn connections(out: &mut String, gate: &ConnGate) {
+    let limits = gate.limits();
+    header(
+        out,
+        "weir_connections_limit",
+        "gauge",
+        "Configured caps on open client connections (max_connections, max_connections_per_ip).",
+    );
+    let _ = writeln!(
+        out,
+        "weir_connections_limit{{limit=\"max_connections\"}} {}",
+        limits.max_total
+    );
+    let _ = writeln!(
+        out,
+        "weir_connections_limit{{limit=\"max_connections_per_ip\"}} {}",
+        limits.max_per_ip
+    );
+    header(
+        out,
+        "weir_connections_refused_total",
+        "counter",
+        "Client connections closed right after accept because a cap was reached, by the setting that refused them.",
+    );
+    for why in ConnRefusal::ALL {
+        let _ = writeln!(
+            out,
+            "weir_connections_refused_total{{reason=\"{}\"}} {}",
+            why.as_str(),
+            gate.refused(why)
+        );
+    }
+    header(
+        out,
+        "weir_connections_timed_out_total",
+        "counter",
+        "Client connections the gateway closed: no first request head in time (header_read_timeout) or idle (idle_timeout).",
+    );
+    for why in ConnTimeout::ALL {
+        let _ = writeln!(
+            out,
+            "weir_connections_timed_out_total{{reason=\"{}\"}} {}",
+            why.as_str(),
+            gate.timeouts(why)
+        );
+    }
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {

@@ -14,6 +14,7 @@ use weir_core::{CompiledConfig, ConfigDocument, ValidationErrors, compile};
 
 use crate::access_log::AccessLog;
 use crate::clock::WallClock;
+use crate::conn::{ConnGate, ConnLimits};
 use crate::discovery::{DnsResolver, Resolver};
 use crate::policy::limit::{
     DEFAULT_CAPACITY, KeyedLimiter, LimitBackend, LocalLimits, ServiceLimiters, TenantLimiters,
@@ -78,6 +79,8 @@ pub struct DataPlaneOptions {
     pub access_log: Option<AccessLog>,
     /// Resolves nodes given by DNS name (`None`: the system resolver).
     pub resolver: Option<Arc<dyn Resolver>>,
+    /// Caps on open client connections of the HTTP listeners.
+    pub connection_limits: ConnLimits,
 }
 
 impl Default for DataPlaneOptions {
@@ -95,6 +98,7 @@ impl Default for DataPlaneOptions {
             limits: Arc::new(LocalLimits),
             access_log: None,
             resolver: None,
+            connection_limits: ConnLimits::default(),
         }
     }
 }
@@ -107,8 +111,8 @@ pub struct DataPlane {
     pub stats: StatsRegistry,
     /// Per-IP limiter of the token endpoint.
     pub(crate) token_limiter: KeyedLimiter<IpAddr>,
-    /// Client connections open now.
-    pub(crate) connections: std::sync::atomic::AtomicI64,
+    /// Client connections of the HTTP listeners: admission and counts.
+    pub connections: Arc<ConnGate>,
     /// Upgraded connections (WebSocket tunnels), which hyper no longer
     /// tracks once upgraded: shutdown and an upgrade wait for them.
     pub tunnels: tokio_util::task::TaskTracker,
@@ -150,7 +154,7 @@ impl DataPlane {
             registrations: Mutex::new(HashMap::new()),
             current: ArcSwap::from_pointee(Snapshot::default()),
             token_limiter: KeyedLimiter::new(options.client_ip_capacity),
-            connections: std::sync::atomic::AtomicI64::new(0),
+            connections: Arc::new(ConnGate::new(options.connection_limits)),
             tunnels: tokio_util::task::TaskTracker::new(),
             https_port: std::sync::atomic::AtomicU16::new(0),
             options,
@@ -313,7 +317,7 @@ impl DataPlane {
 
     /// Client connections open now.
     pub fn open_connections(&self) -> i64 {
-        self.connections.load(Ordering::Relaxed)
+        self.connections.open() as i64
     }
 
     /// Successful and refused installs since start.

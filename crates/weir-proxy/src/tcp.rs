@@ -2,6 +2,11 @@
 //! IP rules, connection rate limits and `max_connections`, joined to a node
 //! picked by the balancer (one retry on another node when connecting
 //! fails), and carried byte for byte with half-close and an idle timeout.
+//!
+//! TCP services are bounded by their own `limits.max_connections` and
+//! connection rate limits, not by `proxy.max_connections`: a database
+//! tunnel's long-lived connections must not take places from HTTP clients,
+//! nor the other way round. Accept errors back off as on the HTTP listeners.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -16,6 +21,7 @@ use weir_core::{Balance, HashKey};
 use crate::DataPlane;
 use crate::access_log::AccessRecord;
 use crate::balance::hash_key;
+use crate::conn::AcceptBackoff;
 use crate::policy::limit::LimitScope;
 use crate::snapshot::ServiceRuntime;
 use crate::stats::Rejection;
@@ -32,20 +38,26 @@ pub(crate) async fn serve_tcp(
     drain: Duration,
 ) {
     let mut conns = JoinSet::new();
+    let mut backoff = AcceptBackoff::default();
     loop {
+        // The watch guard is not Send: drop it inside the branch future.
+        let mut stopped = std::pin::pin!(async { stop.wait_for(|s| *s).await.map(|_| ()) });
         tokio::select! {
             biased;
-            // The watch guard is not Send: drop it inside the branch future.
-            _ = async { stop.wait_for(|s| *s).await.map(|_| ()) } => break,
+            _ = &mut stopped => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, peer)) => {
+                    backoff.succeeded();
                     let plane = Arc::clone(&plane);
                     let service = Arc::clone(&service);
                     conns.spawn(async move { handle(&plane, &service, stream, peer).await });
                 }
                 Err(e) => {
-                    tracing::warn!(%service, error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    let pause = backoff.failed(&e, &service);
+                    tokio::select! {
+                        _ = &mut stopped => break,
+                        () = tokio::time::sleep(pause) => {}
+                    }
                 }
             },
         }

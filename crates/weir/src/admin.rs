@@ -1,19 +1,31 @@
 //! The admin listener's wiring: first-start admin account, the admin
-//! options from the process configuration, and [`Runtime`] — the binary's
-//! implementation of `weir_admin::GatewayRuntime` over the data plane.
+//! options from the process configuration, the accept loop (connection cap,
+//! head deadline, idle timeout — the data plane's rules), and [`Runtime`] —
+//! the binary's implementation of `weir_admin::GatewayRuntime` over the data
+//! plane.
 //!
 //! In `weir admin` (no proxy role) the process still follows the store into
 //! its own (unserved) data plane, so that explain answers against the
 //! current configuration there too; statistics and health then are not
 //! available in that process.
 
+use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use async_trait::async_trait;
+use axum::extract::ConnectInfo;
+use http::Request;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tower::ServiceExt as _;
 use weir_admin::auth::bootstrap::{Bootstrap, ensure_first_admin};
 use weir_admin::runtime::{
     ExplainError, ExplainRequest, Explanation, HourPoint, HourlySeries, ListenerInfo,
@@ -21,6 +33,9 @@ use weir_admin::runtime::{
 };
 use weir_admin::{AdminOptions, AdminState, CookieSecure, GatewayRuntime, RuntimeStatus};
 use weir_proxy::DataPlane;
+use weir_proxy::conn::{
+    AcceptBackoff, Activity, Admitted, ConnGate, ConnLimits, Ending, LogLimiter, TrackedBody, drive,
+};
 use weir_proxy::explain::{self, ExplainInput};
 use weir_proxy::stats::Scope;
 use weir_proxy::upstream::NodeStatus as ProxyNodeStatus;
@@ -316,10 +331,121 @@ pub async fn start(
     bootstrap(&store, &options).await?;
     let addr = listener.local_addr()?;
     let state = AdminState::new(store, Arc::new(runtime), options);
-    let task = tokio::spawn(async move {
-        if let Err(e) = weir_admin::serve(listener, weir_admin::router(state), stopped).await {
-            tracing::error!(error = %e, "admin listener failed");
-        }
-    });
+    let limits = ListenerLimits::from_config(cfg);
+    let task = tokio::spawn(serve(listener, weir_admin::router(state), limits, stopped));
     Ok((addr, task))
+}
+
+/// The admin listener's connection limits: the data plane's head deadline
+/// and idle timeout, and its own cap on open connections.
+#[derive(Debug, Clone, Copy)]
+struct ListenerLimits {
+    header_read_timeout: Duration,
+    idle_timeout: Duration,
+    max_connections: usize,
+    shutdown_grace: Duration,
+}
+
+impl ListenerLimits {
+    fn from_config(cfg: &ProcessConfig) -> Self {
+        Self {
+            header_read_timeout: cfg.proxy.header_read_timeout.get(),
+            idle_timeout: cfg.proxy.idle_timeout.get(),
+            max_connections: cfg.admin.max_connections,
+            shutdown_grace: cfg.proxy.shutdown_grace.get(),
+        }
+    }
+}
+
+/// Serve the admin router until `shutdown` resolves: connections over
+/// `admin.max_connections` are closed at once, each one lives under the
+/// head deadline and idle timeout of [`weir_proxy::conn`], and each request
+/// carries the peer address (`ConnectInfo`, for the audit log and login
+/// throttling).
+async fn serve(
+    listener: TcpListener,
+    router: axum::Router,
+    limits: ListenerLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let gate = Arc::new(ConnGate::new(ConnLimits {
+        max_total: limits.max_connections,
+        max_per_ip: limits.max_connections,
+    }));
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    builder.http2().timer(TokioTimer::new());
+    let builder = Arc::new(builder);
+    let (stop, stopped) = watch::channel(false);
+    let mut backoff = AcceptBackoff::default();
+    let mut refusals = LogLimiter::new(Duration::from_secs(10));
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok(a) => {
+                    backoff.succeeded();
+                    a
+                }
+                Err(e) => {
+                    let pause = backoff.failed(&e, "admin");
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep(pause) => continue,
+                    }
+                }
+            },
+        };
+        let permit = match gate.admit(peer.ip(), false) {
+            Ok(p) => p,
+            Err(_) => {
+                if let Some(suppressed) = refusals.allow(Instant::now()) {
+                    tracing::warn!(%peer, suppressed, "admin connection refused: admin.max_connections reached");
+                }
+                continue;
+            }
+        };
+        let deadline = Instant::now() + limits.header_read_timeout;
+        let builder = Arc::clone(&builder);
+        let router = router.clone();
+        let stopped = stopped.clone();
+        let stream = Admitted::new(stream, permit);
+        tokio::spawn(async move {
+            let activity = Activity::new();
+            let tracked = Arc::clone(&activity);
+            let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                let guard = tracked.start_request();
+                let call = router.clone().oneshot(req);
+                async move {
+                    let res = call.await?;
+                    Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, guard)))
+                }
+            });
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+            match drive(conn, &activity, deadline, limits.idle_timeout, stopped).await {
+                Ending::HeadTimeout => {
+                    tracing::debug!(%peer, "admin: no request within header_read_timeout; connection closed");
+                }
+                Ending::Closed { result: Err(e), .. } => {
+                    tracing::debug!(%peer, error = %e, "admin connection ended with an error");
+                }
+                Ending::Closed { .. } => {}
+            }
+        });
+    }
+    drop(listener);
+    drop(stopped);
+    let _ = stop.send(true);
+    if tokio::time::timeout(limits.shutdown_grace, stop.closed())
+        .await
+        .is_err()
+    {
+        tracing::warn!("admin connections still open after the shutdown grace period");
+    }
 }

@@ -76,10 +76,22 @@ pub enum LogFormat {
 pub struct ProxyConfig {
     /// Worker threads of the runtime; 0 = one per CPU.
     pub worker_threads: usize,
-    /// Time a client has to send a complete request head.
+    /// Time from accept to a complete first request head (TLS handshake,
+    /// protocol detection and HTTP/2 preface included); also the time for
+    /// each later HTTP/1.1 request head.
     pub header_read_timeout: HumanDuration,
+    /// A client connection with no request open for this long is closed.
+    pub idle_timeout: HumanDuration,
     /// Largest request head accepted, in bytes.
     pub max_header_bytes: usize,
+    /// Most header fields in one request.
+    pub max_headers: usize,
+    /// Client connections open at once on the HTTP, HTTPS and gRPC
+    /// listeners together.
+    pub max_connections: usize,
+    /// Client connections open at once from one address (IPv6: one /64);
+    /// trusted proxies are exempt.
+    pub max_connections_per_ip: usize,
     /// How long in-flight requests may finish after SIGTERM/SIGINT.
     pub shutdown_grace: HumanDuration,
     /// Proxies (addresses or CIDRs) whose `X-Forwarded-For` / `Forwarded`
@@ -123,6 +135,8 @@ pub struct AdminConfig {
     /// When session cookies get `Secure`: `auto` (TLS or
     /// `X-Forwarded-Proto: https`), `always`, `never`.
     pub cookie_secure: CookieSecurity,
+    /// Connections open at once on the admin listener.
+    pub max_connections: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +153,7 @@ impl Default for AdminConfig {
             session_idle_timeout: HumanDuration::from_secs(30 * 60),
             session_absolute_timeout: HumanDuration::from_secs(12 * 3600),
             cookie_secure: CookieSecurity::Auto,
+            max_connections: 256,
         }
     }
 }
@@ -224,7 +239,11 @@ impl Default for ProxyConfig {
         Self {
             worker_threads: 0,
             header_read_timeout: HumanDuration::from_secs(30),
+            idle_timeout: HumanDuration::from_secs(60),
             max_header_bytes: 64 * 1024,
+            max_headers: 100,
+            max_connections: 10_000,
+            max_connections_per_ip: 1_000,
             shutdown_grace: HumanDuration::from_secs(30),
             trusted_proxies: Vec::new(),
             client_ip_capacity: 100_000,
@@ -299,9 +318,7 @@ impl ProcessConfig {
         if self.store.poll_interval.get() < Duration::from_millis(10) {
             bail!("store.poll_interval: must be at least 10ms");
         }
-        if self.proxy.max_header_bytes < 1024 {
-            bail!("proxy.max_header_bytes: must be at least 1024");
-        }
+        self.validate_connections()?;
         self.https_addr()?;
         if let Err((i, why)) = weir_core::compile::IpSet::parse(&self.proxy.trusted_proxies) {
             bail!("proxy.trusted_proxies[{i}]: {why}");
@@ -333,6 +350,64 @@ impl ProcessConfig {
             );
         }
         Ok(())
+    }
+
+    /// Head and connection limits: bounds that keep each one meaningful.
+    fn validate_connections(&self) -> anyhow::Result<()> {
+        let p = &self.proxy;
+        for (key, d) in [
+            ("proxy.header_read_timeout", p.header_read_timeout.get()),
+            ("proxy.idle_timeout", p.idle_timeout.get()),
+        ] {
+            if d < Duration::from_millis(100) {
+                bail!("{key}: must be at least 100ms");
+            }
+        }
+        if !(1024..=1 << 20).contains(&p.max_header_bytes) {
+            bail!(
+                "proxy.max_header_bytes: {} is out of range; it must be between 1024 and 1048576",
+                p.max_header_bytes
+            );
+        }
+        if !(16..=1000).contains(&p.max_headers) {
+            bail!(
+                "proxy.max_headers: {} is out of range; it must be between 16 and 1000",
+                p.max_headers
+            );
+        }
+        for (key, n) in [
+            ("proxy.max_connections", p.max_connections),
+            ("proxy.max_connections_per_ip", p.max_connections_per_ip),
+            ("admin.max_connections", self.admin.max_connections),
+        ] {
+            if n == 0 {
+                bail!("{key}: must be at least 1");
+            }
+        }
+        Ok(())
+    }
+
+    /// A warning when `proxy.max_connections` cannot be reached because the
+    /// process may open fewer files (Linux: `/proc/self/limits`): clients
+    /// would then meet failing accepts instead of the cap.
+    pub fn open_file_limit_warning(&self) -> Option<String> {
+        let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+        let soft: u64 = limits
+            .lines()
+            .find(|l| l.starts_with("Max open files"))?
+            .split_whitespace()
+            .nth(3)?
+            .parse()
+            .ok()?;
+        let wanted =
+            (self.proxy.max_connections as u64).saturating_add(self.admin.max_connections as u64);
+        (wanted > soft).then(|| {
+            format!(
+                "proxy.max_connections ({}) and admin.max_connections ({}) exceed the open-file limit ({soft}); \
+                 raise it (LimitNOFILE= in the systemd unit, ulimit -n) or lower the caps",
+                self.proxy.max_connections, self.admin.max_connections
+            )
+        })
     }
 
     /// `proxy.dns_servers` as socket addresses (port 53 when omitted).
@@ -505,6 +580,11 @@ worker_threads = 2
             "WEIR_PROXY_WORKER_THREADS",
             "WEIR_PROXY_HEADER_READ_TIMEOUT",
             "WEIR_PROXY_MAX_HEADER_BYTES",
+            "WEIR_PROXY_MAX_HEADERS",
+            "WEIR_PROXY_IDLE_TIMEOUT",
+            "WEIR_PROXY_MAX_CONNECTIONS",
+            "WEIR_PROXY_MAX_CONNECTIONS_PER_IP",
+            "WEIR_ADMIN_MAX_CONNECTIONS",
             "WEIR_PROXY_SHUTDOWN_GRACE",
             "WEIR_PROXY_TRUSTED_PROXIES",
             "WEIR_PROXY_CLIENT_IP_CAPACITY",
@@ -521,7 +601,7 @@ worker_threads = 2
         ] {
             assert!(vars.contains(&v), "{v} missing from {vars:?}");
         }
-        assert_eq!(keys.len(), 27, "a new key needs docs/configuration.md too");
+        assert_eq!(keys.len(), 32, "a new key needs docs/configuration.md too");
     }
 
     #[test]
@@ -556,6 +636,55 @@ worker_threads = 2
             format!("{e:#}").contains("proxy.trusted_proxies[1]"),
             "{e:#}"
         );
+    }
+
+    #[test]
+    fn head_and_connection_limits_are_validated() {
+        for (toml, key) in [
+            ("[proxy]\nmax_header_bytes = 1023", "proxy.max_header_bytes"),
+            (
+                "[proxy]\nmax_header_bytes = 2000000",
+                "proxy.max_header_bytes",
+            ),
+            ("[proxy]\nmax_headers = 5", "proxy.max_headers"),
+            ("[proxy]\nmax_headers = 5000", "proxy.max_headers"),
+            ("[proxy]\nmax_connections = 0", "proxy.max_connections"),
+            (
+                "[proxy]\nmax_connections_per_ip = 0",
+                "proxy.max_connections_per_ip",
+            ),
+            ("[proxy]\nidle_timeout = \"10ms\"", "proxy.idle_timeout"),
+            (
+                "[proxy]\nheader_read_timeout = \"0s\"",
+                "proxy.header_read_timeout",
+            ),
+            ("[admin]\nmax_connections = 0", "admin.max_connections"),
+        ] {
+            let e = ProcessConfig::from_sources(toml, "weir.toml", env(&[])).unwrap_err();
+            assert!(format!("{e:#}").contains(key), "{toml}: {e:#}");
+        }
+        let c = ProcessConfig::from_sources(
+            "[proxy]\nmax_header_bytes = 1024\nmax_headers = 16\nmax_connections = 1",
+            "weir.toml",
+            env(&[("WEIR_PROXY_MAX_CONNECTIONS_PER_IP", "1")]),
+        )
+        .unwrap();
+        assert_eq!((c.proxy.max_header_bytes, c.proxy.max_headers), (1024, 16));
+        assert_eq!(c.proxy.max_connections_per_ip, 1);
+    }
+
+    #[test]
+    fn warns_when_the_caps_exceed_the_open_file_limit() {
+        if !Path::new("/proc/self/limits").exists() {
+            return;
+        }
+        let mut c = ProcessConfig::default();
+        c.proxy.max_connections = usize::MAX;
+        let w = c.open_file_limit_warning().expect("a warning");
+        assert!(w.contains("proxy.max_connections"), "{w}");
+        c.proxy.max_connections = 1;
+        c.admin.max_connections = 1;
+        assert_eq!(c.open_file_limit_warning(), None);
     }
 
     #[test]

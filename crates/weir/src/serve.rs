@@ -16,6 +16,7 @@ use tokio::task::JoinHandle;
 use weir_core::compile::{IpSet, Rate};
 use weir_proxy::access_log::{AccessLog, AccessLogTarget};
 use weir_proxy::clock::WallClock;
+use weir_proxy::conn::ConnLimits;
 use weir_proxy::discovery::DnsResolver;
 use weir_proxy::listeners::{InheritedSockets, ServiceListeners, handover_copy, listen};
 use weir_proxy::policy::limit::LocalLimits;
@@ -193,6 +194,9 @@ impl Gateway {
         cfg: &ProcessConfig,
         stopped: &watch::Receiver<bool>,
     ) -> anyhow::Result<()> {
+        if let Some(warning) = cfg.open_file_limit_warning() {
+            tracing::warn!("{warning}");
+        }
         let mut follower = RevisionFollower::new(self.store.clone(), cfg.store.poll_interval.get());
         let (revision, doc) = follower.next().await;
         install(&self.plane, revision, &doc);
@@ -201,7 +205,9 @@ impl Gateway {
         self.http_addr = Some(http.local_addr()?);
         let opts = HttpListenerOptions {
             header_read_timeout: cfg.proxy.header_read_timeout.get(),
+            idle_timeout: cfg.proxy.idle_timeout.get(),
             max_header_bytes: cfg.proxy.max_header_bytes,
+            max_headers: cfg.proxy.max_headers,
             shutdown_grace: cfg.proxy.shutdown_grace.get(),
             ..HttpListenerOptions::default()
         };
@@ -520,6 +526,10 @@ async fn data_plane_options(cfg: &ProcessConfig) -> anyhow::Result<DataPlaneOpti
             DnsResolver::new(&cfg.dns_servers()?)
                 .map_err(|e| anyhow::anyhow!("proxy.dns_servers: {e}"))?,
         )),
+        connection_limits: ConnLimits {
+            max_total: cfg.proxy.max_connections,
+            max_per_ip: cfg.proxy.max_connections_per_ip,
+        },
     })
 }
 

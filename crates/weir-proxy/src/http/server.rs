@@ -5,36 +5,53 @@
 //!
 //! The same loop serves a gRPC service's own port, where every request goes
 //! to that one service.
+//!
+//! Every connection is admitted against the connection caps first (refused
+//! ones are closed at once), then lives under the deadlines of
+//! [`crate::conn::life`]; accept errors back off ([`crate::conn::backoff`]).
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use http::HeaderValue;
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, StatusCode};
+use http_body_util::Full;
+use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::time::{Instant, timeout_at};
 use tokio_rustls::TlsAcceptor;
 
+use super::body::ProxyBody;
 use super::handler::{ConnCtx, handle};
 use crate::DataPlane;
+use crate::conn::{
+    AcceptBackoff, Activity, Admitted, ConnTimeout, Ending, LogLimiter, TrackedBody, drive,
+};
 
 /// Settings of an HTTP listener.
 #[derive(Debug, Clone)]
 pub struct HttpListenerOptions {
-    /// Time a client has to send a complete request head (and to finish a
-    /// TLS handshake).
+    /// Time from accept to a complete first request head: TLS handshake,
+    /// protocol detection and the HTTP/2 preface included. Also the time a
+    /// keep-alive HTTP/1.1 client has for each later request head.
     pub header_read_timeout: Duration,
-    /// Largest request head accepted (bytes).
+    /// A connection with no request open for this long is closed.
+    pub idle_timeout: Duration,
+    /// Largest request head accepted (bytes): the request line (HTTP/2:
+    /// method, authority and path) and every header field.
     pub max_header_bytes: usize,
+    /// Most header fields in one request head.
+    pub max_headers: usize,
     /// Concurrent HTTP/2 streams per connection.
     pub h2_max_concurrent_streams: u32,
     /// How long open connections may finish after shutdown begins.
@@ -45,12 +62,24 @@ impl Default for HttpListenerOptions {
     fn default() -> Self {
         Self {
             header_read_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
             max_header_bytes: 64 * 1024,
+            max_headers: 100,
             h2_max_concurrent_streams: 256,
             shutdown_grace: Duration::from_secs(30),
         }
     }
 }
+
+/// HTTP/2 keep-alive: a PING this often on every connection, and a peer
+/// that does not answer within the timeout is gone (its streams fail and
+/// the connection closes) — so a vanished client never pins a stream.
+const H2_PING_INTERVAL: Duration = Duration::from_secs(30);
+const H2_PING_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// hyper refuses a read buffer below 8 KiB; smaller head limits are
+/// enforced on the parsed head (see [`head_refusal`]).
+const H1_MIN_BUF: usize = 8192;
 
 /// Serve plain HTTP (HTTP/1.1 and h2c) until `shutdown` resolves.
 pub async fn serve_http(
@@ -117,6 +146,29 @@ impl ResolvesServerCert for SnapshotCerts {
     }
 }
 
+fn builder(opts: &HttpListenerOptions) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(opts.header_read_timeout)
+        .max_buf_size(opts.max_header_bytes.max(H1_MIN_BUF))
+        .max_headers(opts.max_headers);
+    // HPACK counts 32 bytes per field on top of name and value: allow that
+    // much, and let the parsed-head check apply the limit itself, the same
+    // way on both protocols.
+    let h2_list = opts.max_header_bytes + 32 * opts.max_headers;
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(opts.h2_max_concurrent_streams)
+        .max_header_list_size(u32::try_from(h2_list).unwrap_or(u32::MAX))
+        .keep_alive_interval(H2_PING_INTERVAL)
+        .keep_alive_timeout(H2_PING_TIMEOUT)
+        .adaptive_window(true);
+    builder
+}
+
 async fn serve(
     listener: TcpListener,
     plane: Arc<DataPlane>,
@@ -125,36 +177,43 @@ async fn serve(
     tls: Option<TlsAcceptor>,
     fixed: Option<Arc<str>>,
 ) {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(opts.header_read_timeout)
-        .max_buf_size(opts.max_header_bytes.max(8192));
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .max_concurrent_streams(opts.h2_max_concurrent_streams)
-        .max_header_list_size(opts.max_header_bytes as u32)
-        .adaptive_window(true);
-    let builder = Arc::new(builder);
-    let graceful = GracefulShutdown::new();
+    let builder = Arc::new(builder(&opts));
     let proto = if tls.is_some() { "https" } else { "http" };
+    let name = fixed.as_deref().map_or(proto, |_| "grpc");
+    let (stop, stopped) = watch::channel(false);
+    let mut backoff = AcceptBackoff::default();
+    let mut refusals = LogLimiter::new(Duration::from_secs(10));
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
             biased;
             () = &mut shutdown => break,
             accepted = listener.accept() => match accepted {
-                Ok(a) => a,
+                Ok(a) => {
+                    backoff.succeeded();
+                    a
+                }
                 Err(e) => {
-                    // Usually EMFILE/ENFILE: back off instead of spinning.
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                    continue;
+                    let pause = backoff.failed(&e, name);
+                    tokio::select! {
+                        () = &mut shutdown => break,
+                        () = tokio::time::sleep(pause) => continue,
+                    }
                 }
             },
         };
+        // Refused connections are dropped here, before TLS or HTTP.
+        let per_ip = !plane.options.trusted_proxies.contains(peer.ip());
+        let permit = match plane.connections.admit(peer.ip(), per_ip) {
+            Ok(p) => p,
+            Err(why) => {
+                if let Some(suppressed) = refusals.allow(Instant::now()) {
+                    tracing::warn!(listener = name, %peer, reason = why.as_str(), suppressed, "connection refused: cap reached");
+                }
+                continue;
+            }
+        };
+        let deadline = Instant::now() + opts.header_read_timeout;
         let _ = stream.set_nodelay(true);
         let ctx = Arc::new(ConnCtx {
             plane: Arc::clone(&plane),
@@ -163,27 +222,34 @@ async fn serve(
             proto,
             fixed: fixed.clone(),
         });
-        let builder = Arc::clone(&builder);
-        let watcher = graceful.watcher();
-        let counted = ConnectionCount::new(&plane);
+        let conn = Conn {
+            ctx,
+            builder: Arc::clone(&builder),
+            opts: opts.clone(),
+            deadline,
+            stop: stopped.clone(),
+        };
         let tls = tls.clone();
-        let handshake_timeout = opts.header_read_timeout;
+        // The socket carries the permit: the place is taken until it closes.
+        let stream = Admitted::new(stream, permit);
         tokio::spawn(async move {
-            let _counted = counted;
             match tls {
-                None => serve_conn(stream, ctx, &builder, watcher).await,
-                Some(acceptor) => {
-                    match tokio::time::timeout(handshake_timeout, acceptor.accept(stream)).await {
-                        Ok(Ok(tls_stream)) => serve_conn(tls_stream, ctx, &builder, watcher).await,
-                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                None => conn.serve(stream).await,
+                Some(acceptor) => match timeout_at(deadline, acceptor.accept(stream)).await {
+                    Ok(Ok(tls_stream)) => conn.serve(tls_stream).await,
+                    Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                    Err(_) => {
+                        conn.ctx.plane.connections.timed_out(ConnTimeout::Head);
+                        tracing::debug!(%peer, "TLS handshake not finished within header_read_timeout");
                     }
-                }
+                },
             }
         });
     }
     drop(listener);
-    if tokio::time::timeout(opts.shutdown_grace, graceful.shutdown())
+    drop(stopped);
+    let _ = stop.send(true);
+    if tokio::time::timeout(opts.shutdown_grace, stop.closed())
         .await
         .is_err()
     {
@@ -194,39 +260,101 @@ async fn serve(
     }
 }
 
-async fn serve_conn<I>(
-    io: I,
+/// One admitted connection, ready to serve HTTP.
+struct Conn {
     ctx: Arc<ConnCtx>,
-    builder: &auto::Builder<TokioExecutor>,
-    watcher: Watcher,
-) where
-    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let peer = ctx.peer;
-    let service = service_fn(move |req| {
-        let ctx = Arc::clone(&ctx);
-        async move { Ok::<_, Infallible>(handle(&ctx, req).await) }
-    });
-    let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
-    if let Err(e) = watcher.watch(conn).await {
-        tracing::debug!(%peer, error = %e, "client connection ended with an error");
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    opts: HttpListenerOptions,
+    /// The head deadline, counted from accept.
+    deadline: Instant,
+    stop: watch::Receiver<bool>,
+}
+
+impl Conn {
+    async fn serve<I>(self, io: I)
+    where
+        I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let activity = Activity::new();
+        let ctx = Arc::clone(&self.ctx);
+        let limits = (self.opts.max_header_bytes, self.opts.max_headers);
+        let tracked = Arc::clone(&activity);
+        let service = service_fn(move |req| {
+            let guard = tracked.start_request();
+            let ctx = Arc::clone(&ctx);
+            async move {
+                let res = match head_refusal(&req, limits.0, limits.1) {
+                    Some(refused) => refused,
+                    None => handle(&ctx, req).await,
+                };
+                Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, guard)))
+            }
+        });
+        let conn = self
+            .builder
+            .serve_connection_with_upgrades(TokioIo::new(io), service);
+        let peer = self.ctx.peer;
+        let gate = &self.ctx.plane.connections;
+        match drive(
+            conn,
+            &activity,
+            self.deadline,
+            self.opts.idle_timeout,
+            self.stop,
+        )
+        .await
+        {
+            Ending::HeadTimeout => {
+                gate.timed_out(ConnTimeout::Head);
+                tracing::debug!(%peer, "no request within header_read_timeout; connection closed");
+            }
+            Ending::Closed { result, idle } => {
+                if idle {
+                    gate.timed_out(ConnTimeout::Idle);
+                    tracing::debug!(%peer, "connection idle for idle_timeout; closed");
+                }
+                if let Err(e) = result {
+                    tracing::debug!(%peer, error = %e, "client connection ended with an error");
+                }
+            }
+        }
     }
 }
 
-/// Keeps the open-connection gauge right, however the connection ends.
-struct ConnectionCount(Arc<DataPlane>);
-
-impl ConnectionCount {
-    fn new(plane: &Arc<DataPlane>) -> Self {
-        plane.connections.fetch_add(1, Ordering::Relaxed);
-        Self(Arc::clone(plane))
-    }
-}
-
-impl Drop for ConnectionCount {
-    fn drop(&mut self) {
-        self.0.connections.fetch_sub(1, Ordering::Relaxed);
-    }
+/// 431 when a request head is over the configured limits. hyper bounds
+/// what it buffers (HTTP/1.1 at no less than 8 KiB; HTTP/2 by the header
+/// list size); this applies the configured numbers to the parsed head, the
+/// same way for both protocols.
+fn head_refusal(
+    req: &Request<Incoming>,
+    max_bytes: usize,
+    max_headers: usize,
+) -> Option<Response<ProxyBody>> {
+    let headers = req.headers();
+    let message = if headers.len() > max_headers {
+        format!("the request has more than {max_headers} header fields")
+    } else {
+        // "METHOD target HTTP/1.1\r\n", each "name: value\r\n", "\r\n".
+        let target = req.uri().authority().map_or(0, |a| a.as_str().len())
+            + req.uri().path_and_query().map_or(1, |p| p.as_str().len());
+        let fields: usize = headers
+            .iter()
+            .map(|(n, v)| n.as_str().len() + v.len() + 4)
+            .sum();
+        let size = req.method().as_str().len() + target + 12 + fields;
+        if size <= max_bytes {
+            return None;
+        }
+        format!("the request head is larger than {max_bytes} bytes")
+    };
+    let body = serde_json::json!({ "code": "request_header_fields_too_large", "message": message });
+    let mut res = Response::new(ProxyBody::from(Full::new(Bytes::from(body.to_string()))));
+    *res.status_mut() = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
+    res.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Some(res)
 }
 
 fn peer_ip_value(peer: SocketAddr) -> HeaderValue {
