@@ -248,6 +248,7 @@ fn map_service(
         rewrite: Vec::new(),
         request_headers: Vec::new(),
         websocket: false,
+        allow_encoded_slashes: false,
         access: Access::default(),
         limits: Limits::default(),
         upstream: map_upstream(lb, kind, opts, &mut f),

@@ -149,6 +149,7 @@ fn an_http_prefix_service_maps_every_column() {
             },
         ],
         websocket: true,
+        allow_encoded_slashes: false,
         access: Access {
             ip_allow: IpList {
                 enabled: true,
