@@ -31,6 +31,9 @@ pub struct ServiceSchema {
     port: Option<u16>,
     /// Answer plain-HTTP requests with a redirect to HTTPS.
     https_redirect: Option<bool>,
+    /// Accept an encoded slash (`%2F`) in request paths (kept encoded);
+    /// default false: such requests get 400.
+    allow_encoded_slashes: Option<bool>,
     /// Default true; a disabled service is kept but not routed.
     enabled: Option<bool>,
     #[schema(rename = "match")]
