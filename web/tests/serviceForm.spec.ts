@@ -8,6 +8,7 @@ const full: Service = {
   description: 'users',
   match: { prefix: '/user/', host: 'api.example.com' },
   strip_prefix: true,
+  allow_encoded_slashes: true,
   websocket: true,
   rewrite: [{ pattern: '^/v1/(.*)', replacement: '/api/v1/$1' }],
   request_headers: [
@@ -41,6 +42,7 @@ describe('the service form', () => {
     expect(form.headers).toBe('set X-Gateway weir\nremove X-Debug')
     expect(form.nodes).toBe('127.0.0.1:9001 50\n127.0.0.1:9002 100')
     expect(form.disabledNodes).toBe('127.0.0.1:9002')
+    expect(form.allowEncodedSlashes).toBe(true)
     const { spec, problems } = formToSpec(form, full)
     expect(problems).toEqual([])
     expect(spec).toEqual(full)

@@ -78,7 +78,7 @@ fn model_fields_are_documented() {
     // model serialises every key it has.
     let full: weir_core::Service = serde_json::from_value(serde_json::json!({
         "name": "a", "kind": "http", "description": "d", "enabled": false,
-        "port": 8001, "https_redirect": true,
+        "port": 8001, "https_redirect": true, "allow_encoded_slashes": true,
         "match": {"prefix": "/a/", "host": "a.example.com"},
         "strip_prefix": true,
         "rewrite": [{"pattern": "^/x", "replacement": "/y"}],

@@ -260,6 +260,9 @@ pub struct ServiceSchema {
     /// Answer plain-HTTP requests with a redirect to HTTPS.
     #[schema(nullable = false)]
     https_redirect: Option<bool>,
+    /// Accept an encoded slash (`%2F`) in request paths (kept encoded);
+    /// default false: such requests get 400.
+    allow_encoded_slashes: Option<bool>,
     /// Default true; a disabled service is kept but not routed.
     #[schema(nullable = false)]
     enabled: Option<bool>,

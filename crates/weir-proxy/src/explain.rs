@@ -2,8 +2,8 @@
 //! live snapshot without sending anything and without changing any state —
 //! no balancer cursor moves, no rate-limit token is taken, no counter ticks.
 //!
-//! It follows the phases of `http::handler` in the same order (gateway
-//! endpoints → route → HTTPS redirect → client identity → IP rules →
+//! It follows the phases of `http::handler` in the same order (path
+//! normalisation → gateway endpoints → host → route → HTTPS redirect → client identity → IP rules →
 //! authentication → limits → upgrade check → rewrite and headers → balance) and reuses the same
 //! compiled structures and policy functions, so that the two cannot
 //! disagree on anything but state: rate limits depend on their buckets
@@ -26,7 +26,7 @@ use weir_core::{Balance, HashKey, HeaderOpKind};
 
 use crate::DataPlane;
 use crate::balance::{Peek, hash_key};
-use crate::http::ProxyError;
+use crate::http::{ProxyError, routing_host};
 use crate::policy::{Refusal, authenticate, identity};
 
 /// Paths the data plane answers itself (see `http::oauth`).
@@ -167,6 +167,11 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
     }
     let pq = PathAndQuery::from_str(&input.path)
         .map_err(|_| invalid("path", "is not a valid request path"))?;
+    // As the handler: encoded slashes are kept until the service is known.
+    let keep_slashes = weir_core::path::Options {
+        allow_encoded_slash: true,
+    };
+    let normalized = weir_core::path::normalize(pq.path(), keep_slashes).map(|p| p.into_owned());
     let mut headers = HeaderMap::new();
     for (name, value) in &input.headers {
         let n = HeaderName::from_bytes(name.as_bytes())
@@ -205,6 +210,31 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         upstream_request: None,
         balancer: None,
     };
+    let pq = match normalized {
+        Err(why) => {
+            out.policies.push(verdict("path", "reject", why.reason()));
+            let e = ProxyError::BadRequest(why.reason());
+            out.rejection = Some(rejection(&e, why.reason()));
+            return Ok(out);
+        }
+        Ok(p) if p == pq.path() => pq,
+        Ok(p) => {
+            out.policies.push(verdict(
+                "path",
+                "allow",
+                format!(
+                    "{:?} is normalised to {p:?} before routing and policies",
+                    pq.path()
+                ),
+            ));
+            let with_query = match pq.query() {
+                Some(q) => format!("{p}?{q}"),
+                None => p,
+            };
+            PathAndQuery::from_str(&with_query)
+                .map_err(|_| invalid("path", "is not a valid request path"))?
+        }
+    };
     let path = pq.path();
     if GATEWAY_PATHS.contains(&path) {
         out.policies.push(verdict(
@@ -220,6 +250,14 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         return Ok(out);
     }
 
+    let host_value = match routing_host(input.host.as_deref(), &headers, false) {
+        Ok(h) => h,
+        Err(e) => {
+            out.policies.push(verdict("host", "reject", e.to_string()));
+            out.rejection = Some(rejection(&e, e.to_string()));
+            return Ok(out);
+        }
+    };
     let host = host_value.as_ref().and_then(|v| v.to_str().ok());
     let Some(index) = snap.config.router.lookup(host, path) else {
         out.policies.push(verdict(
@@ -256,6 +294,16 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         prefix: spec.route.prefix.clone(),
         reason,
     });
+    if !svc.allow_encoded_slashes && weir_core::path::has_encoded_slash(path) {
+        let why = weir_core::path::PathError::EncodedSlash.reason();
+        out.policies.push(verdict(
+            "path",
+            "reject",
+            format!("{why}, and the service does not set allow_encoded_slashes"),
+        ));
+        out.rejection = Some(rejection(&ProxyError::BadRequest(why), why));
+        return Ok(out);
+    }
 
     if spec.https_redirect {
         if input.https {
@@ -330,20 +378,27 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         None => rewritten.into_owned(),
     };
     let mut sent = headers.clone();
-    let request_id_ok = sent.get(X_REQUEST_ID).is_some_and(|v| {
-        !v.is_empty() && v.len() <= 128 && v.as_bytes().iter().all(u8::is_ascii_graphic)
-    });
-    if !request_id_ok {
-        sent.insert(X_REQUEST_ID, HeaderValue::from_static("(generated)"));
-    }
+    let request_id = match sent.get(X_REQUEST_ID) {
+        Some(v)
+            if !v.is_empty() && v.len() <= 128 && v.as_bytes().iter().all(u8::is_ascii_graphic) =>
+        {
+            v.clone()
+        }
+        _ => HeaderValue::from_static("(generated)"),
+    };
     sent.remove(X_WEIR_APP_ID);
+    strip_hop_by_hop(&mut sent, upgrade);
+    // The gateway's own headers, after hop-by-hop removal (as the handler).
+    if let Some(h) = &host_value {
+        sent.insert(header::HOST, h.clone());
+    }
+    sent.insert(X_REQUEST_ID, request_id);
     if let Some(app) = tenant
         .as_deref()
         .and_then(|t| HeaderValue::from_str(t).ok())
     {
         sent.insert(X_WEIR_APP_ID, app);
     }
-    strip_hop_by_hop(&mut sent, upgrade);
     let proto = if input.https { "https" } else { "http" };
     add_forwarded(&mut sent, peer.to_canonical(), proto, host_value.as_ref());
     svc.apply_header_ops(&mut sent);

@@ -136,6 +136,7 @@ export interface Service {
   port?: number | null
   match?: ServiceMatch | null
   https_redirect?: boolean | null
+  allow_encoded_slashes?: boolean | null
   strip_prefix?: boolean | null
   rewrite?: RewriteRule[] | null
   request_headers?: HeaderOp[] | null

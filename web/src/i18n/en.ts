@@ -189,6 +189,8 @@ export default {
     stripPrefix: 'Strip prefix',
     websocket: 'WebSocket',
     httpsRedirect: 'Redirect HTTP to HTTPS',
+    allowEncodedSlashes: 'Allow encoded slashes',
+    allowEncodedSlashesHelp: 'Accept %2F in paths (forwarded encoded); otherwise such requests get 400.',
     rewrite: 'URL rewrite',
     rewriteHelp: 'One rule per line: a regular expression, a space, the replacement ($1 for groups).',
     headers: 'Header transforms',

@@ -190,6 +190,8 @@ const zhCN: typeof en = {
     stripPrefix: '去除前缀',
     websocket: '支持 WebSocket',
     httpsRedirect: 'HTTP 跳转 HTTPS',
+    allowEncodedSlashes: '允许编码斜杠',
+    allowEncodedSlashesHelp: '接受路径中的 %2F（保持编码转发）；否则此类请求返回 400。',
     rewrite: 'URL 重写',
     rewriteHelp: '每行一条规则：正则表达式、空格、替换内容（用 $1 引用分组）。',
     headers: 'Header 转换',

@@ -26,6 +26,7 @@ export interface ServiceForm {
   host: string
   port: number | null
   httpsRedirect: boolean
+  allowEncodedSlashes: boolean
   stripPrefix: boolean
   websocket: boolean
   rewrite: string
@@ -101,6 +102,7 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     host: '',
     port: null,
     httpsRedirect: false,
+    allowEncodedSlashes: false,
     stripPrefix: false,
     websocket: false,
     rewrite: '',
@@ -162,6 +164,7 @@ export function specToForm(s: Service): ServiceForm {
   f.ruleType = f.prefix && f.host ? 'both' : f.host ? 'host' : 'prefix'
   f.port = s.port ?? null
   f.httpsRedirect = !!s.https_redirect
+  f.allowEncodedSlashes = !!s.allow_encoded_slashes
   f.stripPrefix = !!s.strip_prefix
   f.websocket = !!s.websocket
   f.rewrite = (s.rewrite ?? []).map((r) => `${r.pattern} ${r.replacement}`).join('\n')
@@ -267,7 +270,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
 
   // Keep unknown top-level and upstream fields of the stored service.
   const spec: Service = { ...(base ?? {}), name: f.name.trim(), upstream: { ...(base?.upstream ?? {}), nodes: [] } }
-  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'strip_prefix', 'rewrite', 'request_headers', 'websocket', 'access', 'limits'] as const) {
+  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'websocket', 'access', 'limits'] as const) {
     delete spec[k]
   }
   for (const k of ['balance', 'hash_key', 'tls', 'timeouts', 'max_idle_per_node', 'health_check', 'outlier', 'fail_open', 'dns'] as const) {
@@ -285,6 +288,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
     const m = stripEmpty({ prefix, host })
     if (m) spec.match = m
     if (http && f.httpsRedirect) spec.https_redirect = true
+    if (f.allowEncodedSlashes) spec.allow_encoded_slashes = true
     if (http && f.stripPrefix && prefix) spec.strip_prefix = true
     if (http && f.websocket) spec.websocket = true
     if (http) {
@@ -414,6 +418,7 @@ const EXACT: Record<string, FormField> = {
   'match.prefix': 'prefix',
   'match.host': 'host',
   https_redirect: 'httpsRedirect',
+  allow_encoded_slashes: 'allowEncodedSlashes',
   strip_prefix: 'stripPrefix',
   websocket: 'websocket',
   'access.auth': 'authEnabled',

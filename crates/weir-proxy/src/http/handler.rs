@@ -6,6 +6,7 @@
 //! sent) → stream the response back → record. gRPC calls get their deadline
 //! enforced and the gateway's own errors as gRPC statuses.
 
+use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,7 +18,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::upgrade::OnUpgrade;
 use weir_core::compile::{CompiledService, UpstreamProtocol};
-use weir_core::{Balance, HashKey};
+use weir_core::{Balance, HashKey, path};
 
 use super::body::{BodyKind, LogFields, ProxyBody, Recorder};
 use super::error::ProxyError;
@@ -69,8 +70,6 @@ pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Respon
         &plane.options.trusted_proxies,
     );
     let request_id = request_id(req.headers().get(&X_REQUEST_ID));
-    req.headers_mut()
-        .insert(X_REQUEST_ID.clone(), request_id.clone());
     let log = plane.options.access_log.as_ref().map(|log| {
         Box::new(LogFields {
             log: log.clone(),
@@ -96,17 +95,19 @@ pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Respon
     };
 
     let grpc_call = grpc::is_grpc(req.headers());
-    let path = req.uri().path();
-    let result = if conn.fixed.is_some() {
-        proxy(conn, &snap, client, req, &mut outcome).await
-    } else if path == oauth::TOKEN_PATH {
-        Ok(oauth::token(plane, &snap, client, req)
-            .await
-            .map(BodyKind::Local))
-    } else if path == oauth::JWKS_PATH {
-        Ok(oauth::jwks(&snap).map(BodyKind::Local))
-    } else {
-        proxy(conn, &snap, client, req, &mut outcome).await
+    let gateway_path =
+        |req: &Request<Incoming>, path: &str| conn.fixed.is_none() && req.uri().path() == path;
+    let result = match normalize_path(&mut req) {
+        Err(e) => Err(e),
+        Ok(()) if gateway_path(&req, oauth::TOKEN_PATH) => {
+            Ok(oauth::token(plane, &snap, client, req)
+                .await
+                .map(BodyKind::Local))
+        }
+        Ok(()) if gateway_path(&req, oauth::JWKS_PATH) => {
+            Ok(oauth::jwks(&snap).map(BodyKind::Local))
+        }
+        Ok(()) => proxy(conn, &snap, client, req, &request_id, &mut outcome).await,
     };
     let (mut res, rejection) = match result {
         Ok(res) => (res, None),
@@ -124,6 +125,7 @@ pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Respon
             (res.map(BodyKind::Local), Some(e.rejection()))
         }
     };
+    // Added after the response's hop-by-hop fields were removed (in `send`).
     let headers = res.headers_mut();
     headers.insert(X_REQUEST_ID.clone(), request_id);
     if let Some(q) = outcome.quota {
@@ -142,6 +144,111 @@ pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Respon
         log,
     };
     res.map(|kind| ProxyBody::new(kind, Some(recorder)))
+}
+
+/// The request path in normal form (`weir_core::path`, RFC 3986 §6)
+/// before anything reads it: the token endpoints, routing, every policy and
+/// the upstream all see this one path. Encoded slashes are kept (as `%2F`)
+/// here and refused after routing unless the service allows them.
+fn normalize_path<B>(req: &mut Request<B>) -> Result<(), ProxyError> {
+    const KEEP_SLASHES: path::Options = path::Options {
+        allow_encoded_slash: true,
+    };
+    let uri = req.uri();
+    let normal = match path::normalize(uri.path(), KEEP_SLASHES) {
+        Ok(Cow::Borrowed(_)) => return Ok(()),
+        Ok(Cow::Owned(p)) => p,
+        Err(e) => return Err(ProxyError::BadRequest(e.reason())),
+    };
+    let pq = match uri.query() {
+        Some(q) => format!("{normal}?{q}"),
+        None => normal,
+    };
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(
+        PathAndQuery::try_from(pq).map_err(|_| ProxyError::BadRequest("invalid request path"))?,
+    );
+    *req.uri_mut() =
+        Uri::from_parts(parts).map_err(|_| ProxyError::BadRequest("invalid request path"))?;
+    Ok(())
+}
+
+/// The one host a request is for, which routing uses and the upstream gets
+/// (`Host`, `:authority`, `X-Forwarded-Host`): the absolute-form or HTTP/2
+/// `:authority`, or else the single `Host` header. Forms that could route on
+/// one host and forward another are refused (RFC 9112 §3.2, RFC 9113
+/// §8.3.1): two `Host` headers, an authority that differs from `Host`, and
+/// a host that is not `name[:port]`. An empty `Host` is no host.
+pub(crate) fn routing_host(
+    authority: Option<&str>,
+    headers: &http::HeaderMap,
+    h2: bool,
+) -> Result<Option<HeaderValue>, ProxyError> {
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let header = hosts.next();
+    if hosts.next().is_some() {
+        return Err(ProxyError::BadRequest("more than one Host header"));
+    }
+    let host = match (authority, header) {
+        (Some(a), Some(h)) if !a.as_bytes().eq_ignore_ascii_case(h.as_bytes()) => {
+            return Err(ProxyError::BadRequest(if h2 {
+                ":authority and the host header differ"
+            } else {
+                "the request target's host and the Host header differ"
+            }));
+        }
+        (Some(a), _) => {
+            HeaderValue::from_str(a).map_err(|_| ProxyError::BadRequest("invalid host"))?
+        }
+        (None, Some(h)) if h.is_empty() => return Ok(None),
+        (None, Some(h)) => h.clone(),
+        (None, None) => return Ok(None),
+    };
+    if !is_valid_host(host.as_bytes()) {
+        return Err(ProxyError::BadRequest("invalid host"));
+    }
+    Ok(Some(host))
+}
+
+/// `name[:port]` or `[v6]:port` (RFC 3986 §3.2.2 without user info,
+/// percent-escapes or IPvFuture): nothing a router and an upstream could
+/// read differently.
+fn is_valid_host(h: &[u8]) -> bool {
+    let (name_ok, port) = match h.strip_prefix(b"[") {
+        Some(rest) => match rest.iter().position(|&b| b == b']') {
+            Some(end) => (
+                end > 0
+                    && rest[..end]
+                        .iter()
+                        .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.'),
+                &rest[end + 1..],
+            ),
+            None => return false,
+        },
+        None => {
+            let end = h.iter().position(|&b| b == b':').unwrap_or(h.len());
+            let name = &h[..end];
+            let ok = !name.is_empty()
+                && name
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
+            (ok, &h[end..])
+        }
+    };
+    let port_ok = match port.split_first() {
+        None => true,
+        Some((b':', digits)) => {
+            digits.len() <= 5
+                && digits.iter().all(u8::is_ascii_digit)
+                && (digits.is_empty()
+                    || digits
+                        .iter()
+                        .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
+                        <= 65535)
+        }
+        Some(_) => false,
+    };
+    name_ok && port_ok
 }
 
 fn host_of<B>(req: &Request<B>) -> Option<HeaderValue> {
@@ -190,16 +297,17 @@ async fn proxy(
     snap: &Snapshot,
     client: IpAddr,
     req: Request<Incoming>,
+    request_id: &HeaderValue,
     outcome: &mut Outcome,
 ) -> Result<Response<BodyKind>, ProxyError> {
     let plane = &*conn.plane;
     let (mut parts, body) = req.into_parts();
 
-    // Route on the authority (absolute-form or HTTP/2 :authority), else Host.
-    let host_value = match parts.uri.authority() {
-        Some(a) => HeaderValue::from_str(a.as_str()).ok(),
-        None => parts.headers.get(header::HOST).cloned(),
-    };
+    let host_value = routing_host(
+        parts.uri.authority().map(|a| a.as_str()),
+        &parts.headers,
+        parts.version == Version::HTTP_2,
+    )?;
     let host = host_value.as_ref().and_then(|v| v.to_str().ok());
     let index = match &conn.fixed {
         Some(name) => snap
@@ -219,6 +327,11 @@ async fn proxy(
     let rt = &snap.services[index];
     let up = &*rt.upstream;
     outcome.service = Some((Arc::clone(&svc.name), Arc::clone(&rt.stats)));
+    if !svc.allow_encoded_slashes && path::has_encoded_slash(parts.uri.path()) {
+        return Err(ProxyError::BadRequest(
+            path::PathError::EncodedSlash.reason(),
+        ));
+    }
 
     if svc.https_redirect && conn.proto == "http" {
         return Err(ProxyError::HttpsRequired {
@@ -256,13 +369,10 @@ async fn proxy(
             return Err(ProxyError::Refused(refusal));
         }
     };
-    if let Some(t) = &tenant {
-        if let Ok(v) = HeaderValue::from_str(&t.app_id) {
-            parts.headers.insert(X_WEIR_APP_ID.clone(), v);
-        }
-        if let Some(rt) = snap.tenants.get(&t.app_id) {
-            outcome.tenant = Some((Arc::clone(&t.app_id), Arc::clone(&rt.stats)));
-        }
+    if let Some(t) = &tenant
+        && let Some(rt) = snap.tenants.get(&t.app_id)
+    {
+        outcome.tenant = Some((Arc::clone(&t.app_id), Arc::clone(&rt.stats)));
     }
     outcome.quota = quota;
 
@@ -292,11 +402,20 @@ async fn proxy(
         .get(header::TE)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"trailers"));
     strip_hop_by_hop(&mut parts.headers, upgrade);
-    if !parts.headers.contains_key(header::HOST)
-        && let Some(h) = &host_value
-    {
-        // HTTP/2 clients send :authority only; HTTP/1.1 upstreams need Host.
+    // The gateway's own headers go on after hop-by-hop removal, so that a
+    // client's `Connection: X-Weir-App-Id, Host` cannot take them off.
+    // Host is the one routing used (HTTP/2 clients send only :authority).
+    if let Some(h) = &host_value {
         parts.headers.insert(header::HOST, h.clone());
+    }
+    parts
+        .headers
+        .insert(X_REQUEST_ID.clone(), request_id.clone());
+    if let Some(v) = tenant
+        .as_ref()
+        .and_then(|t| HeaderValue::from_str(&t.app_id).ok())
+    {
+        parts.headers.insert(X_WEIR_APP_ID.clone(), v);
     }
     add_forwarded(
         &mut parts.headers,
@@ -659,5 +778,90 @@ async fn send(
                 back => return Err((ProxyError::Upstream(e.into_error()), back)),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts() {
+        for ok in [
+            "example.com",
+            "example.com:8080",
+            "EXAMPLE.com:",
+            "a_b-c.d",
+            "127.0.0.1:80",
+            "[::1]",
+            "[2001:db8::1]:443",
+            "[::ffff:1.2.3.4]:1",
+        ] {
+            assert!(is_valid_host(ok.as_bytes()), "{ok}");
+        }
+        for bad in [
+            "",
+            ":80",
+            "user@example.com",
+            "example.com/x",
+            "example.com:80:80",
+            "example.com:http",
+            "example.com:65536",
+            "example.com:123456",
+            "[::1",
+            "[]",
+            "[::1]x",
+            "[::1]:80:80",
+            "[v1.x]",
+            "a b",
+            "a,b",
+            "a%2fb",
+            "a\\b",
+        ] {
+            assert!(!is_valid_host(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    fn headers(hosts: &[&str]) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        for v in hosts {
+            h.append(header::HOST, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn one_host_or_a_refusal() {
+        let host = |a: Option<&str>, h: &[&str]| {
+            routing_host(a, &headers(h), false).map(|v| v.map(|v| v.to_str().unwrap().to_owned()))
+        };
+        assert_eq!(host(None, &["a.test"]).unwrap().as_deref(), Some("a.test"));
+        assert_eq!(
+            host(Some("a.test"), &[]).unwrap().as_deref(),
+            Some("a.test")
+        );
+        assert_eq!(
+            host(Some("a.test"), &["A.test"]).unwrap().as_deref(),
+            Some("a.test")
+        );
+        assert_eq!(host(None, &[""]).unwrap(), None);
+        assert_eq!(host(None, &[]).unwrap(), None);
+        assert!(host(Some("a.test"), &["b.test"]).is_err());
+        assert!(host(None, &["a.test", "a.test"]).is_err());
+        assert!(host(None, &["a.test", "b.test"]).is_err());
+        assert!(host(None, &["u@a.test"]).is_err());
+        assert!(host(Some("u@a.test"), &[]).is_err());
+    }
+
+    #[test]
+    fn normalises_the_path_and_keeps_the_query() {
+        let mut req = Request::get("/a/../b/%7e?x=/../y").body(()).unwrap();
+        normalize_path(&mut req).unwrap();
+        assert_eq!(req.uri(), "/b/~?x=/../y");
+        let mut req = Request::get("http://h.test//a%2f").body(()).unwrap();
+        normalize_path(&mut req).unwrap();
+        assert_eq!(req.uri(), "http://h.test/a%2F");
+        let mut req = Request::get("/a%00").body(()).unwrap();
+        assert!(normalize_path(&mut req).is_err());
     }
 }

@@ -12,4 +12,5 @@ mod server;
 mod upgrade;
 
 pub use error::ProxyError;
+pub(crate) use handler::routing_host;
 pub use server::{HttpListenerOptions, serve_http, serve_https, serve_service};
