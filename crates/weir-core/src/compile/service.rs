@@ -52,6 +52,8 @@ pub struct CompiledService {
     pub rewrites: Box<[CompiledRewrite]>,
     pub header_ops: Box<[CompiledHeaderOp]>,
     pub websocket: bool,
+    /// Largest request body (`None` = no limit).
+    pub max_body_bytes: Option<u64>,
     pub access: CompiledAccess,
     pub limits: CompiledLimits,
     pub upstream: CompiledUpstream,
@@ -238,6 +240,7 @@ pub(crate) fn compile_service(
             rewrites,
             header_ops,
             websocket: svc.websocket,
+            max_body_bytes: svc.max_body_bytes.filter(|&n| n > 0),
             access,
             limits,
             upstream,
@@ -310,6 +313,7 @@ fn check_kind_fields(svc: &Service, path: &str, errors: &mut ValidationErrors) {
             not_for("request_headers", !svc.request_headers.is_empty(), why);
             not_for("websocket", svc.websocket, why);
             not_for("https_redirect", svc.https_redirect, why);
+            not_for("max_body_bytes", svc.max_body_bytes.is_some(), why);
             not_for(
                 "access.auth",
                 svc.access.auth.enabled,
