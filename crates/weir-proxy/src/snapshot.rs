@@ -78,6 +78,9 @@ pub struct DataPlaneOptions {
     pub access_log: Option<AccessLog>,
     /// Resolves nodes given by DNS name (`None`: the system resolver).
     pub resolver: Option<Arc<dyn Resolver>>,
+    /// Longest wait for the next piece of a client's request body; past it
+    /// the upstream request is aborted and the client answered 408.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for DataPlaneOptions {
@@ -95,6 +98,7 @@ impl Default for DataPlaneOptions {
             limits: Arc::new(LocalLimits),
             access_log: None,
             resolver: None,
+            body_read_timeout: Duration::from_secs(60),
         }
     }
 }

@@ -80,6 +80,9 @@ pub struct ProxyConfig {
     pub header_read_timeout: HumanDuration,
     /// Largest request head accepted, in bytes.
     pub max_header_bytes: usize,
+    /// Longest pause between two pieces of a client's request body; past
+    /// it the request is aborted upstream and answered 408.
+    pub body_read_timeout: HumanDuration,
     /// How long in-flight requests may finish after SIGTERM/SIGINT.
     pub shutdown_grace: HumanDuration,
     /// Proxies (addresses or CIDRs) whose `X-Forwarded-For` / `Forwarded`
@@ -225,6 +228,7 @@ impl Default for ProxyConfig {
             worker_threads: 0,
             header_read_timeout: HumanDuration::from_secs(30),
             max_header_bytes: 64 * 1024,
+            body_read_timeout: HumanDuration::from_secs(60),
             shutdown_grace: HumanDuration::from_secs(30),
             trusted_proxies: Vec::new(),
             client_ip_capacity: 100_000,
@@ -301,6 +305,9 @@ impl ProcessConfig {
         }
         if self.proxy.max_header_bytes < 1024 {
             bail!("proxy.max_header_bytes: must be at least 1024");
+        }
+        if self.proxy.body_read_timeout.get() < Duration::from_millis(10) {
+            bail!("proxy.body_read_timeout: must be at least 10ms");
         }
         self.https_addr()?;
         if let Err((i, why)) = weir_core::compile::IpSet::parse(&self.proxy.trusted_proxies) {

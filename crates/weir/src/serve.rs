@@ -364,6 +364,7 @@ async fn data_plane_options(cfg: &ProcessConfig) -> anyhow::Result<DataPlaneOpti
             DnsResolver::new(&cfg.dns_servers()?)
                 .map_err(|e| anyhow::anyhow!("proxy.dns_servers: {e}"))?,
         )),
+        body_read_timeout: cfg.proxy.body_read_timeout.get(),
     })
 }
 

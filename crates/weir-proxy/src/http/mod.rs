@@ -11,5 +11,5 @@ mod oauth;
 mod server;
 mod upgrade;
 
-pub use error::ProxyError;
+pub use error::{FaultSide, ProxyError};
 pub use server::{HttpListenerOptions, serve_http, serve_https, serve_service};
