@@ -9,6 +9,7 @@ const full: Service = {
   match: { prefix: '/user/', host: 'api.example.com' },
   strip_prefix: true,
   websocket: true,
+  max_body_bytes: 10485760,
   rewrite: [{ pattern: '^/v1/(.*)', replacement: '/api/v1/$1' }],
   request_headers: [
     { op: 'set', name: 'X-Gateway', value: 'weir' },
@@ -89,6 +90,7 @@ describe('the service form', () => {
     f.nodes = '10.0.0.9:6379'
     f.maxConnections = 1000
     f.websocket = true
+    f.maxBodyBytes = 1024
     const { spec } = formToSpec(f)
     expect(spec).toEqual({
       name: 'redis',
