@@ -467,6 +467,27 @@ mod tests {
     }
 
     #[test]
+    fn body_read_timeout_from_file_or_env_with_a_floor() {
+        let c = ProcessConfig::from_sources(
+            "[proxy]\nbody_read_timeout = \"15s\"\n",
+            "weir.toml",
+            env(&[]),
+        )
+        .unwrap();
+        assert_eq!(c.proxy.body_read_timeout, HumanDuration::from_secs(15));
+        let e = ProcessConfig::from_sources(
+            "",
+            "weir.toml",
+            env(&[("WEIR_PROXY_BODY_READ_TIMEOUT", "1ms")]),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{e:#}").contains("proxy.body_read_timeout"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
     fn file_then_env_override() {
         let text = r#"
 time_zone = "Asia/Shanghai"

@@ -323,3 +323,39 @@ async fn max_body_bytes_refuses_before_forwarding_and_cuts_streams() {
     assert_eq!(r.status(), 200);
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn an_http2_body_over_the_limit_is_cut_with_413() {
+    use http_body_util::{BodyExt, StreamBody};
+    use hyper::body::Frame;
+    let (a, b) = two_nodes().await;
+    let gw = TestGateway::start(&config(&a, &b)).await;
+    let addr = gw.gateway.http_addr.unwrap();
+    let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut send, conn) = hyper::client::conn::http2::handshake(
+        hyper_util::rt::TokioExecutor::new(),
+        hyper_util::rt::TokioIo::new(stream),
+    )
+    .await
+    .unwrap();
+    tokio::spawn(conn);
+    for (path, pieces, want) in [("/capped/h2", 3, 413), ("/capped/h2", 1, 200)] {
+        // No Content-Length: the body is counted as it streams.
+        let frames = (0..pieces).map(|_| {
+            Ok::<_, std::convert::Infallible>(Frame::data(bytes::Bytes::from(vec![b'q'; 600])))
+        });
+        let body = StreamBody::new(futures_util::stream::iter(frames));
+        let req = http::Request::post(format!("http://x{path}"))
+            .body(body)
+            .unwrap();
+        let res = send.send_request(req).await.unwrap();
+        assert_eq!(res.status(), want, "{pieces} pieces");
+        let body = res.into_body().collect().await.unwrap().to_bytes();
+        if want == 413 {
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(v["code"], "request_body_too_large");
+        }
+    }
+    nodes_serve(&gw, "capped", &a, &b).await;
+    gw.stop().await;
+}
