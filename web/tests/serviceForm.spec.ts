@@ -10,6 +10,7 @@ const full: Service = {
   strip_prefix: true,
   allow_encoded_slashes: true,
   websocket: true,
+  max_body_bytes: 10485760,
   rewrite: [{ pattern: '^/v1/(.*)', replacement: '/api/v1/$1' }],
   request_headers: [
     { op: 'set', name: 'X-Gateway', value: 'weir' },
@@ -91,6 +92,7 @@ describe('the service form', () => {
     f.nodes = '10.0.0.9:6379'
     f.maxConnections = 1000
     f.websocket = true
+    f.maxBodyBytes = 1024
     const { spec } = formToSpec(f)
     expect(spec).toEqual({
       name: 'redis',

@@ -281,6 +281,12 @@ pub struct ServiceSchema {
     /// Allow WebSocket upgrades.
     #[schema(nullable = false)]
     websocket: Option<bool>,
+    /// Largest request body in bytes; absent or 0 = no limit. A larger
+    /// `Content-Length` gets 413 before anything is forwarded; a streamed
+    /// body is cut with 413 when it crosses the limit. gRPC: all messages
+    /// of one call; WebSocket tunnels are not counted. Not for `tcp`.
+    #[schema(minimum = 0, example = 10485760)]
+    max_body_bytes: Option<u64>,
     #[schema(nullable = false)]
     access: Option<AccessSchema>,
     #[schema(nullable = false)]

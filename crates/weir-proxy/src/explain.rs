@@ -364,6 +364,9 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
             refusal = Some((e, "upgrade not allowed".into()));
         }
     }
+    if refusal.is_none() {
+        refusal = body_policy(svc, &headers, &mut out.policies);
+    }
     if let Some((e, detail)) = refusal {
         out.rejection = Some(rejection(&e, detail));
         return Ok(out);
@@ -626,6 +629,51 @@ fn limit_policies(svc: &CompiledService, tenant: Option<&str>, policies: &mut Ve
             "depends",
             format!("tenant {app}'s QPS limit and daily quota, if set, depend on its usage"),
         ));
+    }
+}
+
+/// The service's `max_body_bytes` against a declared `Content-Length`, as
+/// the handler checks it before picking a node. A body without a length is
+/// counted while it streams, so its verdict depends on what is sent.
+fn body_policy(
+    svc: &CompiledService,
+    headers: &HeaderMap,
+    policies: &mut Vec<PolicyVerdict>,
+) -> Option<(ProxyError, String)> {
+    let Some(max) = svc.max_body_bytes else {
+        policies.push(verdict("max_body_bytes", "skip", "no limit"));
+        return None;
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(len) if len > max => {
+            policies.push(verdict(
+                "max_body_bytes",
+                "reject",
+                format!("Content-Length {len} is over the limit of {max} bytes"),
+            ));
+            let e = ProxyError::ClientBody(crate::upstream::BodyFault::TooLarge(max));
+            Some((e, "request body too large".into()))
+        }
+        Some(len) => {
+            policies.push(verdict(
+                "max_body_bytes",
+                "allow",
+                format!("Content-Length {len} is within the limit of {max} bytes"),
+            ));
+            None
+        }
+        None => {
+            policies.push(verdict(
+                "max_body_bytes",
+                "depends",
+                format!("a streamed body is cut when it crosses {max} bytes"),
+            ));
+            None
+        }
     }
 }
 

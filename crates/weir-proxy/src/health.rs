@@ -110,7 +110,7 @@ async fn probe(
             let req = Request::get(hc.path.as_str())
                 .header(header::HOST, host)
                 .header(header::USER_AGENT, "weir-health-check")
-                .body(crate::upstream::RequestBody::new(None))
+                .body(crate::upstream::RequestBody::empty())
                 .map_err(|e| e.to_string())?;
             let res = send.send_request(req).await.map_err(|e| e.to_string())?;
             let status = res.status().as_u16();

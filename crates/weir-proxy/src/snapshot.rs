@@ -81,6 +81,9 @@ pub struct DataPlaneOptions {
     pub resolver: Option<Arc<dyn Resolver>>,
     /// Caps on open client connections of the HTTP listeners.
     pub connection_limits: ConnLimits,
+    /// Longest wait for the next piece of a client's request body; past it
+    /// the upstream request is aborted and the client answered 408.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for DataPlaneOptions {
@@ -99,6 +102,7 @@ impl Default for DataPlaneOptions {
             access_log: None,
             resolver: None,
             connection_limits: ConnLimits::default(),
+            body_read_timeout: Duration::from_secs(60),
         }
     }
 }

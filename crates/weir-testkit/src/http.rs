@@ -50,6 +50,8 @@ struct Stats {
     health_status: std::sync::atomic::AtomicU16,
     /// Set by `kill`: open connections end too.
     killed: tokio::sync::watch::Sender<bool>,
+    /// `METHOD path` of every request, in arrival order.
+    received: std::sync::Mutex<Vec<String>>,
 }
 
 impl TestUpstream {
@@ -102,8 +104,13 @@ impl TestUpstream {
                         let svc =
                             {
                                 let stats = Arc::clone(&stats);
-                                service_fn(move |req| {
+                                service_fn(move |req: Request<Incoming>| {
                                     stats.requests.fetch_add(1, Ordering::Relaxed);
+                                    stats.received.lock().unwrap().push(format!(
+                                        "{} {}",
+                                        req.method(),
+                                        req.uri().path()
+                                    ));
                                     let node = Arc::clone(&node);
                                     let forced = stats.forced_status.load(Ordering::Relaxed);
                                     let health = stats.health_status.load(Ordering::Relaxed);
@@ -170,6 +177,12 @@ impl TestUpstream {
     /// Requests answered so far.
     pub fn requests(&self) -> u64 {
         self.stats.requests.load(Ordering::Relaxed)
+    }
+
+    /// `METHOD path` of every request received so far, in order (what a
+    /// smuggling test checks: no request the client did not mean to send).
+    pub fn received(&self) -> Vec<String> {
+        self.stats.received.lock().unwrap().clone()
     }
 
     /// TLS handshakes that failed (HTTPS upstream only), e.g. because the

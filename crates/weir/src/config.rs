@@ -92,6 +92,9 @@ pub struct ProxyConfig {
     /// Client connections open at once from one address (IPv6: one /64);
     /// trusted proxies are exempt.
     pub max_connections_per_ip: usize,
+    /// Longest pause between two pieces of a client's request body; past
+    /// it the request is aborted upstream and answered 408.
+    pub body_read_timeout: HumanDuration,
     /// How long in-flight requests may finish after SIGTERM/SIGINT.
     pub shutdown_grace: HumanDuration,
     /// Proxies (addresses or CIDRs) whose `X-Forwarded-For` / `Forwarded`
@@ -244,6 +247,7 @@ impl Default for ProxyConfig {
             max_headers: 100,
             max_connections: 10_000,
             max_connections_per_ip: 1_000,
+            body_read_timeout: HumanDuration::from_secs(60),
             shutdown_grace: HumanDuration::from_secs(30),
             trusted_proxies: Vec::new(),
             client_ip_capacity: 100_000,
@@ -319,6 +323,9 @@ impl ProcessConfig {
             bail!("store.poll_interval: must be at least 10ms");
         }
         self.validate_connections()?;
+        if self.proxy.body_read_timeout.get() < Duration::from_millis(10) {
+            bail!("proxy.body_read_timeout: must be at least 10ms");
+        }
         self.https_addr()?;
         if let Err((i, why)) = weir_core::compile::IpSet::parse(&self.proxy.trusted_proxies) {
             bail!("proxy.trusted_proxies[{i}]: {why}");
@@ -535,6 +542,27 @@ mod tests {
     }
 
     #[test]
+    fn body_read_timeout_from_file_or_env_with_a_floor() {
+        let c = ProcessConfig::from_sources(
+            "[proxy]\nbody_read_timeout = \"15s\"\n",
+            "weir.toml",
+            env(&[]),
+        )
+        .unwrap();
+        assert_eq!(c.proxy.body_read_timeout, HumanDuration::from_secs(15));
+        let e = ProcessConfig::from_sources(
+            "",
+            "weir.toml",
+            env(&[("WEIR_PROXY_BODY_READ_TIMEOUT", "1ms")]),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{e:#}").contains("proxy.body_read_timeout"),
+            "{e:#}"
+        );
+    }
+
+    #[test]
     fn file_then_env_override() {
         let text = r#"
 time_zone = "Asia/Shanghai"
@@ -581,6 +609,7 @@ worker_threads = 2
             "WEIR_PROXY_HEADER_READ_TIMEOUT",
             "WEIR_PROXY_MAX_HEADER_BYTES",
             "WEIR_PROXY_MAX_HEADERS",
+            "WEIR_PROXY_BODY_READ_TIMEOUT",
             "WEIR_PROXY_IDLE_TIMEOUT",
             "WEIR_PROXY_MAX_CONNECTIONS",
             "WEIR_PROXY_MAX_CONNECTIONS_PER_IP",
@@ -601,7 +630,7 @@ worker_threads = 2
         ] {
             assert!(vars.contains(&v), "{v} missing from {vars:?}");
         }
-        assert_eq!(keys.len(), 32, "a new key needs docs/configuration.md too");
+        assert_eq!(keys.len(), 33, "a new key needs docs/configuration.md too");
     }
 
     #[test]

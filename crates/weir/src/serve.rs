@@ -530,6 +530,7 @@ async fn data_plane_options(cfg: &ProcessConfig) -> anyhow::Result<DataPlaneOpti
             max_total: cfg.proxy.max_connections,
             max_per_ip: cfg.proxy.max_connections_per_ip,
         },
+        body_read_timeout: cfg.proxy.body_read_timeout.get(),
     })
 }
 

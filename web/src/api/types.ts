@@ -141,6 +141,8 @@ export interface Service {
   rewrite?: RewriteRule[] | null
   request_headers?: HeaderOp[] | null
   websocket?: boolean | null
+  /** Largest request body in bytes; absent or 0 = no limit. */
+  max_body_bytes?: number | null
   access?: ServiceAccess | null
   limits?: ServiceLimits | null
   upstream: Upstream

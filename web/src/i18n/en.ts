@@ -207,6 +207,8 @@ export default {
     burst: 'Burst',
     burstAuto: 'automatic',
     maxConnections: 'Max connections',
+    maxBodyBytes: 'Max request body (bytes)',
+    maxBodyBytesHelp: 'Larger bodies get 413 (e.g. 10485760 = 10 MiB); gRPC: per call.',
     zeroUnlimited: '0 means unlimited.',
     balance: 'Strategy',
     hashKey: 'Hash key',

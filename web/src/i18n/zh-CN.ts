@@ -208,6 +208,8 @@ const zhCN: typeof en = {
     burst: '突发量',
     burstAuto: '自动',
     maxConnections: '最大连接数',
+    maxBodyBytes: '请求体上限（字节）',
+    maxBodyBytesHelp: '超出的请求返回 413（如 10485760 = 10 MiB）；gRPC 按单次调用计。',
     zeroUnlimited: '0 表示不限制。',
     balance: '策略',
     hashKey: '哈希键',

@@ -42,6 +42,8 @@ export interface ServiceForm {
   clientIpQps: number
   burst: number | null
   maxConnections: number
+  /** Largest request body in bytes; 0 = no limit. */
+  maxBodyBytes: number
   // load balancing
   balance: Balance
   hashKey: string
@@ -117,6 +119,7 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     clientIpQps: 0,
     burst: null,
     maxConnections: 0,
+    maxBodyBytes: 0,
     balance: 'round_robin',
     hashKey: 'client_ip',
     nodes: '',
@@ -179,6 +182,7 @@ export function specToForm(s: Service): ServiceForm {
   f.clientIpQps = s.limits?.client_ip_qps ?? 0
   f.burst = s.limits?.burst ?? null
   f.maxConnections = s.limits?.max_connections ?? 0
+  f.maxBodyBytes = s.max_body_bytes ?? 0
   f.balance = u.balance ?? 'round_robin'
   f.hashKey = u.hash_key ?? 'client_ip'
   f.nodes = u.nodes.map((n) => `${n.addr} ${n.weight ?? 1}`).join('\n')
@@ -270,7 +274,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
 
   // Keep unknown top-level and upstream fields of the stored service.
   const spec: Service = { ...(base ?? {}), name: f.name.trim(), upstream: { ...(base?.upstream ?? {}), nodes: [] } }
-  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'websocket', 'access', 'limits'] as const) {
+  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'websocket', 'max_body_bytes', 'access', 'limits'] as const) {
     delete spec[k]
   }
   for (const k of ['balance', 'hash_key', 'tls', 'timeouts', 'max_idle_per_node', 'health_check', 'outlier', 'fail_open', 'dns'] as const) {
@@ -330,6 +334,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
     max_connections: tcp && f.maxConnections ? f.maxConnections : undefined,
   })
   if (limits) spec.limits = limits
+  if (!tcp && f.maxBodyBytes) spec.max_body_bytes = f.maxBodyBytes
 
   // Load balancing
   const u = spec.upstream
@@ -421,6 +426,7 @@ const EXACT: Record<string, FormField> = {
   allow_encoded_slashes: 'allowEncodedSlashes',
   strip_prefix: 'stripPrefix',
   websocket: 'websocket',
+  max_body_bytes: 'maxBodyBytes',
   'access.auth': 'authEnabled',
   'access.auth.enabled': 'authEnabled',
   'access.ip_allow': 'ipAllow',

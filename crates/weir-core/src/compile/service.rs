@@ -55,6 +55,8 @@ pub struct CompiledService {
     pub rewrites: Box<[CompiledRewrite]>,
     pub header_ops: Box<[CompiledHeaderOp]>,
     pub websocket: bool,
+    /// Largest request body (`None` = no limit).
+    pub max_body_bytes: Option<u64>,
     pub access: CompiledAccess,
     pub limits: CompiledLimits,
     pub upstream: CompiledUpstream,
@@ -249,6 +251,7 @@ pub(crate) fn compile_service(
             rewrites,
             header_ops,
             websocket: svc.websocket,
+            max_body_bytes: svc.max_body_bytes.filter(|&n| n > 0),
             access,
             limits,
             upstream,
@@ -318,6 +321,7 @@ fn check_kind_fields(svc: &Service, path: &str, errors: &mut ValidationErrors) {
             not_for("websocket", svc.websocket, why);
             not_for("https_redirect", svc.https_redirect, why);
             not_for("allow_encoded_slashes", svc.allow_encoded_slashes, why);
+            not_for("max_body_bytes", svc.max_body_bytes.is_some(), why);
             not_for(
                 "access.auth",
                 svc.access.auth.enabled,

@@ -328,3 +328,31 @@ fn prefixes_and_allowed_paths_must_be_normal() {
         "does not apply",
     );
 }
+
+#[test]
+fn max_body_bytes_is_per_service_and_zero_means_no_limit() {
+    let c = compile(&doc(
+        "services:\n  - name: capped\n    match: { prefix: /c/ }\n    max_body_bytes: 1048576\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n  - name: zero\n    match: { prefix: /z/ }\n    max_body_bytes: 0\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n  - name: absent\n    match: { prefix: /a/ }\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n",
+    ))
+    .unwrap();
+    assert_eq!(c.service("capped").unwrap().max_body_bytes, Some(1_048_576));
+    assert_eq!(c.service("zero").unwrap().max_body_bytes, None);
+    assert_eq!(c.service("absent").unwrap().max_body_bytes, None);
+    assert_error(
+        "services:\n  - name: t\n    kind: tcp\n    port: 9000\n    max_body_bytes: 10\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n",
+        "services[0].max_body_bytes",
+        "does not apply to tcp services",
+    );
+    let errs = doc_errors(
+        "services:\n  - name: n\n    match: { prefix: / }\n    max_body_bytes: -1\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n",
+    );
+    assert!(errs.contains("max_body_bytes"), "{errs}");
+}
+
+/// The parse error of a document that does not even deserialise.
+fn doc_errors(yaml: &str) -> String {
+    match parse_document(yaml) {
+        Ok(_) => panic!("expected a parse error for:\n{yaml}"),
+        Err(e) => e.to_string(),
+    }
+}

@@ -51,6 +51,13 @@ pub struct Service {
     /// Allow WebSocket upgrades (seed: `need_websocket`).
     #[serde(default, skip_serializing_if = "is_false")]
     pub websocket: bool,
+    /// Largest request body in bytes; absent or 0 = no limit. A larger
+    /// Content-Length is answered 413 before anything is forwarded; a
+    /// streamed body is cut with 413 when it crosses the limit. For gRPC it
+    /// bounds all the messages a client sends in one call; WebSocket
+    /// tunnels are not counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_body_bytes: Option<u64>,
     /// IP lists and tenant authentication.
     #[serde(default, skip_serializing_if = "Access::is_default")]
     pub access: Access,

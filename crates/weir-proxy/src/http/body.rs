@@ -48,15 +48,24 @@ pub(crate) struct Recorder {
     pub log: Option<Box<LogFields>>,
 }
 
+/// The status statistics and the access log give a request whose client
+/// went away (nginx's convention; nothing was delivered).
+const CLIENT_CLOSED: u16 = 499;
+
 impl Recorder {
     fn finish(self, bytes: u64) {
         let elapsed = self.started.elapsed();
-        self.gateway.record(self.status, elapsed, self.rejection);
+        let status = if self.rejection == Some(Rejection::ClientClosed) {
+            CLIENT_CLOSED
+        } else {
+            self.status
+        };
+        self.gateway.record(status, elapsed, self.rejection);
         if let Some((_, s)) = &self.service {
-            s.record(self.status, elapsed, self.rejection);
+            s.record(status, elapsed, self.rejection);
         }
         if let Some((_, s)) = &self.tenant {
-            s.record(self.status, elapsed, self.rejection);
+            s.record(status, elapsed, self.rejection);
         }
         if let Some(f) = self.log {
             f.log.write(&AccessRecord {
@@ -67,7 +76,7 @@ impl Recorder {
                 host: &f.host,
                 path: &f.path,
                 protocol: f.protocol,
-                status: self.status,
+                status,
                 service: self.service.as_ref().map(|(n, _)| &**n),
                 tenant: self.tenant.as_ref().map(|(n, _)| &**n),
                 node: self.node.as_deref().map(str::to_owned),

@@ -1,6 +1,7 @@
-//! Errors the gateway answers itself, classified by where the fault is so
-//! that status codes, headers and retry decisions follow from the kind,
-//! never from string matching.
+//! Errors the gateway answers itself, classified by where the fault is
+//! ([`FaultSide`]: the client, the upstream node, or the gateway) so that
+//! status codes, headers, retries and whether a node is blamed follow from
+//! the kind, never from string matching.
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
@@ -9,7 +10,19 @@ use weir_core::compile::IpRefusal;
 
 use crate::policy::{LimitedScope, Refusal};
 use crate::stats::Rejection;
-use crate::upstream::ConnectError;
+use crate::upstream::{BodyFault, Completion, ConnectError};
+
+/// Whose fault an error is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultSide {
+    /// The request (or the client's connection): never counted against a
+    /// node, never retried elsewhere.
+    Client,
+    /// The upstream node: counts towards its passive health.
+    Upstream,
+    /// The gateway itself (its configuration or state).
+    Internal,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
@@ -41,9 +54,49 @@ pub enum ProxyError {
     HttpsRequired { location: String },
     #[error("upstream failed: {0}")]
     Upstream(hyper::Error),
+    /// The client's request body failed (malformed, cut short, too slow,
+    /// too large) — while or before it was forwarded.
+    #[error("{0}")]
+    ClientBody(BodyFault),
+    /// The gateway cannot forward for a reason of its own.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
 }
 
 impl ProxyError {
+    /// The error of a failed exchange with a node: the client's when its
+    /// body had already failed (the exchange broke because of it), else the
+    /// upstream's.
+    pub(crate) fn forwarding(e: hyper::Error, body: Option<&Completion>) -> Self {
+        match body.and_then(Completion::fault) {
+            Some(fault) => ProxyError::ClientBody(fault),
+            None => ProxyError::Upstream(e),
+        }
+    }
+
+    /// Where the fault is.
+    pub fn side(&self) -> FaultSide {
+        match self {
+            ProxyError::Connect(_) | ProxyError::ResponseTimeout(_) | ProxyError::Upstream(_) => {
+                FaultSide::Upstream
+            }
+            ProxyError::NoNode { .. } | ProxyError::Internal(_) => FaultSide::Internal,
+            ProxyError::NoRoute
+            | ProxyError::UpgradeNotAllowed { .. }
+            | ProxyError::BadRequest(_)
+            | ProxyError::Refused(_)
+            // The call's own deadline says nothing about the node.
+            | ProxyError::DeadlineExceeded
+            | ProxyError::HttpsRequired { .. }
+            | ProxyError::ClientBody(_) => FaultSide::Client,
+        }
+    }
+
+    /// Passive health counts only the node's own failures.
+    pub fn counts_against_node(&self) -> bool {
+        self.side() == FaultSide::Upstream
+    }
+
     pub fn status(&self) -> StatusCode {
         match self {
             ProxyError::NoRoute => StatusCode::NOT_FOUND,
@@ -62,6 +115,14 @@ impl ProxyError {
             | ProxyError::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
             ProxyError::Connect(_) | ProxyError::Upstream(_) => StatusCode::BAD_GATEWAY,
             ProxyError::HttpsRequired { .. } => StatusCode::PERMANENT_REDIRECT,
+            // A client that went away reads nothing; one that only
+            // half-closed gets a 400 (the log says 499, see `rejection`).
+            ProxyError::ClientBody(BodyFault::Malformed | BodyFault::Closed) => {
+                StatusCode::BAD_REQUEST
+            }
+            ProxyError::ClientBody(BodyFault::Idle(_)) => StatusCode::REQUEST_TIMEOUT,
+            ProxyError::ClientBody(BodyFault::TooLarge(_)) => StatusCode::PAYLOAD_TOO_LARGE,
+            ProxyError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -86,6 +147,13 @@ impl ProxyError {
             ProxyError::DeadlineExceeded => "deadline_exceeded",
             ProxyError::Upstream(_) => "upstream_error",
             ProxyError::HttpsRequired { .. } => "https_required",
+            ProxyError::ClientBody(f) => match f {
+                BodyFault::Malformed => "invalid_request_body",
+                BodyFault::Closed => "client_closed",
+                BodyFault::Idle(_) => "request_body_timeout",
+                BodyFault::TooLarge(_) => "request_body_too_large",
+            },
+            ProxyError::Internal(_) => "internal_error",
         }
     }
 
@@ -103,6 +171,13 @@ impl ProxyError {
             ProxyError::Connect(_) => Rejection::UpstreamConnect,
             ProxyError::Upstream(_) => Rejection::UpstreamError,
             ProxyError::HttpsRequired { .. } => Rejection::HttpsRedirect,
+            ProxyError::ClientBody(f) => match f {
+                BodyFault::Malformed => Rejection::BadRequest,
+                BodyFault::Closed => Rejection::ClientClosed,
+                BodyFault::Idle(_) => Rejection::BodyTimeout,
+                BodyFault::TooLarge(_) => Rejection::BodyTooLarge,
+            },
+            ProxyError::Internal(_) => Rejection::Internal,
         }
     }
 
@@ -112,6 +187,7 @@ impl ProxyError {
         match self {
             ProxyError::Connect(_) => "could not connect to an upstream node".into(),
             ProxyError::Upstream(_) => "the upstream connection failed".into(),
+            ProxyError::Internal(_) => "the gateway could not forward this request".into(),
             ProxyError::Refused(r) => match r {
                 Refusal::Ip(_) => "your address may not call this service".into(),
                 Refusal::Auth(_) => "a valid bearer token is required".into(),
@@ -132,6 +208,11 @@ impl ProxyError {
     }
 
     fn add_headers(&self, h: &mut HeaderMap) {
+        if let ProxyError::ClientBody(_) = self {
+            // The rest of the client's body (if any) is not read: the
+            // connection cannot carry another request.
+            h.insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if let ProxyError::HttpsRequired { location } = self
             && let Ok(v) = HeaderValue::from_str(location)
         {

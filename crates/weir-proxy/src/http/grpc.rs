@@ -14,15 +14,17 @@ use http_body_util::Full;
 
 use super::error::ProxyError;
 use crate::policy::Refusal;
-use crate::upstream::{ConnectError, ResponseBody};
+use crate::upstream::{BodyFault, ConnectError, ResponseBody};
 
 /// gRPC status codes the gateway produces.
 pub(crate) mod code {
+    pub(crate) const CANCELLED: u16 = 1;
     pub(crate) const INVALID_ARGUMENT: u16 = 3;
     pub(crate) const DEADLINE_EXCEEDED: u16 = 4;
     pub(crate) const PERMISSION_DENIED: u16 = 7;
     pub(crate) const RESOURCE_EXHAUSTED: u16 = 8;
     pub(crate) const UNIMPLEMENTED: u16 = 12;
+    pub(crate) const INTERNAL: u16 = 13;
     pub(crate) const UNAVAILABLE: u16 = 14;
     pub(crate) const UNAUTHENTICATED: u16 = 16;
 }
@@ -65,6 +67,13 @@ pub(crate) fn status_of(e: &ProxyError) -> u16 {
         ProxyError::ResponseTimeout(_) | ProxyError::DeadlineExceeded => code::DEADLINE_EXCEEDED,
         ProxyError::UpgradeNotAllowed { .. } | ProxyError::BadRequest(_) => code::INVALID_ARGUMENT,
         ProxyError::HttpsRequired { .. } => code::PERMISSION_DENIED,
+        ProxyError::ClientBody(f) => match f {
+            BodyFault::Malformed => code::INVALID_ARGUMENT,
+            BodyFault::Closed => code::CANCELLED,
+            BodyFault::Idle(_) => code::DEADLINE_EXCEEDED,
+            BodyFault::TooLarge(_) => code::RESOURCE_EXHAUSTED,
+        },
+        ProxyError::Internal(_) => code::INTERNAL,
         ProxyError::Refused(r) => match r {
             Refusal::Ip(_) | Refusal::TenantIp { .. } => code::PERMISSION_DENIED,
             Refusal::Auth(_) => code::UNAUTHENTICATED,

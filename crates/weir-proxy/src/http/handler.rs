@@ -30,7 +30,7 @@ use crate::DataPlane;
 use crate::balance::{Pick, hash_key};
 use crate::policy::{self, Admission, PolicyInputs, identity};
 use crate::snapshot::Snapshot;
-use crate::upstream::{Member, Release, RequestBody, ResponseBody, UpstreamRuntime};
+use crate::upstream::{BodyLimits, Member, Release, RequestBody, ResponseBody, UpstreamRuntime};
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The authenticated tenant, for the upstream. Never taken from clients.
@@ -302,6 +302,7 @@ async fn proxy(
 ) -> Result<Response<BodyKind>, ProxyError> {
     let plane = &*conn.plane;
     let (mut parts, body) = req.into_parts();
+    super::headers::check_transfer_coding(&parts.headers)?;
 
     let host_value = routing_host(
         parts.uri.authority().map(|a| a.as_str()),
@@ -472,7 +473,20 @@ async fn proxy(
                 parts.headers.clone(),
             )
         });
-    let mut request = Request::from_parts(parts, RequestBody::new(Some(body)));
+    // Refused here when its declared length is over the limit: before a
+    // node is picked or anything is sent.
+    let limits = BodyLimits {
+        // A gRPC client stream may go quiet between messages as long as
+        // the service's streams may.
+        idle: if h2 {
+            up.spec.stream_idle_timeout
+        } else {
+            plane.options.body_read_timeout
+        },
+        max_bytes: svc.max_body_bytes,
+    };
+    let body = RequestBody::client(body, limits).map_err(ProxyError::ClientBody)?;
+    let mut request = Request::from_parts(parts, body);
     let started = Instant::now();
 
     // Balance over the members that may take traffic, and try one other
@@ -532,15 +546,18 @@ async fn proxy(
                 return Ok(res.map(BodyKind::Upstream));
             }
             Err((e, Some(unsent))) => {
-                up.record_outcome(member, Some(&e.to_string()));
+                if e.counts_against_node() {
+                    up.record_outcome(member, Some(&e.to_string()));
+                }
                 tracing::debug!(service = %svc.name, node = %member.addr, error = %e, "retrying on another node");
                 request = unsent;
                 tried = Some(node);
                 last_error = Some(e);
             }
             Err((e, None)) => {
-                // The client's own deadline passing says nothing about the node.
-                if !matches!(e, ProxyError::DeadlineExceeded) {
+                // A client's fault (its deadline, its body) says nothing
+                // about the node.
+                if e.counts_against_node() {
                     up.record_outcome(member, Some(&e.to_string()));
                 }
                 if let (ProxyError::Upstream(_), Some((method, uri, version, headers))) =
@@ -548,7 +565,7 @@ async fn proxy(
                     && tried.is_none()
                 {
                     tracing::debug!(service = %svc.name, node = %member.addr, error = %e, "replaying an idempotent request on another node");
-                    let mut again = Request::new(RequestBody::new(None));
+                    let mut again = Request::new(RequestBody::empty());
                     *again.method_mut() = method.clone();
                     *again.uri_mut() = uri.clone();
                     *again.version_mut() = *version;
@@ -639,7 +656,7 @@ async fn send_h2(
 ) -> Result<Response<ResponseBody>, (ProxyError, Unsent)> {
     let Some(node) = &member.h2 else {
         return Err((
-            ProxyError::BadRequest("service has no HTTP/2 connection"),
+            ProxyError::Internal("service has no HTTP/2 connection"),
             None,
         ));
     };
@@ -676,7 +693,12 @@ async fn send_h2(
                     fresh = true;
                     req = back;
                 }
-                back => return Err((ProxyError::Upstream(e.into_error()), back)),
+                back => {
+                    let e = ProxyError::forwarding(e.into_error(), completion.as_deref());
+                    // A client's fault is final: no other node gets it.
+                    let back = back.filter(|_| e.counts_against_node());
+                    return Err((e, back));
+                }
             },
         }
     }
@@ -714,7 +736,7 @@ async fn send(
     upgrade: bool,
 ) -> Result<Response<ResponseBody>, (ProxyError, Unsent)> {
     let Some(pool) = &member.pool else {
-        return Err((ProxyError::BadRequest("service has no HTTP/1.1 pool"), None));
+        return Err((ProxyError::Internal("service has no HTTP/1.1 pool"), None));
     };
     let completion = req.body().completion();
     // Bounded: a few stale pooled connections, then one new connection.
@@ -775,7 +797,12 @@ async fn send(
                     stale += 1;
                     req = back;
                 }
-                back => return Err((ProxyError::Upstream(e.into_error()), back)),
+                back => {
+                    let e = ProxyError::forwarding(e.into_error(), completion.as_deref());
+                    // A client's fault is final: no other node gets it.
+                    let back = back.filter(|_| e.counts_against_node());
+                    return Err((e, back));
+                }
             },
         }
     }

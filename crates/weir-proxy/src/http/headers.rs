@@ -116,6 +116,29 @@ pub(crate) fn wants_upgrade(headers: &HeaderMap) -> bool {
             .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
 }
 
+/// A request's transfer coding must be exactly `chunked`, once (RFC 9112
+/// §6.1, §7). HTTP/1.1 parsing already refuses codings that do not end in
+/// `chunked`; `gzip, chunked` and `chunked, chunked` pass it, but the
+/// gateway would forward the body under a framing it did not decode, so
+/// they are refused too.
+pub(crate) fn check_transfer_coding(headers: &HeaderMap) -> Result<(), super::ProxyError> {
+    let mut codings = headers
+        .get_all(header::TRANSFER_ENCODING)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|b| *b == b','))
+        .map(<[u8]>::trim_ascii)
+        .filter(|c| !c.is_empty());
+    match (codings.next(), codings.next()) {
+        (None, _) => Ok(()),
+        (Some(c), None) if c.eq_ignore_ascii_case(b"chunked") => Ok(()),
+        // Refused like a malformed body: 400 and the connection closed,
+        // so nothing after this request is read as another one.
+        _ => Err(super::ProxyError::ClientBody(
+            crate::upstream::BodyFault::Malformed,
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +197,27 @@ mod tests {
         assert_eq!(h["x-forwarded-for"], "10.0.0.1, 127.0.0.1");
         assert_eq!(h["x-forwarded-proto"], "http");
         assert_eq!(h["x-forwarded-host"], "api.example.com");
+    }
+
+    #[test]
+    fn only_a_single_chunked_transfer_coding_passes() {
+        assert!(check_transfer_coding(&map(&[])).is_ok());
+        assert!(check_transfer_coding(&map(&[("transfer-encoding", "chunked")])).is_ok());
+        assert!(check_transfer_coding(&map(&[("transfer-encoding", " Chunked ")])).is_ok());
+        for bad in [
+            &[("transfer-encoding", "gzip, chunked")][..],
+            &[("transfer-encoding", "chunked, chunked")],
+            &[
+                ("transfer-encoding", "chunked"),
+                ("transfer-encoding", "chunked"),
+            ],
+            &[("transfer-encoding", "identity")],
+            &[
+                ("transfer-encoding", "gzip"),
+                ("transfer-encoding", "chunked"),
+            ],
+        ] {
+            assert!(check_transfer_coding(&map(bad)).is_err(), "{bad:?}");
+        }
     }
 }

@@ -11,6 +11,6 @@ mod oauth;
 mod server;
 mod upgrade;
 
-pub use error::ProxyError;
+pub use error::{FaultSide, ProxyError};
 pub(crate) use handler::routing_host;
 pub use server::{HttpListenerOptions, serve_http, serve_https, serve_service};

@@ -37,10 +37,18 @@ pub enum Rejection {
     BadRequest,
     HttpsRedirect,
     ConnectionLimit,
+    /// The client went away mid-request (logged with status 499).
+    ClientClosed,
+    /// The client's request body stalled past `proxy.body_read_timeout`.
+    BodyTimeout,
+    /// The request body is over the service's `max_body_bytes`.
+    BodyTooLarge,
+    /// The gateway could not forward for a reason of its own.
+    Internal,
 }
 
 impl Rejection {
-    pub const ALL: [Rejection; 16] = [
+    pub const ALL: [Rejection; 20] = [
         Rejection::NoRoute,
         Rejection::IpRefused,
         Rejection::Unauthenticated,
@@ -57,6 +65,10 @@ impl Rejection {
         Rejection::BadRequest,
         Rejection::HttpsRedirect,
         Rejection::ConnectionLimit,
+        Rejection::ClientClosed,
+        Rejection::BodyTimeout,
+        Rejection::BodyTooLarge,
+        Rejection::Internal,
     ];
 
     /// Stable label used in metrics, logs and stored rollups.
@@ -78,6 +90,10 @@ impl Rejection {
             Rejection::BadRequest => "bad_request",
             Rejection::HttpsRedirect => "https_redirect",
             Rejection::ConnectionLimit => "connection_limit",
+            Rejection::ClientClosed => "client_closed",
+            Rejection::BodyTimeout => "request_body_timeout",
+            Rejection::BodyTooLarge => "request_body_too_large",
+            Rejection::Internal => "internal_error",
         }
     }
 

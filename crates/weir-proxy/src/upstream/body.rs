@@ -5,9 +5,14 @@
 //! request side records its end in a shared flag; the response side returns
 //! the connection to its pool when its own end arrives and the flag is set.
 //! A body dropped early (client went away) drops the connection instead.
+//!
+//! The request side also records when the client broke its body (see
+//! [`super::client_body`]), so that the forwarding error that follows is
+//! known to be the client's fault and not the node's.
 
 use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
@@ -17,22 +22,31 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 
+use super::client_body::{BodyFault, BodyLimits, ClientBody, ClientBodyError};
 use super::pool::{NodePool, PooledSender};
 use crate::balance::Pick;
 
 /// Set once a request body has been fully handed to the upstream
 /// connection; awaited by the response-header timeout, which only starts
-/// then (a long upload is not a slow upstream).
+/// then (a long upload is not a slow upstream). Also keeps why the client's
+/// body failed, when it did.
 #[derive(Debug, Default)]
 pub struct Completion {
     done: AtomicBool,
     notify: Notify,
+    fault: OnceLock<BodyFault>,
 }
 
 impl Completion {
     fn finish(&self) {
         self.done.store(true, Ordering::Release);
         self.notify.notify_waiters();
+    }
+
+    /// Why the client's body failed, if it did: a forwarding error after
+    /// that is the client's fault.
+    pub fn fault(&self) -> Option<BodyFault> {
+        self.fault.get().copied()
     }
 
     pub fn is_done(&self) -> bool {
@@ -54,26 +68,33 @@ impl Completion {
 /// body the gateway made itself (health checks).
 #[derive(Debug)]
 pub struct RequestBody {
-    inner: Option<Incoming>,
+    inner: Option<ClientBody<Incoming>>,
     local: Option<http_body_util::Full<Bytes>>,
     done: Option<Arc<Completion>>,
 }
 
 impl RequestBody {
-    /// Wrap a client body; `None` sends no body.
-    pub fn new(inner: Option<Incoming>) -> Self {
-        match inner {
-            Some(b) if !b.is_end_stream() => Self {
-                inner: Some(b),
-                local: None,
-                done: Some(Arc::new(Completion::default())),
-            },
-            _ => Self {
-                inner: None,
-                local: None,
-                done: None,
-            },
+    /// No body.
+    pub fn empty() -> Self {
+        Self {
+            inner: None,
+            local: None,
+            done: None,
         }
+    }
+
+    /// Wrap a client body held to `limits`. A body whose declared length is
+    /// over the size limit is refused here, before anything is sent.
+    pub fn client(body: Incoming, limits: BodyLimits) -> Result<Self, BodyFault> {
+        if body.is_end_stream() {
+            return Ok(Self::empty());
+        }
+        limits.check_declared(&body.size_hint())?;
+        Ok(Self {
+            inner: Some(ClientBody::new(body, limits)),
+            local: None,
+            done: Some(Arc::new(Completion::default())),
+        })
     }
 
     /// A body the gateway made (not tracked for pooling).
@@ -95,16 +116,22 @@ impl RequestBody {
             done.finish();
         }
     }
+
+    fn fail(&self, fault: BodyFault) {
+        if let Some(done) = &self.done {
+            let _ = done.fault.set(fault);
+        }
+    }
 }
 
 impl Body for RequestBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    type Error = ClientBodyError;
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, ClientBodyError>>> {
         if let Some(local) = self.local.as_mut() {
             return Pin::new(local)
                 .poll_frame(cx)
@@ -119,6 +146,9 @@ impl Body for RequestBody {
             Poll::Ready(Some(Ok(_))) if self.inner.as_ref().is_some_and(Body::is_end_stream) => {
                 self.finish()
             }
+            // Recorded before hyper sees the error, so the forwarding error
+            // it turns into is already known to be the client's.
+            Poll::Ready(Some(Err(e))) => self.fail(e.fault),
             _ => {}
         }
         res

@@ -3,9 +3,10 @@
 //! each member's health and connections (an HTTP/1.1 pool or one shared
 //! HTTP/2 connection), the TLS client — plus connecting, and the body
 //! wrappers that return a connection to its pool once an exchange has fully
-//! completed.
+//! completed and hold the client's body to its limits.
 
 mod body;
+mod client_body;
 mod connect;
 mod h2pool;
 mod io;
@@ -17,6 +18,7 @@ mod tls;
 
 pub(crate) use body::Release;
 pub use body::{Completion, RequestBody, ResponseBody};
+pub use client_body::{BodyFault, BodyLimits, ClientBodyError};
 pub use connect::ConnectError;
 pub(crate) use connect::{connect_http1, connect_http2, connect_io};
 pub use h2pool::{H2Node, H2Sender};
