@@ -249,6 +249,7 @@ fn map_service(
         request_headers: Vec::new(),
         websocket: false,
         allow_encoded_slashes: false,
+        max_body_bytes: None,
         access: Access::default(),
         limits: Limits::default(),
         upstream: map_upstream(lb, kind, opts, &mut f),
