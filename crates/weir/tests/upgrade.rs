@@ -302,3 +302,40 @@ async fn without_a_running_process_the_upgrade_socket_binds_fresh_and_a_stale_fi
     assert_eq!(res.status(), 200);
     assert!(socket.exists(), "the new process answers on the socket");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_process_that_fails_to_start_leaves_the_old_one_serving() {
+    let up = TestUpstream::start("up").await;
+    let ws_echo = WsEcho::start().await;
+    let tcp_echo = TcpEcho::start().await;
+    let yaml = config(&up, &ws_echo, &tcp_echo, free_port());
+    let mut old =
+        tokio::task::spawn_blocking(move || GatewayProcess::start_upgradable(&yaml, &GRACE))
+            .await
+            .unwrap();
+    let load = Load::start(format!("http://{}/x", old.http), 4);
+    load.progress(50).await;
+    // It receives the sockets, then cannot open its store and exits 1.
+    let failed = tokio::task::block_in_place(|| old.failed_upgrade());
+    assert!(!failed.status.success(), "{failed:?}");
+    assert!(
+        String::from_utf8_lossy(&failed.stderr).contains("cannot open the store"),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    load.progress(100).await;
+    let (ok, failed, refused) = load.finish().await;
+    assert_eq!((failed, refused), (0, 0), "after {ok} ok");
+    assert!(
+        old.child.try_wait().unwrap().is_none(),
+        "the old process serves on"
+    );
+    // And it can still be upgraded.
+    let new = tokio::task::block_in_place(|| old.upgrade(&GRACE));
+    let status = tokio::task::block_in_place(|| wait_exit(&mut old, Duration::from_secs(10)));
+    assert!(status.success(), "{status:?}");
+    let res = reqwest::get(format!("http://{}/x", new.http))
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
