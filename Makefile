@@ -57,3 +57,12 @@ bench:
 ## writes bench/results/smoke/). Not part of `make test`.
 bench-smoke:
 	bench/run.sh --smoke $(BENCH_ARGS)
+
+.PHONY: soak
+
+## A long run at a fixed rate with policies on and a reload every minute:
+## passes when RSS grows less than 5 % after warm-up and no request fails
+## (scripts/soak.sh; writes bench/results/soak/). SOAK_MINUTES (default 30),
+## SOAK_RATE (default 500 req/s). Not part of `make test`.
+soak:
+	./scripts/soak.sh

@@ -109,6 +109,11 @@ impl Gateway {
             tracing::info!(%addr, "closing a handed-over socket the configuration no longer uses");
         }
         if let Some(path) = upgrade_socket {
+            if incoming.is_some() && upgrade_fd.is_none() {
+                // The old process could not hand its upgrade socket over:
+                // its file is in the way of a fresh one.
+                let _ = std::fs::remove_file(path);
+            }
             let server = UpgradeServer::listen(path, upgrade_fd)?;
             let main = Arc::clone(&gateway.main_sockets);
             let listeners = gateway.listeners.clone();
@@ -125,8 +130,15 @@ impl Gateway {
         // one, told to go, exits.
         crate::handover::notify_systemd();
         if let Some(incoming) = incoming {
-            incoming.ready().await?;
-            tracing::info!("took over the listening sockets; the previous process drains");
+            // Serving already: if the old process is gone, so much the better.
+            match incoming.ready().await {
+                Ok(()) => {
+                    tracing::info!("took over the listening sockets; the previous process drains")
+                }
+                Err(e) => {
+                    tracing::warn!(error = %format!("{e:#}"), "serving; the previous process did not hear that")
+                }
+            }
         }
         Ok(gateway)
     }

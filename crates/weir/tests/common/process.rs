@@ -61,6 +61,23 @@ impl GatewayProcess {
         self.again(env, "weir is serving")
     }
 
+    /// Run a second `weir serve` on this one's addresses and upgrade socket
+    /// with a store that cannot be opened; returns its output once it
+    /// has failed.
+    pub fn failed_upgrade(&self) -> std::process::Output {
+        let socket = self.upgrade_socket.clone().expect("started upgradable");
+        Command::new(env!("CARGO_BIN_EXE_weir"))
+            .args(["serve", "--store", "postgres://weir@127.0.0.1:1/none"])
+            .args(["--http", &self.http.to_string()])
+            .args(["--admin", &self.admin.to_string()])
+            .arg("--upgrade-socket")
+            .arg(socket)
+            .env("WEIR_LOG_ACCESS", "off")
+            .env("WEIR_LISTEN_HTTPS", "off")
+            .output()
+            .unwrap()
+    }
+
     fn again(&self, env: &[(&str, &str)], ready: &str) -> Self {
         let socket = self.upgrade_socket.clone().expect("started upgradable");
         let (http, https, admin) = (
