@@ -78,6 +78,8 @@ pub struct DataPlaneOptions {
     pub access_log: Option<AccessLog>,
     /// Resolves nodes given by DNS name (`None`: the system resolver).
     pub resolver: Option<Arc<dyn Resolver>>,
+    /// Accept go-gateway's tokens (`[compat] go_gateway_token_secret`).
+    pub go_gateway_compat: Option<crate::policy::GoGatewayCompat>,
 }
 
 impl Default for DataPlaneOptions {
@@ -95,6 +97,7 @@ impl Default for DataPlaneOptions {
             limits: Arc::new(LocalLimits),
             access_log: None,
             resolver: None,
+            go_gateway_compat: None,
         }
     }
 }

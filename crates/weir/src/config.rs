@@ -27,6 +27,17 @@ pub struct ProcessConfig {
     pub token: TokenConfig,
     pub stats: StatsConfig,
     pub admin: AdminConfig,
+    pub compat: CompatConfig,
+}
+
+/// Migration aids, all off by default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompatConfig {
+    /// go-gateway's token signing secret (its `JWTSignKey`): tokens it issued
+    /// (HS256, no `kid`, issuer = app id) keep working while clients move
+    /// over. Empty = off. Prefer `WEIR_COMPAT_GO_GATEWAY_TOKEN_SECRET`.
+    pub go_gateway_token_secret: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,6 +176,7 @@ impl Default for ProcessConfig {
             token: TokenConfig::default(),
             stats: StatsConfig::default(),
             admin: AdminConfig::default(),
+            compat: CompatConfig::default(),
         }
     }
 }

@@ -16,6 +16,7 @@ use weir_proxy::access_log::{AccessLog, AccessLogTarget};
 use weir_proxy::clock::WallClock;
 use weir_proxy::discovery::DnsResolver;
 use weir_proxy::listeners::ServiceListeners;
+use weir_proxy::policy::GoGatewayCompat;
 use weir_proxy::policy::limit::LocalLimits;
 use weir_proxy::upstream::Registration;
 use weir_proxy::{DataPlane, DataPlaneOptions, HttpListenerOptions, serve_http, serve_https};
@@ -364,6 +365,9 @@ async fn data_plane_options(cfg: &ProcessConfig) -> anyhow::Result<DataPlaneOpti
             DnsResolver::new(&cfg.dns_servers()?)
                 .map_err(|e| anyhow::anyhow!("proxy.dns_servers: {e}"))?,
         )),
+        go_gateway_compat: Some(cfg.compat.go_gateway_token_secret.as_str())
+            .filter(|s| !s.is_empty())
+            .map(GoGatewayCompat::new),
     })
 }
 

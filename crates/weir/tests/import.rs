@@ -3,7 +3,8 @@
 //! refusal and `--skip-invalid`, the imported model compared field by field,
 //! then real traffic through a gateway following the imported store: an HTTP
 //! prefix service (strip, rewrite, header operations, tenant token), a
-//! domain service and a TCP service.
+//! domain service and a TCP service. Then go-gateway's own tokens, accepted
+//! only with `[compat] go_gateway_token_secret`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -366,4 +367,61 @@ async fn traffic(gw: &TestGateway, peers: &Peers) {
     let mut back = [0u8; 25];
     s.read_exact(&mut back).await.unwrap();
     assert_eq!(&back, b"through go-gateway's port");
+}
+
+/// A token made the way go-gateway's `JWTEncode` made it: HS256 with its
+/// constant secret, no `kid`, the app id as issuer, an hour to live.
+fn go_gateway_token(secret: &str, app_id: &str) -> String {
+    let exp = jsonwebtoken::get_current_timestamp() + 3600;
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &serde_json::json!({ "exp": exp, "iss": app_id }),
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn compat_metric(gw: &TestGateway) -> Option<u64> {
+    weir_proxy::metrics::render(&gw.gateway.plane)
+        .lines()
+        .find_map(|l| l.strip_prefix("weir_compat_go_gateway_tokens_total "))
+        .map(|v| v.parse().unwrap())
+}
+
+#[tokio::test]
+async fn go_gateway_tokens_work_only_with_the_compat_option() {
+    let up = TestUpstream::start("up").await;
+    let yaml = format!(
+        "services:\n  - name: s\n    match: {{ prefix: / }}\n    access: {{ auth: {{ enabled: true }} }}\n    upstream: {{ nodes: [{{ addr: \"{}\" }}] }}\ntenants:\n  - {{ app_id: app_go, secret: app-go-secret }}\n  - {{ app_id: app_paused, secret: app-paused-secret, enabled: false }}\n",
+        up.addr
+    );
+    let old = format!("Bearer {}", go_gateway_token("my_sign_key", "app_go"));
+    let get = |gw: &TestGateway, auth: String| {
+        send(client().get(gw.url("/x")).header("authorization", auth))
+    };
+
+    // Off by default: refused like any token without a kid, no metric.
+    let gw = TestGateway::start(&yaml).await;
+    assert_eq!(get(&gw, old.clone()).await.0, 401);
+    assert_eq!(compat_metric(&gw), None);
+    gw.stop().await;
+
+    let gw = TestGateway::start_with(&yaml, |c| {
+        c.compat.go_gateway_token_secret = "my_sign_key".into();
+    })
+    .await;
+    let (status, body) = get(&gw, old.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["node"], "up");
+    assert_eq!(get(&gw, old).await.0, 200);
+    assert_eq!(compat_metric(&gw), Some(2), "each accepted request counts");
+    for refused in [
+        go_gateway_token("another_key", "app_go"),
+        go_gateway_token("my_sign_key", "app_unknown"),
+        go_gateway_token("my_sign_key", "app_paused"),
+    ] {
+        assert_eq!(get(&gw, format!("Bearer {refused}")).await.0, 401);
+    }
+    assert_eq!(compat_metric(&gw), Some(2));
+    gw.stop().await;
 }
