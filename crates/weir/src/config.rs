@@ -530,10 +530,24 @@ worker_threads = 2
             "WEIR_ADMIN_SESSION_IDLE_TIMEOUT",
             "WEIR_ADMIN_SESSION_ABSOLUTE_TIMEOUT",
             "WEIR_ADMIN_COOKIE_SECURE",
+            "WEIR_COMPAT_GO_GATEWAY_TOKEN_SECRET",
         ] {
             assert!(vars.contains(&v), "{v} missing from {vars:?}");
         }
-        assert_eq!(keys.len(), 27, "a new key needs docs/configuration.md too");
+        assert_eq!(keys.len(), 28, "a new key needs docs/configuration.md too");
+    }
+
+    #[test]
+    fn go_gateway_compat_is_off_by_default_and_set_by_file_or_env() {
+        let c = ProcessConfig::from_sources("", "weir.toml", env(&[])).unwrap();
+        assert_eq!(c.compat.go_gateway_token_secret, "");
+        let c = ProcessConfig::from_sources(
+            "[compat]\ngo_gateway_token_secret = \"from-file\"",
+            "weir.toml",
+            env(&[("WEIR_COMPAT_GO_GATEWAY_TOKEN_SECRET", "my_sign_key")]),
+        )
+        .unwrap();
+        assert_eq!(c.compat.go_gateway_token_secret, "my_sign_key", "env wins");
     }
 
     #[test]
