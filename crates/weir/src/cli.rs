@@ -411,8 +411,15 @@ async fn apply_to(
 /// Read go-gateway's tables, print the report, and write the result as one
 /// revision through the same path as `apply`.
 async fn import_go_gateway(args: GoGatewayArgs) -> anyhow::Result<ExitCode> {
+    let cfg = args.config.load()?;
+    let own = [
+        Some(cfg.listen.http),
+        Some(cfg.listen.admin),
+        cfg.https_addr()?,
+    ];
     let opts = weir_import::Options {
         health_check: !args.no_health_check,
+        reserved_ports: own.into_iter().flatten().map(|a| a.port()).collect(),
     };
     let import = weir_import::import_from(&args.from, &opts).await?;
     let (mut doc, report) = (import.document, import.report);
@@ -435,7 +442,6 @@ async fn import_go_gateway(args: GoGatewayArgs) -> anyhow::Result<ExitCode> {
     if args.dry_run {
         return Ok(ExitCode::SUCCESS);
     }
-    let cfg = args.config.load()?;
     let store = open_store(&cfg).await?;
     let meta = RevisionMeta {
         author: args
