@@ -37,15 +37,21 @@ const GO_CHECK_SECS: u64 = 5;
 const GO_CHECK_FAILURES: u32 = 2;
 
 /// Choices the user makes on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
     /// Give every service go-gateway's always-on TCP health check.
     pub health_check: bool,
+    /// Ports of the gateway's own listeners (HTTP, HTTPS, admin), which a
+    /// TCP or gRPC service cannot also bind.
+    pub reserved_ports: Vec<u16>,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { health_check: true }
+        Self {
+            health_check: true,
+            reserved_ports: Vec::new(),
+        }
     }
 }
 
@@ -265,14 +271,14 @@ fn map_service(
         ServiceKind::Tcp => {
             let rule = first(rows.tcp.get(&info.id), table::TCP_RULE, |r| r.id, &mut f);
             rule.map(|r| {
-                svc.port = map_port(r.port, table::TCP_RULE, r.id, &mut f);
+                svc.port = map_port(r.port, opts, table::TCP_RULE, r.id, &mut f);
                 (table::TCP_RULE, r.id)
             })
         }
         ServiceKind::Grpc => {
             let rule = first(rows.grpc.get(&info.id), table::GRPC_RULE, |r| r.id, &mut f);
             rule.map(|r| {
-                svc.port = map_port(r.port, table::GRPC_RULE, r.id, &mut f);
+                svc.port = map_port(r.port, opts, table::GRPC_RULE, r.id, &mut f);
                 svc.request_headers =
                     map_header_ops(&r.header_transfor, table::GRPC_RULE, r.id, &mut f);
                 (table::GRPC_RULE, r.id)
@@ -422,8 +428,24 @@ fn map_header_ops(s: &str, table: &'static str, id: i64, f: &mut Findings<'_>) -
     out
 }
 
-fn map_port(port: i64, table: &'static str, id: i64, f: &mut Findings<'_>) -> Option<u16> {
+fn map_port(
+    port: i64,
+    opts: &Options,
+    table: &'static str,
+    id: i64,
+    f: &mut Findings<'_>,
+) -> Option<u16> {
     match u16::try_from(port) {
+        Ok(p) if opts.reserved_ports.contains(&p) => {
+            f.push(
+                Action::Refused,
+                table,
+                id,
+                "port",
+                format!("{p} is a port of the gateway's own listeners (listen.http, listen.https, listen.admin)"),
+            );
+            None
+        }
         Ok(p) if p > 0 => Some(p),
         _ => {
             f.push(

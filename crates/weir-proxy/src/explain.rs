@@ -572,7 +572,9 @@ fn auth_policies(
         ));
         return None;
     }
-    match authenticate(headers, &config.keys, &config.tenants, None) {
+    // go-gateway tokens are not checked here: an explanation must not
+    // count as an accepted token in the migration metric.
+    match authenticate(headers, &config.keys, &config.tenants, None, None) {
         Err(f) => {
             policies.push(verdict("auth", "reject", f.as_str()));
             *refusal = Some((ProxyError::Refused(Refusal::Auth(f)), f.as_str().into()));

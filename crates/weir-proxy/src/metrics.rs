@@ -206,6 +206,19 @@ pub fn render(plane: &DataPlane) -> String {
         );
         let _ = writeln!(out, "weir_access_log_dropped_total {}", log.dropped());
     }
+    if let Some(compat) = &plane.options.go_gateway_compat {
+        header(
+            &mut out,
+            "weir_compat_go_gateway_tokens_total",
+            "counter",
+            "Requests admitted with a token issued by go-gateway ([compat] go_gateway_token_secret).",
+        );
+        let _ = writeln!(
+            out,
+            "weir_compat_go_gateway_tokens_total {}",
+            compat.accepted()
+        );
+    }
     out
 }
 

@@ -84,6 +84,8 @@ pub struct DataPlaneOptions {
     /// Longest wait for the next piece of a client's request body; past it
     /// the upstream request is aborted and the client answered 408.
     pub body_read_timeout: Duration,
+    /// Accept go-gateway's tokens (`[compat] go_gateway_token_secret`).
+    pub go_gateway_compat: Option<crate::policy::GoGatewayCompat>,
 }
 
 impl Default for DataPlaneOptions {
@@ -103,6 +105,7 @@ impl Default for DataPlaneOptions {
             resolver: None,
             connection_limits: ConnLimits::default(),
             body_read_timeout: Duration::from_secs(60),
+            go_gateway_compat: None,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Command-line interface: `serve`, `proxy`, `admin`, `apply`, `export`,
-//! `check`, `echo`, `version`.
+//! `check`, `import`, `echo`, `version`.
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -36,6 +36,9 @@ enum Command {
     Export(ExportArgs),
     /// Validate a YAML configuration file without touching the store.
     Check(CheckArgs),
+    /// Read another gateway's configuration and write it as one revision.
+    #[command(subcommand)]
+    Import(ImportSource),
     /// Run a test upstream that echoes each request back as JSON.
     Echo(EchoArgs),
     /// Print the version.
@@ -157,6 +160,46 @@ struct CheckArgs {
     file: PathBuf,
 }
 
+#[derive(Debug, Subcommand)]
+enum ImportSource {
+    /// go-gateway's MySQL database: services, rules, load balancing, access
+    /// control and tenants (see docs/migrating-from-go-gateway.md). The
+    /// store's services and tenants become exactly the imported ones.
+    GoGateway(GoGatewayArgs),
+}
+
+#[derive(Debug, Args)]
+struct GoGatewayArgs {
+    #[command(flatten)]
+    config: ConfigArgs,
+    /// go-gateway's database, e.g. mysql://user:pass@host:3306/go_gateway
+    /// (prefer the WEIR_IMPORT_FROM variable: command lines are visible to
+    /// other users of the machine).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "WEIR_IMPORT_FROM",
+        hide_env_values = true
+    )]
+    from: String,
+    /// Print the YAML and the report; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Do not give the services go-gateway's always-on TCP health check.
+    #[arg(long)]
+    no_health_check: bool,
+    /// Import the rest when rows are refused or entries dropped (they are
+    /// still reported); without it nothing is written and the exit code is 1.
+    #[arg(long)]
+    skip_invalid: bool,
+    /// With --dry-run: print tenant secrets instead of omitting them.
+    #[arg(long)]
+    include_secrets: bool,
+    /// Author recorded in the revision. Default: $USER.
+    #[arg(long)]
+    author: Option<String>,
+}
+
 #[derive(Debug, Args)]
 struct EchoArgs {
     /// Address to listen on.
@@ -200,6 +243,9 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Apply(args) => small_runtime()?.block_on(apply(args)),
         Command::Export(args) => small_runtime()?.block_on(export(args)),
         Command::Check(args) => check(&args),
+        Command::Import(ImportSource::GoGateway(args)) => {
+            small_runtime()?.block_on(import_go_gateway(args))
+        }
         Command::Echo(args) => small_runtime()?.block_on(async move {
             let listener = tokio::net::TcpListener::bind(args.listen)
                 .await
@@ -366,6 +412,76 @@ async fn apply_to(
         (true, _) => println!("dry run: {summary}; nothing written"),
         (false, Some(rev)) => println!("applied revision {rev}: {summary}"),
         (false, None) => println!(
+            "no changes; the store is at revision {}",
+            outcome.base_revision
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Read go-gateway's tables, print the report, and write the result as one
+/// revision through the same path as `apply`.
+async fn import_go_gateway(args: GoGatewayArgs) -> anyhow::Result<ExitCode> {
+    let cfg = args.config.load()?;
+    let own = [
+        Some(cfg.listen.http),
+        Some(cfg.listen.admin),
+        cfg.https_addr()?,
+    ];
+    let opts = weir_import::Options {
+        health_check: !args.no_health_check,
+        reserved_ports: own.into_iter().flatten().map(|a| a.port()).collect(),
+    };
+    let import = weir_import::import_from(&args.from, &opts).await?;
+    let (mut doc, report) = (import.document, import.report);
+    eprintln!("{report}");
+    let blocked = report.has_losses() && !args.skip_invalid;
+    if args.dry_run {
+        if !args.include_secrets {
+            doc.redact_secrets();
+        }
+        print!("{}", to_yaml(&doc));
+        eprintln!("dry run: nothing written");
+    }
+    if blocked {
+        eprintln!(
+            "error: some rows could not be imported (see above); nothing written. \
+             Fix them in go-gateway, or pass --skip-invalid to import the rest."
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    if args.dry_run {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let store = open_store(&cfg).await?;
+    let meta = RevisionMeta {
+        author: args
+            .author
+            .or_else(|| std::env::var("USER").ok())
+            .unwrap_or_else(|| "unknown".into()),
+        source: "import".into(),
+        summary: Some(format!(
+            "import from go-gateway: {} services, {} tenants",
+            report.services, report.tenants
+        )),
+    };
+    let outcome = store.apply(&doc, meta).await;
+    store.close().await;
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(StoreError::Invalid(errors)) => {
+            eprintln!("{errors}");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    for change in &outcome.changes {
+        println!("{change}");
+    }
+    let summary = weir_core::diff::summarize(&outcome.changes);
+    match outcome.revision {
+        Some(rev) => println!("imported as revision {rev}: {summary}"),
+        None => println!(
             "no changes; the store is at revision {}",
             outcome.base_revision
         ),

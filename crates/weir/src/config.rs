@@ -27,6 +27,17 @@ pub struct ProcessConfig {
     pub token: TokenConfig,
     pub stats: StatsConfig,
     pub admin: AdminConfig,
+    pub compat: CompatConfig,
+}
+
+/// Migration aids, all off by default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CompatConfig {
+    /// go-gateway's token signing secret (its `JWTSignKey`): tokens it issued
+    /// (HS256, no `kid`, issuer = app id) keep working while clients move
+    /// over. Empty = off. Prefer `WEIR_COMPAT_GO_GATEWAY_TOKEN_SECRET`.
+    pub go_gateway_token_secret: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,6 +194,7 @@ impl Default for ProcessConfig {
             token: TokenConfig::default(),
             stats: StatsConfig::default(),
             admin: AdminConfig::default(),
+            compat: CompatConfig::default(),
         }
     }
 }
@@ -627,10 +639,24 @@ worker_threads = 2
             "WEIR_ADMIN_SESSION_IDLE_TIMEOUT",
             "WEIR_ADMIN_SESSION_ABSOLUTE_TIMEOUT",
             "WEIR_ADMIN_COOKIE_SECURE",
+            "WEIR_COMPAT_GO_GATEWAY_TOKEN_SECRET",
         ] {
             assert!(vars.contains(&v), "{v} missing from {vars:?}");
         }
-        assert_eq!(keys.len(), 33, "a new key needs docs/configuration.md too");
+        assert_eq!(keys.len(), 34, "a new key needs docs/configuration.md too");
+    }
+
+    #[test]
+    fn go_gateway_compat_is_off_by_default_and_set_by_file_or_env() {
+        let c = ProcessConfig::from_sources("", "weir.toml", env(&[])).unwrap();
+        assert_eq!(c.compat.go_gateway_token_secret, "");
+        let c = ProcessConfig::from_sources(
+            "[compat]\ngo_gateway_token_secret = \"from-file\"",
+            "weir.toml",
+            env(&[("WEIR_COMPAT_GO_GATEWAY_TOKEN_SECRET", "my_sign_key")]),
+        )
+        .unwrap();
+        assert_eq!(c.compat.go_gateway_token_secret, "my_sign_key", "env wins");
     }
 
     #[test]

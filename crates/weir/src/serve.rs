@@ -19,6 +19,7 @@ use weir_proxy::clock::WallClock;
 use weir_proxy::conn::ConnLimits;
 use weir_proxy::discovery::DnsResolver;
 use weir_proxy::listeners::{InheritedSockets, ServiceListeners, handover_copy, listen};
+use weir_proxy::policy::GoGatewayCompat;
 use weir_proxy::policy::limit::LocalLimits;
 use weir_proxy::upstream::Registration;
 use weir_proxy::{DataPlane, DataPlaneOptions, HttpListenerOptions, serve_http, serve_https};
@@ -543,6 +544,9 @@ async fn data_plane_options(cfg: &ProcessConfig) -> anyhow::Result<DataPlaneOpti
             max_per_ip: cfg.proxy.max_connections_per_ip,
         },
         body_read_timeout: cfg.proxy.body_read_timeout.get(),
+        go_gateway_compat: Some(cfg.compat.go_gateway_token_secret.as_str())
+            .filter(|s| !s.is_empty())
+            .map(GoGatewayCompat::new),
     })
 }
 

@@ -229,6 +229,7 @@ fn zero_timeouts_and_pool_take_go_gateways_defaults() {
         &one_http(),
         &Options {
             health_check: false,
+            ..Options::default()
         },
     );
     assert_eq!(service(&import, "web").upstream.health_check, None);
@@ -422,6 +423,29 @@ fn a_port_conflict_refuses_one_of_the_two() {
         "{}",
         refused[0]
     );
+}
+
+#[test]
+fn a_port_of_the_gateways_own_listeners_is_refused() {
+    let seed = SeedData {
+        services: vec![info(1, "on_http_port", 1)],
+        tcp_rules: vec![TcpRuleRow {
+            id: 5,
+            service_id: 1,
+            port: 8080,
+        }],
+        load_balances: vec![lb(21, 1, "127.0.0.1:1", "1")],
+        ..SeedData::default()
+    };
+    let opts = Options {
+        reserved_ports: vec![8080, 9080],
+        ..Options::default()
+    };
+    let import = map_seed(&seed, &opts);
+    assert_eq!(import.report.services, 0);
+    let refused = issues(&import, "port");
+    assert_eq!((refused[0].table, refused[0].id), (table::TCP_RULE, 5));
+    assert_eq!(map_seed(&seed, &Options::default()).report.services, 1);
 }
 
 #[test]

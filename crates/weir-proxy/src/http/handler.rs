@@ -355,6 +355,7 @@ async fn proxy(
             time_zone: &plane.options.time_zone,
             now_nanos: now,
             wall_clock: &plane.options.wall_clock,
+            compat: plane.options.go_gateway_compat.as_ref(),
         };
         policy::admit(&inputs, client, &parts.headers, parts.uri.path())
     };

@@ -13,6 +13,7 @@ use jsonwebtoken::{Validation, decode, decode_header};
 use serde::Deserialize;
 use weir_core::compile::{CompiledKeys, CompiledTenant};
 
+use super::compat::GoGatewayCompat;
 use super::verified::VerifiedTokens;
 
 /// Accepted clock difference between gateway nodes, in seconds.
@@ -63,6 +64,7 @@ pub fn authenticate(
     keys: &CompiledKeys,
     tenants: &HashMap<Arc<str>, Arc<CompiledTenant>>,
     cache: Option<&VerifiedTokens>,
+    compat: Option<&GoGatewayCompat>,
 ) -> Result<Arc<CompiledTenant>, AuthFailure> {
     let token = bearer(headers).ok_or(AuthFailure::MissingToken)?;
     if let Some(cache) = cache
@@ -70,7 +72,12 @@ pub fn authenticate(
     {
         return Ok(tenant);
     }
-    let (tenant, exp) = verify(token, keys, tenants)?;
+    let verified = verify(token, keys, tenants);
+    if let (Err(AuthFailure::UnknownKey), Some(compat)) = (&verified, compat) {
+        // A go-gateway token (no kid); not cached, so each use is counted.
+        return compat.verify(token, tenants);
+    }
+    let (tenant, exp) = verified?;
     if let Some(cache) = cache {
         cache.insert(token, &tenant, exp);
     }

@@ -4,6 +4,7 @@
 //! tenant's daily quota. The first phase that refuses decides the answer.
 
 mod auth;
+mod compat;
 pub mod identity;
 pub mod limit;
 mod verified;
@@ -16,6 +17,7 @@ use jiff::tz::TimeZone;
 use weir_core::compile::{CompiledConfig, CompiledService, CompiledTenant, IpRefusal, IpSet, Rate};
 
 pub use auth::{AuthFailure, authenticate};
+pub use compat::GoGatewayCompat;
 use limit::{Decision, LimitBackend, LimitScope, QuotaDecision, ServiceLimiters, TenantLimiters};
 pub use verified::VerifiedTokens;
 
@@ -84,6 +86,8 @@ pub struct PolicyInputs<'a> {
     pub now_nanos: u64,
     /// Wall clock, read only when a daily quota is checked.
     pub wall_clock: &'a crate::clock::WallClock,
+    /// go-gateway's tokens, when the migration option is on.
+    pub compat: Option<&'a GoGatewayCompat>,
 }
 
 /// Run the policy phases for a request from `client` with `headers` and
@@ -106,6 +110,7 @@ pub fn admit(
             &inputs.config.keys,
             &inputs.config.tenants,
             Some(inputs.tokens),
+            inputs.compat,
         )
         .map_err(Refusal::Auth)?;
         if let Some(allow) = &tenant.ip_allow
