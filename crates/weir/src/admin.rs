@@ -311,12 +311,21 @@ pub async fn start(
     runtime: Runtime,
     stopped: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
-    let options = options(cfg);
+    let mut options = options(cfg);
     bootstrap(&store, &options).await?;
     let listener = TcpListener::bind(cfg.listen.admin)
         .await
         .with_context(|| format!("cannot listen on {} (listen.admin)", cfg.listen.admin))?;
     let addr = listener.local_addr()?;
+    // No instance may register the gateway's own sockets as a node.
+    options.gateway_addrs = [
+        Some(addr),
+        Some(runtime.http_addr.unwrap_or(cfg.listen.http)),
+        cfg.https_addr().ok().flatten(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let state = AdminState::new(store, Arc::new(runtime), options);
     let task = tokio::spawn(async move {
         if let Err(e) = weir_admin::serve(listener, weir_admin::router(state), stopped).await {

@@ -570,7 +570,7 @@ async fn admin_only_process_explains_the_current_configuration() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registrations_survive_a_gateway_restart() {
     let gw = TestGateway::start(
-        "services:\n  - { name: api, match: { prefix: /api/ }, upstream: { nodes: [{ addr: \"127.0.0.1:9\" }] } }\n",
+        "services:\n  - { name: api, match: { prefix: /api/ }, upstream: { nodes: [{ addr: \"127.0.0.1:9\" }] },\n      registration: { enabled: true, allowed_cidrs: [127.0.0.0/8] } }\n",
     )
     .await;
     let registrar = token(&gw.store, "registrar").await;
