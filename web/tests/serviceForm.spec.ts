@@ -36,6 +36,27 @@ const full: Service = {
 }
 
 describe('the service form', () => {
+  it('edits the self-registration block, writing it only when set', () => {
+    const plain = formToSpec(specToForm({ name: 'a', upstream: { nodes: [{ addr: '10.0.0.1:80' }] } }))
+    expect(plain.spec.registration).toBeUndefined()
+    const form = specToForm({
+      name: 'a',
+      upstream: { nodes: [{ addr: '10.0.0.1:80' }] },
+      registration: { enabled: true, allowed_cidrs: ['10.0.0.0/8', '127.0.0.0/8'], max_instances: 5 },
+    })
+    expect([form.regEnabled, form.regCidrs, form.regMaxInstances]).toEqual([true, '10.0.0.0/8\n127.0.0.0/8', 5])
+    form.regCidrs = '10.0.0.0/8'
+    expect(formToSpec(form).spec.registration).toEqual({ enabled: true, allowed_cidrs: ['10.0.0.0/8'], max_instances: 5 })
+    const mapped = mapProblems(
+      [{ path: 'registration.allowed_cidrs[0]', message: 'bad' }, { path: 'registration.max_instances', message: 'too many' }],
+      form,
+      [],
+      (line, m) => `line ${line}: ${m}`,
+    )
+    expect(mapped.fields.regCidrs).toBe('line 1: bad')
+    expect(mapped.fields.regMaxInstances).toBe('too many')
+  })
+
   it('round-trips a full service, keeping fields it does not know', () => {
     const form = specToForm(full)
     expect(form.ruleType).toBe('both')

@@ -215,6 +215,7 @@ impl From<StoreError> for ApiError {
             e @ StoreError::VersionMismatch { .. } => {
                 ApiError::conflict("version_conflict", e.to_string())
             }
+            StoreError::LimitReached(why) => ApiError::conflict("registration_limit", why),
             StoreError::Conflict => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "store_busy",

@@ -101,7 +101,8 @@ fn model_fields_are_documented() {
                                  "max_ejection": "10s", "max_ejected_percent": 30,
                                  "failure_statuses": [500]},
                      "fail_open": true,
-                     "dns": {"min_ttl": "2s", "max_ttl": "1m"}}
+                     "dns": {"min_ttl": "2s", "max_ttl": "1m"}},
+        "registration": {"enabled": true, "allowed_cidrs": ["10.0.0.0/8"], "max_instances": 5}
     }))
     .expect("the example covers the current model; update it with the model");
     let mut model = BTreeSet::new();

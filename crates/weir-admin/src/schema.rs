@@ -292,6 +292,7 @@ pub struct ServiceSchema {
     #[schema(nullable = false)]
     limits: Option<LimitsSchema>,
     upstream: UpstreamSchema,
+    registration: Option<SelfRegistrationSchema>,
 }
 
 #[derive(ToSchema)]
@@ -593,6 +594,23 @@ pub struct DnsSettingsSchema {
     /// Default `5m`.
     #[schema(nullable = false)]
     max_ttl: Option<DurationSchema>,
+}
+
+/// Self-registration of instances into the service
+/// (`POST /api/v1/services/{name}/registrations`): off unless enabled.
+#[derive(ToSchema)]
+#[schema(as = SelfRegistration)]
+pub struct SelfRegistrationSchema {
+    /// Accept registrations (default false).
+    enabled: Option<bool>,
+    /// Networks registered addresses must lie in; required when enabled.
+    /// Loopback is accepted only when an entry lies inside it
+    /// (`127.0.0.0/8`, `::1`).
+    #[schema(example = json!(["10.0.0.0/8"]))]
+    allowed_cidrs: Option<Vec<String>>,
+    /// Live registrations at most (default 50).
+    #[schema(minimum = 1, maximum = 10000)]
+    max_instances: Option<u32>,
 }
 
 /// A TLS certificate the HTTPS listener serves, chosen by SNI from the DNS

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use weir_store::Store;
 
-use crate::auth::password::PasswordPolicy;
+use crate::auth::password::{GateStats, PasswordPolicy, VerifyGate};
 use crate::auth::throttle::{LoginThrottle, ThrottleOptions};
 use crate::runtime::GatewayRuntime;
 
@@ -40,6 +40,9 @@ pub struct AdminOptions {
     pub throttle: ThrottleOptions,
     /// Time zone of calendar days (statistics).
     pub time_zone: String,
+    /// The gateway's own listening sockets (admin, HTTP, HTTPS): no
+    /// instance may register one of them as a node.
+    pub gateway_addrs: Vec<std::net::SocketAddr>,
 }
 
 impl Default for AdminOptions {
@@ -52,6 +55,7 @@ impl Default for AdminOptions {
             password: PasswordPolicy::default(),
             throttle: ThrottleOptions::default(),
             time_zone: "UTC".into(),
+            gateway_addrs: Vec::new(),
         }
     }
 }
@@ -107,6 +111,7 @@ pub(crate) struct Inner {
     pub(crate) options: AdminOptions,
     pub(crate) clock: Clock,
     pub(crate) throttle: LoginThrottle,
+    pub(crate) verify_gate: VerifyGate,
 }
 
 impl AdminState {
@@ -121,6 +126,10 @@ impl AdminState {
         clock: Clock,
     ) -> Self {
         let throttle = LoginThrottle::new(options.throttle.clone());
+        let verify_gate = VerifyGate::new(
+            options.throttle.verifiers(),
+            options.throttle.verification_wait,
+        );
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -128,6 +137,7 @@ impl AdminState {
                 options,
                 clock,
                 throttle,
+                verify_gate,
             }),
         }
     }
@@ -154,5 +164,15 @@ impl AdminState {
 
     pub(crate) fn throttle(&self) -> &LoginThrottle {
         &self.inner.throttle
+    }
+
+    pub(crate) fn verify_gate(&self) -> &VerifyGate {
+        &self.inner.verify_gate
+    }
+
+    /// Password verifications done and the most run at once (tests,
+    /// metrics).
+    pub fn password_verifications(&self) -> GateStats {
+        self.inner.verify_gate.stats()
     }
 }

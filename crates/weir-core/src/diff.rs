@@ -2,6 +2,13 @@
 //! changed or removed, and for changed ones which fields. `weir apply` prints
 //! it, the store records it in each revision, and the data plane uses the
 //! same notion of "unchanged" to carry runtime state across reloads.
+//!
+//! Field-level differences never show a secret (tenant secrets, signing
+//! keys, certificate private keys): [`Change::fields`] replaces their values
+//! with [`REDACTED`] / [`REDACTED_CHANGED`], so every printer of a diff —
+//! `weir apply`, the admin API's revision history — is safe by default.
+//! The whole specs in [`Change::before`]/[`Change::after`] still hold them
+//! (history needs them to roll back); outputs redact those separately.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -44,13 +51,57 @@ impl serde::Serialize for ResourceKind {
     }
 }
 
+/// Shown instead of a secret's value.
+pub const REDACTED: &str = "<redacted>";
+/// Shown instead of a secret's new value when it changed.
+pub const REDACTED_CHANGED: &str = "<redacted, changed>";
+
+/// The top-level fields of a resource of `kind` that hold secrets.
+pub fn secret_fields(kind: ResourceKind) -> &'static [&'static str] {
+    match kind {
+        ResourceKind::Service => &[],
+        ResourceKind::Tenant => &["secret"],
+        ResourceKind::SigningKey | ResourceKind::Certificate => &["key"],
+    }
+}
+
+/// Whether `path` (as in [`FieldChange::path`]) is or lies inside a secret
+/// field of `kind`.
+pub fn is_secret_path(kind: ResourceKind, path: &str) -> bool {
+    secret_fields(kind).iter().any(|f| {
+        path.strip_prefix(f)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+    })
+}
+
 impl Change {
-    /// Field-level differences (empty for adds and removes).
+    /// Field-level differences (empty for adds and removes), secrets
+    /// redacted.
     pub fn fields(&self) -> Vec<FieldChange> {
         match (&self.before, &self.after) {
-            (Some(a), Some(b)) => field_changes(a, b),
+            (Some(a), Some(b)) => field_changes(a, b)
+                .into_iter()
+                .map(|fc| redact_field(self.kind, fc))
+                .collect(),
             _ => Vec::new(),
         }
+    }
+}
+
+fn redact_field(kind: ResourceKind, fc: FieldChange) -> FieldChange {
+    if !is_secret_path(kind, &fc.path) {
+        return fc;
+    }
+    let marker = |v: &str| Some(Value::String(v.to_owned()));
+    let after = match (&fc.before, &fc.after) {
+        (Some(_), Some(_)) => marker(REDACTED_CHANGED),
+        (None, Some(_)) => marker(REDACTED),
+        (_, None) => None,
+    };
+    FieldChange {
+        before: fc.before.and(marker(REDACTED)),
+        after,
+        path: fc.path,
     }
 }
 
@@ -176,28 +227,51 @@ impl fmt::Display for Change {
     /// `+ service a`, `- service b`, or `~ service c` followed by one
     /// indented line per changed field.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sign = match self.op {
-            ChangeOp::Add => '+',
-            ChangeOp::Update => '~',
-            ChangeOp::Remove => '-',
-        };
-        write!(f, "{sign} {} {}", self.kind.as_str(), self.name)?;
-        for fc in self.fields() {
-            write!(
-                f,
-                "\n    {}: {} -> {}",
-                fc.path,
-                show(fc.before.as_ref()),
-                show(fc.after.as_ref())
-            )?;
-        }
-        Ok(())
+        write_change(f, self, &self.fields())
     }
+}
+
+/// A change as [`Change`]'s `Display` shows it, with `fields` given (e.g.
+/// as a server computed them).
+pub fn render(change: &Change, fields: &[FieldChange]) -> String {
+    struct Shown<'a>(&'a Change, &'a [FieldChange]);
+    impl fmt::Display for Shown<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write_change(f, self.0, self.1)
+        }
+    }
+    Shown(change, fields).to_string()
+}
+
+fn write_change(
+    f: &mut fmt::Formatter<'_>,
+    change: &Change,
+    fields: &[FieldChange],
+) -> fmt::Result {
+    let sign = match change.op {
+        ChangeOp::Add => '+',
+        ChangeOp::Update => '~',
+        ChangeOp::Remove => '-',
+    };
+    write!(f, "{sign} {} {}", change.kind.as_str(), change.name)?;
+    for fc in fields {
+        // Whatever the caller passed, a secret's value is never printed.
+        let fc = redact_field(change.kind, fc.clone());
+        write!(
+            f,
+            "\n    {}: {} -> {}",
+            fc.path,
+            show(fc.before.as_ref()),
+            show(fc.after.as_ref())
+        )?;
+    }
+    Ok(())
 }
 
 fn show(v: Option<&Value>) -> String {
     match v {
         None => "(none)".into(),
+        Some(Value::String(s)) if s == REDACTED || s == REDACTED_CHANGED => s.clone(),
         Some(v) => v.to_string(),
     }
 }
@@ -237,6 +311,54 @@ mod tests {
             summarize(&changes),
             "services: 1 added, 1 changed, 1 removed"
         );
+    }
+
+    #[test]
+    fn secrets_never_show_in_field_diffs() {
+        let current = parse_document(
+            "tenants:\n  - { app_id: shop, secret: old-tenant-secret-1 }\n\
+             signing_keys:\n  - { name: k1, algorithm: HS256, key: b2xkLWtleS1vbGQta2V5 }\n\
+             certificates:\n  - { name: c, cert: CERT, key: OLD-PRIVATE-KEY }\n",
+        )
+        .unwrap();
+        let desired = parse_document(
+            "tenants:\n  - { app_id: shop, secret: new-tenant-secret-2, qps: 5 }\n\
+             signing_keys:\n  - { name: k1, algorithm: HS256, key: bmV3LWtleS1uZXcta2V5 }\n\
+             certificates:\n  - { name: c, cert: CERT, key: NEW-PRIVATE-KEY }\n",
+        )
+        .unwrap();
+        let changes = diff_documents(&current, &desired);
+        assert_eq!(changes.len(), 3);
+        // Also when the fields come from elsewhere (a server's answer).
+        let shown: String = changes
+            .iter()
+            .map(|c| {
+                let raw = field_changes(c.before.as_ref().unwrap(), c.after.as_ref().unwrap());
+                format!("{c}\n{}\n", render(c, &raw))
+            })
+            .collect();
+        for secret in [
+            "old-tenant-secret-1",
+            "new-tenant-secret-2",
+            "b2xkLWtleS1vbGQta2V5",
+            "bmV3LWtleS1uZXcta2V5",
+            "OLD-PRIVATE-KEY",
+            "NEW-PRIVATE-KEY",
+        ] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        assert!(
+            shown.contains("secret: <redacted> -> <redacted, changed>"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("key: <redacted> -> <redacted, changed>"),
+            "{shown}"
+        );
+        assert!(shown.contains("qps: 0 -> 5"), "{shown}");
+        assert!(is_secret_path(ResourceKind::Tenant, "secret"));
+        assert!(!is_secret_path(ResourceKind::Tenant, "secrets_note"));
+        assert!(!is_secret_path(ResourceKind::Service, "key"));
     }
 
     #[test]

@@ -256,6 +256,7 @@ fn map_service(
         websocket: false,
         allow_encoded_slashes: false,
         max_body_bytes: None,
+        registration: Default::default(),
         access: Access::default(),
         limits: Limits::default(),
         upstream: map_upstream(lb, kind, opts, &mut f),

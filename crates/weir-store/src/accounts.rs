@@ -308,9 +308,21 @@ impl Store {
     // ---- API tokens ----
 
     pub async fn create_token(&self, t: &ApiTokenRecord) -> Result<(), StoreError> {
+        self.create_scoped_token(t, None).await
+    }
+
+    /// Create a token that may register only into `services` (`None`: no
+    /// service restriction). See [`Store::token_services`].
+    pub async fn create_scoped_token(
+        &self,
+        t: &ApiTokenRecord,
+        services: Option<&[String]>,
+    ) -> Result<(), StoreError> {
+        let services = services.map(serde_json::to_string).transpose()?;
         self.q("INSERT INTO weir_api_tokens \
-                (id, name, token_hash, role, created_by, created_at_ms, last_used_ms, revoked_at_ms) \
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                (id, name, token_hash, role, created_by, created_at_ms, last_used_ms, revoked_at_ms, \
+                 services) \
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(t.id.as_str())
             .bind(t.name.as_str())
             .bind(t.token_hash.as_str())
@@ -319,9 +331,46 @@ impl Store {
             .bind(t.created_at_ms)
             .bind(t.last_used_ms)
             .bind(t.revoked_at_ms)
+            .bind(services)
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    /// The services each scoped token may register into, by token id
+    /// (unscoped tokens are absent).
+    pub async fn token_services(
+        &self,
+    ) -> Result<std::collections::HashMap<String, Vec<String>>, StoreError> {
+        let rows: Vec<(String, Option<String>)> = sqlx::query_as(
+            self.dialect
+                .sql("SELECT id, services FROM weir_api_tokens WHERE services IS NOT NULL"),
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .filter_map(|(id, s)| s.map(|s| (id, s)))
+            .map(|(id, s)| {
+                serde_json::from_str(&s)
+                    .map(|v| (id.clone(), v))
+                    .map_err(|e| StoreError::corrupt("api token", &id, e))
+            })
+            .collect()
+    }
+
+    /// The services token `id` may register into; `None` when it is
+    /// unscoped (or does not exist).
+    pub async fn token_services_of(&self, id: &str) -> Result<Option<Vec<String>>, StoreError> {
+        let row: Option<(Option<String>,)> = sqlx::query_as(
+            self.dialect
+                .sql("SELECT services FROM weir_api_tokens WHERE id = ?"),
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.and_then(|(s,)| s)
+            .map(|s| serde_json::from_str(&s).map_err(|e| StoreError::corrupt("api token", id, e)))
+            .transpose()
     }
 
     /// Every token, revoked ones included, newest first.

@@ -280,3 +280,95 @@ mod tests {
         ));
     }
 }
+
+/// `url` with its password replaced by `***` (`postgres://weir:***@db/weir`),
+/// also in a `password=` query parameter: what logs and errors may show of a
+/// store URL.
+pub fn redact_url(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match base.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest
+                .find('/')
+                .map_or((rest, ""), |i| (&rest[..i], &rest[i..]));
+            let authority = match authority.rsplit_once('@') {
+                Some((userinfo, host)) => match userinfo.split_once(':') {
+                    Some((user, _)) => format!("{user}:***@{host}"),
+                    None => format!("{userinfo}@{host}"),
+                },
+                None => authority.to_owned(),
+            };
+            format!("{scheme}://{authority}{path}")
+        }
+        None => base.to_owned(),
+    };
+    if let Some(q) = query {
+        let params: Vec<String> = q
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _)) if k.to_ascii_lowercase().contains("password") => format!("{k}=***"),
+                _ => kv.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
+}
+
+/// The secrets of `url` (its password, `password=` parameters), to scrub
+/// from error texts that might echo them.
+pub(crate) fn url_secrets(url: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
+    if let Some((_, rest)) = base.split_once("://") {
+        let authority = rest.split('/').next().unwrap_or("");
+        if let Some((userinfo, _)) = authority.rsplit_once('@')
+            && let Some((_, pw)) = userinfo.split_once(':')
+            && !pw.is_empty()
+        {
+            out.push(pw.to_owned());
+        }
+    }
+    for kv in query.into_iter().flat_map(|q| q.split('&')) {
+        if let Some((k, v)) = kv.split_once('=')
+            && k.to_ascii_lowercase().contains("password")
+            && !v.is_empty()
+        {
+            out.push(v.to_owned());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod redact_tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_replaced() {
+        for (url, want) in [
+            (
+                "postgres://weir:supersecret@127.0.0.1:5432/weir",
+                "postgres://weir:***@127.0.0.1:5432/weir",
+            ),
+            ("mysql://root@localhost/weir", "mysql://root@localhost/weir"),
+            ("mysql://u:p%40ss@db", "mysql://u:***@db"),
+            (
+                "postgres://db/weir?user=w&password=hunter2&sslmode=require",
+                "postgres://db/weir?user=w&password=***&sslmode=require",
+            ),
+            ("sqlite:///var/lib/weir.db", "sqlite:///var/lib/weir.db"),
+            ("sqlite://weir.db?mode=rwc", "sqlite://weir.db?mode=rwc"),
+        ] {
+            assert_eq!(redact_url(url), want);
+        }
+        assert_eq!(url_secrets("postgres://w:a:b@h/d?password=c"), ["a:b", "c"]);
+        assert!(url_secrets("postgres://w@h/d").is_empty());
+    }
+}

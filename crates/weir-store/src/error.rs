@@ -32,6 +32,11 @@ pub enum StoreError {
     )]
     VersionMismatch { what: String, current: i64 },
 
+    /// A bound was reached (e.g. a service's `registration.max_instances`);
+    /// nothing was written.
+    #[error("{0}")]
+    LimitReached(String),
+
     /// Other writers kept changing the configuration while this one was being
     /// applied; nothing was written.
     #[error(
@@ -59,6 +64,11 @@ pub enum StoreError {
         "unsupported store URL scheme {0:?}: expected sqlite://PATH, postgres://... or mysql://..."
     )]
     UnsupportedUrl(String),
+
+    /// Opening the store failed; the cause's text with the URL's password
+    /// scrubbed out (the database echoed it).
+    #[error("cannot open the store: {0}")]
+    Open(String),
 
     #[error("could not create the directory {path} for the SQLite database: {source}")]
     CreateDir {

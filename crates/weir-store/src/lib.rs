@@ -54,13 +54,14 @@ use sqlx::query::Query;
 use sqlx::{Any, AnyPool};
 use weir_core::{Change, ChangeOp, ConfigDocument, ResourceKind, compile, diff};
 
+pub use dialect::redact_url;
 use dialect::{Dialect, Target};
 
 pub use accounts::{ApiTokenRecord, SessionRecord, UserRecord};
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use error::StoreError;
 pub use follower::RevisionFollower;
-pub use registrations::{Registered, Registration, RegistrationUpdate};
+pub use registrations::{NewRegistration, Registered, Registration, RegistrationUpdate};
 pub use resources::{Expect, ResourceWrite, StoredResource};
 
 /// Limits of self-registration, shared by the store and the admin API.
@@ -146,7 +147,24 @@ impl Store {
     ///   5 s busy timeout.
     /// - `postgres://...` / `postgresql://...`
     /// - `mysql://...` / `mariadb://...`
+    ///
+    /// An error never contains the URL's password (see [`redact_url`]).
     pub async fn open(url: &str) -> Result<Store, StoreError> {
+        Self::open_inner(url).await.map_err(|e| {
+            let text = e.to_string();
+            let secrets = dialect::url_secrets(url);
+            if secrets.iter().any(|s| text.contains(s.as_str())) {
+                let scrubbed = secrets
+                    .iter()
+                    .fold(text, |t, s| t.replace(s.as_str(), "***"));
+                StoreError::Open(scrubbed)
+            } else {
+                e
+            }
+        })
+    }
+
+    async fn open_inner(url: &str) -> Result<Store, StoreError> {
         let target = Target::parse(url)?;
         target.create_parent_dirs()?;
         sqlx::any::install_default_drivers();

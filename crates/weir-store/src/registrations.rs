@@ -72,6 +72,19 @@ pub struct Registered {
     pub created: bool,
 }
 
+/// A registration to make: see [`Store::register_new`].
+#[derive(Debug, Clone, Copy)]
+pub struct NewRegistration<'a> {
+    pub service: &'a str,
+    pub addr: &'a str,
+    pub weight: u32,
+    pub metadata: &'a BTreeMap<String, String>,
+    pub ttl: Duration,
+    /// Live registrations the service may have at most (the service's
+    /// `registration.max_instances`); renewals are always allowed.
+    pub max_instances: Option<u32>,
+}
+
 /// Optional changes a heartbeat carries; the default is a plain renewal.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RegistrationUpdate {
@@ -193,6 +206,34 @@ impl Store {
         ttl: Duration,
         now_ms: i64,
     ) -> Result<Registered, StoreError> {
+        let new = NewRegistration {
+            service,
+            addr,
+            weight,
+            metadata,
+            ttl,
+            max_instances: None,
+        };
+        self.register_new(&new, now_ms).await
+    }
+
+    /// [`Store::register`], refusing a new registration with
+    /// [`StoreError::LimitReached`] when the service already has
+    /// `max_instances` live ones (checked inside the write transaction, so
+    /// concurrent registrations cannot overshoot).
+    pub async fn register_new(
+        &self,
+        new: &NewRegistration<'_>,
+        now_ms: i64,
+    ) -> Result<Registered, StoreError> {
+        let NewRegistration {
+            service,
+            addr,
+            weight,
+            metadata,
+            ttl,
+            max_instances,
+        } = *new;
         let mut errors = ValidationErrors::default();
         let addr = match canonical_addr(addr) {
             Ok(a) => a,
@@ -244,6 +285,23 @@ impl Store {
                 (id, created_at, false)
             }
             stale => {
+                if let Some(cap) = max_instances {
+                    let (live,): (i64,) = sqlx::query_as(self.dialect.sql(
+                        "SELECT COUNT(*) FROM weir_registrations \
+                         WHERE service = ? AND expires_at_ms > ?",
+                    ))
+                    .bind(service)
+                    .bind(now_ms)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    if live >= i64::from(cap) {
+                        tx.rollback().await?;
+                        return Err(StoreError::LimitReached(format!(
+                            "service {service:?} already has {live} live registrations \
+                             (registration.max_instances = {cap})"
+                        )));
+                    }
+                }
                 // An expired row nobody pruned yet is a past life of this
                 // instance: the new registration gets a fresh id.
                 if let Some((old, _, _)) = stale {

@@ -327,9 +327,18 @@ pub async fn start(
     listener: TcpListener,
     stopped: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<(SocketAddr, JoinHandle<()>)> {
-    let options = options(cfg);
+    let mut options = options(cfg);
     bootstrap(&store, &options).await?;
     let addr = listener.local_addr()?;
+    // No instance may register the gateway's own sockets as a node.
+    options.gateway_addrs = [
+        Some(addr),
+        Some(runtime.http_addr.unwrap_or(cfg.listen.http)),
+        cfg.https_addr().ok().flatten(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     let state = AdminState::new(store, Arc::new(runtime), options);
     let limits = ListenerLimits::from_config(cfg);
     let task = tokio::spawn(serve(listener, weir_admin::router(state), limits, stopped));

@@ -513,7 +513,10 @@ async fn export(args: ExportArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn open_store(cfg: &ProcessConfig) -> anyhow::Result<Store> {
-    Store::open(&cfg.store.url)
-        .await
-        .with_context(|| format!("cannot open the store {}", cfg.store.url))
+    Store::open(&cfg.store.url).await.with_context(|| {
+        format!(
+            "cannot open the store {}",
+            weir_store::redact_url(&cfg.store.url)
+        )
+    })
 }

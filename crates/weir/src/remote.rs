@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
-use weir_core::{Change, ChangeOp, ConfigDocument, ResourceKind};
+use weir_core::{Change, ChangeOp, ConfigDocument, FieldChange, ResourceKind};
 
 /// Where and as whom.
 #[derive(Debug, Clone)]
@@ -30,6 +30,17 @@ struct RemoteChange {
     kind: String,
     name: String,
     op: String,
+    before: Option<serde_json::Value>,
+    after: Option<serde_json::Value>,
+    /// As the server computed them, with secrets redacted (the specs above
+    /// have secrets removed, so they cannot show that a secret changed).
+    #[serde(default)]
+    fields: Vec<RemoteField>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RemoteField {
+    path: String,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
 }
@@ -116,10 +127,12 @@ impl Remote {
         }
         let res = ok_or_problem(res).await?;
         let out: WriteOutcome = res.json().await.context("unexpected answer")?;
-        let changes: Vec<Change> = out.changes.into_iter().filter_map(to_change).collect();
-        for c in &changes {
-            println!("{c}");
+        let changes: Vec<(Change, Vec<FieldChange>)> =
+            out.changes.into_iter().filter_map(to_change).collect();
+        for (c, fields) in &changes {
+            println!("{}", weir_core::diff::render(c, fields));
         }
+        let changes: Vec<Change> = changes.into_iter().map(|(c, _)| c).collect();
         let summary = weir_core::diff::summarize(&changes);
         match (dry_run, out.revision) {
             (true, _) => println!("dry run: {summary}; nothing written"),
@@ -144,8 +157,17 @@ fn percent_encode(s: &str) -> String {
     out
 }
 
-fn to_change(c: RemoteChange) -> Option<Change> {
-    Some(Change {
+fn to_change(c: RemoteChange) -> Option<(Change, Vec<FieldChange>)> {
+    let fields = c
+        .fields
+        .into_iter()
+        .map(|f| FieldChange {
+            path: f.path,
+            before: f.before,
+            after: f.after,
+        })
+        .collect();
+    let change = Change {
         kind: ResourceKind::parse(&c.kind)?,
         name: c.name,
         op: match c.op.as_str() {
@@ -156,7 +178,8 @@ fn to_change(c: RemoteChange) -> Option<Change> {
         },
         before: c.before,
         after: c.after,
-    })
+    };
+    Some((change, fields))
 }
 
 async fn ok_or_problem(res: reqwest::Response) -> anyhow::Result<reqwest::Response> {

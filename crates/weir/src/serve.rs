@@ -160,9 +160,12 @@ impl Gateway {
         inherited: Arc<InheritedSockets>,
         upgraded: watch::Receiver<bool>,
     ) -> anyhow::Result<Self> {
-        let store = Store::open(&cfg.store.url)
-            .await
-            .with_context(|| format!("cannot open the store {}", cfg.store.url))?;
+        let store = Store::open(&cfg.store.url).await.with_context(|| {
+            format!(
+                "cannot open the store {}",
+                weir_store::redact_url(&cfg.store.url)
+            )
+        })?;
         crate::bootstrap::ensure_signing_key(&store, cfg.token.algorithm)
             .await
             .context("cannot create the token signing key")?;
@@ -195,7 +198,7 @@ impl Gateway {
             http_addr = gateway.http_addr.map(|a| a.to_string()),
             https_addr = gateway.https_addr.map(|a| a.to_string()),
             admin_addr = gateway.admin_addr.map(|a| a.to_string()),
-            store = %cfg.store.url,
+            store = %weir_store::redact_url(&cfg.store.url),
             revision = gateway.plane.snapshot().revision,
             "weir is serving"
         );

@@ -570,7 +570,7 @@ async fn admin_only_process_explains_the_current_configuration() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registrations_survive_a_gateway_restart() {
     let gw = TestGateway::start(
-        "services:\n  - { name: api, match: { prefix: /api/ }, upstream: { nodes: [{ addr: \"127.0.0.1:9\" }] } }\n",
+        "services:\n  - { name: api, match: { prefix: /api/ }, upstream: { nodes: [{ addr: \"127.0.0.1:9\" }] },\n      registration: { enabled: true, allowed_cidrs: [127.0.0.0/8] } }\n",
     )
     .await;
     let registrar = token(&gw.store, "registrar").await;
@@ -675,4 +675,40 @@ async fn registrations_survive_a_gateway_restart() {
         "registrations write no revision"
     );
     store.close().await;
+}
+
+/// Issue 15: `weir apply --server` shows that a tenant secret changed,
+/// never the secret (the server's fields are redacted, and so is what the
+/// client prints).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn remote_apply_never_prints_secrets() {
+    let gw = TestGateway::start("").await;
+    let token = token(&gw.store, "admin").await;
+    let server = format!("http://{}", gw.gateway.admin_addr.unwrap());
+    let file = gw.dir.path().join("t.yaml");
+    let f = file.display().to_string();
+    let mut outputs = String::new();
+    for secret in ["first-remote-secret-0123", "second-remote-secret-4567"] {
+        std::fs::write(
+            &file,
+            format!("tenants:\n  - {{ app_id: shop, secret: {secret} }}\n"),
+        )
+        .unwrap();
+        let args: Vec<String> = ["apply", "--server", &server, "--token", &token, "-f", &f]
+            .iter()
+            .map(|x| (*x).to_owned())
+            .collect();
+        let (code, out, err) = tokio::task::spawn_blocking(move || run(args))
+            .await
+            .unwrap();
+        assert_eq!(code, Some(0), "{out}{err}");
+        outputs.push_str(&out);
+        outputs.push_str(&err);
+    }
+    assert!(!outputs.contains("remote-secret"), "{outputs}");
+    assert!(
+        outputs.contains("secret: <redacted> -> <redacted, changed>"),
+        "{outputs}"
+    );
+    gw.stop().await;
 }

@@ -255,3 +255,80 @@ fn version_and_usage_errors() {
     let usage = weir(dir.path(), &["apply"], None);
     assert_eq!(usage.status.code(), Some(2), "missing -f is a usage error");
 }
+
+/// Issue 15: `weir apply` shows that a tenant secret or a private key
+/// changed, never the value.
+#[test]
+fn apply_never_prints_secrets() {
+    use weir_core::yaml::{parse_document, to_yaml};
+    use weir_testkit::TestCa;
+
+    let dir = tempfile::tempdir().unwrap();
+    let ca = TestCa::new("CLI Test CA");
+    let one = ca.issue_valid(&["a.example.com"]);
+    let two = ca.issue_valid(&["a.example.com"]);
+    let doc = |secret: &str, cert: &weir_testkit::IssuedCert| {
+        let mut d = parse_document(&format!(
+            "tenants:\n  - {{ app_id: shop, secret: {secret} }}\n"
+        ))
+        .unwrap();
+        d.certificates = Some(vec![weir_core::Certificate {
+            name: "web".into(),
+            cert: cert.chain_pem(),
+            key: Some(cert.key_pem.clone()),
+            default: false,
+        }]);
+        to_yaml(&d)
+    };
+    let first = "first-tenant-secret-0123456789";
+    let second = "second-tenant-secret-9876543210";
+    std::fs::write(dir.path().join("a.yaml"), doc(first, &one)).unwrap();
+    std::fs::write(dir.path().join("b.yaml"), doc(second, &two)).unwrap();
+    let secrets = [
+        first.to_owned(),
+        second.to_owned(),
+        one.key_pem.lines().nth(1).unwrap().to_owned(),
+        two.key_pem.lines().nth(1).unwrap().to_owned(),
+    ];
+    let check = |out: &Output| {
+        let text = format!("{}{}", stdout(out), stderr(out));
+        assert!(out.status.success(), "{text}");
+        for s in &secrets {
+            assert!(!text.contains(s.as_str()), "a secret is printed: {text}");
+        }
+        text
+    };
+    check(&weir(dir.path(), &["apply", "-f", "a.yaml"], None));
+    let text = check(&weir(
+        dir.path(),
+        &["apply", "--dry-run", "-f", "b.yaml"],
+        None,
+    ));
+    assert!(
+        text.contains("secret: <redacted> -> <redacted, changed>"),
+        "{text}"
+    );
+    assert!(
+        text.contains("key: <redacted> -> <redacted, changed>"),
+        "{text}"
+    );
+    check(&weir(dir.path(), &["apply", "-f", "b.yaml"], None));
+}
+
+/// Issue 15: a store URL's password never appears in an error.
+#[test]
+fn store_errors_never_show_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("s.yaml"), EXAMPLE).unwrap();
+    for url in [
+        "postgres://weir:supersecret@127.0.0.1:1/x",
+        "mysql://weir:supersecret@127.0.0.1:1/x",
+        "postgres://weir@127.0.0.1:1/x?password=supersecret",
+    ] {
+        let out = weir(dir.path(), &["apply", "--store", url, "-f", "s.yaml"], None);
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!out.status.success(), "{text}");
+        assert!(!text.contains("supersecret"), "{text}");
+        assert!(text.contains("***"), "{text}");
+    }
+}

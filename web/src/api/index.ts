@@ -118,7 +118,8 @@ export const usersApi = {
 
 export const tokensApi = {
   list: () => http.get<ApiToken[]>('/tokens'),
-  create: (name: string, role: Role) => http.post<CreatedToken>('/tokens', { name, role }),
+  create: (name: string, role: Role, services?: string[]) =>
+    http.post<CreatedToken>('/tokens', services ? { name, role, services } : { name, role }),
   revoke: (id: string) => http.del<void>(`/tokens/${enc(id)}`),
 }
 

@@ -1,7 +1,7 @@
 // Types of the admin API's answers and bodies (docs/admin-api.md, and the
 // OpenAPI document at /api/v1/openapi.json).
 
-export type Role = 'admin' | 'viewer'
+export type Role = 'admin' | 'viewer' | 'registrar'
 export type ServiceKind = 'http' | 'tcp' | 'grpc'
 export type Balance =
   | 'random'
@@ -128,6 +128,12 @@ export interface Upstream {
   fail_open?: boolean | null
   dns?: DnsSettings | null
 }
+/** Self-registration of instances into a service (off unless enabled). */
+export interface SelfRegistration {
+  enabled?: boolean | null
+  allowed_cidrs?: string[] | null
+  max_instances?: number | null
+}
 export interface Service {
   name: string
   kind?: ServiceKind | null
@@ -146,6 +152,7 @@ export interface Service {
   access?: ServiceAccess | null
   limits?: ServiceLimits | null
   upstream: Upstream
+  registration?: SelfRegistration | null
   // Fields this dashboard does not know yet are kept as they are.
   [extra: string]: unknown
 }
@@ -366,6 +373,8 @@ export interface ApiToken {
   created_at_ms: number
   last_used_ms?: number | null
   revoked_at_ms?: number | null
+  /** Registrar tokens: the services it may register into (`*`: all). */
+  services?: string[] | null
 }
 export interface CreatedToken extends ApiToken {
   secret: string

@@ -49,6 +49,7 @@ export default {
       self_delete: 'You cannot delete yourself',
       active_key: 'The active key cannot be retired; rotate first',
       too_many_attempts: 'Too many attempts; wait a moment',
+      login_busy: 'Too many logins are being checked; try again in a second',
       internal: 'Internal error; see the server log',
     },
   },
@@ -73,6 +74,7 @@ export default {
   roles: {
     admin: 'Admin',
     viewer: 'Viewer',
+    registrar: 'Registrar',
   },
   kinds: {
     http: 'HTTP',
@@ -231,6 +233,12 @@ export default {
     failOpenHelp: 'When no node is healthy, try every enabled node instead of answering 503.',
     dnsMinTtl: 'DNS min TTL',
     dnsMaxTtl: 'DNS max TTL',
+    registration: 'Self-registration',
+    regEnabled: 'Accept registrations',
+    regHelp: 'Instances may register themselves as nodes (with a registrar token scoped to this service). Off by default.',
+    regCidrs: 'Allowed networks',
+    regCidrsHelp: 'One CIDR or address per line; required when enabled. Loopback only if listed here (127.0.0.0/8, ::1).',
+    regMaxInstances: 'Max instances',
     hcEnabled: 'Active checks',
     hcHelp: 'Probe every node; after enough failures it leaves the pool, and returns when it answers again.',
     hcType: 'Probe',
@@ -492,6 +500,9 @@ export default {
     revokedTag: 'revoked',
     showRevoked: 'Show revoked',
     none: 'No API tokens',
+    services: 'Services',
+    servicesHelp: 'Registrar tokens: the services its instances may register into, comma-separated; * for every service that accepts registrations.',
+    allServices: 'all',
   },
   users: {
     intro: 'People who can log in to this console.',

@@ -50,6 +50,7 @@ const zhCN: typeof en = {
       self_delete: '不能删除自己',
       active_key: '不能停用当前签名密钥，请先轮换',
       too_many_attempts: '尝试次数过多，请稍候',
+      login_busy: '同时登录的请求过多，请稍后重试',
       internal: '内部错误，请查看服务端日志',
     },
   },
@@ -74,6 +75,7 @@ const zhCN: typeof en = {
   roles: {
     admin: '管理员',
     viewer: '只读',
+    registrar: '注册器',
   },
   kinds: {
     http: 'HTTP',
@@ -232,6 +234,12 @@ const zhCN: typeof en = {
     failOpenHelp: '没有健康节点时，尝试所有已启用节点，而不是直接返回 503。',
     dnsMinTtl: 'DNS 最小 TTL',
     dnsMaxTtl: 'DNS 最大 TTL',
+    registration: '自注册',
+    regEnabled: '接受注册',
+    regHelp: '允许实例把自己注册为节点（使用限定到本服务的注册令牌）。默认关闭。',
+    regCidrs: '允许的网段',
+    regCidrsHelp: '每行一个 CIDR 或地址；启用时必填。只有在此列出时才允许回环地址（127.0.0.0/8、::1）。',
+    regMaxInstances: '最大实例数',
     hcEnabled: '主动探测',
     hcHelp: '定期探测每个节点；失败达到次数后移出，恢复后重新加入。',
     hcType: '探测方式',
@@ -493,6 +501,9 @@ const zhCN: typeof en = {
     revokedTag: '已吊销',
     showRevoked: '显示已吊销',
     none: '没有 API 令牌',
+    services: '服务',
+    servicesHelp: '注册令牌：其实例可注册到的服务，用逗号分隔；* 表示所有接受注册的服务。',
+    allServices: '全部',
   },
   users: {
     intro: '可以登录此控制台的用户。',

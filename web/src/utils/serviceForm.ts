@@ -7,7 +7,7 @@
 //                    (seed: header_transfor, whose `edit`/`del` are accepted)
 //   nodes            `ADDR [WEIGHT]`                  (seed: ip_list + weight_list)
 //   disabled nodes   `ADDR`                           (seed: forbid_list)
-//   IP lists, API allow-list: one entry per line.
+//   IP lists, API allow-list, registration networks: one entry per line.
 
 import type { Balance, CheckKind, FieldProblem, HeaderOp, HeaderOpKind, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
 import { fromLines, splitLines, splitList, toLines } from './lines'
@@ -79,6 +79,10 @@ export interface ServiceForm {
   olMax: string
   olMaxPercent: number
   olStatuses: string
+  // self-registration
+  regEnabled: boolean
+  regCidrs: string
+  regMaxInstances: number
 }
 
 export type FormField = keyof ServiceForm
@@ -91,6 +95,7 @@ export const DEFAULTS = {
   maxIdle: 64,
   dnsMin: '1s',
   dnsMax: '5m',
+  regMaxInstances: 50,
 } as const
 
 export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
@@ -152,6 +157,9 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     olMax: '5m',
     olMaxPercent: 50,
     olStatuses: '502, 503, 504',
+    regEnabled: false,
+    regCidrs: '',
+    regMaxInstances: DEFAULTS.regMaxInstances,
   }
 }
 
@@ -227,6 +235,12 @@ export function specToForm(s: Service): ServiceForm {
     f.olMaxPercent = ol.max_ejected_percent ?? f.olMaxPercent
     if (ol.failure_statuses) f.olStatuses = ol.failure_statuses.join(', ')
   }
+  const reg = s.registration
+  if (reg) {
+    f.regEnabled = !!reg.enabled
+    f.regCidrs = toLines(reg.allowed_cidrs)
+    f.regMaxInstances = reg.max_instances ?? DEFAULTS.regMaxInstances
+  }
   return f
 }
 
@@ -274,7 +288,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
 
   // Keep unknown top-level and upstream fields of the stored service.
   const spec: Service = { ...(base ?? {}), name: f.name.trim(), upstream: { ...(base?.upstream ?? {}), nodes: [] } }
-  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'websocket', 'max_body_bytes', 'access', 'limits'] as const) {
+  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'websocket', 'max_body_bytes', 'access', 'limits', 'registration'] as const) {
     delete spec[k]
   }
   for (const k of ['balance', 'hash_key', 'tls', 'timeouts', 'max_idle_per_node', 'health_check', 'outlier', 'fail_open', 'dns'] as const) {
@@ -408,6 +422,15 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
       failure_statuses: statuses.map(Number).filter((n) => Number.isFinite(n)),
     }
   }
+  // Self-registration: written only when set away from the default (off).
+  const regCidrs = fromLines(f.regCidrs)
+  if (f.regEnabled || regCidrs.length || f.regMaxInstances !== DEFAULTS.regMaxInstances) {
+    spec.registration = {
+      enabled: f.regEnabled,
+      allowed_cidrs: regCidrs,
+      max_instances: f.regMaxInstances,
+    }
+  }
   return { spec, problems, nodeLines }
 }
 
@@ -472,6 +495,10 @@ const EXACT: Record<string, FormField> = {
   'upstream.outlier.max_ejection': 'olMax',
   'upstream.outlier.max_ejected_percent': 'olMaxPercent',
   'upstream.outlier.failure_statuses': 'olStatuses',
+  registration: 'regEnabled',
+  'registration.enabled': 'regEnabled',
+  'registration.allowed_cidrs': 'regCidrs',
+  'registration.max_instances': 'regMaxInstances',
 }
 
 /** List fields: the path up to the index → the form field holding its lines. */
@@ -483,6 +510,7 @@ const LISTS: Record<string, FormField> = {
   'access.ip_deny.ips': 'ipDeny',
   'upstream.nodes': 'nodes',
   'upstream.outlier.failure_statuses': 'olStatuses',
+  'registration.allowed_cidrs': 'regCidrs',
 }
 
 export interface MappedErrors {

@@ -11,8 +11,15 @@
 //!
 //! Who may call: role `admin`, or an API token with role `registrar` (which
 //! may use nothing but these endpoints); any role may list.
+//!
+//! What may register (issue 15): only into a service whose `registration`
+//! block enables it, only an address inside its `allowed_cidrs` (loopback
+//! only when named there), never one of the gateway's own listeners, at
+//! most `max_instances` at once; and a registrar token scoped to services
+//! only into those. Each refusal is a 403 (409 over the cap) that says why.
 
 use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr, UdpSocket};
 use std::time::Duration;
 
 use axum::Json;
@@ -24,14 +31,16 @@ use serde_json::Value;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::{IntoParams, ToSchema};
-use weir_core::ResourceKind;
-use weir_core::model::HumanDuration;
+use weir_core::compile::RegistrationPolicy;
+use weir_core::model::{HumanDuration, SelfRegistration};
+use weir_core::{ResourceKind, ValidationErrors};
+use weir_store::registration_limits::canonical_addr;
 use weir_store::registration_limits::{DEFAULT_TTL, MAX_TTL, MIN_TTL};
-use weir_store::{Registration, RegistrationUpdate};
+use weir_store::{NewRegistration, Registration, RegistrationUpdate};
 
 use super::{Page, Paging, page_of};
 use crate::audit::{self, Outcome};
-use crate::auth::{Registrar, RegistrationReader};
+use crate::auth::{Principal, Registrar, RegistrationReader, Role, Via};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery, JsonBody, OptionalJson, parse_json};
 use crate::state::AdminState;
@@ -199,12 +208,84 @@ fn parse_ttl(v: Option<&Value>) -> ApiResult<Option<Duration>> {
 }
 
 async fn require_service(state: &AdminState, name: &str) -> ApiResult<()> {
-    match state.store().resource(ResourceKind::Service, name).await? {
-        Some(_) => Ok(()),
-        None => Err(ApiError::not_found(format!(
+    policy_of(state, name).await.map(|_| ())
+}
+
+/// The registration settings of service `name`, or 404 when it is not in
+/// the configuration.
+async fn policy_of(state: &AdminState, name: &str) -> ApiResult<RegistrationPolicy> {
+    let Some(stored) = state.store().resource(ResourceKind::Service, name).await? else {
+        return Err(ApiError::not_found(format!(
             "service {name:?} is not in the configuration"
-        ))),
+        )));
+    };
+    // The stored spec passed validation when it was written; should it not
+    // parse now, registration stays closed rather than open.
+    let settings: SelfRegistration = stored
+        .spec
+        .get("registration")
+        .cloned()
+        .map(serde_json::from_value)
+        .transpose()
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+    let mut errors = ValidationErrors::default();
+    Ok(RegistrationPolicy::compile(&settings, "registration", &mut errors).unwrap_or_default())
+}
+
+/// A registrar token scoped to services may touch only those (`*`: every
+/// service). Admins and unscoped tokens are not restricted here.
+async fn check_scope(state: &AdminState, p: &Principal, service: &str) -> ApiResult<()> {
+    let (Role::Registrar, Via::Token { id }) = (p.role, &p.via) else {
+        return Ok(());
+    };
+    match state.store().token_services_of(id).await? {
+        Some(services) if !services.iter().any(|s| s == service || s == "*") => {
+            Err(ApiError::forbidden(
+                "registration_scope",
+                format!("this token may register only into: {}", services.join(", ")),
+            ))
+        }
+        _ => Ok(()),
     }
+}
+
+/// Whether `ip` is an address of this host: loopback, or one a socket can
+/// be bound to (the kernel knows its own interface addresses).
+fn is_this_host(ip: IpAddr) -> bool {
+    ip.is_loopback() || ip.is_unspecified() || UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok()
+}
+
+/// Why `addr` may not register into a service with `policy`, or `None`.
+async fn refusal(
+    state: &AdminState,
+    policy: &RegistrationPolicy,
+    addr: SocketAddr,
+) -> Option<String> {
+    let ip = addr.ip().to_canonical();
+    if let Some(why) = policy.refusal(ip) {
+        return Some(why);
+    }
+    if is_this_host(ip) {
+        let mut ports: Vec<u16> = state
+            .options()
+            .gateway_addrs
+            .iter()
+            .map(SocketAddr::port)
+            .collect();
+        if let Some(listeners) = state.runtime().listeners().await {
+            ports.extend(listeners.iter().map(|l| l.port));
+        }
+        if ports.contains(&addr.port()) {
+            return Some(format!("{addr} is one of the gateway's own listeners"));
+        }
+    }
+    None
+}
+
+fn refused(why: String) -> ApiError {
+    ApiError::forbidden("registration_refused", why)
 }
 
 /// The live registration `id` of `service`, or 404.
@@ -232,7 +313,9 @@ fn target(r: &Registration) -> String {
         (status = 201, description = "Registered", body = RegistrationView,
          headers(("Location" = String, description = "The registration's URL"))),
         (status = 200, description = "Already registered: renewed", body = RegistrationView),
+        (status = 403, description = "Refused: registration not enabled for the service, the address outside its `allowed_cidrs`, loopback not allowed, one of the gateway's own listeners (`registration_refused`), or a token not scoped to this service (`registration_scope`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such service in the configuration", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The service has `registration.max_instances` live registrations (`registration_limit`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid; `errors` names each field", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn register(
@@ -243,18 +326,34 @@ pub async fn register(
 ) -> ApiResult<Response> {
     let req: RegisterRequest = parse_json(&body.0)?;
     let ttl = parse_ttl(req.ttl.as_ref())?.unwrap_or(DEFAULT_TTL);
-    require_service(&state, &name).await?;
-    let out = state
-        .store()
-        .register(
-            &name,
-            &req.addr,
-            req.weight.unwrap_or(1),
-            &req.metadata.unwrap_or_default(),
-            ttl,
-            state.now_ms(),
+    let policy = policy_of(&state, &name).await?;
+    check_scope(&state, &p, &name).await?;
+    let addr: SocketAddr = canonical_addr(&req.addr)
+        .and_then(|a| a.parse().map_err(|_| a))
+        .map_err(|why| ApiError::invalid_field("addr", why))?;
+    if let Some(why) = refusal(&state, &policy, addr).await {
+        audit::record(
+            &state,
+            &p,
+            "registration.register",
+            &format!("registration/{name}/{addr}"),
+            None,
+            Outcome::Denied,
+            &why,
         )
-        .await?;
+        .await;
+        return Err(refused(why));
+    }
+    let metadata = req.metadata.unwrap_or_default();
+    let new = NewRegistration {
+        service: &name,
+        addr: &req.addr,
+        weight: req.weight.unwrap_or(1),
+        metadata: &metadata,
+        ttl,
+        max_instances: Some(policy.max_instances),
+    };
+    let out = state.store().register_new(&new, state.now_ms()).await?;
     let r = out.registration;
     if !out.created {
         return Ok((StatusCode::OK, Json(RegistrationView::from(r))).into_response());
@@ -285,12 +384,13 @@ pub async fn register(
     request_body(content = Option<HeartbeatRequest>, content_type = "application/json"),
     responses(
         (status = 200, description = "Renewed", body = RegistrationView),
+        (status = 403, description = "Registration is no longer allowed for this address (`registration_refused`), or the token is not scoped to this service (`registration_scope`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such live registration (an expired one must register again)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid; `errors` names each field", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn heartbeat(
     State(state): State<AdminState>,
-    _: Registrar,
+    Registrar(p): Registrar,
     ApiPath((name, id)): ApiPath<(String, String)>,
     OptionalJson(req): OptionalJson<HeartbeatRequest>,
 ) -> ApiResult<Json<RegistrationView>> {
@@ -299,7 +399,16 @@ pub async fn heartbeat(
         weight: req.weight,
         metadata: req.metadata,
     };
-    find(&state, &name, &id).await?;
+    check_scope(&state, &p, &name).await?;
+    let current = find(&state, &name, &id).await?;
+    // The service's settings may have changed since the instance
+    // registered: a closed or narrowed registration stops renewals too.
+    let policy = policy_of(&state, &name).await?;
+    if let Ok(addr) = current.addr.parse::<SocketAddr>()
+        && let Some(why) = refusal(&state, &policy, addr).await
+    {
+        return Err(refused(why));
+    }
     let r = state
         .store()
         .heartbeat(&id, &update, state.now_ms())
@@ -313,6 +422,7 @@ pub async fn heartbeat(
            ("id" = String, Path, description = "Registration id")),
     responses(
         (status = 204, description = "Deregistered"),
+        (status = 403, description = "The token is not scoped to this service (`registration_scope`)", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such live registration", body = crate::error::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn deregister(
@@ -320,6 +430,7 @@ pub async fn deregister(
     Registrar(p): Registrar,
     ApiPath((name, id)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
+    check_scope(&state, &p, &name).await?;
     find(&state, &name, &id).await?;
     let gone = state.store().deregister(&id, state.now_ms()).await?;
     audit::record(

@@ -101,12 +101,9 @@ pub fn changes_out(changes: Vec<Change>) -> Vec<ResourceChange> {
     changes
         .into_iter()
         .map(|mut c| {
-            c.before = redact(c.kind, c.before.take());
-            c.after = redact(c.kind, c.after.take());
-            c
-        })
-        .map(|c| ResourceChange {
-            fields: c
+            // Fields first, from the whole specs: `Change::fields` shows a
+            // changed secret as `<redacted, changed>` rather than nothing.
+            let fields = c
                 .fields()
                 .into_iter()
                 .map(|f| FieldDiff {
@@ -114,16 +111,21 @@ pub fn changes_out(changes: Vec<Change>) -> Vec<ResourceChange> {
                     before: f.before,
                     after: f.after,
                 })
-                .collect(),
-            kind: c.kind.as_str().to_owned(),
-            name: c.name,
-            op: match c.op {
-                ChangeOp::Add => ChangeOpSchema::Add,
-                ChangeOp::Update => ChangeOpSchema::Update,
-                ChangeOp::Remove => ChangeOpSchema::Remove,
-            },
-            before: c.before,
-            after: c.after,
+                .collect();
+            c.before = redact(c.kind, c.before.take());
+            c.after = redact(c.kind, c.after.take());
+            ResourceChange {
+                fields,
+                kind: c.kind.as_str().to_owned(),
+                name: c.name,
+                op: match c.op {
+                    ChangeOp::Add => ChangeOpSchema::Add,
+                    ChangeOp::Update => ChangeOpSchema::Update,
+                    ChangeOp::Remove => ChangeOpSchema::Remove,
+                },
+                before: c.before,
+                after: c.after,
+            }
         })
         .collect()
 }

@@ -92,18 +92,30 @@ fn too_many(retry_after: u64) -> ApiError {
     )
 }
 
+/// Too many logins are being verified right now; not counted as a failure.
+fn busy() -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "login_busy",
+        "too many logins are being checked at once; try again shortly",
+    )
+    .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+}
+
 /// Log in.
 ///
 /// Sets the `weir_session` cookie (HttpOnly, SameSite=Strict, Secure under
-/// TLS). Failed attempts are throttled per user name and per client address
-/// (429 with Retry-After).
+/// TLS). Attempts are throttled per user name and client address, and per
+/// client address (429 `too_many_attempts` with Retry-After); when too many
+/// logins are being verified at once the answer is 429 `login_busy`.
 #[utoipa::path(post, path = "/api/v1/session", tag = "session",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Logged in; the session cookie is set", body = SessionInfo,
          headers(("Set-Cookie" = String, description = "weir_session=…; HttpOnly; SameSite=Strict"))),
         (status = 401, description = "Wrong user name or password", body = crate::error::Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed attempts", body = crate::error::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts, or too many logins being checked at once", body = crate::error::Problem, content_type = "application/problem+json",
+         headers(("Retry-After" = String, description = "Seconds to wait"))),
     ),
     security(()))]
 pub async fn login(
@@ -122,7 +134,8 @@ pub async fn login(
         kind: "user",
         ip: &ip,
     };
-    if let Some(wait) = state.throttle().check(&req.username, &ip, now) {
+    // Count the attempt before verifying it (see auth::throttle).
+    if let Err(wait) = state.throttle().reserve(&req.username, &ip, now) {
         audit::record(
             &state,
             actor,
@@ -137,18 +150,33 @@ pub async fn login(
     }
     let store = state.store();
     let user = if req.username.len() <= 64 {
-        store.user(&req.username).await?
+        match store.user(&req.username).await {
+            Ok(u) => u,
+            Err(e) => {
+                state.throttle().not_tried(&req.username, &ip);
+                return Err(e.into());
+            }
+        }
     } else {
         None
     };
-    let ok = req.password.len() <= password::MAX_LENGTH
-        && state
-            .options()
-            .password
-            .verify(req.password, user.as_ref().map(|u| u.password_hash.clone()))
-            .await;
+    let ok = if req.password.len() > password::MAX_LENGTH {
+        false
+    } else {
+        let stored = user.as_ref().map(|u| u.password_hash.clone());
+        match state
+            .verify_gate()
+            .verify(state.options().password, req.password, stored)
+            .await
+        {
+            Ok(ok) => ok,
+            Err(password::Busy) => {
+                state.throttle().not_tried(&req.username, &ip);
+                return Err(busy());
+            }
+        }
+    };
     let (Some(user), true) = (user, ok) else {
-        state.throttle().failed(&req.username, &ip, now);
         audit::record(
             &state,
             actor,
@@ -164,7 +192,7 @@ pub async fn login(
             "wrong user name or password",
         ));
     };
-    state.throttle().succeeded(&user.name);
+    state.throttle().succeeded(&req.username, &ip);
 
     let opts = state.options();
     let idle = i64::try_from(opts.session_idle_timeout.as_millis()).unwrap_or(i64::MAX);
@@ -273,21 +301,41 @@ pub async fn change_password(
         ));
     };
     let now = state.now_ms();
-    if let Some(wait) = state.throttle().check(&p.name, &p.ip, now) {
+    if let Err(wait) = state.throttle().reserve(&p.name, &p.ip, now) {
         return Err(too_many(wait));
     }
     let store = state.store();
-    let user = store
-        .user(&p.name)
-        .await?
-        .ok_or_else(|| ApiError::unauthenticated("session_expired", "the user no longer exists"))?;
+    let user = match store.user(&p.name).await {
+        Ok(Some(u)) => u,
+        found => {
+            state.throttle().not_tried(&p.name, &p.ip);
+            return Err(match found {
+                Err(e) => e.into(),
+                _ => ApiError::unauthenticated("session_expired", "the user no longer exists"),
+            });
+        }
+    };
     let policy = state.options().password;
-    let ok = req.current_password.len() <= password::MAX_LENGTH
-        && policy
-            .verify(req.current_password.clone(), Some(user.password_hash))
-            .await;
+    let ok = if req.current_password.len() > password::MAX_LENGTH {
+        false
+    } else {
+        match state
+            .verify_gate()
+            .verify(
+                policy,
+                req.current_password.clone(),
+                Some(user.password_hash),
+            )
+            .await
+        {
+            Ok(ok) => ok,
+            Err(password::Busy) => {
+                state.throttle().not_tried(&p.name, &p.ip);
+                return Err(busy());
+            }
+        }
+    };
     if !ok {
-        state.throttle().failed(&p.name, &p.ip, now);
         audit::record(
             &state,
             &p,
@@ -303,6 +351,7 @@ pub async fn change_password(
             "the current password is wrong",
         ));
     }
+    state.throttle().succeeded(&p.name, &p.ip);
     if let Some(why) = password::weakness(&req.new_password, &p.name) {
         return Err(ApiError::invalid_field("new_password", why));
     }

@@ -2,6 +2,11 @@
 //! by an admin with a name and a role, shown once, stored as a SHA-256 hash,
 //! revocable. A token is its own principal (it is not tied to the user who
 //! made it, who is recorded as `created_by`).
+//!
+//! A `registrar` token names the services it may register into
+//! (`services`, or `["*"]` for every service that enables registration), so
+//! the credential baked into one service's instances cannot add nodes to
+//! another service.
 
 use axum::Json;
 use axum::extract::State;
@@ -28,11 +33,18 @@ pub struct ApiToken {
     pub created_at_ms: i64,
     pub last_used_ms: Option<i64>,
     pub revoked_at_ms: Option<i64>,
+    /// Registrar tokens: the services it may register into (`*`: every
+    /// service that enables registration). Absent: not restricted by
+    /// service (tokens of other roles, and registrar tokens made before
+    /// scopes existed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub services: Option<Vec<String>>,
 }
 
 impl From<ApiTokenRecord> for ApiToken {
     fn from(t: ApiTokenRecord) -> Self {
         ApiToken {
+            services: None,
             role: Role::parse(&t.role).unwrap_or(Role::Viewer),
             id: t.id,
             name: t.name,
@@ -60,6 +72,48 @@ pub struct CreateToken {
     )]
     pub name: String,
     pub role: Role,
+    /// Required for role `registrar`, refused for the others: the services
+    /// the token may register into (1–100 service names, or `["*"]` for
+    /// every service that enables registration).
+    #[schema(example = json!(["orders"]))]
+    pub services: Option<Vec<String>>,
+}
+
+/// The token's scope, or a 422 naming `services`.
+fn scope_of(role: Role, services: Option<Vec<String>>) -> ApiResult<Option<Vec<String>>> {
+    let bad = |why: &str| ApiError::invalid_field("services", why);
+    let Some(mut services) = services else {
+        return match role {
+            Role::Registrar => Err(bad(
+                "a registrar token names the services it may register into \
+                 (or [\"*\"] for every service that enables registration)",
+            )),
+            _ => Ok(None),
+        };
+    };
+    if role != Role::Registrar {
+        return Err(bad("only registrar tokens are scoped to services"));
+    }
+    if services.is_empty() || services.len() > 100 {
+        return Err(bad("1 to 100 service names"));
+    }
+    for (i, name) in services.iter().enumerate() {
+        let valid = name == "*"
+            || (!name.is_empty()
+                && name.len() <= 64
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')));
+        if !valid {
+            return Err(ApiError::invalid_field(
+                format!("services[{i}]"),
+                "a service name (letters, digits, _ - .; at most 64) or *",
+            ));
+        }
+    }
+    services.sort();
+    services.dedup();
+    Ok(Some(services))
 }
 
 /// A new token: the only time its secret is shown.
@@ -75,13 +129,20 @@ pub struct CreatedToken {
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
     responses((status = 200, description = "Every token, without secrets", body = Vec<ApiToken>)))]
 pub async fn list(State(state): State<AdminState>, _: Admin) -> ApiResult<Json<Vec<ApiToken>>> {
+    let mut scopes = state.store().token_services().await?;
     Ok(Json(
         state
             .store()
             .tokens()
             .await?
             .into_iter()
-            .map(ApiToken::from)
+            .map(|t| {
+                let services = scopes.remove(&t.id);
+                ApiToken {
+                    services,
+                    ..ApiToken::from(t)
+                }
+            })
             .collect(),
     ))
 }
@@ -89,7 +150,7 @@ pub async fn list(State(state): State<AdminState>, _: Admin) -> ApiResult<Json<V
 /// Create an API token. The secret is in this answer only.
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = CreateToken,
     responses((status = 201, description = "Created", body = CreatedToken),
-              (status = 422, description = "Invalid name", body = crate::error::Problem, content_type = "application/problem+json")))]
+              (status = 422, description = "Invalid name or services", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn create(
     State(state): State<AdminState>,
     Admin(p): Admin,
@@ -105,6 +166,7 @@ pub async fn create(
             "1–128 characters, no control characters",
         ));
     }
+    let services = scope_of(req.role, req.services)?;
     let (id, token) = secret::new_api_token();
     let record = ApiTokenRecord {
         id: id.clone(),
@@ -116,7 +178,10 @@ pub async fn create(
         last_used_ms: None,
         revoked_at_ms: None,
     };
-    state.store().create_token(&record).await?;
+    state
+        .store()
+        .create_scoped_token(&record, services.as_deref())
+        .await?;
     audit::record(
         &state,
         &p,
@@ -130,7 +195,10 @@ pub async fn create(
     Ok((
         StatusCode::CREATED,
         Json(CreatedToken {
-            token: record.into(),
+            token: ApiToken {
+                services,
+                ..record.into()
+            },
             secret: token,
         }),
     ))

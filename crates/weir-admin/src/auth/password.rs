@@ -3,9 +3,16 @@
 //!
 //! Hashing and verifying cost tens of milliseconds of CPU and ~19 MiB of
 //! memory by design, so callers run them on the blocking pool
-//! ([`PasswordPolicy::hash`] and [`PasswordPolicy::verify`] do).
+//! ([`PasswordPolicy::hash`] and [`PasswordPolicy::verify`] do). Logins,
+//! which anyone can send, verify through a [`VerifyGate`] that bounds how
+//! many run at once: the blocking pool itself would grow to hundreds of
+//! threads and gigabytes under a flood.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Semaphore;
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -88,18 +95,93 @@ impl PasswordPolicy {
     /// Verify `password` against a stored PHC string (`None`: the user does
     /// not exist — a dummy hash is verified so the answer takes as long).
     pub async fn verify(self, password: String, stored: Option<String>) -> bool {
+        tokio::task::spawn_blocking(move || self.verify_now(&password, stored))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Verify on the current thread (see [`PasswordPolicy::verify`]).
+    pub fn verify_now(self, password: &str, stored: Option<String>) -> bool {
+        let known = stored.is_some();
+        let phc = stored.unwrap_or_else(|| dummy_hash(self));
+        let ok = PasswordHash::new(&phc).ok().is_some_and(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        });
+        known && ok
+    }
+}
+
+/// Bounds concurrent password verifications and counts them.
+#[derive(Debug)]
+pub struct VerifyGate {
+    permits: Arc<Semaphore>,
+    wait: Duration,
+    verified: AtomicU64,
+    running: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
+}
+
+/// No verifier became free within the gate's wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy;
+
+/// What a [`VerifyGate`] has done, for tests and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GateStats {
+    /// Verifications started.
+    pub verifications: u64,
+    /// Most verifications ever running at once.
+    pub peak_concurrent: usize,
+}
+
+impl VerifyGate {
+    /// At most `max` (at least 1) verifications at once; a caller waits up
+    /// to `wait` for one to finish.
+    pub fn new(max: usize, wait: Duration) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(max.max(1))),
+            wait,
+            verified: AtomicU64::new(0),
+            running: Arc::new(AtomicUsize::new(0)),
+            peak: Arc::new(AtomicUsize::new(0)),
+        }
+    }
+
+    /// [`PasswordPolicy::verify`] once a verifier is free, or [`Busy`].
+    pub async fn verify(
+        &self,
+        policy: PasswordPolicy,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, Busy> {
+        let permit = tokio::time::timeout(self.wait, Arc::clone(&self.permits).acquire_owned())
+            .await
+            .map_err(|_| Busy)?
+            .map_err(|_| Busy)?;
+        self.verified.fetch_add(1, Ordering::Relaxed);
+        let (running, peak) = (Arc::clone(&self.running), Arc::clone(&self.peak));
+        // The permit and the running count move into the blocking task: a
+        // client that hangs up does not stop the verify, so it must keep
+        // its place until the verify really ends.
         tokio::task::spawn_blocking(move || {
-            let known = stored.is_some();
-            let phc = stored.unwrap_or_else(|| dummy_hash(self));
-            let ok = PasswordHash::new(&phc).ok().is_some_and(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            });
-            known && ok
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            let ok = policy.verify_now(&password, stored);
+            running.fetch_sub(1, Ordering::SeqCst);
+            drop(permit);
+            ok
         })
         .await
-        .unwrap_or(false)
+        .map_err(|_| Busy)
+    }
+
+    pub fn stats(&self) -> GateStats {
+        GateStats {
+            verifications: self.verified.load(Ordering::Relaxed),
+            peak_concurrent: self.peak.load(Ordering::SeqCst),
+        }
     }
 }
 

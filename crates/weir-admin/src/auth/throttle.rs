@@ -1,27 +1,46 @@
-//! Login throttling: after too many failed logins for one user name, or
-//! from one client address, within a window, further attempts are refused
-//! (429 with `Retry-After`) until the window ends — before any password is
-//! checked, so a locked-out attacker also stops costing argon2 time.
+//! Login throttling: each client address may make a few failed logins per
+//! user name, and a few more in total, within a window; past that its
+//! attempts are refused (429 with `Retry-After`) until the window ends —
+//! before any password is checked, so a locked-out attacker also stops
+//! costing argon2 time.
 //!
-//! Kept in memory per admin process (not in the store): it slows guessing,
-//! it is not an account lock that an attacker could use to lock out the real
-//! admin for long. Memory is bounded: each table holds at most
+//! An attempt is counted when it starts, not when it has failed: [`reserve`]
+//! checks and takes a slot under one lock, so 40 guesses sent at once meet
+//! the same limit as 40 sent one after another (counting after the verify
+//! let them all through). A login that succeeds gives its slot back and
+//! clears its (user, address) count; one that was never verified (the
+//! verifier was busy) gives its slot back too.
+//!
+//! Counts are keyed by (user name, client address) and by client address,
+//! never by user name alone: failures from an attacker's address must not
+//! lock the real admin out from theirs. Kept in memory per admin process
+//! (not in the store). Memory is bounded: each table holds at most
 //! `max_entries`; when full, expired entries are dropped, then the oldest.
-//! A successful login clears its user's failures (not its address's).
+//!
+//! [`reserve`]: LoginThrottle::reserve
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::sync::Mutex;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct ThrottleOptions {
-    /// Failures allowed per user name within `window`.
+    /// Attempts allowed per user name from one client address within
+    /// `window` (successful ones are not counted).
     pub per_user: u32,
-    /// Failures allowed per client address within `window`.
+    /// Attempts allowed per client address, whatever the user name, within
+    /// `window`.
     pub per_ip: u32,
     pub window: Duration,
     /// Entries per table.
     pub max_entries: usize,
+    /// Password verifications (argon2, ~19 MiB each) running at once; 0
+    /// means the number of cores, at most 8.
+    pub max_concurrent_verifications: usize,
+    /// How long a login waits for a free verifier before it is answered
+    /// 429 (not counted as a failure).
+    pub verification_wait: Duration,
 }
 
 impl Default for ThrottleOptions {
@@ -31,6 +50,18 @@ impl Default for ThrottleOptions {
             per_ip: 20,
             window: Duration::from_secs(15 * 60),
             max_entries: 10_000,
+            max_concurrent_verifications: 0,
+            verification_wait: Duration::from_secs(5),
+        }
+    }
+}
+
+impl ThrottleOptions {
+    /// `max_concurrent_verifications` with 0 resolved.
+    pub fn verifiers(&self) -> usize {
+        match self.max_concurrent_verifications {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            n => n,
         }
     }
 }
@@ -38,22 +69,32 @@ impl Default for ThrottleOptions {
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     window_start_ms: i64,
-    failures: u32,
+    attempts: u32,
+}
+
+#[derive(Debug, Default)]
+struct Tables {
+    /// (user name, client address).
+    pairs: HashMap<(String, String), Entry>,
+    ips: HashMap<String, Entry>,
 }
 
 #[derive(Debug)]
 pub struct LoginThrottle {
     options: ThrottleOptions,
-    users: Mutex<HashMap<String, Entry>>,
-    ips: Mutex<HashMap<String, Entry>>,
+    tables: Mutex<Tables>,
+}
+
+/// Keys are bounded in length so a flood of huge names cannot eat memory.
+fn bounded(s: &str) -> String {
+    s.chars().take(128).collect()
 }
 
 impl LoginThrottle {
     pub fn new(options: ThrottleOptions) -> Self {
         Self {
             options,
-            users: Mutex::new(HashMap::new()),
-            ips: Mutex::new(HashMap::new()),
+            tables: Mutex::new(Tables::default()),
         }
     }
 
@@ -61,84 +102,108 @@ impl LoginThrottle {
         i64::try_from(self.options.window.as_millis()).unwrap_or(i64::MAX)
     }
 
-    /// `Some(seconds to wait)` when `user` or `ip` is locked out now.
-    pub fn check(&self, user: &str, ip: &str, now_ms: i64) -> Option<u64> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tables> {
+        self.tables.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Count an attempt by `user` from `ip` before verifying it: `Ok` when
+    /// it may go ahead (the slot is taken), `Err(seconds to wait)` when the
+    /// pair or the address has used up its attempts.
+    pub fn reserve(&self, user: &str, ip: &str, now_ms: i64) -> Result<(), u64> {
         let window = self.window_ms();
-        let locked = |table: &Mutex<HashMap<String, Entry>>, key: &str, limit: u32| {
-            let table = table.lock().unwrap_or_else(|e| e.into_inner());
-            table.get(key).and_then(|e| {
+        let pair = (bounded(user), bounded(ip));
+        let ip = bounded(ip);
+        let mut t = self.lock();
+        let wait = |e: Option<&Entry>, limit: u32| {
+            e.and_then(|e| {
                 let ends = e.window_start_ms.saturating_add(window);
-                (e.failures >= limit && now_ms < ends).then(|| {
+                (e.attempts >= limit && now_ms < ends).then(|| {
                     u64::try_from((ends - now_ms + 999) / 1000)
                         .unwrap_or(1)
                         .max(1)
                 })
             })
         };
-        let a = locked(&self.users, user, self.options.per_user);
-        let b = locked(&self.ips, ip, self.options.per_ip);
-        a.max(b)
+        let a = wait(t.pairs.get(&pair), self.options.per_user);
+        let b = wait(t.ips.get(&ip), self.options.per_ip);
+        if let Some(w) = a.max(b) {
+            return Err(w);
+        }
+        let max = self.options.max_entries;
+        bump(&mut t.pairs, pair, now_ms, window, max);
+        bump(&mut t.ips, ip, now_ms, window, max);
+        Ok(())
     }
 
-    /// Count a failed login.
-    pub fn failed(&self, user: &str, ip: &str, now_ms: i64) {
-        self.bump(&self.users, user, now_ms);
-        self.bump(&self.ips, ip, now_ms);
+    /// The attempt reserved for `user` from `ip` succeeded: the pair's
+    /// count is cleared and the address gets its slot back.
+    pub fn succeeded(&self, user: &str, ip: &str) {
+        let mut t = self.lock();
+        t.pairs.remove(&(bounded(user), bounded(ip)));
+        refund(&mut t.ips, &bounded(ip));
     }
 
-    /// A successful login clears the user's failures.
-    pub fn succeeded(&self, user: &str) {
-        self.users
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(user);
+    /// The attempt reserved for `user` from `ip` was never verified (the
+    /// verifier was busy): both slots are given back.
+    pub fn not_tried(&self, user: &str, ip: &str) {
+        let mut t = self.lock();
+        refund(&mut t.pairs, &(bounded(user), bounded(ip)));
+        refund(&mut t.ips, &bounded(ip));
     }
 
     /// Entries held (both tables), for tests and metrics.
     pub fn len(&self) -> usize {
-        self.users.lock().map_or(0, |t| t.len()) + self.ips.lock().map_or(0, |t| t.len())
+        let t = self.lock();
+        t.pairs.len() + t.ips.len()
     }
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
 
-    fn bump(&self, table: &Mutex<HashMap<String, Entry>>, key: &str, now_ms: i64) {
-        let window = self.window_ms();
-        let mut table = table.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(e) = table.get_mut(key) {
-            if now_ms >= e.window_start_ms.saturating_add(window) {
-                *e = Entry {
-                    window_start_ms: now_ms,
-                    failures: 1,
-                };
-            } else {
-                e.failures = e.failures.saturating_add(1);
-            }
-            return;
-        }
-        if table.len() >= self.options.max_entries {
-            table.retain(|_, e| now_ms < e.window_start_ms.saturating_add(window));
-        }
-        if table.len() >= self.options.max_entries
-            && let Some(oldest) = table
-                .iter()
-                .min_by_key(|(_, e)| e.window_start_ms)
-                .map(|(k, _)| k.clone())
-        {
-            table.remove(&oldest);
-        }
-        // Keys are bounded in length so a flood of huge names cannot eat
-        // memory either.
-        let key: String = key.chars().take(128).collect();
-        table.insert(
-            key,
-            Entry {
-                window_start_ms: now_ms,
-                failures: 1,
-            },
-        );
+fn refund<K: Eq + Hash>(table: &mut HashMap<K, Entry>, key: &K) {
+    if let Some(e) = table.get_mut(key) {
+        e.attempts = e.attempts.saturating_sub(1);
     }
+}
+
+fn bump<K: Eq + Hash + Clone>(
+    table: &mut HashMap<K, Entry>,
+    key: K,
+    now_ms: i64,
+    window: i64,
+    max_entries: usize,
+) {
+    if let Some(e) = table.get_mut(&key) {
+        if now_ms >= e.window_start_ms.saturating_add(window) {
+            *e = Entry {
+                window_start_ms: now_ms,
+                attempts: 1,
+            };
+        } else {
+            e.attempts = e.attempts.saturating_add(1);
+        }
+        return;
+    }
+    if table.len() >= max_entries {
+        table.retain(|_, e| now_ms < e.window_start_ms.saturating_add(window));
+    }
+    if table.len() >= max_entries
+        && let Some(oldest) = table
+            .iter()
+            .min_by_key(|(_, e)| e.window_start_ms)
+            .map(|(k, _)| k.clone())
+    {
+        table.remove(&oldest);
+    }
+    table.insert(
+        key,
+        Entry {
+            window_start_ms: now_ms,
+            attempts: 1,
+        },
+    );
 }
 
 #[cfg(test)]
@@ -151,37 +216,43 @@ mod tests {
             per_ip: 5,
             window: Duration::from_secs(60),
             max_entries,
+            ..ThrottleOptions::default()
         })
     }
 
     #[test]
-    fn locks_per_user_then_per_ip_and_expires() {
+    fn counts_per_user_and_address_then_per_address_and_expires() {
         let t = throttle(100);
         for _ in 0..3 {
-            assert_eq!(t.check("admin", "1.1.1.1", 0), None);
-            t.failed("admin", "1.1.1.1", 0);
+            assert_eq!(t.reserve("admin", "1.1.1.1", 0), Ok(()));
         }
-        assert_eq!(t.check("admin", "9.9.9.9", 1_000), Some(59));
-        assert_eq!(t.check("other", "9.9.9.9", 1_000), None);
-        // Per IP: two more failures from 1.1.1.1 with other names.
-        t.failed("x", "1.1.1.1", 2_000);
-        t.failed("y", "1.1.1.1", 2_000);
-        assert!(t.check("z", "1.1.1.1", 2_000).is_some());
+        // The pair is used up; the same user from elsewhere is not.
+        assert_eq!(t.reserve("admin", "1.1.1.1", 1_000), Err(59));
+        assert_eq!(t.reserve("admin", "9.9.9.9", 1_000), Ok(()));
+        // Per address: two more attempts from 1.1.1.1 with other names.
+        assert_eq!(t.reserve("x", "1.1.1.1", 2_000), Ok(()));
+        assert_eq!(t.reserve("y", "1.1.1.1", 2_000), Ok(()));
+        assert!(t.reserve("z", "1.1.1.1", 2_000).is_err());
         // The window ends.
-        assert_eq!(t.check("admin", "1.1.1.1", 60_000), None);
-        // Success clears the user.
-        t.failed("bob", "2.2.2.2", 0);
-        t.failed("bob", "2.2.2.2", 0);
-        t.succeeded("bob");
-        t.failed("bob", "2.2.2.2", 0);
-        assert_eq!(t.check("bob", "3.3.3.3", 0), None);
+        assert_eq!(t.reserve("admin", "1.1.1.1", 60_000), Ok(()));
+        // Success clears the pair and refunds the address.
+        t.reserve("bob", "2.2.2.2", 0).unwrap();
+        t.reserve("bob", "2.2.2.2", 0).unwrap();
+        t.succeeded("bob", "2.2.2.2");
+        for _ in 0..3 {
+            assert_eq!(t.reserve("bob", "2.2.2.2", 0), Ok(()));
+        }
+        assert!(t.reserve("bob", "2.2.2.2", 0).is_err());
+        // An attempt never verified gives its slot back.
+        t.not_tried("bob", "2.2.2.2");
+        assert_eq!(t.reserve("bob", "2.2.2.2", 0), Ok(()));
     }
 
     #[test]
     fn memory_is_bounded() {
         let t = throttle(50);
         for i in 0..10_000 {
-            t.failed(
+            let _ = t.reserve(
                 &format!("user{i}"),
                 &format!("10.0.{}.{}", i / 256, i % 256),
                 i,

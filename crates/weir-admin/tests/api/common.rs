@@ -91,6 +91,7 @@ impl GatewayRuntime for FakeRuntime {
 
 pub struct Api {
     pub router: Router,
+    pub state: AdminState,
     pub store: Store,
     pub clock: Clock,
     _dir: tempfile::TempDir,
@@ -182,7 +183,8 @@ impl Api {
         let state =
             AdminState::with_clock(store.clone(), Arc::new(FakeRuntime), options, clock.clone());
         Api {
-            router: weir_admin::router(state),
+            router: weir_admin::router(state.clone()),
+            state,
             store,
             clock,
             _dir: dir,
@@ -207,6 +209,33 @@ impl Api {
         body: Option<Value>,
         extra: &[(&str, &str)],
     ) -> Reply {
+        self.call_full(None, method, uri, auth, body, extra).await
+    }
+
+    /// A request from the TCP peer `peer` (`ip:port`), as the listener
+    /// records it: the client address the admin API sees.
+    pub async fn call_from(
+        &self,
+        peer: &str,
+        method: Method,
+        uri: &str,
+        auth: Auth<'_>,
+        body: Option<Value>,
+    ) -> Reply {
+        let peer: std::net::SocketAddr = peer.parse().unwrap();
+        self.call_full(Some(peer), method, uri, auth, body, &[])
+            .await
+    }
+
+    async fn call_full(
+        &self,
+        peer: Option<std::net::SocketAddr>,
+        method: Method,
+        uri: &str,
+        auth: Auth<'_>,
+        body: Option<Value>,
+        extra: &[(&str, &str)],
+    ) -> Reply {
         let mut req = Request::builder().method(method).uri(uri);
         match auth {
             Auth::None => {}
@@ -223,13 +252,17 @@ impl Api {
         for (k, v) in extra {
             req = req.header(*k, *v);
         }
-        let req = match body {
+        let mut req = match body {
             Some(b) => req
                 .header(header::CONTENT_TYPE, "application/json")
                 .body(Body::from(b.to_string()))
                 .unwrap(),
             None => req.body(Body::empty()).unwrap(),
         };
+        if let Some(peer) = peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+        }
         let res = self.router.clone().oneshot(req).await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
@@ -316,4 +349,12 @@ pub fn service(name: &str, prefix: &str) -> Value {
         "match": {"prefix": prefix},
         "upstream": {"nodes": [{"addr": "127.0.0.1:9001"}, {"addr": "127.0.0.1:9002", "weight": 3}]}
     })
+}
+
+/// A valid service that accepts self-registration from 10.0.0.0/8 and
+/// 2001:db8::/32.
+pub fn registering_service(name: &str, prefix: &str) -> Value {
+    let mut s = service(name, prefix);
+    s["registration"] = json!({"enabled": true, "allowed_cidrs": ["10.0.0.0/8", "2001:db8::/32"]});
+    s
 }

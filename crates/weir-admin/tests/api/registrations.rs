@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::http::{Method, header};
 use serde_json::json;
 
-use crate::common::{Api, Auth, START_MS, service};
+use crate::common::{Api, Auth, START_MS, registering_service, service};
 
 const REGS: &str = "/api/v1/services/api/registrations";
 
@@ -27,7 +27,7 @@ async fn instances_register_heartbeat_expire_and_deregister() {
         Method::POST,
         "/api/v1/services",
         a.clone(),
-        Some(service("api", "/api/")),
+        Some(registering_service("api", "/api/")),
     )
     .await
     .expect(201);
@@ -245,7 +245,7 @@ async fn registrations_are_validated() {
         Method::POST,
         "/api/v1/services",
         a.clone(),
-        Some(service("api", "/api/")),
+        Some(registering_service("api", "/api/")),
     )
     .await
     .expect(201);
@@ -327,7 +327,7 @@ async fn the_registrar_role_may_only_register() {
         Method::POST,
         "/api/v1/services",
         a.clone(),
-        Some(service("api", "/api/")),
+        Some(registering_service("api", "/api/")),
     )
     .await
     .expect(201);
@@ -397,7 +397,7 @@ async fn the_registrar_role_may_only_register() {
             Method::POST,
             "/api/v1/tokens",
             a.clone(),
-            Some(json!({"name": "instances", "role": "registrar"})),
+            Some(json!({"name": "instances", "role": "registrar", "services": ["api"]})),
         )
         .await
         .expect(201);

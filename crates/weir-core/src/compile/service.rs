@@ -229,6 +229,7 @@ pub(crate) fn compile_service(
     }
     let limits = compile_limits(&svc.limits, path, errors);
     let upstream = compile_upstream(svc, path, errors);
+    super::RegistrationPolicy::compile(&svc.registration, &format!("{path}.registration"), errors);
 
     if errors.errors.len() != before {
         return None;

@@ -10,6 +10,7 @@ mod access;
 mod certificate;
 mod duration;
 mod health;
+mod registration;
 mod service;
 mod signing_key;
 mod tenant;
@@ -18,6 +19,7 @@ pub use access::{Access, AuthPolicy, IpList, Limits};
 pub use certificate::Certificate;
 pub use duration::HumanDuration;
 pub use health::{CheckKind, DnsSettings, HealthCheck, Outlier};
+pub use registration::{DEFAULT_MAX_INSTANCES, MAX_MAX_INSTANCES, SelfRegistration};
 pub use service::{
     Balance, HashKey, HeaderOp, HeaderOpKind, Match, Node, RewriteRule, Service, ServiceKind,
     Timeouts, Upstream, UpstreamTls,

@@ -8,7 +8,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{
-    Access, DnsSettings, HealthCheck, HumanDuration, Limits, Outlier, is_false, is_true, yes,
+    Access, DnsSettings, HealthCheck, HumanDuration, Limits, Outlier, SelfRegistration, is_false,
+    is_true, yes,
 };
 
 /// One proxied service.
@@ -65,6 +66,9 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "Limits::is_default")]
     pub limits: Limits,
     pub upstream: Upstream,
+    /// Self-registration of instances (off by default).
+    #[serde(default, skip_serializing_if = "SelfRegistration::is_default")]
+    pub registration: SelfRegistration,
 }
 
 /// The protocol a service speaks. Only `http` is served so far; the others

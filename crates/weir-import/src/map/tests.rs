@@ -151,6 +151,7 @@ fn an_http_prefix_service_maps_every_column() {
         websocket: true,
         allow_encoded_slashes: false,
         max_body_bytes: None,
+        registration: Default::default(),
         access: Access {
             ip_allow: IpList {
                 enabled: true,

@@ -59,6 +59,7 @@ registration_tests! { with_sqlite;
     sqlite_registrations_are_validated => registrations_are_validated,
     sqlite_concurrent_registrations_are_idempotent => concurrent_registrations_are_idempotent,
     sqlite_registrations_survive_reopen => registrations_survive_reopen,
+    sqlite_registrations_respect_the_cap => concurrent_registrations_respect_the_cap,
 }
 
 registration_tests! { with_postgres;
@@ -66,6 +67,7 @@ registration_tests! { with_postgres;
     pg_registrations_are_validated => registrations_are_validated,
     pg_concurrent_registrations_are_idempotent => concurrent_registrations_are_idempotent,
     pg_registrations_survive_reopen => registrations_survive_reopen,
+    pg_registrations_respect_the_cap => concurrent_registrations_respect_the_cap,
 }
 
 registration_tests! { with_mysql;
@@ -73,6 +75,7 @@ registration_tests! { with_mysql;
     mysql_registrations_are_validated => registrations_are_validated,
     mysql_concurrent_registrations_are_idempotent => concurrent_registrations_are_idempotent,
     mysql_registrations_survive_reopen => registrations_survive_reopen,
+    mysql_registrations_respect_the_cap => concurrent_registrations_respect_the_cap,
 }
 
 macro_rules! backend_tests {
@@ -189,6 +192,29 @@ async fn unsupported_url_is_a_clear_error() {
     let shown = err.to_string();
     assert!(shown.contains("sqlite://"), "{shown}");
     assert!(!shown.contains("secret"), "{shown}");
+}
+
+/// Issue 15: a wrong password (here: nothing listening) gives an error that
+/// does not contain it, and logs show the URL redacted.
+#[tokio::test]
+async fn store_errors_never_show_the_url_password() {
+    for url in [
+        "postgres://weir:supersecret@127.0.0.1:1/x",
+        "mysql://weir:supersecret@127.0.0.1:1/x",
+    ] {
+        let err = weir_store::Store::open(url).await.unwrap_err();
+        assert!(!err.to_string().contains("supersecret"), "{err}");
+        assert!(!format!("{err:?}").contains("supersecret"), "{err:?}");
+    }
+    // A real server refusing the password.
+    let err = weir_store::Store::open("postgres://nosuchuser:supersecret@127.0.0.1:5432/nosuchdb")
+        .await
+        .unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("supersecret"), "{err:?}");
+    assert_eq!(
+        weir_store::redact_url("postgres://weir:supersecret@db:5432/weir"),
+        "postgres://weir:***@db:5432/weir"
+    );
 }
 
 /// SQLite-specific: several processes (here: pools) starting on a fresh file

@@ -314,3 +314,70 @@ pub(crate) async fn registrations_survive_reopen(url: String) {
         .unwrap();
     reopened.close().await;
 }
+
+/// Issue 15: `max_instances` holds under concurrent registrations (the
+/// count is taken inside the write transaction), and renewals and
+/// expired rows do not count.
+pub(crate) async fn concurrent_registrations_respect_the_cap(url: String) {
+    let store = Store::open(&url).await.unwrap();
+    let m = meta(&[]);
+    let addrs: Vec<String> = (1..=12).map(|i| format!("10.0.0.{i}:80")).collect();
+    let results = futures_util::future::join_all(addrs.iter().map(|addr| {
+        let store = store.clone();
+        let m = m.clone();
+        async move {
+            let new = weir_store::NewRegistration {
+                service: "capped",
+                addr,
+                weight: 1,
+                metadata: &m,
+                ttl: secs(30),
+                max_instances: Some(5),
+            };
+            store.register_new(&new, T0).await
+        }
+    }))
+    .await;
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    let limited = results
+        .iter()
+        .filter(|r| matches!(r, Err(StoreError::LimitReached(_))))
+        .count();
+    assert_eq!((ok, limited), (5, 7), "{results:?}");
+    let live = |now| {
+        let store = store.clone();
+        async move {
+            store
+                .registrations(now)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|r| r.service == "capped")
+                .count()
+        }
+    };
+    assert_eq!(live(T0).await, 5);
+    // Renewing one of the five is fine; once they expired, new ones fit.
+    let registered: Vec<&String> = addrs
+        .iter()
+        .zip(&results)
+        .filter(|(_, r)| r.is_ok())
+        .map(|(a, _)| a)
+        .collect();
+    let renew = weir_store::NewRegistration {
+        service: "capped",
+        addr: registered[0],
+        weight: 1,
+        metadata: &m,
+        ttl: secs(30),
+        max_instances: Some(5),
+    };
+    assert!(!store.register_new(&renew, T0 + 1).await.unwrap().created);
+    let later = T0 + 31_000;
+    let fresh = weir_store::NewRegistration {
+        addr: "10.0.1.1:80",
+        ..renew
+    };
+    assert!(store.register_new(&fresh, later).await.unwrap().created);
+    store.close().await;
+}
