@@ -16,7 +16,8 @@ use crate::access_log::AccessLog;
 use crate::clock::WallClock;
 use crate::discovery::{DnsResolver, Resolver};
 use crate::policy::limit::{
-    DEFAULT_CAPACITY, KeyedLimiter, LimitBackend, LocalLimits, ServiceLimiters, TenantLimiters,
+    DEFAULT_CAPACITY, DEFAULT_IPV6_CLIENT_PREFIX, KeyedLimiter, LimitBackend, LocalLimits,
+    ServiceLimiters, TenantLimiters,
 };
 use crate::stats::{Scope, ScopeStats, StatsRegistry};
 use crate::upstream::{ConnRegistry, NodeReport, Registration, UpstreamRuntime};
@@ -73,6 +74,8 @@ pub struct DataPlaneOptions {
     pub token_endpoint_rate: Rate,
     /// Client addresses tracked per limiter.
     pub client_ip_capacity: usize,
+    /// Per-IP limits count an IPv6 client by its network of this many bits.
+    pub ipv6_client_prefix: u8,
     pub wall_clock: WallClock,
     pub limits: Arc<dyn LimitBackend>,
     pub access_log: Option<AccessLog>,
@@ -91,6 +94,7 @@ impl Default for DataPlaneOptions {
                 burst: 10,
             },
             client_ip_capacity: DEFAULT_CAPACITY,
+            ipv6_client_prefix: DEFAULT_IPV6_CLIENT_PREFIX,
             wall_clock: WallClock::System,
             limits: Arc::new(LocalLimits),
             access_log: None,
@@ -221,7 +225,12 @@ impl DataPlane {
                 // Limit state survives any change: a new rate simply
                 // applies to the existing bucket.
                 let limiters = prev.map_or_else(
-                    || Arc::new(ServiceLimiters::new(self.options.client_ip_capacity)),
+                    || {
+                        Arc::new(ServiceLimiters::new(
+                            self.options.client_ip_capacity,
+                            self.options.ipv6_client_prefix,
+                        ))
+                    },
                     |p| Arc::clone(&p.limiters),
                 );
                 ServiceRuntime {

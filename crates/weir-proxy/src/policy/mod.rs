@@ -129,7 +129,7 @@ pub fn admit(
     if let Some(rate) = svc.limits.client_ip {
         let scope = LimitScope::ClientIp {
             service: name,
-            ip: client,
+            ip: inputs.service_limits.client_key(client),
             table: &inputs.service_limits.client_ip,
         };
         check(inputs, scope, rate, LimitedScope::ClientIp)?;
