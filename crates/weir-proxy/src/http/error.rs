@@ -51,7 +51,9 @@ impl ProxyError {
             ProxyError::UpgradeNotAllowed { .. } => StatusCode::FORBIDDEN,
             ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ProxyError::Refused(r) => match r {
-                Refusal::Ip(_) | Refusal::TenantIp { .. } => StatusCode::FORBIDDEN,
+                Refusal::Ip(_) | Refusal::TenantIp { .. } | Refusal::TenantNotAllowed { .. } => {
+                    StatusCode::FORBIDDEN
+                }
                 Refusal::Auth(_) => StatusCode::UNAUTHORIZED,
                 Refusal::RateLimited { .. } | Refusal::Quota { .. } => {
                     StatusCode::TOO_MANY_REQUESTS
@@ -77,6 +79,7 @@ impl ProxyError {
                 Refusal::Ip(IpRefusal::Denied) => "ip_denied",
                 Refusal::Auth(_) => "unauthenticated",
                 Refusal::TenantIp { .. } => "tenant_ip_not_allowed",
+                Refusal::TenantNotAllowed { .. } => "tenant_not_allowed",
                 Refusal::RateLimited { .. } => "rate_limited",
                 Refusal::Quota { .. } => "quota_exceeded",
             },
@@ -117,6 +120,9 @@ impl ProxyError {
                 Refusal::Auth(_) => "a valid bearer token is required".into(),
                 Refusal::TenantIp { .. } => {
                     "your address is not on this application's allow list".into()
+                }
+                Refusal::TenantNotAllowed { .. } => {
+                    "your application may not call this service".into()
                 }
                 Refusal::RateLimited { scope, .. } => match scope {
                     LimitedScope::Service => "the service's request rate limit was reached".into(),
@@ -159,7 +165,7 @@ impl ProxyError {
                 h.insert("x-quota-remaining", HeaderValue::from(0u64));
                 h.insert("x-quota-reset", HeaderValue::from(decision.reset_secs));
             }
-            Refusal::Ip(_) | Refusal::TenantIp { .. } => {}
+            Refusal::Ip(_) | Refusal::TenantIp { .. } | Refusal::TenantNotAllowed { .. } => {}
         }
     }
 

@@ -66,7 +66,9 @@ pub(crate) fn status_of(e: &ProxyError) -> u16 {
         ProxyError::UpgradeNotAllowed { .. } | ProxyError::BadRequest(_) => code::INVALID_ARGUMENT,
         ProxyError::HttpsRequired { .. } => code::PERMISSION_DENIED,
         ProxyError::Refused(r) => match r {
-            Refusal::Ip(_) | Refusal::TenantIp { .. } => code::PERMISSION_DENIED,
+            Refusal::Ip(_) | Refusal::TenantIp { .. } | Refusal::TenantNotAllowed { .. } => {
+                code::PERMISSION_DENIED
+            }
             Refusal::Auth(_) => code::UNAUTHENTICATED,
             Refusal::RateLimited { .. } | Refusal::Quota { .. } => code::RESOURCE_EXHAUSTED,
         },
