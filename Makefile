@@ -57,3 +57,11 @@ bench:
 ## writes bench/results/smoke/). Not part of `make test`.
 bench-smoke:
 	bench/run.sh --smoke $(BENCH_ARGS)
+
+.PHONY: fuzz
+
+## Run every cargo-fuzz target (fuzz/, docs/security.md) for FUZZ_SECONDS
+## each (default 120), one after another; installs cargo-fuzz when missing.
+## Not part of `make test`, which only replays the saved corpus.
+fuzz:
+	FUZZ_SECONDS="$(or $(FUZZ_SECONDS),120)" ./scripts/fuzz.sh
