@@ -66,3 +66,11 @@ bench-smoke:
 ## SOAK_RATE (default 500 req/s). Not part of `make test`.
 soak:
 	./scripts/soak.sh
+
+.PHONY: fuzz
+
+## Run every cargo-fuzz target (fuzz/, docs/security.md) for FUZZ_SECONDS
+## each (default 120), one after another; installs cargo-fuzz when missing.
+## Not part of `make test`, which only replays the saved corpus.
+fuzz:
+	FUZZ_SECONDS="$(or $(FUZZ_SECONDS),120)" ./scripts/fuzz.sh

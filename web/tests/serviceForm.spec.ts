@@ -17,7 +17,7 @@ const full: Service = {
     { op: 'remove', name: 'X-Debug' },
   ],
   access: {
-    auth: { enabled: true, allow_paths: ['/health', '/public/*'] },
+    auth: { enabled: true, allow_paths: ['/health', '/public/*'], tenants: ['mobile_app', 'web_app'] },
     ip_allow: { enabled: true, ips: ['10.0.0.0/8'] },
   },
   limits: { service_qps: 100, client_ip_qps: 10 },

@@ -389,6 +389,10 @@ pub struct AuthPolicySchema {
     /// Paths that need no token: exact, or `prefix*` (a trailing `*` only).
     #[schema(nullable = false)]
     allow_paths: Option<Vec<String>>,
+    /// App ids of the tenants that may call; absent or empty = every
+    /// enabled tenant with a valid token (others get 403
+    /// `tenant_not_allowed`). A name that matches no tenant admits nobody.
+    tenants: Option<Vec<String>>,
 }
 
 /// Rate limits; 0 = unlimited. For TCP services the rates count new

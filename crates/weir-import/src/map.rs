@@ -714,6 +714,7 @@ fn map_access(ac: &AccessControlRow, svc: &mut Service, f: &mut Findings<'_>) {
             } else {
                 Vec::new()
             },
+            ..AuthPolicy::default()
         };
     }
     svc.limits.service_qps = count(ac.service_flow_limit, T, ac.id, "service_flow_limit", f);

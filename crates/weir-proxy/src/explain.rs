@@ -586,6 +586,28 @@ fn auth_policies(
                 "allow",
                 format!("valid token of tenant {}", t.app_id),
             ));
+            if !auth.admits(&t.app_id) {
+                let allowed = auth.tenant_names().unwrap_or_default().join(", ");
+                let detail = format!(
+                    "tenant {} is not allowed to call this service (access.auth.tenants: {allowed})",
+                    t.app_id
+                );
+                policies.push(verdict("auth_tenants", "reject", detail.clone()));
+                let app_id = std::sync::Arc::clone(&t.app_id);
+                *refusal = Some((
+                    ProxyError::Refused(Refusal::TenantNotAllowed { app_id }),
+                    detail,
+                ));
+                return Some(std::sync::Arc::clone(&t.app_id));
+            }
+            policies.push(match auth.tenant_names() {
+                None => verdict("auth_tenants", "skip", "every tenant may call"),
+                Some(_) => verdict(
+                    "auth_tenants",
+                    "allow",
+                    format!("tenant {} is on access.auth.tenants", t.app_id),
+                ),
+            });
             match &t.ip_allow {
                 Some(allow) if !allow.contains(client) => {
                     policies.push(verdict(

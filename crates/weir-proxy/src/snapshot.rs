@@ -17,7 +17,8 @@ use crate::clock::WallClock;
 use crate::conn::{ConnGate, ConnLimits};
 use crate::discovery::{DnsResolver, Resolver};
 use crate::policy::limit::{
-    DEFAULT_CAPACITY, KeyedLimiter, LimitBackend, LocalLimits, ServiceLimiters, TenantLimiters,
+    DEFAULT_CAPACITY, DEFAULT_IPV6_CLIENT_PREFIX, KeyedLimiter, LimitBackend, LocalLimits,
+    ServiceLimiters, TenantLimiters,
 };
 use crate::stats::{Scope, ScopeStats, StatsRegistry};
 use crate::upstream::{ConnRegistry, NodeReport, Registration, UpstreamRuntime};
@@ -74,6 +75,8 @@ pub struct DataPlaneOptions {
     pub token_endpoint_rate: Rate,
     /// Client addresses tracked per limiter.
     pub client_ip_capacity: usize,
+    /// Per-IP limits count an IPv6 client by its network of this many bits.
+    pub ipv6_client_prefix: u8,
     pub wall_clock: WallClock,
     pub limits: Arc<dyn LimitBackend>,
     pub access_log: Option<AccessLog>,
@@ -99,6 +102,7 @@ impl Default for DataPlaneOptions {
                 burst: 10,
             },
             client_ip_capacity: DEFAULT_CAPACITY,
+            ipv6_client_prefix: DEFAULT_IPV6_CLIENT_PREFIX,
             wall_clock: WallClock::System,
             limits: Arc::new(LocalLimits),
             access_log: None,
@@ -236,7 +240,12 @@ impl DataPlane {
                 // Limit state survives any change: a new rate simply
                 // applies to the existing bucket.
                 let limiters = prev.map_or_else(
-                    || Arc::new(ServiceLimiters::new(self.options.client_ip_capacity)),
+                    || {
+                        Arc::new(ServiceLimiters::new(
+                            self.options.client_ip_capacity,
+                            self.options.ipv6_client_prefix,
+                        ))
+                    },
                     |p| Arc::clone(&p.limiters),
                 );
                 ServiceRuntime {

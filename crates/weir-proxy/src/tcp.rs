@@ -110,7 +110,7 @@ async fn handle(plane: &DataPlane, name: &str, client: TcpStream, peer: SocketAd
     if let Some(rate) = svc.limits.client_ip {
         let scope = LimitScope::ClientIp {
             service: name,
-            ip,
+            ip: rt.limiters.client_key(ip),
             table: &rt.limiters.client_ip,
         };
         if !backend.acquire(scope, rate, now).allowed {

@@ -113,6 +113,9 @@ pub struct ProxyConfig {
     pub trusted_proxies: Vec<String>,
     /// Client addresses tracked per per-IP limiter (bounds its memory).
     pub client_ip_capacity: usize,
+    /// Per-IP limits count an IPv6 client by its network of this many bits
+    /// (32–128; 128 = by address).
+    pub ipv6_client_prefix: u8,
     /// When a service's own listener is removed or moved, how long its open
     /// connections may finish.
     pub listener_drain_grace: HumanDuration,
@@ -263,6 +266,7 @@ impl Default for ProxyConfig {
             shutdown_grace: HumanDuration::from_secs(30),
             trusted_proxies: Vec::new(),
             client_ip_capacity: 100_000,
+            ipv6_client_prefix: 64,
             listener_drain_grace: HumanDuration::from_secs(30),
             dns_servers: Vec::new(),
         }
@@ -345,6 +349,9 @@ impl ProcessConfig {
         self.dns_servers()?;
         if self.proxy.client_ip_capacity < 16 {
             bail!("proxy.client_ip_capacity: must be at least 16");
+        }
+        if !(32..=128).contains(&self.proxy.ipv6_client_prefix) {
+            bail!("proxy.ipv6_client_prefix: must be 32 to 128 (64 counts each /64 as one client)");
         }
         if self.token.ttl.get() < Duration::from_secs(1) {
             bail!("token.ttl: must be at least 1s");
@@ -629,6 +636,7 @@ worker_threads = 2
             "WEIR_PROXY_SHUTDOWN_GRACE",
             "WEIR_PROXY_TRUSTED_PROXIES",
             "WEIR_PROXY_CLIENT_IP_CAPACITY",
+            "WEIR_PROXY_IPV6_CLIENT_PREFIX",
             "WEIR_LOG_ACCESS",
             "WEIR_TOKEN_TTL",
             "WEIR_TOKEN_ALGORITHM",
@@ -643,7 +651,7 @@ worker_threads = 2
         ] {
             assert!(vars.contains(&v), "{v} missing from {vars:?}");
         }
-        assert_eq!(keys.len(), 34, "a new key needs docs/configuration.md too");
+        assert_eq!(keys.len(), 35, "a new key needs docs/configuration.md too");
     }
 
     #[test]
@@ -691,6 +699,23 @@ worker_threads = 2
             format!("{e:#}").contains("proxy.trusted_proxies[1]"),
             "{e:#}"
         );
+        for bad in ["0", "31", "129"] {
+            let e = ProcessConfig::from_sources(
+                "",
+                "weir.toml",
+                env(&[("WEIR_PROXY_IPV6_CLIENT_PREFIX", bad)]),
+            )
+            .unwrap_err();
+            assert!(
+                format!("{e:#}").contains("ipv6_client_prefix"),
+                "{bad}: {e:#}"
+            );
+        }
+        let c =
+            ProcessConfig::from_sources("[proxy]\nipv6_client_prefix = 56", "weir.toml", env(&[]))
+                .unwrap();
+        assert_eq!(c.proxy.ipv6_client_prefix, 56);
+        assert_eq!(ProcessConfig::default().proxy.ipv6_client_prefix, 64);
     }
 
     #[test]

@@ -535,6 +535,7 @@ async fn data_plane_options(cfg: &ProcessConfig) -> anyhow::Result<DataPlaneOpti
             burst: cfg.token.burst,
         },
         client_ip_capacity: cfg.proxy.client_ip_capacity,
+        ipv6_client_prefix: cfg.proxy.ipv6_client_prefix,
         wall_clock: WallClock::System,
         limits: Arc::new(LocalLimits),
         access_log,

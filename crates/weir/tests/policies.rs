@@ -560,3 +560,284 @@ async fn tenant_qps_and_daily_quota() {
     );
     gw.stop().await;
 }
+
+/// The store's HS256 signing key: its name and secret.
+async fn hs256_key(gw: &TestGateway) -> (String, Vec<u8>) {
+    let (_, doc) = gw.store.load().await.unwrap();
+    let key = doc.signing_keys.unwrap().into_iter().next().unwrap();
+    (key.name, STANDARD.decode(key.key.unwrap()).unwrap())
+}
+
+/// `Bearer <token>` with `claims`, signed as the gateway would.
+fn bearer_signed((kid, secret): &(String, Vec<u8>), claims: Value) -> String {
+    let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+    h.kid = Some(kid.clone());
+    let t =
+        jsonwebtoken::encode(&h, &claims, &jsonwebtoken::EncodingKey::from_secret(secret)).unwrap();
+    format!("Bearer {t}")
+}
+
+/// `nbf` is checked, with the same 5 s leeway as `exp`.
+#[tokio::test]
+async fn tokens_not_valid_yet_are_refused() {
+    let up = TestUpstream::start("up").await;
+    let yaml = format!(
+        "services:\n{}{TENANTS}",
+        svc("api", "/", &up, "    access: { auth: { enabled: true } }\n")
+    );
+    let gw = TestGateway::start(&yaml).await;
+    let key = hs256_key(&gw).await;
+    let sign = |claims: Value| bearer_signed(&key, claims);
+    let now = jiff::Timestamp::now().as_second();
+    for (what, nbf, want) in [
+        ("nbf in the past", now - 30, 200),
+        ("nbf now", now, 200),
+        ("nbf within the leeway", now + 2, 200),
+        ("nbf a minute ahead", now + 60, 401),
+        ("nbf a day ahead", now + 86_400, 401),
+    ] {
+        let bearer = sign(json!({"iss": "app_one", "exp": now + 3600, "nbf": nbf}));
+        let (status, _, body) = get(&gw.url("/x"), &[("authorization", &bearer)]).await;
+        assert_eq!(status, want, "{what}: {body}");
+        if want == 401 {
+            assert_eq!(body["code"], "unauthenticated", "{what}");
+        }
+    }
+    // A malformed nbf is no way around the check.
+    let bearer = sign(json!({"iss": "app_one", "exp": now + 3600, "nbf": "tomorrow"}));
+    let (status, _, _) = get(&gw.url("/x"), &[("authorization", &bearer)]).await;
+    assert_eq!(status, 401, "string nbf");
+    // Explain names the reason the client is not told.
+    let input = weir_proxy::explain::ExplainInput {
+        method: "GET".into(),
+        host: None,
+        path: "/x".into(),
+        headers: vec![(
+            "authorization".into(),
+            sign(json!({"iss": "app_one", "exp": now + 3600, "nbf": now + 600})),
+        )],
+        client_ip: "127.0.0.1".into(),
+        https: false,
+    };
+    let out = weir_proxy::explain::explain(&gw.gateway.plane, &input).unwrap();
+    let auth = out.policies.iter().find(|p| p.policy == "auth").unwrap();
+    assert_eq!(auth.outcome, "reject");
+    assert!(auth.detail.contains("not valid yet"), "{}", auth.detail);
+    gw.stop().await;
+}
+
+/// `access.auth.tenants`: one tenant's valid token does not open another
+/// tenant's service; absent means every tenant; a named tenant deleted
+/// later breaks nothing.
+#[tokio::test]
+async fn services_admit_only_their_tenants() {
+    let up = TestUpstream::start("up").await;
+    let tenants = r#"tenants:
+  - { app_id: app-a, name: A, secret: "a-secret-123" }
+  - { app_id: app-b, name: B, secret: "b-secret-456" }
+"#;
+    let services = |a_only: &str| {
+        format!(
+            "services:\n{}{}{}",
+            svc(
+                "only_a",
+                "/a/",
+                &up,
+                &format!("    access: {{ auth: {{ enabled: true, tenants: [{a_only}] }} }}\n")
+            ),
+            svc(
+                "a_and_b",
+                "/ab/",
+                &up,
+                "    access: { auth: { enabled: true, tenants: [app-b, app-a] } }\n"
+            ),
+            svc(
+                "everyone",
+                "/all/",
+                &up,
+                "    access: { auth: { enabled: true } }\n"
+            ),
+        )
+    };
+    let gw = TestGateway::start(&format!("{}{tenants}", services("app-a"))).await;
+    let (_, a) = token(&gw, "app-a", "a-secret-123").await;
+    let (_, b) = token(&gw, "app-b", "b-secret-456").await;
+    let a = format!("Bearer {}", a["access_token"].as_str().unwrap());
+    let b = format!("Bearer {}", b["access_token"].as_str().unwrap());
+    for (path, bearer, who, want) in [
+        ("/a/x", &a, "app-a", 200),
+        ("/a/x", &b, "app-b", 403),
+        ("/ab/x", &a, "app-a", 200),
+        ("/ab/x", &b, "app-b", 200),
+        ("/all/x", &a, "app-a", 200),
+        ("/all/x", &b, "app-b", 200),
+    ] {
+        // Twice: the second answer comes from the verified-token cache.
+        for round in 0..2 {
+            let (status, _, body) = get(&gw.url(path), &[("authorization", bearer)]).await;
+            assert_eq!(status, want, "{who} on {path} (round {round}): {body}");
+            if want == 200 {
+                assert_eq!(body["headers"]["x-weir-app-id"], who);
+            } else {
+                assert_eq!(body["code"], "tenant_not_allowed", "{body}");
+                assert_eq!(
+                    body["message"],
+                    "your application may not call this service"
+                );
+            }
+        }
+    }
+    // No token is still 401, whatever the list.
+    let (status, _, body) = get(&gw.url("/a/x"), &[]).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+    // The refusals are counted under their own reason (2 rounds above).
+    let metrics = weir_proxy::metrics::render(&gw.gateway.plane);
+    assert!(
+        metrics
+            .contains("weir_rejections_total{service=\"only_a\",reason=\"tenant_not_allowed\"} 2"),
+        "{metrics}"
+    );
+
+    // Explain says which tenant was not allowed, and why.
+    let input = weir_proxy::explain::ExplainInput {
+        method: "GET".into(),
+        host: None,
+        path: "/a/x".into(),
+        headers: vec![("authorization".into(), b.clone())],
+        client_ip: "127.0.0.1".into(),
+        https: false,
+    };
+    let out = weir_proxy::explain::explain(&gw.gateway.plane, &input).unwrap();
+    let rejection = out.rejection.unwrap();
+    assert_eq!(
+        (rejection.status, rejection.code.as_str()),
+        (403, "tenant_not_allowed")
+    );
+    let verdict = out
+        .policies
+        .iter()
+        .find(|p| p.policy == "auth_tenants")
+        .unwrap();
+    assert_eq!(verdict.outcome, "reject");
+    assert!(
+        verdict.detail.contains("app-b") && verdict.detail.contains("app-a"),
+        "{}",
+        verdict.detail
+    );
+
+    // Adding app-b to the list lets it in at once.
+    gw.reconfigure(&format!("{}{tenants}", services("app-a, app-b")))
+        .await;
+    let (status, _, _) = get(&gw.url("/a/x"), &[("authorization", &b)]).await;
+    assert_eq!(status, 200, "app-b after it was added");
+
+    // Deleting tenant app-a while services still name it: the configuration
+    // stays valid, app-a's token stops working, app-b is unaffected.
+    let only_b = "tenants:\n  - { app_id: app-b, name: B, secret: \"b-secret-456\" }\n";
+    gw.reconfigure(&format!("{}{only_b}", services("app-a, app-b")))
+        .await;
+    let (status, _, _) = get(&gw.url("/ab/x"), &[("authorization", &a)]).await;
+    assert_eq!(status, 401, "deleted tenant");
+    let (status, _, _) = get(&gw.url("/ab/x"), &[("authorization", &b)]).await;
+    assert_eq!(status, 200);
+    gw.stop().await;
+}
+
+/// Per-IP limits count an IPv6 client by its /64, and IPv4-mapped entries
+/// in address lists match IPv4 clients (both through a trusted proxy, so
+/// the test can speak for many addresses).
+#[tokio::test]
+async fn ipv6_networks_share_a_client_limit_and_mapped_entries_match() {
+    let up = TestUpstream::start("up").await;
+    let yaml = format!(
+        "services:\n{}{}",
+        svc(
+            "limited",
+            "/limited/",
+            &up,
+            "    limits: { client_ip_qps: 1, burst: 2 }\n"
+        ),
+        svc(
+            "mapped",
+            "/mapped/",
+            &up,
+            "    access: { ip_allow: { ips: [\"::ffff:203.0.113.0/120\", \"::ffff:198.51.100.7\"] } }\n"
+        ),
+    );
+    let gw = TestGateway::start_with(&yaml, |c| {
+        c.proxy.trusted_proxies = vec!["127.0.0.1".into()];
+    })
+    .await;
+    let from = |ip: &'static str| [("x-forwarded-for", ip)];
+    // Burst 2 shared by every address of 2001:db8:1:2::/64.
+    for (ip, want) in [
+        ("2001:db8:1:2::1", 200),
+        ("2001:db8:1:2::2", 200),
+        ("2001:db8:1:2:ffff::3", 429),
+        ("[2001:db8:1:2::4]:443", 429),
+        ("2001:db8:1:3::1", 200), // the next /64
+        ("198.51.100.1", 200),
+        ("198.51.100.2", 200), // IPv4: by address
+    ] {
+        let (status, _, body) = get(&gw.url("/limited/x"), &from(ip)).await;
+        assert_eq!(status, want, "{ip}: {body}");
+    }
+    for (ip, want) in [
+        ("203.0.113.7", 200),
+        ("::ffff:203.0.113.200", 200),
+        ("198.51.100.7", 200),
+        ("198.51.100.8", 403),
+        ("203.0.114.1", 403),
+        ("2001:db8::1", 403),
+    ] {
+        let (status, _, body) = get(&gw.url("/mapped/x"), &from(ip)).await;
+        assert_eq!(status, want, "{ip}: {body}");
+    }
+    gw.stop().await;
+}
+
+/// The same over real IPv6 loopback, when the machine has it: the client
+/// `::1` is limited and matched as itself.
+#[tokio::test]
+async fn ipv6_loopback_client_is_limited_and_listed() {
+    let Ok(probe) = std::net::TcpListener::bind("[::1]:0") else {
+        eprintln!("no IPv6 loopback here; the unit tests cover the limiter key");
+        return;
+    };
+    drop(probe);
+    let up = TestUpstream::start("up").await;
+    let yaml = format!(
+        "services:\n{}{}",
+        svc(
+            "limited",
+            "/limited/",
+            &up,
+            "    access: { ip_allow: { ips: [\"::1\"] } }\n    limits: { client_ip_qps: 1, burst: 2 }\n"
+        ),
+        svc(
+            "v4_only",
+            "/v4/",
+            &up,
+            "    access: { ip_allow: { ips: [\"::ffff:127.0.0.0/104\"] } }\n"
+        ),
+    );
+    let gw = TestGateway::start_with(&yaml, |c| {
+        c.listen.http = "[::1]:0".parse().unwrap();
+    })
+    .await;
+    assert!(gw.url.starts_with("http://[::1]:"), "{}", gw.url);
+    let statuses: Vec<u16> = {
+        let mut v = Vec::new();
+        for _ in 0..3 {
+            v.push(get(&gw.url("/limited/x"), &[]).await.0);
+        }
+        v
+    };
+    assert_eq!(statuses, [200, 200, 429]);
+    let (status, _, body) = get(&gw.url("/v4/x"), &[]).await;
+    assert_eq!(status, 403, "::1 is not an IPv4 client: {body}");
+    gw.stop().await;
+}

@@ -64,6 +64,7 @@ export interface IpList {
 export interface AuthPolicy {
   enabled?: boolean | null
   allow_paths?: string[] | null
+  tenants?: string[] | null
 }
 export interface ServiceAccess {
   ip_allow?: IpList | null

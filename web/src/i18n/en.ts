@@ -201,6 +201,8 @@ export default {
     auth: 'Require a tenant token',
     authHelp: 'Callers need a Bearer token from POST /oauth/tokens.',
     allowPaths: 'Paths without a token',
+    authTenants: 'Tenants allowed',
+    authTenantsHelp: 'App ids, one per line. Empty: every tenant with a valid token may call; others get 403.',
     ipAllow: 'IP allow list',
     ipAllowHelp: 'One address or network per line; wins over the deny list.',
     ipDeny: 'IP deny list',

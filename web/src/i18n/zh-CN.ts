@@ -202,6 +202,8 @@ const zhCN: typeof en = {
     auth: '需要租户令牌',
     authHelp: '调用方需携带从 POST /oauth/tokens 获取的 Bearer 令牌。',
     allowPaths: '免令牌路径',
+    authTenants: '允许的租户',
+    authTenantsHelp: '每行一个 App ID。留空则任何持有效令牌的租户都可调用；其他租户返回 403。',
     ipAllow: 'IP 白名单',
     ipAllowHelp: '每行一个地址或网段；白名单优先于黑名单。',
     ipDeny: 'IP 黑名单',

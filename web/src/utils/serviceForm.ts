@@ -34,6 +34,7 @@ export interface ServiceForm {
   // access control
   authEnabled: boolean
   allowPaths: string
+  authTenants: string
   ipAllowEnabled: boolean
   ipAllow: string
   ipDenyEnabled: boolean
@@ -116,6 +117,7 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     headers: '',
     authEnabled: false,
     allowPaths: '',
+    authTenants: '',
     ipAllowEnabled: false,
     ipAllow: '',
     ipDenyEnabled: false,
@@ -182,6 +184,7 @@ export function specToForm(s: Service): ServiceForm {
   f.headers = (s.request_headers ?? []).map(headerLine).join('\n')
   f.authEnabled = !!s.access?.auth?.enabled
   f.allowPaths = toLines(s.access?.auth?.allow_paths)
+  f.authTenants = toLines(s.access?.auth?.tenants)
   f.ipAllowEnabled = !!s.access?.ip_allow && (s.access.ip_allow.enabled ?? true)
   f.ipAllow = toLines(s.access?.ip_allow?.ips)
   f.ipDenyEnabled = !!s.access?.ip_deny && (s.access.ip_deny.enabled ?? true)
@@ -331,8 +334,13 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
   // Access control
   const access: Record<string, unknown> = {}
   const allowPaths = fromLines(f.allowPaths)
-  if (f.authEnabled || (http && allowPaths.length)) {
-    access.auth = stripEmpty({ enabled: f.authEnabled || undefined, allow_paths: http ? allowPaths : [] })
+  const authTenants = fromLines(f.authTenants)
+  if (f.authEnabled || (http && (allowPaths.length || authTenants.length))) {
+    access.auth = stripEmpty({
+      enabled: f.authEnabled || undefined,
+      allow_paths: http ? allowPaths : [],
+      tenants: http ? authTenants : [],
+    })
   }
   const ipAllow = fromLines(f.ipAllow)
   if (f.ipAllowEnabled || ipAllow.length) access.ip_allow = { enabled: f.ipAllowEnabled, ips: ipAllow }
@@ -506,6 +514,7 @@ const LISTS: Record<string, FormField> = {
   rewrite: 'rewrite',
   request_headers: 'headers',
   'access.auth.allow_paths': 'allowPaths',
+  'access.auth.tenants': 'authTenants',
   'access.ip_allow.ips': 'ipAllow',
   'access.ip_deny.ips': 'ipDeny',
   'upstream.nodes': 'nodes',

@@ -90,8 +90,9 @@ pub struct RouteMatch {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PolicyVerdict {
-    /// `routing`, `ip_allow`, `ip_deny`, `auth`, `tenant_ip`, `service_qps`,
-    /// `client_ip_qps`, `tenant_qps`, `tenant_quota`, `websocket`, …
+    /// `routing`, `ip_allow`, `ip_deny`, `auth`, `auth_tenants`, `tenant_ip`,
+    /// `service_qps`, `client_ip_qps`, `tenant_qps`, `tenant_quota`,
+    /// `websocket`, …
     pub policy: String,
     pub outcome: PolicyOutcome,
     pub detail: String,

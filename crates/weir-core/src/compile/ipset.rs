@@ -115,11 +115,28 @@ fn parse_entry(raw: &str) -> Result<IpNet, String> {
                 net.trunc()
             ));
         }
-        return Ok(net);
+        return Ok(canonical(net));
     }
     IpAddr::from_str(s)
         .map(|ip| IpNet::from(ip.to_canonical()))
         .map_err(|_| format!("{raw:?} is not an IP address or CIDR"))
+}
+
+/// An IPv4-mapped IPv6 network (`::ffff:10.0.0.0/104`) as the IPv4 network
+/// it stands for (`10.0.0.0/8`). Clients are looked up by their canonical
+/// address (a mapped client is an IPv4 client), so a mapped entry kept in
+/// its IPv6 form would never match anyone. Networks shorter than /96 are
+/// left alone: they are IPv6 networks that merely contain the mapped block.
+fn canonical(net: IpNet) -> IpNet {
+    match net {
+        IpNet::V6(n) if n.prefix_len() >= 96 => match n.addr().to_ipv4_mapped() {
+            Some(v4) => ipnet::Ipv4Net::new(v4, n.prefix_len() - 96)
+                .map(IpNet::V4)
+                .unwrap_or(net),
+            None => net,
+        },
+        _ => net,
+    }
 }
 
 #[cfg(test)]
@@ -160,6 +177,48 @@ mod tests {
         ] {
             assert!(!set.contains(ip(no)), "{no}");
         }
+    }
+
+    #[test]
+    fn ipv4_mapped_networks_match_ipv4_clients() {
+        let set = IpSet::parse(&[
+            "::ffff:10.0.0.0/104",
+            "::ffff:192.168.1.7/128",
+            "::ffff:172.16.0.0/108",
+            "::ffff:0:0/96",
+        ])
+        .unwrap();
+        assert_eq!(set, IpSet::parse(&["0.0.0.0/0"]).unwrap());
+        let set = IpSet::parse(&["::ffff:10.0.0.0/104", "::FFFF:192.168.1.7/128"]).unwrap();
+        assert_eq!(
+            set,
+            IpSet::parse(&["10.0.0.0/8", "192.168.1.7"]).unwrap(),
+            "stored in the IPv4 form"
+        );
+        for yes in [
+            "10.1.2.3",
+            "::ffff:10.1.2.3",
+            "192.168.1.7",
+            "::ffff:192.168.1.7",
+        ] {
+            assert!(set.contains(ip(yes)), "{yes}");
+        }
+        for no in [
+            "11.0.0.1",
+            "192.168.1.8",
+            "::ffff:11.0.0.1",
+            "::a00:1",
+            "2001:db8::1",
+        ] {
+            assert!(!set.contains(ip(no)), "{no}");
+        }
+        // Host bits are still refused, named in the form the user wrote.
+        let e = IpSet::parse(&["::ffff:10.0.0.1/104"]).unwrap_err();
+        assert!(e.1.contains("::ffff:10.0.0.0/104"), "{}", e.1);
+        // A wider IPv6 network that merely contains the mapped block stays IPv6.
+        let wide = IpSet::parse(&["::/64"]).unwrap();
+        assert!(!wide.contains(ip("10.0.0.1")));
+        assert!(wide.contains(ip("::5")));
     }
 
     #[test]

@@ -65,17 +65,32 @@ impl CompiledAccess {
     }
 }
 
-/// Tenant authentication with its bypass list.
+/// Tenant authentication with its bypass list and the tenants it admits.
 #[derive(Debug, Clone, Default)]
 pub struct CompiledAuth {
     exact: HashSet<String>,
     prefixes: PrefixTrie<()>,
+    /// `None` = every tenant.
+    tenants: Option<HashSet<String>>,
 }
 
 impl CompiledAuth {
     /// Whether `path` (normalised, see `crate::path`) needs no token.
     pub fn bypasses(&self, path: &str) -> bool {
         self.exact.contains(path) || self.prefixes.longest_prefix(path.as_bytes()).is_some()
+    }
+
+    /// Whether the tenant `app_id` may call the service.
+    pub fn admits(&self, app_id: &str) -> bool {
+        self.tenants.as_ref().is_none_or(|t| t.contains(app_id))
+    }
+
+    /// The tenants named by `access.auth.tenants`, sorted; `None` = every
+    /// tenant.
+    pub fn tenant_names(&self) -> Option<Vec<&str>> {
+        let mut names: Vec<&str> = self.tenants.as_ref()?.iter().map(String::as_str).collect();
+        names.sort_unstable();
+        Some(names)
     }
 }
 
@@ -110,6 +125,7 @@ pub(crate) fn compile_access(
                 auth.exact.insert(p.clone());
             }
         }
+        auth.tenants = compile_tenant_names(&access.auth.tenants, path, errors);
         auth
     });
     CompiledAccess {
@@ -117,6 +133,24 @@ pub(crate) fn compile_access(
         ip_deny,
         auth,
     }
+}
+
+/// `access.auth.tenants`: names are checked for shape only. Whether a
+/// tenant exists is not checked: tenants come and go independently of the
+/// services that name them, and a deleted tenant must not make every
+/// service that named it invalid — an unknown name simply admits nobody.
+fn compile_tenant_names(
+    names: &[String],
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Option<HashSet<String>> {
+    if names.is_empty() {
+        return None;
+    }
+    for (i, name) in names.iter().enumerate() {
+        super::service::validate_name(name, &format!("{path}.access.auth.tenants[{i}]"), errors);
+    }
+    Some(names.iter().cloned().collect())
 }
 
 fn compile_list(list: &IpList, path: &str, errors: &mut ValidationErrors) -> Option<IpSet> {
@@ -227,6 +261,7 @@ mod tests {
                 auth: AuthPolicy {
                     enabled: true,
                     allow_paths: vec!["/health".into(), "/public/*".into()],
+                    tenants: Vec::new(),
                 },
                 ..Access::default()
             },
@@ -240,6 +275,46 @@ mod tests {
         assert!(auth.bypasses("/public/"));
         assert!(!auth.bypasses("/publicx"));
         assert!(!auth.bypasses("/private"));
+    }
+
+    #[test]
+    fn auth_tenants_admit_only_the_named() {
+        let compile = |tenants: &[&str]| {
+            let mut errors = ValidationErrors::default();
+            let a = compile_access(
+                &Access {
+                    auth: AuthPolicy {
+                        enabled: true,
+                        allow_paths: Vec::new(),
+                        tenants: tenants.iter().map(|s| (*s).to_owned()).collect(),
+                    },
+                    ..Access::default()
+                },
+                "services[0]",
+                &mut errors,
+            );
+            (a.auth, errors)
+        };
+        // Absent: every tenant.
+        let (auth, errors) = compile(&[]);
+        assert!(errors.is_empty());
+        let auth = auth.unwrap();
+        assert!(auth.admits("app-a") && auth.admits("anyone"));
+        assert_eq!(auth.tenant_names(), None);
+        // Named: those only; an unknown name is no error and admits no one else.
+        let (auth, errors) = compile(&["app-b", "app-a", "deleted-later"]);
+        assert!(errors.is_empty(), "{errors}");
+        let auth = auth.unwrap();
+        assert!(auth.admits("app-a") && auth.admits("app-b"));
+        assert!(!auth.admits("app-c") && !auth.admits("") && !auth.admits("APP-A"));
+        assert_eq!(
+            auth.tenant_names(),
+            Some(vec!["app-a", "app-b", "deleted-later"])
+        );
+        // Malformed names are refused, naming the entry.
+        let (_, errors) = compile(&["ok", "not a name!"]);
+        assert_eq!(errors.errors.len(), 1, "{errors}");
+        assert_eq!(errors.errors[0].path, "services[0].access.auth.tenants[1]");
     }
 
     #[test]

@@ -56,6 +56,13 @@ pub struct AuthPolicy {
     /// the client sent.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub allow_paths: Vec<String>,
+    /// App ids of the tenants that may call the service; empty = every
+    /// enabled tenant with a valid token. A valid token of a tenant not on
+    /// the list is refused with 403. Names of tenants that do not exist (or
+    /// were deleted) are kept and match nobody, so deleting a tenant never
+    /// makes a service's configuration invalid.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tenants: Vec<String>,
 }
 
 impl AuthPolicy {

@@ -164,6 +164,7 @@ fn an_http_prefix_service_maps_every_column() {
             auth: AuthPolicy {
                 enabled: true,
                 allow_paths: vec!["/web/health".into(), "/web/public/*".into()],
+                ..AuthPolicy::default()
             },
         },
         limits: Limits {

@@ -104,7 +104,9 @@ impl ProxyError {
             ProxyError::UpgradeNotAllowed { .. } => StatusCode::FORBIDDEN,
             ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ProxyError::Refused(r) => match r {
-                Refusal::Ip(_) | Refusal::TenantIp { .. } => StatusCode::FORBIDDEN,
+                Refusal::Ip(_) | Refusal::TenantIp { .. } | Refusal::TenantNotAllowed { .. } => {
+                    StatusCode::FORBIDDEN
+                }
                 Refusal::Auth(_) => StatusCode::UNAUTHORIZED,
                 Refusal::RateLimited { .. } | Refusal::Quota { .. } => {
                     StatusCode::TOO_MANY_REQUESTS
@@ -138,6 +140,7 @@ impl ProxyError {
                 Refusal::Ip(IpRefusal::Denied) => "ip_denied",
                 Refusal::Auth(_) => "unauthenticated",
                 Refusal::TenantIp { .. } => "tenant_ip_not_allowed",
+                Refusal::TenantNotAllowed { .. } => "tenant_not_allowed",
                 Refusal::RateLimited { .. } => "rate_limited",
                 Refusal::Quota { .. } => "quota_exceeded",
             },
@@ -194,6 +197,9 @@ impl ProxyError {
                 Refusal::TenantIp { .. } => {
                     "your address is not on this application's allow list".into()
                 }
+                Refusal::TenantNotAllowed { .. } => {
+                    "your application may not call this service".into()
+                }
                 Refusal::RateLimited { scope, .. } => match scope {
                     LimitedScope::Service => "the service's request rate limit was reached".into(),
                     LimitedScope::ClientIp => "your request rate limit was reached".into(),
@@ -240,7 +246,7 @@ impl ProxyError {
                 h.insert("x-quota-remaining", HeaderValue::from(0u64));
                 h.insert("x-quota-reset", HeaderValue::from(decision.reset_secs));
             }
-            Refusal::Ip(_) | Refusal::TenantIp { .. } => {}
+            Refusal::Ip(_) | Refusal::TenantIp { .. } | Refusal::TenantNotAllowed { .. } => {}
         }
     }
 

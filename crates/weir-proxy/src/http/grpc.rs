@@ -75,7 +75,9 @@ pub(crate) fn status_of(e: &ProxyError) -> u16 {
         },
         ProxyError::Internal(_) => code::INTERNAL,
         ProxyError::Refused(r) => match r {
-            Refusal::Ip(_) | Refusal::TenantIp { .. } => code::PERMISSION_DENIED,
+            Refusal::Ip(_) | Refusal::TenantIp { .. } | Refusal::TenantNotAllowed { .. } => {
+                code::PERMISSION_DENIED
+            }
             Refusal::Auth(_) => code::UNAUTHENTICATED,
             Refusal::RateLimited { .. } | Refusal::Quota { .. } => code::RESOURCE_EXHAUSTED,
         },

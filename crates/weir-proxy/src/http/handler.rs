@@ -362,8 +362,9 @@ async fn proxy(
     let Admission { tenant, quota } = match admitted {
         Ok(a) => a,
         Err(refusal) => {
-            if let policy::Refusal::Quota { app_id, .. } | policy::Refusal::TenantIp { app_id } =
-                &refusal
+            if let policy::Refusal::Quota { app_id, .. }
+            | policy::Refusal::TenantIp { app_id }
+            | policy::Refusal::TenantNotAllowed { app_id } = &refusal
                 && let Some(t) = snap.tenants.get(app_id)
             {
                 outcome.tenant = Some((Arc::clone(app_id), Arc::clone(&t.stats)));

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 
 use crate::DataPlane;
+use crate::policy::limit::client_key;
 use crate::snapshot::Snapshot;
 
 pub(crate) const TOKEN_PATH: &str = "/oauth/tokens";
@@ -93,7 +94,7 @@ pub(crate) async fn token(
     }
     // Slow down guessing before doing any work.
     let d = plane.token_limiter.acquire(
-        client,
+        client_key(client, plane.options.ipv6_client_prefix),
         plane.options.token_endpoint_rate,
         crate::clock::mono_nanos(),
     );

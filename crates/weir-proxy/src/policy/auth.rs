@@ -4,6 +4,10 @@
 //! The key is chosen by the token's `kid` and the token's `alg` must be the
 //! key's own algorithm, so neither `alg: none` nor an HS256 token made with
 //! a public RSA key can pass.
+//!
+//! Time claims: `exp` is required and `nbf` is checked when present, both
+//! with the same leeway ([`LEEWAY_SECS`]) for clock differences between the
+//! node that issued a token and the node that checks it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,7 +20,9 @@ use weir_core::compile::{CompiledKeys, CompiledTenant};
 use super::compat::GoGatewayCompat;
 use super::verified::VerifiedTokens;
 
-/// Accepted clock difference between gateway nodes, in seconds.
+/// Accepted clock difference between gateway nodes, in seconds: a token is
+/// still accepted this long after its `exp` and already this long before
+/// its `nbf`.
 const LEEWAY_SECS: u64 = 5;
 
 /// Why a request was not authenticated. Clients only see "invalid token";
@@ -29,6 +35,7 @@ pub enum AuthFailure {
     AlgorithmMismatch,
     BadSignature,
     Expired,
+    NotYetValid,
     UnknownTenant,
     DisabledTenant,
 }
@@ -42,6 +49,7 @@ impl AuthFailure {
             AuthFailure::AlgorithmMismatch => "token algorithm does not match its key",
             AuthFailure::BadSignature => "invalid token signature or claims",
             AuthFailure::Expired => "token expired",
+            AuthFailure::NotYetValid => "token not valid yet (nbf is in the future)",
             AuthFailure::UnknownTenant => "token issued to an unknown tenant",
             AuthFailure::DisabledTenant => "tenant is disabled",
         }
@@ -99,9 +107,11 @@ fn verify(
     }
     let mut validation = Validation::new(key.algorithm);
     validation.leeway = LEEWAY_SECS;
+    validation.validate_nbf = true;
     validation.set_required_spec_claims(&["exp", "iss"]);
     let data = decode::<Claims>(token, &key.key, &validation).map_err(|e| match e.kind() {
         jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthFailure::Expired,
+        jsonwebtoken::errors::ErrorKind::ImmatureSignature => AuthFailure::NotYetValid,
         _ => AuthFailure::BadSignature,
     })?;
     let claims = data.claims;

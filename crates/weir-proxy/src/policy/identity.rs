@@ -2,6 +2,10 @@
 //! which case the right-most address of `X-Forwarded-For` (or `Forwarded`)
 //! that is not itself a trusted proxy. A client that is not a trusted proxy
 //! cannot choose its address by sending a header.
+//!
+//! The address returned is canonical: an IPv4-mapped IPv6 address
+//! (`::ffff:192.0.2.1`, what a dual-stack socket reports for an IPv4 peer)
+//! is the IPv4 address, so IP lists and per-IP limits see one client once.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -67,7 +71,7 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
         return Some(sa.ip().to_canonical());
     }
     let inner = s.strip_prefix('[')?.split(']').next()?;
-    inner.parse::<IpAddr>().ok()
+    inner.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
 }
 
 #[cfg(test)]
@@ -129,6 +133,30 @@ mod tests {
             client_ip(ip("::ffff:10.0.0.2"), &h, &trusted),
             ip("192.0.2.1")
         );
+    }
+
+    #[test]
+    fn mapped_addresses_come_out_as_ipv4() {
+        let trusted = IpSet::parse(&["10.0.0.0/8"]).unwrap();
+        let none = IpSet::default();
+        assert_eq!(
+            client_ip(ip("::ffff:203.0.113.5"), &HeaderMap::new(), &none),
+            ip("203.0.113.5")
+        );
+        for hop in [
+            "::ffff:192.0.2.1",
+            "[::ffff:192.0.2.1]:443",
+            "\"[::ffff:192.0.2.1]\"",
+        ] {
+            let h = headers(&[("x-forwarded-for", hop)]);
+            assert_eq!(
+                client_ip(ip("10.0.0.2"), &h, &trusted),
+                ip("192.0.2.1"),
+                "{hop}"
+            );
+        }
+        let h = headers(&[("forwarded", "for=\"[::ffff:192.0.2.1]\"")]);
+        assert_eq!(client_ip(ip("10.0.0.2"), &h, &trusted), ip("192.0.2.1"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The policy phases of a request, between routing and forwarding:
 //! client identity, IP allow/deny, tenant authentication (with the API
-//! allow-list bypass and the tenant's own IP list), then rate limits and the
+//! allow-list bypass, the service's list of admitted tenants and the
+//! tenant's own IP list), then rate limits and the
 //! tenant's daily quota. The first phase that refuses decides the answer.
 
 mod auth;
@@ -31,6 +32,10 @@ pub enum Refusal {
     TenantIp {
         app_id: Arc<str>,
     },
+    /// A valid token of a tenant that `access.auth.tenants` does not name.
+    TenantNotAllowed {
+        app_id: Arc<str>,
+    },
     RateLimited {
         scope: LimitedScope,
         decision: Decision,
@@ -54,6 +59,7 @@ impl Refusal {
             Refusal::Ip(_) => Rejection::IpRefused,
             Refusal::Auth(_) => Rejection::Unauthenticated,
             Refusal::TenantIp { .. } => Rejection::TenantIpRefused,
+            Refusal::TenantNotAllowed { .. } => Rejection::TenantNotAllowed,
             Refusal::RateLimited { scope, .. } => match scope {
                 LimitedScope::Service => Rejection::ServiceRateLimited,
                 LimitedScope::ClientIp => Rejection::ClientIpRateLimited,
@@ -113,6 +119,11 @@ pub fn admit(
             inputs.compat,
         )
         .map_err(Refusal::Auth)?;
+        if !auth.admits(&tenant.app_id) {
+            return Err(Refusal::TenantNotAllowed {
+                app_id: Arc::clone(&tenant.app_id),
+            });
+        }
         if let Some(allow) = &tenant.ip_allow
             && !allow.contains(client)
         {
@@ -134,7 +145,7 @@ pub fn admit(
     if let Some(rate) = svc.limits.client_ip {
         let scope = LimitScope::ClientIp {
             service: name,
-            ip: client,
+            ip: inputs.service_limits.client_key(client),
             table: &inputs.service_limits.client_ip,
         };
         check(inputs, scope, rate, LimitedScope::ClientIp)?;

@@ -25,6 +25,7 @@ pub enum Rejection {
     IpRefused,
     Unauthenticated,
     TenantIpRefused,
+    TenantNotAllowed,
     ServiceRateLimited,
     ClientIpRateLimited,
     TenantRateLimited,
@@ -48,11 +49,12 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    pub const ALL: [Rejection; 20] = [
+    pub const ALL: [Rejection; 21] = [
         Rejection::NoRoute,
         Rejection::IpRefused,
         Rejection::Unauthenticated,
         Rejection::TenantIpRefused,
+        Rejection::TenantNotAllowed,
         Rejection::ServiceRateLimited,
         Rejection::ClientIpRateLimited,
         Rejection::TenantRateLimited,
@@ -78,6 +80,7 @@ impl Rejection {
             Rejection::IpRefused => "ip_refused",
             Rejection::Unauthenticated => "unauthenticated",
             Rejection::TenantIpRefused => "tenant_ip_refused",
+            Rejection::TenantNotAllowed => "tenant_not_allowed",
             Rejection::ServiceRateLimited => "service_rate_limited",
             Rejection::ClientIpRateLimited => "client_ip_rate_limited",
             Rejection::TenantRateLimited => "tenant_rate_limited",

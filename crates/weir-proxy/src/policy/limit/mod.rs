@@ -24,6 +24,26 @@ pub use gcra::{Decision, GcraCell};
 pub use keyed::{DEFAULT_CAPACITY, KeyedLimiter};
 pub use quota::{DailyCounter, QuotaDecision, day_bounds};
 
+/// Default of `proxy.ipv6_client_prefix`: an IPv6 client is counted by its
+/// /64, the network one host or one subscriber line usually owns.
+pub const DEFAULT_IPV6_CLIENT_PREFIX: u8 = 64;
+
+/// The address per-IP limits count a client under: an IPv4 client by its
+/// address, an IPv6 client by its network of `ipv6_prefix` bits. A host
+/// with a /64 has 2^64 addresses to choose from; keyed by address it would
+/// get a fresh bucket for every request.
+pub fn client_key(ip: IpAddr, ipv6_prefix: u8) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(a) if ipv6_prefix < 128 => {
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(ipv6_prefix))
+                .unwrap_or(0);
+            IpAddr::V6((u128::from(a) & mask).into())
+        }
+        other => other,
+    }
+}
+
 /// What one limit applies to: the stable key a shared backend would use, and
 /// the local state for it.
 #[derive(Debug, Clone, Copy)]
@@ -34,6 +54,7 @@ pub enum LimitScope<'a> {
     },
     ClientIp {
         service: &'a str,
+        /// The client's key ([`client_key`]), not its full address.
         ip: IpAddr,
         table: &'a KeyedLimiter<IpAddr>,
     },
@@ -92,15 +113,23 @@ pub struct ServiceLimiters {
     pub client_ip: KeyedLimiter<IpAddr>,
     /// Open TCP connections (for `max_connections`).
     open: std::sync::Arc<std::sync::atomic::AtomicU32>,
+    /// `proxy.ipv6_client_prefix`.
+    ipv6_prefix: u8,
 }
 
 impl ServiceLimiters {
-    pub fn new(client_capacity: usize) -> Self {
+    pub fn new(client_capacity: usize, ipv6_prefix: u8) -> Self {
         Self {
             service: GcraCell::new(),
             client_ip: KeyedLimiter::new(client_capacity),
             open: Default::default(),
+            ipv6_prefix,
         }
+    }
+
+    /// The key `client` is counted under in `client_ip`.
+    pub fn client_key(&self, client: IpAddr) -> IpAddr {
+        client_key(client, self.ipv6_prefix)
     }
 
     /// Take a connection slot if fewer than `max` are open (0 = no limit);

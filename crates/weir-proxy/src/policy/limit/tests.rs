@@ -176,3 +176,60 @@ fn day_bounds_follow_dst() {
     let (start, end) = day_bounds(noon, &tz);
     assert_eq!(end - start, 23 * 3_600_000);
 }
+
+#[test]
+fn ipv6_clients_are_keyed_by_their_network() {
+    let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+    // /64 by default: every address of one /64 is one client.
+    let p = DEFAULT_IPV6_CLIENT_PREFIX;
+    assert_eq!(
+        client_key(ip("2001:db8:1:2:aaaa::1"), p),
+        ip("2001:db8:1:2::")
+    );
+    assert_eq!(
+        client_key(ip("2001:db8:1:2:ffff:ffff:ffff:ffff"), p),
+        ip("2001:db8:1:2::")
+    );
+    assert_ne!(client_key(ip("2001:db8:1:3::1"), p), ip("2001:db8:1:2::"));
+    // IPv4, and IPv4-mapped IPv6, by address whatever the prefix.
+    assert_eq!(client_key(ip("203.0.113.9"), p), ip("203.0.113.9"));
+    assert_eq!(client_key(ip("::ffff:203.0.113.9"), p), ip("203.0.113.9"));
+    // Other prefixes, including the edges.
+    assert_eq!(client_key(ip("2001:db8:1:2::1"), 48), ip("2001:db8:1::"));
+    assert_eq!(client_key(ip("2001:db8:1:2::1"), 56), ip("2001:db8:1::"));
+    assert_eq!(
+        client_key(ip("2001:db8:1:2ff::1"), 56),
+        ip("2001:db8:1:200::")
+    );
+    assert_eq!(client_key(ip("2001:db8::1"), 128), ip("2001:db8::1"));
+    assert_eq!(client_key(ip("2001:db8::1"), 0), ip("::"));
+}
+
+#[test]
+fn one_ipv6_host_cannot_escape_the_client_limit_by_changing_address() {
+    let limiters = ServiceLimiters::new(DEFAULT_CAPACITY, DEFAULT_IPV6_CLIENT_PREFIX);
+    let rate = Rate::new(1, Some(3)).unwrap();
+    let now = 10 * SEC;
+    let backend = LocalLimits;
+    let take = |addr: &str| {
+        let scope = LimitScope::ClientIp {
+            service: "s",
+            ip: limiters.client_key(addr.parse().unwrap()),
+            table: &limiters.client_ip,
+        };
+        backend.acquire(scope, rate, now).allowed
+    };
+    // Four requests from four addresses of one /64: the burst of 3 is shared.
+    let got: Vec<bool> = (1..=4)
+        .map(|i| take(&format!("2001:db8:0:7::{i}")))
+        .collect();
+    assert_eq!(got, [true, true, true, false]);
+    // Another /64 has its own bucket.
+    assert!(take("2001:db8:0:8::1"));
+    // Per address when configured so.
+    let exact = ServiceLimiters::new(DEFAULT_CAPACITY, 128);
+    assert_ne!(
+        exact.client_key("2001:db8:0:7::1".parse().unwrap()),
+        exact.client_key("2001:db8:0:7::2".parse().unwrap())
+    );
+}
