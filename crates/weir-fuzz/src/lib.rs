@@ -16,11 +16,13 @@ mod admin;
 mod config;
 mod ipset;
 mod jwt;
+mod path;
 
 pub use admin::admin_body;
 pub use config::{header_ops, rewrite, yaml_compile};
 pub use ipset::ip_list;
 pub use jwt::{jwks, jwt};
+pub use path::path_route;
 
 /// A fuzz target's body.
 pub type Target = fn(&[u8]);
@@ -34,13 +36,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("jwks", jwks),
     ("ip_list", ip_list),
     ("admin_body", admin_body),
-    // PATH NORMALISATION + ROUTE LOOKUP: the `path_route` target goes here
-    // once `weir_core::path::normalize` lands (issue 15, defect 1): normalise
-    // the input path, check the result is a fixed point (normalising it
-    // again changes nothing) with no dot-segments or `//`, then look it up in
-    // a router compiled from a fixed multi-service document. Add `path_route`
-    // to this table, `fuzz/fuzz_targets/path_route.rs`, a `[[bin]]` in
-    // `fuzz/Cargo.toml` and seeds in `fuzz/corpus/path_route/`.
+    ("path_route", path_route),
 ];
 
 /// The input as text split into lines; `None` when it is not UTF-8 (the
