@@ -28,7 +28,11 @@ fi
 
 export RUSTC_BOOTSTRAP=1
 targets="${FUZZ_TARGETS:-$(cargo fuzz list --fuzz-dir fuzz)}"
-cargo fuzz build --fuzz-dir fuzz --target-dir "$target_dir" $targets
+if [ -n "${FUZZ_TARGETS:-}" ]; then
+    for t in $targets; do cargo fuzz build --fuzz-dir fuzz --target-dir "$target_dir" "$t"; done
+else
+    cargo fuzz build --fuzz-dir fuzz --target-dir "$target_dir"
+fi
 
 failed=()
 summary=()
