@@ -1,7 +1,7 @@
 //! Zero-downtime upgrade with the real binary twice: a second `weir serve
 //! --upgrade-socket` takes the listening sockets over from the running one
 //! while clients keep connecting — no connection is refused, no request
-//! that reached a process is lost — and a WebSocket and a TCP stream opened through the old process
+//! fails — and a WebSocket and a TCP stream opened through the old process
 //! keep working until they close; the old process then exits 0.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
