@@ -127,6 +127,16 @@ impl Gateway {
                 std::future::pending::<()>().await;
             }));
         }
+        // Only now: the upgrade socket answers too, for whoever waits for
+        // this line to upgrade or stop this process.
+        tracing::info!(
+            http_addr = gateway.http_addr.map(|a| a.to_string()),
+            https_addr = gateway.https_addr.map(|a| a.to_string()),
+            admin_addr = gateway.admin_addr.map(|a| a.to_string()),
+            store = %weir_store::redact_url(&cfg.store.url),
+            revision = gateway.plane.snapshot().revision,
+            "weir is serving"
+        );
         // systemd first: it must know the new main process before the old
         // one, told to go, exits.
         crate::handover::notify_systemd();
@@ -194,14 +204,6 @@ impl Gateway {
         if roles.admin {
             gateway.start_admin(cfg, &stopped, roles.proxy).await?;
         }
-        tracing::info!(
-            http_addr = gateway.http_addr.map(|a| a.to_string()),
-            https_addr = gateway.https_addr.map(|a| a.to_string()),
-            admin_addr = gateway.admin_addr.map(|a| a.to_string()),
-            store = %weir_store::redact_url(&cfg.store.url),
-            revision = gateway.plane.snapshot().revision,
-            "weir is serving"
-        );
         Ok(gateway)
     }
 

@@ -180,9 +180,10 @@ async fn sigterm_under_load_loses_no_request_the_gateway_accepted() {
                         eprintln!("answered {}", r.status());
                         answered_error.fetch_add(1, Ordering::Relaxed);
                     }
-                    // Refused, or reset before the gateway read it (see
-                    // upgrade.rs on protocol detection): the gateway is
-                    // going, as it may after the signal.
+                    // Refused, or reset while still in the listen
+                    // backlog when the listener closed: the gateway is
+                    // going, as it may after the signal. A connection it
+                    // accepted is answered (checked below).
                     Err(e) => {
                         if !signalled_flag.load(Ordering::SeqCst) {
                             eprintln!("failed before the signal: {e:?}");

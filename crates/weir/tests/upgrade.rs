@@ -1,7 +1,7 @@
 //! Zero-downtime upgrade with the real binary twice: a second `weir serve
 //! --upgrade-socket` takes the listening sockets over from the running one
 //! while clients keep connecting — no connection is refused, no request
-//! that reached a process is lost — and a WebSocket and a TCP stream opened through the old process
+//! fails — and a WebSocket and a TCP stream opened through the old process
 //! keep working until they close; the old process then exits 0.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -180,24 +180,21 @@ fn wait_exit(gw: &mut GatewayProcess, within: Duration) -> std::process::ExitSta
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upgrade_under_load_refuses_nothing_and_open_streams_finish_on_the_old_process() {
-    upgrade_under_load(false).await;
+    upgrade_under_load().await;
 }
 
-/// The same, also requiring that no request fails at all. Today a
-/// connection that the old process accepted in its last moment and had not
-/// yet read from is reset when it stops accepting: hyper-util's automatic
-/// protocol detection (`auto::UpgradeableConnection::graceful_shutdown`)
-/// cancels a connection still detecting its protocol, bytes waiting or
-/// not. About one request in a thousand around the takeover; it never
-/// reached the upstream (the test above checks that). Needs the protocol
-/// detected before the graceful-shutdown watch starts (http/server.rs).
+/// The same takeover once more: no request may fail at all, including one
+/// on a connection the old process accepted in its last moment and had not
+/// read from yet (it is read and answered with `Connection: close`, see
+/// weir-proxy conn/life.rs). Before that fix such a connection was reset
+/// in about half the runs (one request in a thousand), so one run is not
+/// proof enough.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs protocol detection before hyper-util's graceful watch (http/server.rs)"]
 async fn upgrade_under_load_fails_no_request_at_all() {
-    upgrade_under_load(true).await;
+    upgrade_under_load().await;
 }
 
-async fn upgrade_under_load(strict: bool) {
+async fn upgrade_under_load() {
     let up = TestUpstream::start("up").await;
     let ws_echo = WsEcho::start().await;
     let tcp_echo = TcpEcho::start().await;
@@ -263,11 +260,7 @@ async fn upgrade_under_load(strict: bool) {
         ok,
         "requests forwarded upstream but not answered to the client"
     );
-    if strict {
-        assert_eq!(failed, 0, "{failed} requests failed during the upgrade");
-    } else {
-        assert!(failed <= 5, "{failed} requests failed during the upgrade");
-    }
+    assert_eq!(failed, 0, "{failed} requests failed during the upgrade");
 
     // The TCP stream closes first; the WebSocket keeps the old process
     // going (its tunnel is waited for, not only hyper's connections).

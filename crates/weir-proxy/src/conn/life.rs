@@ -10,7 +10,17 @@
 //!   request open (no HTTP/2 stream, no HTTP/1.1 exchange between requests)
 //!   for `idle_timeout` is shut down gracefully (HTTP/2: GOAWAY).
 //! - **Shutdown.** When the listener stops, every connection is shut down
-//!   gracefully and may finish its open requests.
+//!   gracefully and may finish its open requests. A connection that has not
+//!   yet sent its first request (accepted in the listener's last moment,
+//!   its bytes maybe already waiting) is not shut down until that request
+//!   arrives: it is read and answered (HTTP/1.1 with `Connection: close`,
+//!   HTTP/2 followed by GOAWAY), then the connection closes. The head
+//!   deadline still bounds the wait. Shutting it down earlier would cancel
+//!   hyper-util's protocol detection, or make hyper close an HTTP/1.1
+//!   connection that has not started reading, and reset a request the
+//!   client has already sent. An idle keep-alive connection that has
+//!   served requests is closed at once (clients retry on a new connection,
+//!   RFC 9112 §9.3.1).
 //!
 //! A request is open from the moment the service is called until its
 //! response body has ended or been dropped ([`RequestGuard`] inside a
@@ -177,7 +187,8 @@ pub enum Ending<E> {
 }
 
 /// Run `conn` under the head deadline and the idle timeout until it ends;
-/// shut it down gracefully once `stop` turns true (or its sender is gone).
+/// shut it down gracefully once `stop` turns true (or its sender is gone)
+/// and its first request has arrived.
 pub async fn drive<C, E>(
     conn: C,
     activity: &Activity,
@@ -191,7 +202,14 @@ where
     let mut conn = std::pin::pin!(conn);
     let mut closing = false;
     let mut idle = false;
+    // Stop was asked for before the first request: shut down once it
+    // arrives (or drop the connection at the head deadline).
+    let mut stopping = false;
     loop {
+        if stopping && !closing && activity.seen_request() {
+            conn.as_mut().start_graceful_shutdown();
+            closing = true;
+        }
         let check = activity.next_check(head_deadline, idle_timeout, closing);
         tokio::select! {
             result = conn.as_mut() => {
@@ -218,9 +236,8 @@ where
                 }
             }
             // The watch guard is not Send: drop it inside the branch future.
-            () = async { let _ = stop.wait_for(|s| *s).await; }, if !closing => {
-                conn.as_mut().start_graceful_shutdown();
-                closing = true;
+            () = async { let _ = stop.wait_for(|s| *s).await; }, if !closing && !stopping => {
+                stopping = true;
             }
         }
     }
@@ -314,5 +331,41 @@ mod tests {
         .await;
         assert!(matches!(end, Ending::Closed { idle: false, .. }));
         drop(stopper.await.unwrap());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stop_before_the_first_request_waits_for_it_then_shuts_down() {
+        let (tx, rx) = watch::channel(true);
+        let a = Activity::new();
+        let start = Instant::now();
+        let a2 = Arc::clone(&a);
+        let request = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            a2.start_request()
+        });
+        let end = drive(
+            fake(),
+            &a,
+            start + Duration::from_secs(10),
+            Duration::from_secs(60),
+            rx,
+        )
+        .await;
+        // Not cut at the stop (t = 0): shut down when the request came.
+        assert!(matches!(end, Ending::Closed { idle: false, .. }));
+        assert_eq!(Instant::now(), start + Duration::from_secs(1));
+        drop(request.await.unwrap());
+        drop(tx);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn stop_before_a_request_that_never_comes_ends_at_the_head_deadline() {
+        let (tx, rx) = watch::channel(false);
+        let a = Activity::new();
+        let head = Instant::now() + Duration::from_secs(3);
+        drop(tx); // the listener is gone: same as stop
+        let end = drive(fake(), &a, head, Duration::from_secs(60), rx).await;
+        assert!(matches!(end, Ending::HeadTimeout));
+        assert_eq!(Instant::now(), head);
     }
 }
