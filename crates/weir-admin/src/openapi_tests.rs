@@ -86,7 +86,7 @@ fn model_fields_are_documented() {
         "websocket": true, "max_body_bytes": 1048576,
         "access": {"ip_allow": {"enabled": true, "ips": ["10.0.0.0/8"]},
                    "ip_deny": {"enabled": true, "ips": ["10.0.0.1"]},
-                   "auth": {"enabled": true, "allow_paths": ["/health"]}},
+                   "auth": {"enabled": true, "allow_paths": ["/health"], "tenants": ["app-a"]}},
         "limits": {"service_qps": 1, "client_ip_qps": 1, "burst": 2, "max_connections": 9},
         "upstream": {"balance": "consistent_hash", "hash_key": "uri",
                      "nodes": [{"addr": "127.0.0.1:1", "weight": 2, "enabled": false},

@@ -262,6 +262,7 @@ pub struct ServiceSchema {
     https_redirect: Option<bool>,
     /// Accept an encoded slash (`%2F`) in request paths (kept encoded);
     /// default false: such requests get 400.
+    #[schema(nullable = false)]
     allow_encoded_slashes: Option<bool>,
     /// Default true; a disabled service is kept but not routed.
     #[schema(nullable = false)]
@@ -292,6 +293,7 @@ pub struct ServiceSchema {
     #[schema(nullable = false)]
     limits: Option<LimitsSchema>,
     upstream: UpstreamSchema,
+    #[schema(nullable = false)]
     registration: Option<SelfRegistrationSchema>,
 }
 
@@ -392,6 +394,7 @@ pub struct AuthPolicySchema {
     /// App ids of the tenants that may call; absent or empty = every
     /// enabled tenant with a valid token (others get 403
     /// `tenant_not_allowed`). A name that matches no tenant admits nobody.
+    #[schema(nullable = false)]
     tenants: Option<Vec<String>>,
 }
 
