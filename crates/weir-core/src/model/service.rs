@@ -71,8 +71,9 @@ pub struct Service {
     pub registration: SelfRegistration,
 }
 
-/// The protocol a service speaks. Only `http` is served so far; the others
-/// are part of the model so that stored configurations keep one shape.
+/// The protocol a service speaks: `http` (HTTP/1.1, HTTP/2, WebSocket) on the
+/// HTTP/HTTPS listeners, `grpc` on the gRPC listener (or the HTTP listeners
+/// by content type), `tcp` on its own port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceKind {
