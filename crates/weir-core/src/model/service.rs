@@ -72,8 +72,8 @@ pub struct Service {
 }
 
 /// The protocol a service speaks: `http` (HTTP/1.1, HTTP/2, WebSocket) on the
-/// HTTP/HTTPS listeners, `grpc` on the gRPC listener (or the HTTP listeners
-/// by content type), `tcp` on its own port.
+/// HTTP/HTTPS listeners, `grpc` there by path or on a port of its own, `tcp`
+/// on a port of its own (docs/protocols.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ServiceKind {
