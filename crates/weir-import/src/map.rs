@@ -15,9 +15,9 @@
 use std::collections::{BTreeSet, HashMap};
 
 use weir_core::model::{
-    Access, AuthPolicy, Balance, CheckKind, ConfigDocument, HashKey, HeaderOp, HeaderOpKind,
-    HealthCheck, HumanDuration, IpList, Limits, Match, Node, RewriteRule, Service, ServiceKind,
-    Tenant, Timeouts, Upstream, UpstreamTls,
+    AuthPolicy, Balance, CheckKind, ConfigDocument, HashKey, HeaderOp, HeaderOpKind, HealthCheck,
+    HumanDuration, IpList, Node, RewriteRule, Service, ServiceKind, Tenant, Timeouts, Upstream,
+    UpstreamTls,
 };
 
 use crate::report::{Action, Issue, Report};
@@ -243,23 +243,13 @@ fn map_service(
         &mut f,
     );
     let mut svc = Service {
-        name: info.service_name.clone(),
         kind,
         description: info.service_desc.clone(),
         enabled,
-        port: None,
-        route: Match::default(),
-        https_redirect: false,
-        strip_prefix: false,
-        rewrite: Vec::new(),
-        request_headers: Vec::new(),
-        websocket: false,
-        allow_encoded_slashes: false,
-        max_body_bytes: None,
-        registration: Default::default(),
-        access: Access::default(),
-        limits: Limits::default(),
-        upstream: map_upstream(lb, kind, opts, &mut f),
+        ..Service::new(
+            info.service_name.clone(),
+            map_upstream(lb, kind, opts, &mut f),
+        )
     };
     let rule = match kind {
         ServiceKind::Http => {
@@ -581,14 +571,10 @@ fn map_upstream(
     Upstream {
         balance,
         hash_key,
-        nodes: map_nodes(lb, f),
-        tls: UpstreamTls::default(),
         timeouts,
         max_idle_per_node: max_idle,
         health_check: opts.health_check.then(go_gateway_health_check),
-        outlier: None,
-        fail_open: false,
-        dns: Default::default(),
+        ..Upstream::new(map_nodes(lb, f))
     }
 }
 

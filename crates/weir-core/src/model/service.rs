@@ -83,6 +83,53 @@ pub enum ServiceKind {
     Grpc,
 }
 
+impl Service {
+    /// A service with every optional setting at its default: an enabled
+    /// `http` service with no match, policies or rewrites. Code that builds
+    /// services (importers, tests) starts here and sets what it knows with
+    /// `..Service::new(..)`, so a new model field never breaks it.
+    pub fn new(name: impl Into<String>, upstream: Upstream) -> Self {
+        Self {
+            name: name.into(),
+            kind: ServiceKind::default(),
+            description: String::new(),
+            enabled: true,
+            port: None,
+            route: Match::default(),
+            https_redirect: false,
+            allow_encoded_slashes: false,
+            strip_prefix: false,
+            rewrite: Vec::new(),
+            request_headers: Vec::new(),
+            websocket: false,
+            max_body_bytes: None,
+            access: Access::default(),
+            limits: Limits::default(),
+            upstream,
+            registration: SelfRegistration::default(),
+        }
+    }
+}
+
+impl Upstream {
+    /// An upstream of `nodes` with every other setting at its default (the
+    /// values a YAML document that names only `nodes` gets).
+    pub fn new(nodes: Vec<Node>) -> Self {
+        Self {
+            balance: Balance::default(),
+            hash_key: None,
+            nodes,
+            tls: UpstreamTls::default(),
+            timeouts: Timeouts::default(),
+            max_idle_per_node: default_max_idle(),
+            health_check: None,
+            outlier: None,
+            fail_open: false,
+            dns: DnsSettings::default(),
+        }
+    }
+}
+
 impl ServiceKind {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -1,6 +1,7 @@
 //! Column-by-column tests of the mapping, on rows built in code.
 
 use super::*;
+use weir_core::model::{Access, Limits, Match};
 
 fn info(id: i64, name: &str, load_type: i64) -> ServiceInfoRow {
     ServiceInfoRow {
@@ -117,17 +118,15 @@ fn an_http_prefix_service_maps_every_column() {
     }];
     let import = map_seed(&seed, &Options::default());
     assert!(import.report.issues.is_empty(), "{}", import.report);
+    // Every field the import sets; the rest stay at their defaults.
     let want = Service {
-        name: "web".into(),
         kind: ServiceKind::Http,
         description: "web desc".into(),
         enabled: true,
-        port: None,
         route: Match {
             prefix: Some("/web".into()),
             host: None,
         },
-        https_redirect: false,
         strip_prefix: true,
         rewrite: vec![
             RewriteRule {
@@ -149,9 +148,6 @@ fn an_http_prefix_service_maps_every_column() {
             },
         ],
         websocket: true,
-        allow_encoded_slashes: false,
-        max_body_bytes: None,
-        registration: Default::default(),
         access: Access {
             ip_allow: IpList {
                 enabled: true,
@@ -205,10 +201,9 @@ fn an_http_prefix_service_maps_every_column() {
             },
             max_idle_per_node: 13,
             health_check: Some(go_gateway_health_check()),
-            outlier: None,
-            fail_open: false,
-            dns: Default::default(),
+            ..Upstream::new(Vec::new())
         },
+        ..Service::new("web", Upstream::new(Vec::new()))
     };
     assert_eq!(service(&import, "web"), &want);
     assert_eq!(import.report.services, 1);
