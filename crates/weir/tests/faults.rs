@@ -11,6 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use common::load::{Connections, Load, Totals};
 use common::process::GatewayProcess;
 use common::{TestGateway, apply, client, get_json, node};
 use weir_testkit::TestUpstream;
@@ -53,47 +54,11 @@ async fn a_hundred_configuration_changes_under_load_fail_no_request() {
     })
     .await;
 
-    let stop = Arc::new(AtomicBool::new(false));
-    let ok = Arc::new(AtomicU64::new(0));
-    let failed = Arc::new(AtomicU64::new(0));
-    let mut load = Vec::new();
-    for _ in 0..6 {
-        let (stop, ok, failed) = (stop.clone(), ok.clone(), failed.clone());
-        let url = gw.url("/a/x");
-        load.push(tokio::spawn(async move {
-            let http = client();
-            // Bounded by the stop flag; the cap guards a forgotten stop.
-            for _ in 0..1_000_000 {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                match http.get(&url).send().await {
-                    Ok(r) if r.status() == 200 => match r.bytes().await {
-                        Ok(_) => {
-                            ok.fetch_add(1, Ordering::Relaxed);
-                        }
-                        Err(e) => {
-                            eprintln!("failed: body {e:?}");
-                            failed.fetch_add(1, Ordering::Relaxed);
-                        }
-                    },
-                    Ok(r) => {
-                        eprintln!("failed: status {}", r.status());
-                        failed.fetch_add(1, Ordering::Relaxed);
-                    }
-                    Err(e) => {
-                        eprintln!("failed: {e:?}");
-                        failed.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
-            }
-        }));
-    }
+    let load = Load::start(gw.url("/a/x"), 6, Connections::Reuse);
 
     let probe = client();
     let started = Instant::now();
     for n in 1..=100 {
-        let before = ok.load(Ordering::Relaxed);
         let rev = gw.reconfigure(&revision(n, &one, &two)).await;
         assert_eq!(gw.gateway.plane.snapshot().revision, rev);
         // The revision being served is the one just applied.
@@ -103,21 +68,13 @@ async fn a_hundred_configuration_changes_under_load_fail_no_request() {
         let b = probe.get(gw.url("/b/probe")).send().await.unwrap().status();
         assert_eq!(b == 200, n % 2 == 1, "service b at revision {n}: {b}");
         // Keep the load running through each change.
-        let start = Instant::now();
-        while ok.load(Ordering::Relaxed) < before + 5 {
-            assert!(start.elapsed() < Duration::from_secs(5), "load stalled");
-            tokio::time::sleep(Duration::from_millis(2)).await;
-        }
+        load.progress_within(5, Duration::from_secs(5)).await;
         assert!(
             started.elapsed() < Duration::from_secs(120),
             "100 revisions took too long"
         );
     }
-    stop.store(true, Ordering::Relaxed);
-    for t in load {
-        t.await.unwrap();
-    }
-    let (ok, failed) = (ok.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
+    let Totals { ok, failed, .. } = load.finish().await;
     eprintln!(
         "100 revisions in {:?}; {ok} ok, {failed} failed",
         started.elapsed()

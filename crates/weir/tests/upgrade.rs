@@ -7,10 +7,9 @@
 
 mod common;
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use common::load::{Connections, Load, Totals};
 use common::process::GatewayProcess;
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -42,106 +41,6 @@ fn config(up: &TestUpstream, ws: &WsEcho, tcp: &TcpEcho, tcp_port: u16) -> Strin
         ws = ws.addr,
         tcp = tcp.addr,
     )
-}
-
-/// Clients that each open a new connection for every request, until told
-/// to stop; counts answers, failed requests and refused connections.
-struct Load {
-    stop: Arc<AtomicBool>,
-    ok: Arc<AtomicU64>,
-    failed: Arc<AtomicU64>,
-    refused: Arc<AtomicU64>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-}
-
-impl Load {
-    fn start(url: String, clients: usize) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let ok = Arc::new(AtomicU64::new(0));
-        let failed = Arc::new(AtomicU64::new(0));
-        let refused = Arc::new(AtomicU64::new(0));
-        let tasks = (0..clients)
-            .map(|_| {
-                let (stop, ok, failed, refused) =
-                    (stop.clone(), ok.clone(), failed.clone(), refused.clone());
-                let url = url.clone();
-                tokio::spawn(async move {
-                    let http = reqwest::Client::builder()
-                        .pool_max_idle_per_host(0)
-                        .timeout(Duration::from_secs(10))
-                        .build()
-                        .unwrap();
-                    // Bounded: the test stops it within seconds; the count
-                    // cap only guards against a test that forgets to.
-                    for _ in 0..100_000 {
-                        if stop.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        match http.get(&url).send().await {
-                            Ok(r) if r.status() == 200 => match r.bytes().await {
-                                Ok(_) => {
-                                    ok.fetch_add(1, Ordering::Relaxed);
-                                }
-                                Err(e) => {
-                                    eprintln!("failed: body {e:?}");
-                                    failed.fetch_add(1, Ordering::Relaxed);
-                                }
-                            },
-                            Ok(r) => {
-                                eprintln!("failed: status {}", r.status());
-                                failed.fetch_add(1, Ordering::Relaxed);
-                            }
-                            Err(e) => {
-                                eprintln!("failed: {e:?}");
-                                if e.is_connect() {
-                                    refused.fetch_add(1, Ordering::Relaxed);
-                                }
-                                failed.fetch_add(1, Ordering::Relaxed);
-                            }
-                        }
-                    }
-                })
-            })
-            .collect();
-        Self {
-            stop,
-            ok,
-            failed,
-            refused,
-            tasks,
-        }
-    }
-
-    fn ok(&self) -> u64 {
-        self.ok.load(Ordering::Relaxed)
-    }
-
-    /// Wait until `n` more requests succeeded (bounded).
-    async fn progress(&self, n: u64) {
-        let target = self.ok() + n;
-        let start = Instant::now();
-        while self.ok() < target {
-            assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "load stalled at {} ok, {} failed",
-                self.ok(),
-                self.failed.load(Ordering::Relaxed)
-            );
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    }
-
-    async fn finish(self) -> (u64, u64, u64) {
-        self.stop.store(true, Ordering::Relaxed);
-        for t in self.tasks {
-            t.await.unwrap();
-        }
-        (
-            self.ok.load(Ordering::Relaxed),
-            self.failed.load(Ordering::Relaxed),
-            self.refused.load(Ordering::Relaxed),
-        )
-    }
 }
 
 async fn connect_retrying(addr: std::net::SocketAddr) -> tokio::net::TcpStream {
@@ -216,7 +115,7 @@ async fn upgrade_under_load() {
     tcp_round_trip(&mut tcp, b"before").await;
 
     // Clients connecting all the time, across the upgrade.
-    let load = Load::start(format!("http://{}/x", old.http), 6);
+    let load = Load::start(format!("http://{}/x", old.http), 6, Connections::Fresh);
     load.progress(100).await;
 
     let new = {
@@ -248,7 +147,11 @@ async fn upgrade_under_load() {
         "the old process must keep running while its streams are open"
     );
 
-    let (ok, failed, refused) = load.finish().await;
+    let Totals {
+        ok,
+        failed,
+        refused,
+    } = load.finish().await;
     eprintln!("{ok} ok, {failed} failed, {refused} refused");
     assert_eq!(
         refused, 0,
@@ -334,7 +237,7 @@ async fn a_new_process_that_fails_to_start_leaves_the_old_one_serving() {
         tokio::task::spawn_blocking(move || GatewayProcess::start_upgradable(&yaml, &GRACE))
             .await
             .unwrap();
-    let load = Load::start(format!("http://{}/x", old.http), 4);
+    let load = Load::start(format!("http://{}/x", old.http), 4, Connections::Fresh);
     load.progress(50).await;
     // It receives the sockets, then cannot open its store and exits 1.
     let failed = tokio::task::block_in_place(|| old.failed_upgrade());
@@ -345,7 +248,11 @@ async fn a_new_process_that_fails_to_start_leaves_the_old_one_serving() {
         String::from_utf8_lossy(&failed.stderr)
     );
     load.progress(100).await;
-    let (ok, failed, refused) = load.finish().await;
+    let Totals {
+        ok,
+        failed,
+        refused,
+    } = load.finish().await;
     assert_eq!((failed, refused), (0, 0), "after {ok} ok");
     assert!(
         old.child.try_wait().unwrap().is_none(),

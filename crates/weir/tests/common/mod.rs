@@ -2,6 +2,7 @@
 //! on 127.0.0.1 port 0 with its own SQLite store in a temporary directory.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod load;
 pub mod process;
 pub mod raw_http;
 
