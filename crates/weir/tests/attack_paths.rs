@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use common::raw_http::{RawResponse, exchange};
 use common::{TestGateway, client};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -105,76 +106,17 @@ fn addr(gw: &TestGateway) -> SocketAddr {
     gw.gateway.http_addr.unwrap()
 }
 
-/// A response read off a raw connection.
-#[derive(Debug)]
-struct Raw {
-    status: u16,
-    head: String,
-    body: String,
+/// Send `head` (without the final blank line) as written on a new
+/// connection and read the answer; the request asks the gateway to close
+/// afterwards.
+async fn raw(gw: &TestGateway, head: &str) -> RawResponse {
+    let request = format!("{head}\r\nConnection: close\r\n\r\n");
+    let mut answers = exchange(addr(gw), request.as_bytes()).await;
+    assert!(!answers.is_empty(), "no answer to {head:?}");
+    answers.remove(0)
 }
 
-impl Raw {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
-    }
-
-    fn header(&self, name: &str) -> Option<String> {
-        self.head.lines().skip(1).find_map(|l| {
-            let (k, v) = l.split_once(':')?;
-            k.trim()
-                .eq_ignore_ascii_case(name)
-                .then(|| v.trim().to_owned())
-        })
-    }
-}
-
-/// Send `head` (without the final blank line) as written and read the
-/// whole answer; the request asks the gateway to close afterwards.
-async fn raw(gw: &TestGateway, head: &str) -> Raw {
-    let mut s = TcpStream::connect(addr(gw)).await.unwrap();
-    s.write_all(format!("{head}\r\nConnection: close\r\n\r\n").as_bytes())
-        .await
-        .unwrap();
-    let mut buf = Vec::new();
-    tokio::time::timeout(Duration::from_secs(10), s.read_to_end(&mut buf))
-        .await
-        .expect("the gateway answers and closes")
-        .unwrap();
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
-    Raw {
-        status,
-        head: head.to_owned(),
-        body: decode_chunked_if_needed(head, body),
-    }
-}
-
-fn decode_chunked_if_needed(head: &str, body: &str) -> String {
-    if !head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        return body.to_owned();
-    }
-    let mut out = String::new();
-    let mut rest = body;
-    while let Some((size, after)) = rest.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-        if n == 0 || after.len() < n {
-            break;
-        }
-        out.push_str(&after[..n]);
-        rest = after[n..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-async fn get(gw: &TestGateway, target: &str) -> Raw {
+async fn get(gw: &TestGateway, target: &str) -> RawResponse {
     raw(gw, &format!("GET {target} HTTP/1.1\r\nHost: gw.test")).await
 }
 
@@ -281,7 +223,7 @@ async fn path_variants_never_reach_a_protected_upstream() {
     for (target, expect) in cases {
         let before = (ups.protected(), ups.all());
         let res = get(&gw, target).await;
-        let ctx = format!("GET {target}: {} {}", res.status, res.body);
+        let ctx = format!("GET {target}: {} {}", res.status, res.body_text());
         match *expect {
             Refused => {
                 assert_eq!(res.status, 400, "{ctx}");
@@ -392,7 +334,7 @@ async fn token_endpoints_match_the_normalised_path() {
             ),
         )
         .await;
-        assert_eq!(res.status, 200, "POST {target}: {}", res.body);
+        assert_eq!(res.status, 200, "POST {target}: {}", res.body_text());
         assert!(res.json()["access_token"].is_string(), "POST {target}");
     }
     for target in [
@@ -402,7 +344,11 @@ async fn token_endpoints_match_the_normalised_path() {
     ] {
         let res = get(&gw, target).await;
         assert_eq!(res.status, 200, "GET {target}");
-        assert!(res.json()["keys"].is_array(), "GET {target}: {}", res.body);
+        assert!(
+            res.json()["keys"].is_array(),
+            "GET {target}: {}",
+            res.body_text()
+        );
     }
     assert_eq!(ups.all(), 0);
     gw.stop().await;
@@ -450,7 +396,7 @@ async fn ambiguous_or_invalid_hosts_are_refused() {
 
     // Unambiguous forms route on their host and forward exactly it.
     let res = raw(&gw, "GET http://gw.test/x HTTP/1.1\r\nHost: gw.test").await;
-    assert_eq!(res.status, 200, "{}", res.body);
+    assert_eq!(res.status, 200, "{}", res.body_text());
     let echo = res.json();
     assert_eq!(echo["node"], "public");
     assert_eq!(echo["headers"]["host"], "gw.test");
@@ -491,7 +437,7 @@ async fn connection_header_cannot_strip_gateway_headers() {
             ),
         )
         .await;
-        assert_eq!(res.status, 200, "Connection: {list}: {}", res.body);
+        assert_eq!(res.status, 200, "Connection: {list}: {}", res.body_text());
         let h = &res.json()["headers"];
         assert_eq!(h["x-weir-app-id"], "app_one", "Connection: {list}");
         assert_eq!(h["x-request-id"], "req-123", "Connection: {list}");

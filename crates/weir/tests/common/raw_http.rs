@@ -26,6 +26,21 @@ impl RawResponse {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
+    /// The body as JSON, or `Null` when it is not JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// The value of header `name` (lower-cased, as the whole head is).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.head.lines().skip(1).find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case(name)
+                .then(|| v.trim().to_owned())
+        })
+    }
+
     /// The `code` of the gateway's JSON error body, if it is one.
     pub fn code(&self) -> Option<String> {
         let v: serde_json::Value = serde_json::from_slice(&self.body).ok()?;
@@ -66,8 +81,8 @@ impl RawConn {
     }
 
     /// The next response (interim 1xx responses included), or `None` when
-    /// the connection closes first. Bodies must be `Content-Length` framed
-    /// (every answer of the gateway and the test upstream is).
+    /// the connection closes first. Bodies framed by `Content-Length` or
+    /// chunked (decoded here) are read; a response with neither has none.
     pub async fn response(&mut self) -> Option<RawResponse> {
         let head_end = loop {
             if let Some(i) = find(&self.buf, b"\r\n\r\n") {
@@ -78,23 +93,70 @@ impl RawConn {
             }
         };
         let head = String::from_utf8_lossy(&self.buf[..head_end]).to_ascii_lowercase();
+        self.buf.drain(..head_end);
         let status = head
             .split_whitespace()
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or_else(|| panic!("not an HTTP response: {head:?}"));
-        let len = head
+        let chunked = head
             .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .map_or(0, |v| v.trim().parse::<usize>().unwrap());
-        while self.buf.len() < head_end + len {
+            .any(|l| l.starts_with("transfer-encoding:") && l.contains("chunked"));
+        let body = if chunked {
+            self.chunked_body(&head).await
+        } else {
+            let len = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+            self.exactly(len, &head).await
+        };
+        Some(RawResponse { status, head, body })
+    }
+
+    /// The next `n` buffered or incoming bytes.
+    async fn exactly(&mut self, n: usize, head: &str) -> Vec<u8> {
+        while self.buf.len() < n {
             if !self.fill().await {
                 panic!("connection closed inside a response body: {head:?}");
             }
         }
-        let body = self.buf[head_end..head_end + len].to_vec();
-        self.buf.drain(..head_end + len);
-        Some(RawResponse { status, head, body })
+        self.buf.drain(..n).collect()
+    }
+
+    /// The next CRLF-terminated line, without the CRLF.
+    async fn line(&mut self, head: &str) -> String {
+        loop {
+            if let Some(i) = find(&self.buf, b"\r\n") {
+                let line = String::from_utf8_lossy(&self.buf[..i]).into_owned();
+                self.buf.drain(..i + 2);
+                return line;
+            }
+            if !self.fill().await {
+                panic!("connection closed inside a chunked body: {head:?}");
+            }
+        }
+    }
+
+    /// A chunked body, decoded (chunk extensions and trailers ignored).
+    async fn chunked_body(&mut self, head: &str) -> Vec<u8> {
+        let mut body = Vec::new();
+        loop {
+            let size_line = self.line(head).await;
+            let size = size_line.split(';').next().unwrap_or("").trim();
+            let size = usize::from_str_radix(size, 16)
+                .unwrap_or_else(|_| panic!("bad chunk size {size_line:?} in {head:?}"));
+            if size == 0 {
+                // Trailers, up to the empty line.
+                while !self.line(head).await.is_empty() {}
+                return body;
+            }
+            body.extend(self.exactly(size, head).await);
+            assert!(
+                self.line(head).await.is_empty(),
+                "chunk not followed by CRLF"
+            );
+        }
     }
 
     /// Every response until the gateway closes the connection.
