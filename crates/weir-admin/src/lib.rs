@@ -31,15 +31,11 @@ pub mod strict_json;
 #[cfg(test)]
 mod openapi_tests;
 
-use std::future::Future;
-use std::net::SocketAddr;
-
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 use axum::{Router, middleware};
-use tokio::net::TcpListener;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use error::{ApiError, Problem};
@@ -90,19 +86,4 @@ async fn harden(mut res: Response) -> Response {
         HeaderValue::from_static("nosniff"),
     );
     res
-}
-
-/// Serve the admin router until `shutdown` resolves, recording each
-/// connection's peer address (for the audit log and login throttling).
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

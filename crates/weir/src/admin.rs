@@ -22,9 +22,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
-use tokio::time::Instant;
 use tower::ServiceExt as _;
 use weir_admin::auth::bootstrap::{Bootstrap, ensure_first_admin};
 use weir_admin::runtime::{
@@ -34,7 +32,7 @@ use weir_admin::runtime::{
 use weir_admin::{AdminOptions, AdminState, CookieSecure, GatewayRuntime, RuntimeStatus};
 use weir_proxy::DataPlane;
 use weir_proxy::conn::{
-    AcceptBackoff, Activity, Admitted, ConnGate, ConnLimits, Ending, LogLimiter, TrackedBody, drive,
+    AcceptOptions, Activity, ConnGate, ConnLimits, Ending, TrackedBody, accept_loop, drive,
 };
 use weir_proxy::explain::{self, ExplainInput};
 use weir_proxy::stats::Scope;
@@ -366,11 +364,11 @@ impl ListenerLimits {
     }
 }
 
-/// Serve the admin router until `shutdown` resolves: connections over
-/// `admin.max_connections` are closed at once, each one lives under the
-/// head deadline and idle timeout of [`weir_proxy::conn`], and each request
-/// carries the peer address (`ConnectInfo`, for the audit log and login
-/// throttling).
+/// Serve the admin router until `shutdown` resolves, on the data plane's
+/// accept loop: connections over `admin.max_connections` are closed at once,
+/// each one lives under the head deadline and idle timeout of
+/// [`weir_proxy::conn`], and each request carries the peer address
+/// (`ConnectInfo`, for the audit log and login throttling).
 async fn serve(
     listener: TcpListener,
     router: axum::Router,
@@ -380,6 +378,7 @@ async fn serve(
     let gate = Arc::new(ConnGate::new(ConnLimits {
         max_total: limits.max_connections,
         max_per_ip: limits.max_connections,
+        ..ConnLimits::default()
     }));
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
@@ -388,42 +387,14 @@ async fn serve(
         .header_read_timeout(limits.header_read_timeout);
     builder.http2().timer(TokioTimer::new());
     let builder = Arc::new(builder);
-    let (stop, stopped) = watch::channel(false);
-    let mut backoff = AcceptBackoff::default();
-    let mut refusals = LogLimiter::new(Duration::from_secs(10));
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            biased;
-            () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok(a) => {
-                    backoff.succeeded();
-                    a
-                }
-                Err(e) => {
-                    let pause = backoff.failed(&e, "admin");
-                    tokio::select! {
-                        () = &mut shutdown => break,
-                        () = tokio::time::sleep(pause) => continue,
-                    }
-                }
-            },
-        };
-        let permit = match gate.admit(peer.ip(), false) {
-            Ok(p) => p,
-            Err(_) => {
-                if let Some(suppressed) = refusals.allow(Instant::now()) {
-                    tracing::warn!(%peer, suppressed, "admin connection refused: admin.max_connections reached");
-                }
-                continue;
-            }
-        };
-        let deadline = Instant::now() + limits.header_read_timeout;
-        let builder = Arc::clone(&builder);
-        let router = router.clone();
-        let stopped = stopped.clone();
-        let stream = Admitted::new(stream, permit);
+    let accept = AcceptOptions {
+        name: "admin",
+        header_read_timeout: limits.header_read_timeout,
+        shutdown_grace: limits.shutdown_grace,
+    };
+    // One cap for everyone: the admin listener has no per-address share.
+    accept_loop(listener, accept, &gate, |_| false, shutdown, |a| {
+        let (builder, router, peer) = (Arc::clone(&builder), router.clone(), a.peer);
         tokio::spawn(async move {
             let activity = Activity::new();
             let tracked = Arc::clone(&activity);
@@ -436,8 +407,8 @@ async fn serve(
                     Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, guard)))
                 }
             });
-            let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            match drive(conn, &activity, deadline, limits.idle_timeout, stopped).await {
+            let conn = builder.serve_connection_with_upgrades(TokioIo::new(a.stream), service);
+            match drive(conn, &activity, a.deadline, limits.idle_timeout, a.stop).await {
                 Ending::HeadTimeout => {
                     tracing::debug!(%peer, "admin: no request within header_read_timeout; connection closed");
                 }
@@ -447,14 +418,6 @@ async fn serve(
                 Ending::Closed { .. } => {}
             }
         });
-    }
-    drop(listener);
-    drop(stopped);
-    let _ = stop.send(true);
-    if tokio::time::timeout(limits.shutdown_grace, stop.closed())
-        .await
-        .is_err()
-    {
-        tracing::warn!("admin connections still open after the shutdown grace period");
-    }
+    })
+    .await;
 }

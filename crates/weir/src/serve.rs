@@ -548,6 +548,7 @@ async fn data_plane_options(cfg: &ProcessConfig) -> anyhow::Result<DataPlaneOpti
         connection_limits: ConnLimits {
             max_total: cfg.proxy.max_connections,
             max_per_ip: cfg.proxy.max_connections_per_ip,
+            ipv6_prefix: cfg.proxy.ipv6_client_prefix,
         },
         body_read_timeout: cfg.proxy.body_read_timeout.get(),
         go_gateway_compat: Some(cfg.compat.go_gateway_token_secret.as_str())

@@ -22,6 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use weir::ProcessConfig;
 use weir_core::HumanDuration;
+use weir_proxy::stats::Rejection;
 use weir_testkit::TestUpstream;
 
 /// The slowloris run measures latency: it runs alone (write), the other
@@ -330,9 +331,10 @@ async fn head_size_and_header_count_limits_hold_on_http1_and_h2c() {
         .unwrap();
     for (proto, c) in [("HTTP/1.1", &h1), ("h2c", &h2)] {
         let status = |b: reqwest::RequestBuilder| async move { b.send().await.unwrap().status() };
-        // Head size: under the limit passes; just over (hyper would buffer
-        // it) and far over are both 431.
-        for (len, want) in [(3000, 200), (4300, 431), (6000, 431)] {
+        // Head size: under the limit passes; just over and well over are
+        // 431 from the gateway's check; grossly over (past the parser's
+        // own bound) is 431 from the parser.
+        for (len, want) in [(3000, 200), (4300, 431), (6000, 431), (20_000, 431)] {
             let got = status(c.get(gw.url("/")).header("x-big", "a".repeat(len))).await;
             assert_eq!(got, want, "{proto}: a {len}-byte header");
         }
@@ -345,7 +347,19 @@ async fn head_size_and_header_count_limits_hold_on_http1_and_h2c() {
             assert_eq!(status(b).await, want, "{proto}: {n} headers");
         }
     }
+    // Every 431 of the gateway's check is counted (as a bad request) like
+    // any other refusal — the grossly oversized heads are refused by the
+    // parser before a request exists. The counts are final once the
+    // gateway has stopped.
+    let stats = std::sync::Arc::clone(gw.gateway.plane.stats.gateway());
     gw.stop().await;
+    let counters = stats.counters();
+    let bad = Rejection::ALL
+        .iter()
+        .position(|r| *r == Rejection::BadRequest)
+        .unwrap();
+    assert_eq!(counters.rejections[bad], 6, "2 protocols x 3 checked heads");
+    assert_eq!(counters.status[3], 6, "4xx answers");
 }
 
 #[tokio::test]

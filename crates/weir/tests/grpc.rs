@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use common::TestGateway;
 use weir_testkit::grpc::{self, SERVED_BY, TRAILER_DETAIL, echo_client};
+use weir_testkit::tonic::metadata::MetadataKey;
 use weir_testkit::tonic::{Code, Request};
 use weir_testkit::{EchoRequest, GrpcServer, free_port};
 
@@ -319,9 +320,22 @@ async fn gateway_errors_are_grpc_statuses() {
     let (status, message) = raw_path(main, "/weir.test.v1.Other/Call").await;
     assert_eq!(status, Code::Unavailable as i32, "{message}");
 
-    // The node goes away: UNAVAILABLE through tonic.
+    // Metadata over proxy.max_headers: RESOURCE_EXHAUSTED, as gRPC itself
+    // answers, not an HTTP 431 a gRPC client cannot read.
     let target: SocketAddr = ([127, 0, 0, 1], port).into();
     wait_listening(target).await;
+    let mut c = echo_client(grpc::channel(target).await.unwrap());
+    let mut r = Request::new(req("crowded"));
+    for i in 0..150 {
+        r.metadata_mut().insert(
+            format!("x-m{i}").parse::<MetadataKey<_>>().unwrap(),
+            "v".parse().unwrap(),
+        );
+    }
+    let err = c.unary(r).await.unwrap_err();
+    assert_eq!(err.code(), Code::ResourceExhausted, "{err:?}");
+
+    // The node goes away: UNAVAILABLE through tonic.
     drop(server);
     let mut c = echo_client(grpc::channel(target).await.unwrap());
     let mut last = None;

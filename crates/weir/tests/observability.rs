@@ -309,8 +309,9 @@ async fn access_log_lines_are_json_with_the_documented_fields() {
         .bytes()
         .await
         .unwrap();
+    // Logged as routed: in normal form (docs/proxying.md, path normalisation).
     let r = http
-        .get(gw.url("/open/big"))
+        .get(gw.url("/open//%62ig"))
         .header("x-test-bytes", "100000")
         .send()
         .await
@@ -320,6 +321,9 @@ async fn access_log_lines_are_json_with_the_documented_fields() {
         "generated when absent"
     );
     assert_eq!(r.bytes().await.unwrap().len(), 100_000);
+    // A path refused before routing is logged as it came.
+    let r = http.get(gw.url("/open/a%5Cb")).send().await.unwrap();
+    assert_eq!(r.status(), 400);
     gw.stop().await;
 
     let text = std::fs::read_to_string(&path).unwrap();
@@ -327,7 +331,7 @@ async fn access_log_lines_are_json_with_the_documented_fields() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
-    assert_eq!(lines.len(), 4, "token + 3 requests:\n{text}");
+    assert_eq!(lines.len(), 5, "token + 4 requests:\n{text}");
     let ok = lines
         .iter()
         .find(|l| l["request_id"] == "trace-abc-123")
@@ -345,6 +349,8 @@ async fn access_log_lines_are_json_with_the_documented_fields() {
     assert!(refused["tenant"].is_null());
     let big = lines.iter().find(|l| l["path"] == "/open/big").unwrap();
     assert_eq!(big["bytes"], 100_000);
+    let bad = lines.iter().find(|l| l["status"] == 400).unwrap();
+    assert_eq!(bad["path"], "/open/a%5Cb");
     for l in &lines {
         for field in [
             "ts",

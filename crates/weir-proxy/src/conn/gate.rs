@@ -3,13 +3,16 @@
 //! after `accept`, before any TLS or HTTP work, so refusing costs almost
 //! nothing; every refusal is counted by reason.
 //!
-//! Addresses are counted by host: an IPv4 address (or an IPv4-mapped IPv6
-//! one) by itself, an IPv6 address by its /64, since one host usually owns a
-//! whole /64 and could otherwise open its share from every address in it.
+//! Addresses are counted by host, the way per-IP rate limits count them
+//! ([`crate::policy::limit::client_key`]): an IPv4 address (or an
+//! IPv4-mapped IPv6 one) by itself, an IPv6 address by its network of
+//! `proxy.ipv6_client_prefix` bits (a /64 by default), since one host
+//! usually owns a whole /64 and could otherwise open its share from every
+//! address in it.
 
 use std::collections::HashMap;
 use std::io;
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -17,13 +20,18 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+use crate::policy::limit::{DEFAULT_IPV6_CLIENT_PREFIX, client_key};
+
 /// The caps of one gate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ConnLimits {
     /// Open connections at most, all clients together.
     pub max_total: usize,
-    /// Open connections at most from one client address (IPv6: one /64).
+    /// Open connections at most from one client address (IPv6: one
+    /// network of `ipv6_prefix` bits).
     pub max_per_ip: usize,
+    /// `proxy.ipv6_client_prefix`.
+    pub ipv6_prefix: u8,
 }
 
 impl Default for ConnLimits {
@@ -31,6 +39,7 @@ impl Default for ConnLimits {
         Self {
             max_total: 10_000,
             max_per_ip: 1_000,
+            ipv6_prefix: DEFAULT_IPV6_CLIENT_PREFIX,
         }
     }
 }
@@ -95,6 +104,7 @@ impl ConnGate {
             limits: ConnLimits {
                 max_total: limits.max_total.max(1),
                 max_per_ip: limits.max_per_ip.max(1),
+                ..limits
             },
             open: AtomicUsize::new(0),
             per_ip: Mutex::new(HashMap::new()),
@@ -116,7 +126,7 @@ impl ConnGate {
             return Err(self.refuse(ConnRefusal::Total));
         }
         let key = if per_ip {
-            let key = ip_key(ip);
+            let key = client_key(ip, self.limits.ipv6_prefix);
             let mut map = self.lock();
             let n = map.entry(key).or_insert(0);
             if *n >= self.limits.max_per_ip {
@@ -249,14 +259,6 @@ impl<I: AsyncWrite + Unpin> AsyncWrite for Admitted<I> {
     }
 }
 
-/// The address a client is counted under: IPv4 as is, IPv6 by its /64.
-fn ip_key(ip: IpAddr) -> IpAddr {
-    match ip.to_canonical() {
-        IpAddr::V6(a) => IpAddr::V6(Ipv6Addr::from(u128::from(a) & !u128::from(u64::MAX))),
-        v4 => v4,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,6 +267,7 @@ mod tests {
         Arc::new(ConnGate::new(ConnLimits {
             max_total: total,
             max_per_ip: per_ip,
+            ..ConnLimits::default()
         }))
     }
 
@@ -312,6 +315,27 @@ mod tests {
         let _b = g.admit(ip("2001:db8:1:3::1"), true).unwrap();
         let _c = g.admit(ip("192.0.2.7"), true).unwrap();
         assert!(g.admit(ip("::ffff:192.0.2.7"), true).is_err());
+    }
+
+    #[test]
+    fn ipv6_prefix_follows_the_setting() {
+        // proxy.ipv6_client_prefix = 56: a whole /56 shares one place.
+        let g = Arc::new(ConnGate::new(ConnLimits {
+            max_total: 10,
+            max_per_ip: 1,
+            ipv6_prefix: 56,
+        }));
+        let _a = g.admit(ip("2001:db8:1:2::1"), true).unwrap();
+        assert!(g.admit(ip("2001:db8:1:3::1"), true).is_err());
+        let _b = g.admit(ip("2001:db8:1:100::1"), true).unwrap();
+        // 128: every address by itself.
+        let g = Arc::new(ConnGate::new(ConnLimits {
+            max_total: 10,
+            max_per_ip: 1,
+            ipv6_prefix: 128,
+        }));
+        let _c = g.admit(ip("2001:db8::1"), true).unwrap();
+        let _d = g.admit(ip("2001:db8::2"), true).unwrap();
     }
 
     #[test]

@@ -24,6 +24,15 @@ pub enum FaultSide {
     Internal,
 }
 
+/// Which request-head limit a request is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum HeadLimit {
+    #[error("the request has more than {0} header fields")]
+    Fields(usize),
+    #[error("the request head is larger than {0} bytes")]
+    Bytes(usize),
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ProxyError {
     /// No service matches the host and path.
@@ -38,6 +47,10 @@ pub enum ProxyError {
     /// The request cannot be forwarded as written.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
+    /// The request head is over `proxy.max_headers` or
+    /// `proxy.max_header_bytes`.
+    #[error("{0}")]
+    HeadTooLarge(HeadLimit),
     /// A policy refused the request.
     #[error("refused: {0:?}")]
     Refused(Refusal),
@@ -84,6 +97,7 @@ impl ProxyError {
             ProxyError::NoRoute
             | ProxyError::UpgradeNotAllowed { .. }
             | ProxyError::BadRequest(_)
+            | ProxyError::HeadTooLarge(_)
             | ProxyError::Refused(_)
             // The call's own deadline says nothing about the node.
             | ProxyError::DeadlineExceeded
@@ -103,6 +117,7 @@ impl ProxyError {
             ProxyError::NoNode { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ProxyError::UpgradeNotAllowed { .. } => StatusCode::FORBIDDEN,
             ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ProxyError::HeadTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ProxyError::Refused(r) => match r {
                 Refusal::Ip(_) | Refusal::TenantIp { .. } | Refusal::TenantNotAllowed { .. } => {
                     StatusCode::FORBIDDEN
@@ -135,6 +150,7 @@ impl ProxyError {
             ProxyError::NoNode { .. } => "no_available_node",
             ProxyError::UpgradeNotAllowed { .. } => "upgrade_not_allowed",
             ProxyError::BadRequest(_) => "bad_request",
+            ProxyError::HeadTooLarge(_) => "request_header_fields_too_large",
             ProxyError::Refused(r) => match r {
                 Refusal::Ip(IpRefusal::NotAllowed) => "ip_not_allowed",
                 Refusal::Ip(IpRefusal::Denied) => "ip_denied",
@@ -166,7 +182,9 @@ impl ProxyError {
             ProxyError::NoRoute => Rejection::NoRoute,
             ProxyError::NoNode { .. } => Rejection::NoAvailableNode,
             ProxyError::UpgradeNotAllowed { .. } => Rejection::UpgradeNotAllowed,
-            ProxyError::BadRequest(_) => Rejection::BadRequest,
+            // A request the gateway will not read: counted with the other
+            // malformed requests.
+            ProxyError::BadRequest(_) | ProxyError::HeadTooLarge(_) => Rejection::BadRequest,
             ProxyError::Refused(r) => r.rejection(),
             ProxyError::Connect(ConnectError::Timeout { .. })
             | ProxyError::ResponseTimeout(_)

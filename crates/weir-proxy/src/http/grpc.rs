@@ -67,6 +67,8 @@ pub(crate) fn status_of(e: &ProxyError) -> u16 {
         ProxyError::ResponseTimeout(_) | ProxyError::DeadlineExceeded => code::DEADLINE_EXCEEDED,
         ProxyError::UpgradeNotAllowed { .. } | ProxyError::BadRequest(_) => code::INVALID_ARGUMENT,
         ProxyError::HttpsRequired { .. } => code::PERMISSION_DENIED,
+        // What gRPC itself answers when metadata is over a limit.
+        ProxyError::HeadTooLarge(_) => code::RESOURCE_EXHAUSTED,
         ProxyError::ClientBody(f) => match f {
             BodyFault::Malformed => code::INVALID_ARGUMENT,
             BodyFault::Closed => code::CANCELLED,

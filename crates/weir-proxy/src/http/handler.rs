@@ -21,7 +21,7 @@ use weir_core::compile::{CompiledService, UpstreamProtocol};
 use weir_core::{Balance, HashKey, path};
 
 use super::body::{BodyKind, LogFields, ProxyBody, Recorder};
-use super::error::ProxyError;
+use super::error::{HeadLimit, ProxyError};
 use super::grpc;
 use super::headers::{add_forwarded, strip_hop_by_hop, wants_upgrade};
 use super::oauth;
@@ -50,6 +50,15 @@ pub(crate) struct ConnCtx {
     pub proto: &'static str,
     /// Listeners of one service (a gRPC service's own port) skip routing.
     pub fixed: Option<Arc<str>>,
+    /// `proxy.max_header_bytes` and `proxy.max_headers`.
+    pub head_limits: HeadLimits,
+}
+
+/// The request-head limits of a listener.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeadLimits {
+    pub max_bytes: usize,
+    pub max_fields: usize,
 }
 
 /// What a request turned into, filled in as the phases run.
@@ -70,6 +79,9 @@ pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Respon
         &plane.options.trusted_proxies,
     );
     let request_id = request_id(req.headers().get(&X_REQUEST_ID));
+    // Before the access log reads the path: it logs the path that was
+    // routed (a refused path, unchanged, as it came).
+    let normalized = check_head(&req, conn.head_limits).and_then(|()| normalize_path(&mut req));
     let log = plane.options.access_log.as_ref().map(|log| {
         Box::new(LogFields {
             log: log.clone(),
@@ -97,7 +109,7 @@ pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Respon
     let grpc_call = grpc::is_grpc(req.headers());
     let gateway_path =
         |req: &Request<Incoming>, path: &str| conn.fixed.is_none() && req.uri().path() == path;
-    let result = match normalize_path(&mut req) {
+    let result = match normalized {
         Err(e) => Err(e),
         Ok(()) if gateway_path(&req, oauth::TOKEN_PATH) => {
             Ok(oauth::token(plane, &snap, client, req)
@@ -144,6 +156,31 @@ pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Respon
         log,
     };
     res.map(|kind| ProxyBody::new(kind, Some(recorder)))
+}
+
+/// 431 when a request head is over the configured limits. hyper bounds
+/// what it buffers (HTTP/1.1 at no less than 8 KiB; HTTP/2 by the header
+/// list size); this applies the configured numbers to the parsed head, the
+/// same way for both protocols.
+fn check_head<B>(req: &Request<B>, limits: HeadLimits) -> Result<(), ProxyError> {
+    let headers = req.headers();
+    if headers.len() > limits.max_fields {
+        return Err(ProxyError::HeadTooLarge(HeadLimit::Fields(
+            limits.max_fields,
+        )));
+    }
+    // "METHOD target HTTP/1.1\r\n", each "name: value\r\n", "\r\n".
+    let target = req.uri().authority().map_or(0, |a| a.as_str().len())
+        + req.uri().path_and_query().map_or(1, |p| p.as_str().len());
+    let fields: usize = headers
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len() + 4)
+        .sum();
+    let size = req.method().as_str().len() + target + 12 + fields;
+    if size > limits.max_bytes {
+        return Err(ProxyError::HeadTooLarge(HeadLimit::Bytes(limits.max_bytes)));
+    }
+    Ok(())
 }
 
 /// The request path in normal form (`weir_core::path`, RFC 3986 §6)

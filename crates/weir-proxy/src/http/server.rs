@@ -16,10 +16,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
-use http::{HeaderValue, Request, Response, StatusCode};
-use http_body_util::Full;
-use hyper::body::Incoming;
+use http::HeaderValue;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -31,12 +28,9 @@ use tokio::sync::watch;
 use tokio::time::{Instant, timeout_at};
 use tokio_rustls::TlsAcceptor;
 
-use super::body::ProxyBody;
-use super::handler::{ConnCtx, handle};
+use super::handler::{ConnCtx, HeadLimits, handle};
 use crate::DataPlane;
-use crate::conn::{
-    AcceptBackoff, Activity, Admitted, ConnTimeout, Ending, LogLimiter, TrackedBody, drive,
-};
+use crate::conn::{AcceptOptions, Activity, ConnTimeout, Ending, TrackedBody, accept_loop, drive};
 
 /// Settings of an HTTP listener.
 #[derive(Debug, Clone)]
@@ -78,8 +72,15 @@ const H2_PING_INTERVAL: Duration = Duration::from_secs(30);
 const H2_PING_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// hyper refuses a read buffer below 8 KiB; smaller head limits are
-/// enforced on the parsed head (see [`head_refusal`]).
+/// enforced on the parsed head (`handler::check_head`).
 const H1_MIN_BUF: usize = 8192;
+
+/// How far past the configured head limits the parsers read. The
+/// configured limits are applied to the parsed head by the handler, which
+/// answers 431 and counts it like any refusal; the parsers' own bounds sit
+/// this many times higher, so only a grossly oversized head is refused by
+/// the parser itself (also 431, but before a request exists to count).
+const PARSER_HEADROOM: usize = 2;
 
 /// Serve plain HTTP (HTTP/1.1 and h2c) until `shutdown` resolves.
 pub async fn serve_http(
@@ -152,12 +153,12 @@ fn builder(opts: &HttpListenerOptions) -> auto::Builder<TokioExecutor> {
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(opts.header_read_timeout)
-        .max_buf_size(opts.max_header_bytes.max(H1_MIN_BUF))
-        .max_headers(opts.max_headers);
+        .max_buf_size((PARSER_HEADROOM * opts.max_header_bytes).max(H1_MIN_BUF))
+        .max_headers(PARSER_HEADROOM * opts.max_headers);
     // HPACK counts 32 bytes per field on top of name and value: allow that
     // much, and let the parsed-head check apply the limit itself, the same
     // way on both protocols.
-    let h2_list = opts.max_header_bytes + 32 * opts.max_headers;
+    let h2_list = PARSER_HEADROOM * (opts.max_header_bytes + 32 * opts.max_headers);
     builder
         .http2()
         .timer(TokioTimer::new())
@@ -179,63 +180,37 @@ async fn serve(
 ) {
     let builder = Arc::new(builder(&opts));
     let proto = if tls.is_some() { "https" } else { "http" };
-    let name = fixed.as_deref().map_or(proto, |_| "grpc");
-    let (stop, stopped) = watch::channel(false);
-    let mut backoff = AcceptBackoff::default();
-    let mut refusals = LogLimiter::new(Duration::from_secs(10));
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let (stream, peer) = tokio::select! {
-            biased;
-            () = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok(a) => {
-                    backoff.succeeded();
-                    a
-                }
-                Err(e) => {
-                    let pause = backoff.failed(&e, name);
-                    tokio::select! {
-                        () = &mut shutdown => break,
-                        () = tokio::time::sleep(pause) => continue,
-                    }
-                }
-            },
-        };
-        // Refused connections are dropped here, before TLS or HTTP.
-        let per_ip = !plane.options.trusted_proxies.contains(peer.ip());
-        let permit = match plane.connections.admit(peer.ip(), per_ip) {
-            Ok(p) => p,
-            Err(why) => {
-                if let Some(suppressed) = refusals.allow(Instant::now()) {
-                    tracing::warn!(listener = name, %peer, reason = why.as_str(), suppressed, "connection refused: cap reached");
-                }
-                continue;
-            }
-        };
-        let deadline = Instant::now() + opts.header_read_timeout;
-        let _ = stream.set_nodelay(true);
-        let ctx = Arc::new(ConnCtx {
-            plane: Arc::clone(&plane),
-            peer,
-            peer_ip: peer_ip_value(peer),
-            proto,
-            fixed: fixed.clone(),
-        });
+    let accept = AcceptOptions {
+        name: fixed.as_deref().map_or(proto, |_| "grpc"),
+        header_read_timeout: opts.header_read_timeout,
+        shutdown_grace: opts.shutdown_grace,
+    };
+    let gate = Arc::clone(&plane.connections);
+    let trusted = |ip| plane.options.trusted_proxies.contains(ip);
+    accept_loop(listener, accept, &gate, |ip| !trusted(ip), shutdown, |a| {
+        let peer = a.peer;
         let conn = Conn {
-            ctx,
+            ctx: Arc::new(ConnCtx {
+                plane: Arc::clone(&plane),
+                peer,
+                peer_ip: peer_ip_value(peer),
+                proto,
+                fixed: fixed.clone(),
+                head_limits: HeadLimits {
+                    max_bytes: opts.max_header_bytes,
+                    max_fields: opts.max_headers,
+                },
+            }),
             builder: Arc::clone(&builder),
             opts: opts.clone(),
-            deadline,
-            stop: stopped.clone(),
+            deadline: a.deadline,
+            stop: a.stop,
         };
-        let tls = tls.clone();
-        // The socket carries the permit: the place is taken until it closes.
-        let stream = Admitted::new(stream, permit);
+        let (tls, stream) = (tls.clone(), a.stream);
         tokio::spawn(async move {
             match tls {
                 None => conn.serve(stream).await,
-                Some(acceptor) => match timeout_at(deadline, acceptor.accept(stream)).await {
+                Some(acceptor) => match timeout_at(conn.deadline, acceptor.accept(stream)).await {
                     Ok(Ok(tls_stream)) => conn.serve(tls_stream).await,
                     Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
                     Err(_) => {
@@ -245,19 +220,8 @@ async fn serve(
                 },
             }
         });
-    }
-    drop(listener);
-    drop(stopped);
-    let _ = stop.send(true);
-    if tokio::time::timeout(opts.shutdown_grace, stop.closed())
-        .await
-        .is_err()
-    {
-        tracing::warn!(
-            grace = ?opts.shutdown_grace,
-            "connections still open after the shutdown grace period; closing them"
-        );
-    }
+    })
+    .await;
 }
 
 /// One admitted connection, ready to serve HTTP.
@@ -277,16 +241,12 @@ impl Conn {
     {
         let activity = Activity::new();
         let ctx = Arc::clone(&self.ctx);
-        let limits = (self.opts.max_header_bytes, self.opts.max_headers);
         let tracked = Arc::clone(&activity);
         let service = service_fn(move |req| {
             let guard = tracked.start_request();
             let ctx = Arc::clone(&ctx);
             async move {
-                let res = match head_refusal(&req, limits.0, limits.1) {
-                    Some(refused) => refused,
-                    None => handle(&ctx, req).await,
-                };
+                let res = handle(&ctx, req).await;
                 Ok::<_, Infallible>(res.map(|body| TrackedBody::new(body, guard)))
             }
         });
@@ -319,42 +279,6 @@ impl Conn {
             }
         }
     }
-}
-
-/// 431 when a request head is over the configured limits. hyper bounds
-/// what it buffers (HTTP/1.1 at no less than 8 KiB; HTTP/2 by the header
-/// list size); this applies the configured numbers to the parsed head, the
-/// same way for both protocols.
-fn head_refusal(
-    req: &Request<Incoming>,
-    max_bytes: usize,
-    max_headers: usize,
-) -> Option<Response<ProxyBody>> {
-    let headers = req.headers();
-    let message = if headers.len() > max_headers {
-        format!("the request has more than {max_headers} header fields")
-    } else {
-        // "METHOD target HTTP/1.1\r\n", each "name: value\r\n", "\r\n".
-        let target = req.uri().authority().map_or(0, |a| a.as_str().len())
-            + req.uri().path_and_query().map_or(1, |p| p.as_str().len());
-        let fields: usize = headers
-            .iter()
-            .map(|(n, v)| n.as_str().len() + v.len() + 4)
-            .sum();
-        let size = req.method().as_str().len() + target + 12 + fields;
-        if size <= max_bytes {
-            return None;
-        }
-        format!("the request head is larger than {max_bytes} bytes")
-    };
-    let body = serde_json::json!({ "code": "request_header_fields_too_large", "message": message });
-    let mut res = Response::new(ProxyBody::from(Full::new(Bytes::from(body.to_string()))));
-    *res.status_mut() = StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE;
-    res.headers_mut().insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Some(res)
 }
 
 fn peer_ip_value(peer: SocketAddr) -> HeaderValue {
