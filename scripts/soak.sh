@@ -8,6 +8,8 @@
 #   SOAK_RATE      requests per second, fixed (default 500)
 #   SOAK_CONNS     client connections (default 32)
 #   SOAK_WARMUP_S  warm-up seconds (default: a fifth of the run, 30 s to 300 s)
+#   SOAK_WEIR      a weir binary to soak instead of building one (e.g. the
+#                  `make dist` binary you are about to ship)
 #
 # Load: bench/loadgen's `weir-loadgen rate` (open loop at a fixed rate,
 # paced with nanosecond timers; already part of the benchmark harness).
@@ -33,11 +35,17 @@ if [ -z "${SOAK_WARMUP_S:-}" ]; then
 fi
 [ "$warmup" -lt "$duration" ] || { echo "soak: warm-up ($warmup s) must be shorter than the run ($duration s)" >&2; exit 2; }
 
-echo "soak: building weir (release) and weir-loadgen"
-cargo build --release --quiet -p weir
+if [ -n "${SOAK_WEIR:-}" ]; then
+    weir=$SOAK_WEIR
+    [ -x "$weir" ] || { echo "soak: SOAK_WEIR=$weir is not an executable" >&2; exit 2; }
+else
+    echo "soak: building weir (release)"
+    cargo build --release --quiet -p weir
+    weir="$CARGO_TARGET_DIR/release/weir"
+fi
+echo "soak: building weir-loadgen"
 CARGO_TARGET_DIR="$WEIR_BENCH_TARGET_DIR" cargo build --release --quiet \
     --manifest-path bench/loadgen/Cargo.toml --bin weir-loadgen
-weir="$CARGO_TARGET_DIR/release/weir"
 loadgen="$WEIR_BENCH_TARGET_DIR/release/weir-loadgen"
 
 work=$(mktemp -d /tmp/weir-soak.XXXXXX)
@@ -49,11 +57,22 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-http_port=$(free_port); admin_port=$(free_port); up1=$(free_port); up2=$(free_port)
-
-"$weir" echo --listen "127.0.0.1:$up1" --name up1 2>/dev/null & pids+=($!)
-"$weir" echo --listen "127.0.0.1:$up2" --name up2 2>/dev/null & pids+=($!)
+# Every process binds port 0 and prints the address it got; the script reads
+# it back from the process's own output (never bind-then-release).
+wait_line() { # FILE PATTERN PID -> the first matching line
+    local file=$1 pattern=$2 pid=$3
+    for _ in $(seq 1 300); do
+        if grep -m1 -e "$pattern" "$file" 2>/dev/null; then return 0; fi
+        kill -0 "$pid" 2>/dev/null || { echo "soak: process $pid exited at start:" >&2; cat "$file" >&2; exit 1; }
+        sleep 0.1
+    done
+    echo "soak: no '$pattern' in $file after 30 s" >&2; exit 1
+}
+"$weir" echo --listen 127.0.0.1:0 --name up1 2>"$work/up1.log" >/dev/null & pids+=($!); up1_pid=$!
+"$weir" echo --listen 127.0.0.1:0 --name up2 2>"$work/up2.log" >/dev/null & pids+=($!); up2_pid=$!
+port_of() { sed 's/.*:\([0-9]*\)$/\1/'; }
+up1=$(wait_line "$work/up1.log" "listening on" "$up1_pid" | port_of)
+up2=$(wait_line "$work/up2.log" "listening on" "$up2_pid" | port_of)
 
 # Revision N of the configuration: every policy on; the reload changes a
 # header value, the node weights and whether a second service exists.
@@ -96,16 +115,14 @@ config 0 >"$work/rev.yaml"
 
 WEIR_LOG_FORMAT=json WEIR_LOG_ACCESS=stdout WEIR_TOKEN_TTL=24h \
 WEIR_ADMIN_PASSWORD=soak-admin-password WEIR_STORE_POLL_INTERVAL=250ms \
-    "$weir" serve --store "$store" --http "127.0.0.1:$http_port" --admin "127.0.0.1:$admin_port" \
+    "$weir" serve --store "$store" --http 127.0.0.1:0 --admin 127.0.0.1:0 \
     >/dev/null 2>"$work/weir.log" &
 gw=$!
 pids+=("$gw")
-
-for _ in $(seq 1 200); do
-    curl -fsS -o /dev/null "http://127.0.0.1:$http_port/soak/health" 2>/dev/null && break
-    kill -0 "$gw" 2>/dev/null || { echo "soak: weir exited at start:" >&2; cat "$work/weir.log" >&2; exit 1; }
-    sleep 0.1
-done
+serving=$(wait_line "$work/weir.log" '"weir is serving"' "$gw")
+http_port=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["http_addr"].rsplit(":",1)[1])' "$serving")
+curl -fsS -o /dev/null "http://127.0.0.1:$http_port/soak/health" ||
+    { echo "soak: the gateway does not answer /soak/health" >&2; exit 1; }
 token=$(curl -fsS -X POST -u soak:soak-secret-0123 "http://127.0.0.1:$http_port/oauth/tokens" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
 # The policies answer as configured before the run starts.
@@ -167,9 +184,11 @@ out=bench/results/soak
 mkdir -p "$out"
 cp "$work/rss.csv" "$out/rss.csv"
 python3 - "$work/load.json" "$out" "$minutes" "$rate" "$warmup" "$rss_warm" "$rss_end" \
-    "$reloads" "$installed" "$refused" "$gw_status" <<'PY'
-import json, sys, datetime, platform
-load_file, out, minutes, rate, warmup, warm, end, reloads, installed, refused, status = sys.argv[1:]
+    "$reloads" "$installed" "$refused" "$gw_status" "$("$weir" version | head -1)" <<'PY'
+import json, os, sys, datetime, platform
+load_file, out, minutes, rate, warmup, warm, end, reloads, installed, refused, status, version = sys.argv[1:]
+# The CPUs this run could use (taskset shows up here), for comparing runs.
+cpus = sorted(os.sched_getaffinity(0))
 load = json.loads(open(load_file).read().strip().splitlines()[-1])
 warm, end = int(warm), int(end)
 growth = (end - warm) * 100.0 / warm
@@ -182,7 +201,7 @@ checks = {
 }
 report = {
     "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-    "host": platform.node(),
+    "host": platform.node(), "weir": version, "cpus": cpus,
     "minutes": int(minutes), "target_rate": float(rate), "warmup_s": int(warmup),
     "rss_after_warmup_kib": warm, "rss_end_kib": end, "rss_growth_percent": round(growth, 2),
     "sent": load["sent"], "completed": load["completed"], "errors": load["errors"],
@@ -198,7 +217,7 @@ with open(f"{out}/LATEST.md", "w") as f:
 `make soak` (scripts/soak.sh): {minutes} min at {rate} req/s fixed rate through
 JWT auth, IP allow/deny lists, service/client/tenant limits and header
 operations; a configuration reload every 60 s; RSS sampled every 10 s
-(`rss.csv`).
+(`rss.csv`). Binary: `{version}`; CPUs the run could use: {cpus}.
 
 | measure | value | limit |
 | --- | --- | --- |
