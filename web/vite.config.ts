@@ -36,6 +36,9 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['tests/**/*.spec.ts'],
     css: false,
+    // Component tests load lazy routes on first use; on a busy 2-core
+    // machine that alone can take seconds.
+    testTimeout: 30_000,
     server: { deps: { inline: ['element-plus'] } },
   },
 })

@@ -163,7 +163,9 @@ async function main() {
       '--disable-sync',
     ],
   })
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' })
+  const DESKTOP = { width: 1440, height: 900 }
+  const PHONE = { width: 390, height: 844 }
+  const context = await browser.newContext({ viewport: DESKTOP, locale: 'en-US', timezoneId: 'UTC' })
   const page = await context.newPage()
   page.setDefaultTimeout(15_000)
 
@@ -302,27 +304,79 @@ async function main() {
     await shot('en-03-overview')
   })
 
-  await step('a bad regex in the editor shows a field error; leaving asks first', async () => {
+  await step('the editor checks fields before sending; leaving asks first, staying is the default', async () => {
     await go('/services')
     await page.locator(`[data-test=service-table] >> text=${svc}`).first().waitFor()
     await shot('en-04-services')
+    // Every action of the list is on screen at 1440 px.
+    for (const sel of [`[data-test=edit-${svc}]`, `[data-test=delete-${svc}]`, `[data-test=toggle-${svc}]`]) {
+      const box = await page.locator(sel).boundingBox()
+      if (!box || box.x < 0 || box.x + box.width > DESKTOP.width) throw new Error(`${sel} is off screen: ${JSON.stringify(box)}`)
+    }
     await page.click(`[data-test=edit-${svc}]`)
     await page.waitForURL(new RegExp(`/services/${svc}/edit$`))
+    // Several mistakes at once: all of them are reported, before any request.
     await page.fill('textarea[data-test=f-rewrite]', '^/e2e/(unclosed $1')
-    expect('PUT', `/api/v1/services/${svc}`, 422)
+    await page.fill('input[data-test=f-prefix]', 'e2e/')
+    await page.fill('textarea[data-test=f-nodes]', `127.0.0.1:${echoPort} 10\nnot-an-address`)
+    let puts = 0
+    const countPut = (req) => { if (req.method() === 'PUT') puts++ }
+    page.on('request', countPut)
     await page.click('[data-test=f-save]')
-    const item = page.locator('.el-form-item.is-error', { has: page.locator('textarea[data-test=f-rewrite]') })
-    await item.waitFor()
-    const msg = await item.locator('.el-form-item__error').innerText()
-    if (!/line 1/.test(msg) || !/regular expression|regex/i.test(msg)) throw new Error(`unexpected field error: ${msg}`)
-    log(`  field error: ${msg}`)
+    const errorOf = async (sel) => {
+      const item = page.locator('.el-form-item.is-error', { has: page.locator(sel) })
+      await item.waitFor()
+      return item.locator('.el-form-item__error').innerText()
+    }
+    const rewrite = await errorOf('textarea[data-test=f-rewrite]')
+    if (!/line 1/.test(rewrite) || !/regular expression/i.test(rewrite)) throw new Error(`unexpected rewrite error: ${rewrite}`)
+    const prefix = await errorOf('input[data-test=f-prefix]')
+    if (!/start with \//.test(prefix)) throw new Error(`unexpected prefix error: ${prefix}`)
+    const nodes = await errorOf('textarea[data-test=f-nodes]')
+    if (!/line 2/.test(nodes)) throw new Error(`unexpected nodes error: ${nodes}`)
+    page.off('request', countPut)
+    if (puts !== 0) throw new Error(`the form was sent with ${puts} PUT(s) despite its mistakes`)
+    log(`  field errors: ${rewrite} | ${prefix} | ${nodes}`)
+    // The error flows in the layout: the next label starts below it.
+    const errBox = await page.locator('.el-form-item.is-error .el-form-item__error').first().boundingBox()
+    const nextLabel = await page.locator('.el-form-item.is-error + .el-form-item .el-form-item__label').first().boundingBox().catch(() => null)
+    if (errBox && nextLabel && nextLabel.y < errBox.y + errBox.height - 1 && Math.abs(nextLabel.x - errBox.x) < 5) throw new Error('a field error overlaps the next label')
+    // Weights with plain round robin: a warning says they do nothing.
+    await page.locator('[data-test=weights-ignored]').waitFor()
+    // Save stays on screen at the bottom of the window.
+    const bar = await page.locator('[data-test=editor-actions]').boundingBox()
+    if (!bar || bar.y + bar.height > DESKTOP.height + 1) throw new Error(`the action bar is below the window: ${JSON.stringify(bar)}`)
     await shot('en-06-service-edit-error')
-    // The unsaved-changes guard.
+    // The unsaved-changes guard: "Keep editing" is the primary button.
     await page.click('.el-menu-item:has-text("Overview")')
     await page.locator('.el-message-box').waitFor()
+    const primary = await page.locator('.el-message-box__btns .el-button--primary').innerText()
+    if (!/Keep editing/.test(primary)) throw new Error(`the primary button of the leave dialog is ${primary}`)
     await shot('en-07-unsaved-guard')
     await page.locator('.el-message-box__btns .el-button--primary').click()
+    await page.locator('.el-message-box').waitFor({ state: 'hidden' })
+    if (!/\/edit$/.test(new URL(page.url()).pathname)) throw new Error('"Keep editing" left the editor')
+    await page.click('.el-menu-item:has-text("Overview")')
+    await page.locator('.el-message-box__btns .leave-discard').click()
     await page.waitForURL((u) => new URL(u).pathname === '/')
+  })
+
+  await step('the enable switch asks before disabling a live service', async () => {
+    const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ')
+    const enabled = async (name) => (await (await fetch(`${admin}/api/v1/services/${name}`, { headers: { cookie } })).json()).spec.enabled !== false
+    await go('/services')
+    await page.click('[data-test=toggle-e2e_tcp]')
+    await page.locator('.el-message-box').waitFor()
+    await shot('en-04c-disable-confirm')
+    await page.locator('.el-message-box__btns .el-button').first().click() // Cancel
+    await page.locator('.el-message-box').waitFor({ state: 'hidden' })
+    if (!(await enabled('e2e_tcp'))) throw new Error('cancelled, yet the service was disabled')
+    await page.click('[data-test=toggle-e2e_tcp]')
+    await clickConfirm()
+    await eventually('the service is disabled', async () => !(await enabled('e2e_tcp')))
+    // Enabling does not ask.
+    await page.locator('[data-test=toggle-e2e_tcp]').click()
+    await eventually('the service is enabled again', async () => enabled('e2e_tcp'))
   })
 
   await step('create a tenant and get a token from the try-out', async () => {
@@ -441,6 +495,70 @@ async function main() {
 
   await step('every page in Chinese', () => tour('zh'))
 
+  // The phone: every page fits 390 px, the drawer reaches every page, the
+  // header's language switch and logout stay on screen.
+  const PAGES = [
+    ['10-overview', '/'], ['11-services', '/services'], ['12-service-new', '/services/new'],
+    ['13-service-edit', `/services/${svc}/edit`], ['14-service-traffic', `/services/${svc}`],
+    ['17-tenants', '/tenants'], ['18-tenant-new', '/tenants/new'], ['19-tenant-detail', '/tenants/e2e_shop'],
+    ['20-certificates', '/certificates'], ['21-signing-keys', '/signing-keys'], ['22-history', '/history'],
+    ['23-audit', '/audit'], ['24-tokens', '/account'], ['25-users', '/users'], ['26-password', '/password'],
+  ]
+  async function phoneTour(lang) {
+    const ctx = await browser.newContext({ viewport: PHONE, locale: lang === 'zh' ? 'zh-CN' : 'en-US', timezoneId: 'UTC', storageState: await context.storageState(), isMobile: true, hasTouch: true })
+    await ctx.addInitScript((l) => localStorage.setItem('weir.lang', l), lang === 'zh' ? 'zh-CN' : 'en')
+    const p = await ctx.newPage()
+    p.setDefaultTimeout(15_000)
+    const errs = []
+    p.on('pageerror', (e) => errs.push(`page error: ${e.message}`))
+    p.on('console', (m) => { if (m.type() === 'error') errs.push(`console error: ${m.text()} (at ${p.url()})`) })
+    try {
+      const overflow = []
+      for (const [name, path] of PAGES) {
+        await p.goto(admin + path)
+        await p.waitForLoadState('networkidle').catch(() => {})
+        await p.locator('h1.page-title').waitFor()
+        await sleep(300)
+        const { sw, iw } = await p.evaluate(() => ({ sw: document.scrollingElement.scrollWidth, iw: window.innerWidth }))
+        if (sw > iw) overflow.push(`${path}: ${sw} > ${iw}`)
+        await p.screenshot({ path: join(artifacts, `phone-${lang}-${name}.png`), fullPage: true })
+      }
+      if (overflow.length) throw new Error(`horizontal overflow at ${PHONE.width} px (${lang}): ${overflow.join(', ')}`)
+      // Header tools on screen.
+      for (const sel of ['[data-test=menu-button]', '[data-test=language]', '[data-test=user-menu]']) {
+        const b = await p.locator(sel).boundingBox()
+        if (!b || b.x < 0 || b.x + b.width > PHONE.width) throw new Error(`${sel} is off screen: ${JSON.stringify(b)}`)
+      }
+      // The drawer reaches every page.
+      await p.goto(admin + '/')
+      const items = ['services', 'tenants', 'certificates', 'signing-keys', 'history', 'audit', 'account', 'users', 'overview']
+      for (const item of items) {
+        await p.click('[data-test=menu-button]')
+        const entry = p.locator(`.drawer-nav [data-test=nav-${item}]`)
+        await entry.waitFor()
+        if (item === 'services') await sleep(500) // the drawer's slide-in
+        if (item === 'services') await p.screenshot({ path: join(artifacts, `phone-${lang}-00-drawer.png`) })
+        await entry.click()
+        const want = item === 'overview' ? '/' : item === 'account' ? '/account' : `/${item}`
+        await p.waitForURL((u) => new URL(u).pathname === want)
+        await entry.waitFor({ state: 'hidden' })
+      }
+      // Logout is reachable from the header.
+      await p.click('[data-test=user-menu]')
+      const logout = p.locator('[data-test=logout]')
+      await logout.waitFor()
+      const lb = await logout.boundingBox()
+      if (!lb || lb.x < 0 || lb.x + lb.width > PHONE.width) throw new Error(`logout is off screen: ${JSON.stringify(lb)}`)
+      await p.screenshot({ path: join(artifacts, `phone-${lang}-27-user-menu.png`) })
+      if (errs.length) throw new Error(errs.join('\n'))
+    } finally {
+      await ctx.close()
+    }
+  }
+
+  await step('phone (390×844) in English: no overflow, drawer, header tools', () => phoneTour('en'))
+  await step('phone (390×844) in Chinese: no overflow, drawer, header tools', () => phoneTour('zh'))
+
   await step('roll back a revision in History and see the service disappear', async () => {
     // The revision that created the service, from the audit log.
     const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join('; ')
@@ -449,9 +567,19 @@ async function main() {
     if (!created) throw new Error(`no audit entry for creating ${svc}: ${JSON.stringify(audit)}`)
     const target = created - 1
     await go('/history')
+    // Something on screen from before: the latest revision's changes.
+    await page.locator('[data-test=revision-table] .el-table__row').first().locator('button').first().click()
+    await page.locator('[data-test=diff-card]').waitFor()
     await page.click(`[data-test=rollback-${target}]`)
-    await clickConfirm()
+    const dialog = page.locator('.el-dialog', { has: page.locator('[data-test=rollback-confirm]') })
+    await dialog.waitFor()
+    // The preview names what the rollback would remove.
+    await dialog.locator('[data-test=diff]', { hasText: svc }).waitFor()
+    await shot('zh-22b-rollback-preview')
+    await page.click('[data-test=rollback-confirm]')
     await page.locator('.el-message--success').first().waitFor()
+    await dialog.waitFor({ state: 'hidden' })
+    if (await page.locator('[data-test=diff-card]').count()) throw new Error('the old diff is still on screen after the rollback')
     await go('/services')
     await page.locator('[data-test=service-table]').waitFor()
     await eventually('the service is gone from the list', async () => (await page.locator(`[data-test=service-table] >> text=${svc}`).count()) === 0)

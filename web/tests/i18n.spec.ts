@@ -44,7 +44,7 @@ describe('catalogs', () => {
     const used = new Set<string>()
     for (const m of code.matchAll(/\bt\(\s*'([a-zA-Z0-9_.]+)'/g)) used.add(m[1]!)
     for (const m of code.matchAll(/title: '([a-zA-Z0-9_.]+)'/g)) used.add(m[1]!)
-    for (const m of code.matchAll(/'(form\.[a-zA-Z]+)'/g)) used.add(m[1]!)
+    for (const m of code.matchAll(/'((?:form|rules)\.[a-zA-Z]+)'/g)) used.add(m[1]!)
     expect(used.size).toBeGreaterThan(300)
     const missing = [...used].filter((k) => !enKeys.includes(k) || !zhKeys.includes(k))
     expect(missing).toEqual([])

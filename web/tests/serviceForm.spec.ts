@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Service } from '@/api'
-import { emptyForm, formToSpec, lineNumberOf, mapProblems, specToForm } from '@/utils/serviceForm'
+import { checkForm, emptyForm, formToSpec, ineffective, lineNumberOf, mapProblems, specToForm } from '@/utils/serviceForm'
 
 const full: Service = {
   name: 'user_api',
@@ -67,7 +67,16 @@ describe('the service form', () => {
     expect(form.allowEncodedSlashes).toBe(true)
     const { spec, problems } = formToSpec(form, full)
     expect(problems).toEqual([])
-    expect(spec).toEqual(full)
+    // The settings equal to their defaults are left out; the rest is kept.
+    const upstream = full.upstream
+    expect(spec).toEqual({
+      ...full,
+      upstream: {
+        ...upstream,
+        health_check: { type: 'http', path: '/healthz' },
+        outlier: { failure_statuses: [502, 503] },
+      },
+    })
   })
 
   it('writes only what differs from the defaults', () => {
@@ -79,8 +88,87 @@ describe('the service form', () => {
       name: 'demo',
       kind: 'http',
       match: { prefix: '/demo/' },
-      upstream: { balance: 'round_robin', nodes: [{ addr: '127.0.0.1:9001' }] },
+      upstream: { nodes: [{ addr: '127.0.0.1:9001' }] },
     })
+  })
+
+  it('leaves out every default, also inside checks, weights and registration', () => {
+    const f = emptyForm()
+    f.name = 'demo'
+    f.prefix = '/demo/'
+    f.nodes = '127.0.0.1:9001 1\n127.0.0.1:9002 5'
+    f.hcEnabled = true
+    f.outlierEnabled = true
+    f.regMaxInstances = 10
+    f.dnsMaxTtl = '10m'
+    const { spec, problems } = formToSpec(f)
+    expect(problems).toEqual([])
+    expect(spec.upstream).toEqual({
+      nodes: [{ addr: '127.0.0.1:9001' }, { addr: '127.0.0.1:9002', weight: 5 }],
+      health_check: {},
+      outlier: {},
+      dns: { max_ttl: '10m' },
+    })
+    expect(spec.registration).toEqual({ max_instances: 10 })
+    // And a stored default weight is not shown as if someone had chosen it.
+    expect(specToForm({ name: 'a', upstream: { nodes: [{ addr: '10.0.0.1:80', weight: 1 }] } }).nodes).toBe('10.0.0.1:80')
+  })
+
+  it('checks every field before sending, each problem on its field and line', () => {
+    const f = emptyForm()
+    f.name = '-bad name'
+    f.prefix = 'api/'
+    f.nodes = '127.0.0.1:9001\nno-port\n10.0.0.1:99999'
+    f.connectTimeout = '5 seconds'
+    f.ipAllow = '10.0.0.0/8\n10.0.0.300'
+    f.rewrite = '^/a(.*) /$1\n^/(unclosed /$1'
+    f.hcEnabled = true
+    f.hcType = 'http'
+    f.hcInterval = '10ms'
+    f.hcExpect = '200-99'
+    f.dnsMinTtl = '10m'
+    f.dnsMaxTtl = '1m'
+    const got = checkForm(f).map((p) => [p.field, p.key, p.line])
+    expect(got).toEqual([
+      ['name', 'rules.name', undefined],
+      ['prefix', 'rules.prefixSlash', undefined],
+      ['rewrite', 'rules.regex', 2],
+      ['ipAllow', 'rules.cidr', 2],
+      ['nodes', 'rules.addr', 2],
+      ['nodes', 'rules.addr', 3],
+      ['connectTimeout', 'rules.duration', undefined],
+      ['dnsMaxTtl', 'rules.minAboveMax', undefined],
+      ['hcInterval', 'rules.durationMin', undefined],
+      ['hcExpect', 'rules.statusSpec', undefined],
+    ])
+    // formToSpec reports the same problems, so nothing is sent.
+    expect(formToSpec(f).problems.length).toBe(got.length)
+  })
+
+  it('asks for a port, not a prefix, for a gRPC service on its own port', () => {
+    const g = specToForm({ name: 'orders', kind: 'grpc', port: 8001, upstream: { nodes: [{ addr: '10.0.0.7:50051' }] } })
+    expect(g.ruleType).toBe('port')
+    expect(checkForm(g)).toEqual([])
+    expect(formToSpec(g).spec.match).toBeUndefined()
+    g.port = null
+    expect(checkForm(g).map((p) => [p.field, p.key])).toEqual([['port', 'rules.portRequired']])
+  })
+
+  it('warns that weights do nothing with balancers that ignore them', () => {
+    const f = emptyForm()
+    f.nodes = '10.0.0.1:80 5\n10.0.0.2:80'
+    expect(ineffective(f)).toEqual([{ field: 'nodes', key: 'editor.weightsIgnored' }])
+    for (const b of ['random', 'least_request'] as const) {
+      f.balance = b
+      expect(ineffective(f)).toHaveLength(1)
+    }
+    for (const b of ['weighted_round_robin', 'consistent_hash'] as const) {
+      f.balance = b
+      expect(ineffective(f)).toEqual([])
+    }
+    f.balance = 'round_robin'
+    f.nodes = '10.0.0.1:80 1\n10.0.0.2:80'
+    expect(ineffective(f)).toEqual([])
   })
 
   it('accepts the seed\'s header words and reports malformed lines', () => {
@@ -120,7 +208,7 @@ describe('the service form', () => {
       kind: 'tcp',
       port: 6380,
       limits: { max_connections: 1000 },
-      upstream: { balance: 'round_robin', nodes: [{ addr: '10.0.0.9:6379' }] },
+      upstream: { nodes: [{ addr: '10.0.0.9:6379' }] },
     })
     const g = emptyForm('grpc')
     g.name = 'orders'

@@ -194,33 +194,82 @@ fn walk(path: &str, a: Option<&Value>, b: Option<&Value>, out: &mut Vec<FieldCha
     }
 }
 
-/// Counts per operation, e.g. for a revision summary.
+/// A one-line summary naming what changed, per kind, e.g.
+/// `services: added a, b; changed c (match.prefix); removed d`. Up to
+/// [`SUMMARY_NAMES`] names per kind and operation are listed (then `and N
+/// more`); a change of a single resource also names its changed fields (up
+/// to [`SUMMARY_FIELDS`]), so a history list says what happened without
+/// opening the diff.
 pub fn summarize(changes: &[Change]) -> String {
     if changes.is_empty() {
         return "no changes".into();
     }
-    let mut per_kind: BTreeMap<&str, [usize; 3]> = BTreeMap::new();
+    let single = changes.len() == 1;
+    let mut per_kind: BTreeMap<&str, [Vec<String>; 3]> = BTreeMap::new();
     for c in changes {
         let slot = per_kind.entry(c.kind.document_key()).or_default();
-        slot[c.op as usize] += 1;
+        let mut name = c.name.clone();
+        if single && c.op == ChangeOp::Update {
+            let fields = field_summary(&c.fields());
+            if !fields.is_empty() {
+                name = format!("{name} ({fields})");
+            }
+        }
+        slot[c.op as usize].push(name);
     }
     per_kind
         .into_iter()
-        .map(|(kind, [add, update, remove])| {
-            let mut parts = Vec::new();
-            if add > 0 {
-                parts.push(format!("{add} added"));
-            }
-            if update > 0 {
-                parts.push(format!("{update} changed"));
-            }
-            if remove > 0 {
-                parts.push(format!("{remove} removed"));
-            }
-            format!("{kind}: {}", parts.join(", "))
+        .map(|(kind, lists)| {
+            let parts: Vec<String> = ["added", "changed", "removed"]
+                .iter()
+                .zip(lists)
+                .filter(|(_, names)| !names.is_empty())
+                .map(|(verb, names)| format!("{verb} {}", name_list(&names)))
+                .collect();
+            format!("{kind}: {}", parts.join("; "))
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// Names listed per kind and operation in a summary.
+pub const SUMMARY_NAMES: usize = 5;
+/// Changed fields named in the summary of a single update.
+pub const SUMMARY_FIELDS: usize = 3;
+
+fn name_list(names: &[String]) -> String {
+    let shown = names
+        .iter()
+        .take(SUMMARY_NAMES)
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join(", ");
+    match names.len().checked_sub(SUMMARY_NAMES) {
+        Some(more) if more > 0 => format!("{shown} and {more} more"),
+        _ => shown,
+    }
+}
+
+/// `upstream.nodes[1].weight` and `upstream.nodes[0].addr` both name
+/// `upstream.nodes`: list elements are summarised as their list.
+fn field_summary(fields: &[FieldChange]) -> String {
+    let mut paths: Vec<&str> = Vec::new();
+    for f in fields {
+        let p = f.path.split('[').next().unwrap_or(&f.path);
+        if !paths.contains(&p) {
+            paths.push(p);
+        }
+    }
+    let mut out = paths
+        .iter()
+        .take(SUMMARY_FIELDS)
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    if paths.len() > SUMMARY_FIELDS {
+        out.push_str(", …");
+    }
+    out
 }
 
 impl fmt::Display for Change {
@@ -309,7 +358,12 @@ mod tests {
         assert!(shown.contains("match.prefix: \"/c\" -> \"/c2\""), "{shown}");
         assert_eq!(
             summarize(&changes),
-            "services: 1 added, 1 changed, 1 removed"
+            "services: added new; changed change; removed gone"
+        );
+        // One change alone also names its fields, list elements as their list.
+        assert_eq!(
+            summarize(&changes[..1]),
+            "services: changed change (match.prefix, upstream.nodes)"
         );
     }
 

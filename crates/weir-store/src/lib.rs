@@ -104,7 +104,7 @@ pub struct RevisionMeta {
     pub author: String,
     /// Where the change came from: `"cli"`, `"api"`, ...
     pub source: String,
-    /// `None`: generated from the changes, e.g. `services: 1 added, 2 changed`.
+    /// `None`: generated from the changes, e.g. `services: added a; changed b, c`.
     pub summary: Option<String>,
 }
 

@@ -22,7 +22,7 @@ export const routes: RouteRecordRaw[] = [
     component: () => import('@/layouts/AppLayout.vue'),
     children: [
       { path: '', name: 'overview', component: () => import('@/views/OverviewView.vue'), meta: { title: 'nav.overview', menu: '/' } },
-      { path: 'password', name: 'password', component: () => import('@/views/account/PasswordView.vue'), meta: { title: 'password.title', menu: '/account' } },
+      { path: 'password', name: 'password', component: () => import('@/views/account/PasswordView.vue'), meta: { title: 'password.title', menu: '' } },
       { path: 'services', name: 'services', component: () => import('@/views/services/ServiceList.vue'), meta: { title: 'nav.services', menu: '/services' } },
       { path: 'services/new', name: 'service-new', component: () => import('@/views/services/ServiceEditor.vue'), meta: { title: 'service.newTitle', menu: '/services', admin: true } },
       { path: 'services/:name', name: 'service', component: () => import('@/views/services/ServiceDetail.vue'), props: true, meta: { title: 'service.detailTitle', menu: '/services' } },

@@ -60,8 +60,25 @@ export function lineDiff(before: string[], after: string[]): DiffRow[] {
   return rows
 }
 
-/** Pretty JSON lines of a value (empty for absent). */
-export function jsonLines(v: unknown): string[] {
+/** Fields holding epoch milliseconds (`created_at_ms`, `not_after_ms`, …) or seconds (`*_at`, `exp`). */
+const EPOCH_FIELD = /^(\s*)"([A-Za-z0-9_]*(?:_ms|_at)|exp|iat|nbf)": (\d{9,13})(,?)$/
+
+/**
+ * Pretty JSON lines of a value (empty for absent). With `date`, a line
+ * holding an epoch time shows the date after it, so a reader sees
+ * `"created_at_ms": 1700000000000, // 14 Nov 2023, 22:13:20` rather than a
+ * bare number.
+ */
+export function jsonLines(v: unknown, date?: (ms: number) => string): string[] {
   if (v === undefined || v === null) return []
-  return JSON.stringify(v, null, 2).split('\n')
+  const lines = JSON.stringify(v, null, 2).split('\n')
+  if (!date) return lines
+  return lines.map((line) => {
+    const m = EPOCH_FIELD.exec(line)
+    if (!m) return line
+    const n = Number(m[3])
+    // Seconds below ~2286-11-20, milliseconds from ~1973 on.
+    const ms = m[3]!.length >= 12 || m[2]!.endsWith('_ms') ? n : n * 1000
+    return `${line} // ${date(ms)}`
+  })
 }

@@ -52,15 +52,23 @@ export async function confirmDanger(message: string, title?: string, confirmText
   }
 }
 
+/**
+ * Ask before leaving a form with unsaved changes; resolves to true when the
+ * user chose to discard them. Staying is the highlighted (primary) choice,
+ * and closing the box any other way (Esc, ×, a click outside) stays too.
+ */
 export async function confirmLeave(): Promise<boolean> {
   try {
     await ElMessageBox.confirm(t('common.unsavedBody'), t('common.unsavedTitle'), {
       type: 'warning',
-      confirmButtonText: t('common.discard'),
-      cancelButtonText: t('common.keepEditing'),
+      confirmButtonText: t('common.keepEditing'),
+      cancelButtonText: t('common.discard'),
+      cancelButtonClass: 'leave-discard',
+      confirmButtonClass: 'leave-stay',
+      distinguishCancelAndClose: true,
     })
-    return true
-  } catch {
     return false
+  } catch (action) {
+    return action === 'cancel'
   }
 }

@@ -11,8 +11,10 @@
 
 import type { Balance, CheckKind, FieldProblem, HeaderOp, HeaderOpKind, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
 import { fromLines, splitLines, splitList, toLines } from './lines'
+import * as rules from './rules'
 
-export type RuleType = 'prefix' | 'host' | 'both'
+/** How requests reach the service: `port` is a gRPC service on its own port only. */
+export type RuleType = 'prefix' | 'host' | 'both' | 'port'
 
 export interface ServiceForm {
   // basic
@@ -97,7 +99,22 @@ export const DEFAULTS = {
   dnsMin: '1s',
   dnsMax: '5m',
   regMaxInstances: 50,
+  hcInterval: '5s',
+  hcTimeout: '2s',
+  hcHealthy: 2,
+  hcUnhealthy: 3,
+  hcPath: '/',
+  hcExpect: '200-399',
+  olFailures: 5,
+  olBase: '30s',
+  olMax: '5m',
+  olMaxPercent: 50,
+  olStatuses: '502, 503, 504',
+  weight: 1,
 } as const
+
+/** Balancers that pick without looking at node weights (crates/weir-proxy/src/balance). */
+export const WEIGHTLESS_BALANCES: readonly Balance[] = ['round_robin', 'random', 'least_request']
 
 export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
   return {
@@ -145,20 +162,20 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     dnsMaxTtl: DEFAULTS.dnsMax,
     hcEnabled: false,
     hcType: 'tcp',
-    hcInterval: '5s',
-    hcTimeout: '2s',
-    hcHealthy: 2,
-    hcUnhealthy: 3,
-    hcPath: '/',
-    hcExpect: '200-399',
+    hcInterval: DEFAULTS.hcInterval,
+    hcTimeout: DEFAULTS.hcTimeout,
+    hcHealthy: DEFAULTS.hcHealthy,
+    hcUnhealthy: DEFAULTS.hcUnhealthy,
+    hcPath: DEFAULTS.hcPath,
+    hcExpect: DEFAULTS.hcExpect,
     hcHost: '',
     hcGrpcService: '',
     outlierEnabled: false,
-    olFailures: 5,
-    olBase: '30s',
-    olMax: '5m',
-    olMaxPercent: 50,
-    olStatuses: '502, 503, 504',
+    olFailures: DEFAULTS.olFailures,
+    olBase: DEFAULTS.olBase,
+    olMax: DEFAULTS.olMax,
+    olMaxPercent: DEFAULTS.olMaxPercent,
+    olStatuses: DEFAULTS.olStatuses,
     regEnabled: false,
     regCidrs: '',
     regMaxInstances: DEFAULTS.regMaxInstances,
@@ -174,8 +191,8 @@ export function specToForm(s: Service): ServiceForm {
   f.enabled = s.enabled ?? true
   f.prefix = s.match?.prefix ?? ''
   f.host = s.match?.host ?? ''
-  f.ruleType = f.prefix && f.host ? 'both' : f.host ? 'host' : 'prefix'
   f.port = s.port ?? null
+  f.ruleType = f.prefix && f.host ? 'both' : f.host ? 'host' : f.kind === 'grpc' && f.port && !f.prefix ? 'port' : 'prefix'
   f.httpsRedirect = !!s.https_redirect
   f.allowEncodedSlashes = !!s.allow_encoded_slashes
   f.stripPrefix = !!s.strip_prefix
@@ -196,7 +213,8 @@ export function specToForm(s: Service): ServiceForm {
   f.maxBodyBytes = s.max_body_bytes ?? 0
   f.balance = u.balance ?? 'round_robin'
   f.hashKey = u.hash_key ?? 'client_ip'
-  f.nodes = u.nodes.map((n) => `${n.addr} ${n.weight ?? 1}`).join('\n')
+  // A weight is shown only when one was set: `ADDR` alone means the default.
+  f.nodes = u.nodes.map((n) => (n.weight === undefined || n.weight === DEFAULTS.weight ? n.addr : `${n.addr} ${n.weight}`)).join('\n')
   f.disabledNodes = u.nodes
     .filter((n) => n.enabled === false)
     .map((n) => n.addr)
@@ -253,12 +271,14 @@ function headerLine(h: HeaderOp): string {
 
 const HEADER_OPS: Record<string, HeaderOpKind> = { add: 'add', set: 'set', edit: 'set', remove: 'remove', del: 'remove' }
 
-/** A problem found in the form before sending (line syntax). */
+/** A problem found in the form before sending. */
 export interface FormProblem {
   field: FormField
   /** i18n key and values of the message, for the dashboard's own checks. */
   key: string
   values?: Record<string, unknown>
+  /** The 1-based line of a list field the problem is on. */
+  line?: number
 }
 
 export interface BuildResult {
@@ -304,8 +324,9 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
   if (!http && f.port) spec.port = f.port
 
   if (!tcp) {
-    const prefix = f.ruleType !== 'host' ? f.prefix.trim() : ''
-    const host = f.ruleType !== 'prefix' ? f.host.trim() : ''
+    const portOnly = f.kind === 'grpc' && f.ruleType === 'port'
+    const prefix = !portOnly && f.ruleType !== 'host' ? f.prefix.trim() : ''
+    const host = !portOnly && f.ruleType !== 'prefix' ? f.host.trim() : ''
     const m = stripEmpty({ prefix, host })
     if (m) spec.match = m
     if (http && f.httpsRedirect) spec.https_redirect = true
@@ -360,7 +381,8 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
 
   // Load balancing
   const u = spec.upstream
-  u.balance = f.balance
+  // Defaults stay implicit: only what the operator chose is written.
+  if (f.balance !== 'round_robin') u.balance = f.balance
   if (f.balance === 'consistent_hash' && f.hashKey.trim() && f.hashKey.trim() !== 'client_ip') u.hash_key = f.hashKey.trim()
   const disabled = new Set(fromLines(f.disabledNodes))
   const nodeLines: number[] = []
@@ -374,7 +396,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
     }
     seen.add(addr)
     const node: { addr: string; weight?: number; enabled?: boolean } = { addr }
-    if (w !== undefined && Number.isFinite(w)) node.weight = w
+    if (w !== undefined && Number.isFinite(w) && w !== DEFAULTS.weight) node.weight = w
     if (disabled.has(addr)) node.enabled = false
     u.nodes.push(node)
     nodeLines.push(line)
@@ -401,45 +423,145 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
     u.tls = opts ?? true
   }
   if (f.failOpen) u.fail_open = true
-  if (f.dnsMinTtl.trim() !== DEFAULTS.dnsMin || f.dnsMaxTtl.trim() !== DEFAULTS.dnsMax) {
-    u.dns = { min_ttl: f.dnsMinTtl.trim(), max_ttl: f.dnsMaxTtl.trim() }
-  }
+  const dns = stripEmpty({
+    min_ttl: f.dnsMinTtl.trim() !== DEFAULTS.dnsMin ? f.dnsMinTtl.trim() : undefined,
+    max_ttl: f.dnsMaxTtl.trim() !== DEFAULTS.dnsMax ? f.dnsMaxTtl.trim() : undefined,
+  })
+  if (dns) u.dns = dns
 
-  // Health
+  // Health: each setting only when it differs from the default.
+  const unlessDefault = <T>(v: T, d: T) => (v === d ? undefined : v)
   if (f.hcEnabled) {
-    u.health_check = {
-      type: f.hcType,
-      interval: f.hcInterval.trim(),
-      timeout: f.hcTimeout.trim(),
-      healthy: f.hcHealthy,
-      unhealthy: f.hcUnhealthy,
-      ...(f.hcType === 'http'
-        ? { path: f.hcPath.trim() || '/', expect_status: f.hcExpect.trim() || '200-399', ...(f.hcHost.trim() ? { host: f.hcHost.trim() } : {}) }
-        : {}),
-      ...(f.hcType === 'grpc' && f.hcGrpcService.trim() ? { grpc_service: f.hcGrpcService.trim() } : {}),
-    }
+    const hcHttp = f.hcType === 'http'
+    u.health_check = stripEmpty({
+      type: unlessDefault(f.hcType, 'tcp'),
+      interval: unlessDefault(f.hcInterval.trim(), DEFAULTS.hcInterval),
+      timeout: unlessDefault(f.hcTimeout.trim(), DEFAULTS.hcTimeout),
+      healthy: unlessDefault(f.hcHealthy, DEFAULTS.hcHealthy),
+      unhealthy: unlessDefault(f.hcUnhealthy, DEFAULTS.hcUnhealthy),
+      path: hcHttp ? unlessDefault(f.hcPath.trim() || '/', DEFAULTS.hcPath) : undefined,
+      expect_status: hcHttp ? unlessDefault(f.hcExpect.trim() || DEFAULTS.hcExpect, DEFAULTS.hcExpect) : undefined,
+      host: hcHttp ? f.hcHost.trim() : undefined,
+      grpc_service: f.hcType === 'grpc' ? f.hcGrpcService.trim() : undefined,
+    }) ?? {}
   }
   if (f.outlierEnabled) {
     const statuses = splitList(f.olStatuses)
-    if (statuses.some((s) => !/^\d{3}$/.test(s))) problem('olStatuses', 'form.statusList')
-    u.outlier = {
-      consecutive_failures: f.olFailures,
-      base_ejection: f.olBase.trim(),
-      max_ejection: f.olMax.trim(),
-      max_ejected_percent: f.olMaxPercent,
-      failure_statuses: statuses.map(Number).filter((n) => Number.isFinite(n)),
-    }
+    if (statuses.some((s) => !/^\d{3}$/.test(s) || Number(s) < 100 || Number(s) > 599)) problem('olStatuses', 'form.statusList')
+    const codes = statuses.map(Number).filter((n) => Number.isFinite(n))
+    u.outlier = stripEmpty({
+      consecutive_failures: unlessDefault(f.olFailures, DEFAULTS.olFailures),
+      base_ejection: unlessDefault(f.olBase.trim(), DEFAULTS.olBase),
+      max_ejection: unlessDefault(f.olMax.trim(), DEFAULTS.olMax),
+      max_ejected_percent: unlessDefault(f.olMaxPercent, DEFAULTS.olMaxPercent),
+      failure_statuses: codes.join(', ') === DEFAULTS.olStatuses ? undefined : codes,
+    }) ?? {}
   }
   // Self-registration: written only when set away from the default (off).
   const regCidrs = fromLines(f.regCidrs)
   if (f.regEnabled || regCidrs.length || f.regMaxInstances !== DEFAULTS.regMaxInstances) {
-    spec.registration = {
-      enabled: f.regEnabled,
+    spec.registration = stripEmpty({
+      enabled: f.regEnabled || undefined,
       allowed_cidrs: regCidrs,
-      max_instances: f.regMaxInstances,
+      max_instances: unlessDefault(f.regMaxInstances, DEFAULTS.regMaxInstances),
+    })
+  }
+  problems.push(...checkForm(f))
+  return { spec, problems, nodeLines }
+}
+
+/**
+ * Every field against the server's rules (see ./rules.ts), so that one
+ * round finds every mistake. Line syntax is checked while building.
+ */
+export function checkForm(f: ServiceForm): FormProblem[] {
+  const out: FormProblem[] = []
+  const http = f.kind === 'http'
+  const tcp = f.kind === 'tcp'
+  const put = (field: FormField, p: rules.RuleProblem | undefined, line?: number) => {
+    if (p) out.push({ field, key: p.key, values: p.values, line })
+  }
+  const eachLine = (field: FormField, check: (text: string) => rules.RuleProblem | undefined) => {
+    for (const { line, text } of splitLines(f[field] as string)) put(field, check(text), line)
+  }
+
+  put('name', rules.name(f.name))
+  put('port', rules.port(f.port, tcp || (f.kind === 'grpc' && f.ruleType === 'port')))
+  if (!tcp) {
+    const portOnly = f.kind === 'grpc' && f.ruleType === 'port'
+    const usesPrefix = !portOnly && f.ruleType !== 'host'
+    const usesHost = !portOnly && f.ruleType !== 'prefix'
+    if (usesPrefix) put('prefix', f.prefix.trim() || f.port ? rules.prefix(f.prefix) : { key: 'rules.required' })
+    if (usesHost) put('host', f.host.trim() ? rules.host(f.host) : { key: 'rules.required' })
+    if (http) {
+      for (const { line, text } of splitLines(f.rewrite)) {
+        const [pattern = ''] = text.split(/\s+/)
+        put('rewrite', rules.regex(pattern), line)
+      }
+    }
+    for (const { line, text } of splitLines(f.headers)) {
+      const name = text.split(/\s+/)[1]
+      if (name) put('headers', rules.headerName(name), line)
     }
   }
-  return { spec, problems, nodeLines }
+  eachLine('ipAllow', rules.ipOrCidr)
+  eachLine('ipDeny', rules.ipOrCidr)
+  eachLine('regCidrs', rules.ipOrCidr)
+  if (f.regEnabled && !f.regCidrs.trim()) put('regCidrs', { key: 'rules.required' })
+  put('regMaxInstances', rules.intRange(f.regMaxInstances, 1, 10_000))
+
+  if (!splitLines(f.nodes).length && !f.regEnabled) put('nodes', { key: 'rules.nodesRequired' })
+  for (const { line, text } of splitLines(f.nodes)) {
+    const [addr = '', weight] = text.split(/\s+/)
+    put('nodes', rules.nodeAddr(addr), line)
+    if (weight !== undefined && /^\d+$/.test(weight)) put('nodes', rules.weight(Number(weight)), line)
+  }
+  if (f.balance === 'consistent_hash' && f.hashKey.trim()) put('hashKey', rules.hashKey(f.hashKey))
+
+  put('connectTimeout', rules.duration(f.connectTimeout, { positive: true }))
+  if (!tcp) {
+    put('responseHeaderTimeout', rules.duration(f.responseHeaderTimeout, { positive: true }))
+    put('idleTimeout', rules.duration(f.idleTimeout))
+    put('maxIdlePerNode', rules.intRange(f.maxIdlePerNode, 0, rules.MAX_IDLE_PER_NODE))
+  }
+  put('streamIdleTimeout', rules.duration(f.streamIdleTimeout, { positive: true }))
+  put('dnsMinTtl', rules.duration(f.dnsMinTtl, { minMs: rules.MIN_DNS_TTL_MS }))
+  put('dnsMaxTtl', rules.duration(f.dnsMaxTtl, { minMs: rules.MIN_DNS_TTL_MS }))
+  const lo = rules.durationMs(f.dnsMinTtl)
+  const hi = rules.durationMs(f.dnsMaxTtl)
+  if (lo !== undefined && hi !== undefined && lo > hi) put('dnsMaxTtl', { key: 'rules.minAboveMax' })
+
+  if (f.hcEnabled) {
+    put('hcInterval', rules.duration(f.hcInterval, { minMs: rules.MIN_HEALTH_INTERVAL_MS }))
+    put('hcTimeout', rules.duration(f.hcTimeout, { positive: true }))
+    put('hcHealthy', rules.intRange(f.hcHealthy, ...rules.HEALTH_THRESHOLD))
+    put('hcUnhealthy', rules.intRange(f.hcUnhealthy, ...rules.HEALTH_THRESHOLD))
+    if (f.hcType === 'http') {
+      if (f.hcPath.trim() && !f.hcPath.trim().startsWith('/')) put('hcPath', { key: 'rules.prefixSlash' })
+      if (f.hcExpect.trim()) put('hcExpect', rules.statusSpec(f.hcExpect))
+    }
+  }
+  if (f.outlierEnabled) {
+    put('olFailures', rules.intRange(f.olFailures, 1, 1000))
+    put('olBase', rules.duration(f.olBase, { positive: true }))
+    put('olMax', rules.duration(f.olMax, { positive: true }))
+    const b = rules.durationMs(f.olBase)
+    const m = rules.durationMs(f.olMax)
+    if (b !== undefined && m !== undefined && b > m) put('olMax', { key: 'rules.minAboveMax' })
+    put('olMaxPercent', rules.intRange(f.olMaxPercent, 0, rules.MAX_EJECTED_PERCENT))
+  }
+  return out
+}
+
+/** Settings the form holds that the gateway will not use, to warn about. */
+export function ineffective(f: ServiceForm): { field: FormField; key: string }[] {
+  const out: { field: FormField; key: string }[] = []
+  const weighted = splitLines(f.nodes).some(({ text }) => {
+    const w = text.split(/\s+/)[1]
+    return w !== undefined && Number(w) !== DEFAULTS.weight
+  })
+  if (weighted && WEIGHTLESS_BALANCES.includes(f.balance)) out.push({ field: 'nodes', key: 'editor.weightsIgnored' })
+  return out
 }
 
 // ---- problem paths → form fields ----------------------------------------------

@@ -61,7 +61,8 @@ async fn revisions_diff_and_rollback() {
         .call(Method::GET, "/api/v1/revisions/3", a.clone(), None)
         .await
         .expect(200);
-    assert_eq!(r.body["summary"], "services: 1 changed");
+    // The summary names the service and the field that changed.
+    assert_eq!(r.body["summary"], "services: changed a (match.prefix)");
     assert_eq!(r.body["changes"][0]["op"], "update");
     assert_eq!(r.body["changes"][0]["fields"][0]["path"], "match.prefix");
     api.call(Method::GET, "/api/v1/revisions/99", a.clone(), None)

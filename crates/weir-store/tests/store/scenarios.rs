@@ -82,7 +82,7 @@ pub(crate) async fn apply_records_revision(url: String) {
             rev.source.as_str(),
             rev.summary.as_str()
         ),
-        (1, "alice", "test", "services: 2 added")
+        (1, "alice", "test", "services: added api, web")
     );
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
