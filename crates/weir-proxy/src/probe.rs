@@ -157,7 +157,7 @@ pub async fn probe(url: &str, timeout: Duration) -> Result<StatusCode, ProbeErro
         // Read the (small) body so the exchange completes cleanly.
         let _ = response.into_body().collect().await;
         conn.abort();
-        Ok(status)
+        Ok::<_, ProbeError>(status)
     };
     tokio::time::timeout(timeout, exchange)
         .await
