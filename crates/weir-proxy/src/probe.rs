@@ -138,7 +138,10 @@ pub async fn probe(url: &str, timeout: Duration) -> Result<StatusCode, ProbeErro
     let Some(authority) = uri.authority().cloned() else {
         return Err(ProbeError::Url(format!("{url:?} has no host")));
     };
-    let host = authority.host().trim_start_matches('[').trim_end_matches(']');
+    let host = authority
+        .host()
+        .trim_start_matches('[')
+        .trim_end_matches(']');
     let port = authority.port_u16().unwrap_or(80);
     let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
     let exchange = async {
@@ -146,7 +149,8 @@ pub async fn probe(url: &str, timeout: Duration) -> Result<StatusCode, ProbeErro
         let stream = TcpStream::connect((host, port))
             .await
             .map_err(|source| ProbeError::Connect { addr, source })?;
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        let (mut sender, conn) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         let conn = tokio::spawn(conn);
         let request = Request::get(path)
             .header(http::header::HOST, authority.as_str())
@@ -220,7 +224,11 @@ mod tests {
         // Accepts (the kernel's backlog) but never answers.
         let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = silent.local_addr().unwrap();
-        let r = probe(&format!("http://{addr}/healthz"), Duration::from_millis(200)).await;
+        let r = probe(
+            &format!("http://{addr}/healthz"),
+            Duration::from_millis(200),
+        )
+        .await;
         assert!(matches!(r, Err(ProbeError::Timeout(_))), "{r:?}");
     }
 }

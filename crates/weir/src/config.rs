@@ -374,7 +374,8 @@ impl ProcessConfig {
                 "admin.session_idle_timeout must be at least 1m and admin.session_absolute_timeout at least as long"
             );
         }
-        if self.listen.http == self.listen.admin {
+        // Port 0 twice is two different ephemeral ports.
+        if self.listen.http == self.listen.admin && self.listen.http.port() != 0 {
             bail!(
                 "listen.http and listen.admin are both {}; they need different ports",
                 self.listen.http

@@ -366,11 +366,12 @@ impl Gateway {
                 std::future::pending::<()>().await;
             }
         };
-        self.background.push(tokio::spawn(weir_proxy::probe::serve_health(
-            listener,
-            self.stop.subscribe(),
-            taken_over,
-        )));
+        self.background
+            .push(tokio::spawn(weir_proxy::probe::serve_health(
+                listener,
+                self.stop.subscribe(),
+                taken_over,
+            )));
         Ok(())
     }
 

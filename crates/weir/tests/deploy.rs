@@ -212,7 +212,13 @@ fn run(launch: &Launch) {
     let what = &launch.what;
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    for d in ["var/lib/weir", "etc/weir", "run/weir", "run/weir-proxy", "run/weir-admin"] {
+    for d in [
+        "var/lib/weir",
+        "etc/weir",
+        "run/weir",
+        "run/weir-proxy",
+        "run/weir-admin",
+    ] {
         std::fs::create_dir_all(root.join(d)).unwrap();
     }
     for (path, text) in &launch.files {
@@ -299,17 +305,19 @@ fn run(launch: &Launch) {
             cmd.env_remove(k);
         }
     }
-    cmd.args(&args)
-        .envs(&env)
-        .current_dir(launch.workdir.as_deref().map_or_else(
-            || root.to_path_buf(),
-            |w| PathBuf::from(map_paths(w, root)),
-        ));
+    cmd.args(&args).envs(&env).current_dir(
+        launch
+            .workdir
+            .as_deref()
+            .map_or_else(|| root.to_path_buf(), |w| PathBuf::from(map_paths(w, root))),
+    );
     let process = ServingProcess::start(cmd);
 
     for (port, path) in &launch.probes {
         let Some(key) = listeners.get(port) else {
-            panic!("{what}: probes port {port}, which `weir {role}` does not listen on ({listeners:?})");
+            panic!(
+                "{what}: probes port {port}, which `weir {role}` does not listen on ({listeners:?})"
+            );
         };
         let addr = process
             .addr(key)
@@ -386,7 +394,12 @@ fn dockerfile() -> Image {
             "WORKDIR" => image.workdir = Some(rest.into()),
             "USER" => image.user = Some(rest.into()),
             "VOLUME" => image.volumes = json(rest),
-            "EXPOSE" => image.expose = rest.split_whitespace().map(|p| p.parse().unwrap()).collect(),
+            "EXPOSE" => {
+                image.expose = rest
+                    .split_whitespace()
+                    .map(|p| p.parse().unwrap())
+                    .collect()
+            }
             "ENTRYPOINT" => image.entrypoint = json(rest),
             "CMD" => image.cmd = json(rest),
             "HEALTHCHECK" => {
@@ -402,8 +415,16 @@ fn dockerfile() -> Image {
 /// A `weir probe URL` command line as (port, path), checking that it runs
 /// the image's binary.
 fn probe_of(command: &[String], binary: &str, what: &str) -> (u16, String) {
-    assert_eq!(command.first().map(String::as_str), Some(binary), "{what}: {command:?}");
-    assert_eq!(command.get(1).map(String::as_str), Some("probe"), "{what}: {command:?}");
+    assert_eq!(
+        command.first().map(String::as_str),
+        Some(binary),
+        "{what}: {command:?}"
+    );
+    assert_eq!(
+        command.get(1).map(String::as_str),
+        Some("probe"),
+        "{what}: {command:?}"
+    );
     let url = command.last().unwrap();
     let uri: http::Uri = url.parse().unwrap();
     (uri.port_u16().unwrap(), uri.path().to_owned())
@@ -414,8 +435,12 @@ fn dockerfile_builds_the_dashboard_in_runs_as_a_user_and_its_health_check_passes
     let text = read("deploy/docker/Dockerfile");
     // The dashboard is built and put where crates/weir-admin/build.rs embeds
     // it before the release build.
-    let dashboard = text.find("scripts/dashboard.sh build").expect("builds the dashboard");
-    let copy = text.find("web/dist web/dist").expect("copies web/dist into the builder");
+    let dashboard = text
+        .find("scripts/dashboard.sh build")
+        .expect("builds the dashboard");
+    let copy = text
+        .find("web/dist web/dist")
+        .expect("copies web/dist into the builder");
     let build = text.find("cargo build --release").expect("a release build");
     assert!(dashboard < copy && copy < build);
     assert!(text.contains("-p weir"));
@@ -424,10 +449,16 @@ fn dockerfile_builds_the_dashboard_in_runs_as_a_user_and_its_health_check_passes
     let image = dockerfile();
     assert!(image.stages.len() >= 2, "multi-stage: {:?}", image.stages);
     let user = image.user.clone().expect("a USER in the runtime image");
-    assert!(!user.starts_with("root") && !user.starts_with("0"), "USER {user}");
+    assert!(
+        !user.starts_with("root") && !user.starts_with("0"),
+        "USER {user}"
+    );
     let binary = image.entrypoint.first().cloned().expect("an ENTRYPOINT");
     assert!(!image.healthcheck.is_empty(), "a HEALTHCHECK");
-    let store = image.env.get("WEIR_STORE_URL").expect("the store in the volume");
+    let store = image
+        .env
+        .get("WEIR_STORE_URL")
+        .expect("the store in the volume");
     assert!(
         image.volumes.iter().any(|v| store.contains(v.as_str())),
         "{store} is not in a VOLUME {:?}",
@@ -458,10 +489,7 @@ fn interpolate(text: &str) -> String {
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let end = rest[start..].find('}').expect("closing brace") + start;
-        let name = rest[start + 2..end]
-            .split([':', '-', '?'])
-            .next()
-            .unwrap();
+        let name = rest[start + 2..end].split([':', '-', '?']).next().unwrap();
         out.push_str(match name {
             "WEIR_ADMIN_PASSWORD" => "a-test-admin-password",
             _ => "test-value",
@@ -482,7 +510,11 @@ fn compose_launches(file: &str, image: &Image) -> Vec<Launch> {
         let ours = svc["image"].as_str().is_some_and(|i| i.starts_with("weir"))
             || svc.get("build").is_some();
         for dep in svc["depends_on"].as_object().into_iter().flatten() {
-            assert!(services.contains_key(dep.0), "{file}: {name} depends on {}", dep.0);
+            assert!(
+                services.contains_key(dep.0),
+                "{file}: {name} depends on {}",
+                dep.0
+            );
         }
         if !ours {
             continue;
@@ -490,17 +522,33 @@ fn compose_launches(file: &str, image: &Image) -> Vec<Launch> {
         weir_services.insert(name.clone());
         let what = format!("{file} service {name}");
         let mut env = image.env.clone();
-        for (k, v) in svc["environment"].as_object().expect("environment as a map") {
+        for (k, v) in svc["environment"]
+            .as_object()
+            .expect("environment as a map")
+        {
             env.insert(k.clone(), interpolate(v.as_str().expect("string values")));
         }
         assert_documented(&env.keys().cloned().collect(), &what);
-        let grace = svc["stop_grace_period"].as_str().expect("stop_grace_period");
-        assert!(duration(grace) > std::time::Duration::from_secs(30), "{what}: {grace}");
+        let grace = svc["stop_grace_period"]
+            .as_str()
+            .expect("stop_grace_period");
+        assert!(
+            duration(grace) > std::time::Duration::from_secs(30),
+            "{what}: {grace}"
+        );
         let ports = svc["ports"]
             .as_array()
             .into_iter()
             .flatten()
-            .map(|p| p.as_str().unwrap().rsplit(':').next().unwrap().parse().unwrap())
+            .map(|p| {
+                p.as_str()
+                    .unwrap()
+                    .rsplit(':')
+                    .next()
+                    .unwrap()
+                    .parse()
+                    .unwrap()
+            })
             .collect();
         let args = svc["command"]
             .as_array()
@@ -553,10 +601,22 @@ fn compose_fleet_runs_admin_and_two_proxies() {
     let image = dockerfile();
     let launches = compose_launches(file, &image);
     let roles: Vec<&str> = launches.iter().map(|l| l.args[0].as_str()).collect();
-    assert_eq!(roles.iter().filter(|r| **r == "admin").count(), 1, "{roles:?}");
-    assert_eq!(roles.iter().filter(|r| **r == "proxy").count(), 2, "{roles:?}");
+    assert_eq!(
+        roles.iter().filter(|r| **r == "admin").count(),
+        1,
+        "{roles:?}"
+    );
+    assert_eq!(
+        roles.iter().filter(|r| **r == "proxy").count(),
+        2,
+        "{roles:?}"
+    );
     for l in &launches {
-        assert!(l.env["WEIR_STORE_URL"].starts_with("postgres://"), "{}", l.what);
+        assert!(
+            l.env["WEIR_STORE_URL"].starts_with("postgres://"),
+            "{}",
+            l.what
+        );
     }
     launches.iter().for_each(run);
 }
@@ -577,7 +637,14 @@ fn pod_labels(d: &Deployment) -> BTreeMap<String, String> {
 }
 
 fn containers(d: &Deployment) -> &[Container] {
-    &d.spec.as_ref().unwrap().template.spec.as_ref().unwrap().containers
+    &d.spec
+        .as_ref()
+        .unwrap()
+        .template
+        .spec
+        .as_ref()
+        .unwrap()
+        .containers
 }
 
 fn port_number(c: &Container, port: &IntOrString) -> Option<u16> {
@@ -601,9 +668,13 @@ fn check_overlay(overlay: &str) -> (Objects, Vec<Launch>) {
     for cm in &o.config_maps {
         for (key, text) in cm.data.iter().flatten() {
             if key.ends_with(".toml") {
-                let cfg = ProcessConfig::from_sources(text, key, Vec::new())
-                    .unwrap_or_else(|e| panic!("{overlay}: ConfigMap {}: {e:#}", name_of(&cm.metadata)));
-                tomls.insert(name_of(&cm.metadata).to_owned(), (key.clone(), text.clone(), cfg));
+                let cfg = ProcessConfig::from_sources(text, key, Vec::new()).unwrap_or_else(|e| {
+                    panic!("{overlay}: ConfigMap {}: {e:#}", name_of(&cm.metadata))
+                });
+                tomls.insert(
+                    name_of(&cm.metadata).to_owned(),
+                    (key.clone(), text.clone(), cfg),
+                );
             }
         }
     }
@@ -629,14 +700,19 @@ fn check_overlay(overlay: &str) -> (Objects, Vec<Launch>) {
         let psc = pod.security_context.as_ref().expect("pod securityContext");
         assert_eq!(psc.run_as_non_root, Some(true), "{dname}: runAsNonRoot");
         if let Some(sa) = &pod.service_account_name {
-            assert!(o.accounts.iter().any(|a| name_of(&a.metadata) == sa), "{dname}: {sa}");
+            assert!(
+                o.accounts.iter().any(|a| name_of(&a.metadata) == sa),
+                "{dname}: {sa}"
+            );
         }
         // Volumes: ConfigMaps and claims exist.
         let mut config_mounts = BTreeMap::new();
         for v in pod.volumes.iter().flatten() {
             if let Some(cm) = &v.config_map {
                 assert!(
-                    o.config_maps.iter().any(|c| name_of(&c.metadata) == cm.name),
+                    o.config_maps
+                        .iter()
+                        .any(|c| name_of(&c.metadata) == cm.name),
                     "{overlay}: {dname}: no ConfigMap {}",
                     cm.name
                 );
@@ -644,26 +720,40 @@ fn check_overlay(overlay: &str) -> (Objects, Vec<Launch>) {
             }
             if let Some(claim) = &v.persistent_volume_claim {
                 assert!(
-                    o.claims.iter().any(|c| name_of(&c.metadata) == claim.claim_name),
+                    o.claims
+                        .iter()
+                        .any(|c| name_of(&c.metadata) == claim.claim_name),
                     "{overlay}: {dname}: no claim {}",
                     claim.claim_name
                 );
             }
             if let Some(s) = &v.secret {
                 let name = s.secret_name.as_deref().unwrap_or("");
-                assert!(o.secrets.iter().any(|x| name_of(&x.metadata) == name), "{dname}: {name}");
+                assert!(
+                    o.secrets.iter().any(|x| name_of(&x.metadata) == name),
+                    "{dname}: {name}"
+                );
             }
         }
 
         for c in &pod.containers {
             let what = format!("{overlay}: Deployment {dname} container {}", c.name);
-            let sc = c.security_context.as_ref().expect("container securityContext");
+            let sc = c
+                .security_context
+                .as_ref()
+                .expect("container securityContext");
             assert_eq!(sc.allow_privilege_escalation, Some(false), "{what}");
             assert_eq!(sc.read_only_root_filesystem, Some(true), "{what}");
             let res = c.resources.as_ref().expect("resources");
             for key in ["cpu", "memory"] {
-                assert!(res.requests.as_ref().is_some_and(|r| r.contains_key(key)), "{what}: requests.{key}");
-                assert!(res.limits.as_ref().is_some_and(|r| r.contains_key(key)), "{what}: limits.{key}");
+                assert!(
+                    res.requests.as_ref().is_some_and(|r| r.contains_key(key)),
+                    "{what}: requests.{key}"
+                );
+                assert!(
+                    res.limits.as_ref().is_some_and(|r| r.contains_key(key)),
+                    "{what}: limits.{key}"
+                );
             }
 
             // Environment: documented; Secret and ConfigMap keys exist.
@@ -674,33 +764,64 @@ fn check_overlay(overlay: &str) -> (Objects, Vec<Launch>) {
                 } else {
                     let from = e.value_from.as_ref().expect("value or valueFrom");
                     if let Some(s) = &from.secret_key_ref {
-                        assert!(secret_keys(&s.name, &s.key), "{what}: {} -> Secret {} key {}", e.name, s.name, s.key);
-                        let secret = o.secrets.iter().find(|x| name_of(&x.metadata) == s.name).unwrap();
-                        secret.string_data.as_ref().and_then(|d| d.get(&s.key)).cloned().unwrap_or_default()
+                        assert!(
+                            secret_keys(&s.name, &s.key),
+                            "{what}: {} -> Secret {} key {}",
+                            e.name,
+                            s.name,
+                            s.key
+                        );
+                        let secret = o
+                            .secrets
+                            .iter()
+                            .find(|x| name_of(&x.metadata) == s.name)
+                            .unwrap();
+                        secret
+                            .string_data
+                            .as_ref()
+                            .and_then(|d| d.get(&s.key))
+                            .cloned()
+                            .unwrap_or_default()
                     } else if let Some(m) = &from.config_map_key_ref {
-                        let cm = o.config_maps.iter().find(|x| name_of(&x.metadata) == m.name);
+                        let cm = o
+                            .config_maps
+                            .iter()
+                            .find(|x| name_of(&x.metadata) == m.name);
                         cm.and_then(|cm| cm.data.as_ref()?.get(&m.key).cloned())
-                            .unwrap_or_else(|| panic!("{what}: {} -> ConfigMap {} key {}", e.name, m.name, m.key))
+                            .unwrap_or_else(|| {
+                                panic!("{what}: {} -> ConfigMap {} key {}", e.name, m.name, m.key)
+                            })
                     } else {
                         panic!("{what}: {}: an unexpected valueFrom", e.name)
                     }
                 };
                 env.insert(e.name.clone(), value);
             }
-            assert!(c.env_from.is_none(), "{what}: envFrom hides which variables are set");
+            assert!(
+                c.env_from.is_none(),
+                "{what}: envFrom hides which variables are set"
+            );
             assert_documented(&env.keys().cloned().collect(), &what);
 
             // Files: the ConfigMap mounts.
             let mut files = BTreeMap::new();
             for m in c.volume_mounts.iter().flatten() {
                 if let Some(cm) = config_mounts.get(&m.name) {
-                    let (key, text, _) = tomls.get(cm).unwrap_or_else(|| panic!("{what}: ConfigMap {cm} has no weir.toml"));
+                    let (key, text, _) = tomls
+                        .get(cm)
+                        .unwrap_or_else(|| panic!("{what}: ConfigMap {cm} has no weir.toml"));
                     files.insert(format!("{}/{key}", m.mount_path), text.clone());
                 }
             }
 
             // Graceful termination: longer than the preStop pause and the drain.
-            let config_path = c.args.iter().flatten().skip_while(|a| *a != "--config").nth(1).cloned();
+            let config_path = c
+                .args
+                .iter()
+                .flatten()
+                .skip_while(|a| *a != "--config")
+                .nth(1)
+                .cloned();
             let drain = match config_path.as_ref().and_then(|p| files.get(p)) {
                 Some(text) => ProcessConfig::from_sources(text, "weir.toml", env.clone())
                     .unwrap()
@@ -708,7 +829,11 @@ fn check_overlay(overlay: &str) -> (Objects, Vec<Launch>) {
                     .shutdown_grace
                     .get()
                     .as_secs(),
-                None => ProcessConfig::default().proxy.shutdown_grace.get().as_secs(),
+                None => ProcessConfig::default()
+                    .proxy
+                    .shutdown_grace
+                    .get()
+                    .as_secs(),
             };
             let pause = c
                 .lifecycle
@@ -716,7 +841,9 @@ fn check_overlay(overlay: &str) -> (Objects, Vec<Launch>) {
                 .and_then(|l| l.pre_stop.as_ref())
                 .and_then(|p| p.sleep.as_ref())
                 .map_or(0, |s| s.seconds.unsigned_abs());
-            let grace = pod.termination_grace_period_seconds.expect("terminationGracePeriodSeconds");
+            let grace = pod
+                .termination_grace_period_seconds
+                .expect("terminationGracePeriodSeconds");
             assert!(
                 grace.unsigned_abs() > drain + pause,
                 "{what}: terminationGracePeriodSeconds {grace} <= drain {drain}s + preStop {pause}s"
@@ -735,8 +862,12 @@ fn check_overlay(overlay: &str) -> (Objects, Vec<Launch>) {
                     continue;
                 };
                 let get = probe.http_get.as_ref().expect("httpGet probes");
-                let port = port_number(c, &get.port)
-                    .unwrap_or_else(|| panic!("{what}: {kind} probe port {:?} is no container port", get.port));
+                let port = port_number(c, &get.port).unwrap_or_else(|| {
+                    panic!(
+                        "{what}: {kind} probe port {:?} is no container port",
+                        get.port
+                    )
+                });
                 probes.push((port, get.path.clone().expect("a probe path")));
             }
             let ports = c
@@ -768,12 +899,17 @@ fn check_overlay(overlay: &str) -> (Objects, Vec<Launch>) {
             .iter()
             .filter(|d| labels_match(&selector, &pod_labels(d)))
             .collect();
-        assert!(!selected.is_empty(), "{overlay}: Service {sname} selects no pods");
+        assert!(
+            !selected.is_empty(),
+            "{overlay}: Service {sname} selects no pods"
+        );
         for p in spec.ports.iter().flatten() {
             let target = p.target_port.clone().unwrap_or(IntOrString::Int(p.port));
             for d in &selected {
                 assert!(
-                    containers(d).iter().any(|c| port_number(c, &target).is_some()),
+                    containers(d)
+                        .iter()
+                        .any(|c| port_number(c, &target).is_some()),
                     "{overlay}: Service {sname} port {:?}: Deployment {} has no container port {target:?}",
                     p.name,
                     name_of(&d.metadata)
@@ -782,9 +918,16 @@ fn check_overlay(overlay: &str) -> (Objects, Vec<Launch>) {
         }
     }
     for b in &o.pdbs {
-        let selector = b.spec.as_ref().and_then(|s| s.selector.as_ref()).and_then(|s| s.match_labels.clone()).unwrap_or_default();
+        let selector = b
+            .spec
+            .as_ref()
+            .and_then(|s| s.selector.as_ref())
+            .and_then(|s| s.match_labels.clone())
+            .unwrap_or_default();
         assert!(
-            o.deployments.iter().any(|d| labels_match(&selector, &pod_labels(d))),
+            o.deployments
+                .iter()
+                .any(|d| labels_match(&selector, &pod_labels(d))),
             "{overlay}: PodDisruptionBudget {} selects no pods",
             name_of(&b.metadata)
         );
@@ -794,7 +937,9 @@ fn check_overlay(overlay: &str) -> (Objects, Vec<Launch>) {
         assert_eq!(target.kind, "Deployment");
         assert_eq!(target.api_version.as_deref(), Some("apps/v1"));
         assert!(
-            o.deployments.iter().any(|d| name_of(&d.metadata) == target.name),
+            o.deployments
+                .iter()
+                .any(|d| name_of(&d.metadata) == target.name),
             "{overlay}: HPA {} targets no Deployment {}",
             name_of(&h.metadata),
             target.name
@@ -819,14 +964,28 @@ fn single_overlay_is_one_gateway_on_sqlite_with_a_claim() {
 #[test]
 fn fleet_overlay_is_proxies_with_budget_and_autoscaler_and_an_admin() {
     let (o, launches) = check_overlay("deploy/k8s/overlays/fleet");
-    let by_name = |n: &str| o.deployments.iter().find(|d| name_of(&d.metadata) == n).unwrap();
-    assert_eq!(by_name("weir-proxy").spec.as_ref().unwrap().replicas, Some(3));
-    assert_eq!(by_name("weir-admin").spec.as_ref().unwrap().replicas, Some(1));
+    let by_name = |n: &str| {
+        o.deployments
+            .iter()
+            .find(|d| name_of(&d.metadata) == n)
+            .unwrap()
+    };
+    assert_eq!(
+        by_name("weir-proxy").spec.as_ref().unwrap().replicas,
+        Some(3)
+    );
+    assert_eq!(
+        by_name("weir-admin").spec.as_ref().unwrap().replicas,
+        Some(1)
+    );
     assert_eq!(o.pdbs.len(), 1);
     assert_eq!(o.hpas.len(), 1);
     assert!(o.hpas[0].spec.as_ref().unwrap().min_replicas >= Some(3));
     let store = o.secrets[0].string_data.as_ref().unwrap()["store-url"].clone();
-    assert!(store.starts_with("postgres://") && store.contains("REPLACE"), "{store}");
+    assert!(
+        store.starts_with("postgres://") && store.contains("REPLACE"),
+        "{store}"
+    );
     let mut roles: Vec<&str> = launches.iter().map(|l| l.args[0].as_str()).collect();
     roles.sort_unstable();
     assert_eq!(roles, ["admin", "proxy"]);
@@ -850,7 +1009,9 @@ fn misspelled_fields_are_refused() {
             .as_object_mut()
             .unwrap()
             .insert(field.into(), Value::Bool(true));
-        let err = strict::<Deployment>(&bad).err().unwrap_or_else(|| panic!("{field} accepted"));
+        let err = strict::<Deployment>(&bad)
+            .err()
+            .unwrap_or_else(|| panic!("{field} accepted"));
         assert!(err.contains(field), "{err}");
         let mut all = docs.clone();
         let i = all.iter().position(|d| d == deployment).unwrap();
@@ -891,9 +1052,15 @@ fn systemd_units_start_and_outlast_the_drain() {
         let exec = exec.expect("ExecStart");
         // The upgrade starts the same command line next to the running one.
         assert!(reload.expect("ExecReload").contains(&exec), "{file}");
-        assert!(stop.expect("TimeoutStopSec") > ProcessConfig::default().proxy.shutdown_grace.get());
+        assert!(
+            stop.expect("TimeoutStopSec") > ProcessConfig::default().proxy.shutdown_grace.get()
+        );
         let mut words = exec.split_whitespace().map(str::to_owned);
-        assert_eq!(words.next().as_deref(), Some("/usr/local/bin/weir"), "{file}");
+        assert_eq!(
+            words.next().as_deref(),
+            Some("/usr/local/bin/weir"),
+            "{file}"
+        );
         let args: Vec<String> = words.collect();
         let role = if unit == "weir" { "serve" } else { &unit[5..] };
         assert_eq!(args[0], role, "{file}");
