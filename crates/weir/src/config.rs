@@ -664,10 +664,11 @@ worker_threads = 2
             "WEIR_ADMIN_SESSION_ABSOLUTE_TIMEOUT",
             "WEIR_ADMIN_COOKIE_SECURE",
             "WEIR_COMPAT_GO_GATEWAY_TOKEN_SECRET",
+            "WEIR_LISTEN_HEALTH",
         ] {
             assert!(vars.contains(&v), "{v} missing from {vars:?}");
         }
-        assert_eq!(keys.len(), 35, "a new key needs docs/configuration.md too");
+        assert_eq!(keys.len(), 36, "a new key needs docs/configuration.md too");
     }
 
     #[test]
