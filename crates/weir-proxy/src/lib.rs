@@ -23,6 +23,7 @@ pub mod http;
 pub mod listeners;
 pub mod metrics;
 pub mod policy;
+pub mod probe;
 mod snapshot;
 pub mod stats;
 mod tcp;

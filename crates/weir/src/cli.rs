@@ -1,5 +1,5 @@
 //! Command-line interface: `serve`, `proxy`, `admin`, `apply`, `export`,
-//! `check`, `import`, `echo`, `version`.
+//! `check`, `import`, `echo`, `probe`, `version`.
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -41,6 +41,10 @@ enum Command {
     Import(ImportSource),
     /// Run a test upstream that echoes each request back as JSON.
     Echo(EchoArgs),
+    /// GET a health endpoint (e.g. http://127.0.0.1:9081/readyz); exit 0 on
+    /// a 2xx answer, 1 otherwise. For container health checks (the image
+    /// has no curl).
+    Probe(ProbeArgs),
     /// Print the version.
     Version,
 }
@@ -210,6 +214,16 @@ struct EchoArgs {
     name: Option<String>,
 }
 
+#[derive(Debug, Args)]
+struct ProbeArgs {
+    /// The endpoint, http:// only.
+    #[arg(value_name = "URL")]
+    url: String,
+    /// Give up after this long (connect and answer together).
+    #[arg(long, default_value = "2s", value_name = "DURATION")]
+    timeout: weir_core::HumanDuration,
+}
+
 /// Parse arguments, run the command, map errors to exit codes: 0 success,
 /// 1 failure (errors on stderr), 2 usage errors (from clap).
 pub fn main() -> ExitCode {
@@ -254,6 +268,19 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             eprintln!("weir echo listening on {addr}");
             crate::echo::run(listener, args.name.unwrap_or_else(|| addr.to_string())).await?;
             Ok(ExitCode::SUCCESS)
+        }),
+        Command::Probe(args) => small_runtime()?.block_on(async move {
+            match weir_proxy::probe::probe(&args.url, args.timeout.get()).await {
+                Ok(status) if status.is_success() => Ok(ExitCode::SUCCESS),
+                Ok(status) => {
+                    eprintln!("{}: {status}", args.url);
+                    Ok(ExitCode::FAILURE)
+                }
+                Err(e) => {
+                    eprintln!("{}: {e}", args.url);
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }),
         Command::Version => {
             println!("weir {}", env!("CARGO_PKG_VERSION"));

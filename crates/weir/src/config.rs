@@ -51,6 +51,9 @@ pub struct ListenConfig {
     pub admin: SocketAddr,
     /// Address the per-service ports (TCP and gRPC services) bind on.
     pub service_address: std::net::IpAddr,
+    /// Health listener (`/healthz`, `/readyz`) for orchestrators' probes,
+    /// in every role (`off` to disable).
+    pub health: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -229,6 +232,7 @@ impl Default for ListenConfig {
             https: "0.0.0.0:8443".into(),
             admin: SocketAddr::from(([127, 0, 0, 1], 9080)),
             service_address: std::net::IpAddr::from([0, 0, 0, 0]),
+            health: "off".into(),
         }
     }
 }
@@ -343,6 +347,7 @@ impl ProcessConfig {
             bail!("proxy.body_read_timeout: must be at least 10ms");
         }
         self.https_addr()?;
+        self.health_addr()?;
         if let Err((i, why)) = weir_core::compile::IpSet::parse(&self.proxy.trusted_proxies) {
             bail!("proxy.trusted_proxies[{i}]: {why}");
         }
@@ -369,7 +374,8 @@ impl ProcessConfig {
                 "admin.session_idle_timeout must be at least 1m and admin.session_absolute_timeout at least as long"
             );
         }
-        if self.listen.http == self.listen.admin {
+        // Port 0 twice is two different ephemeral ports.
+        if self.listen.http == self.listen.admin && self.listen.http.port() != 0 {
             bail!(
                 "listen.http and listen.admin are both {}; they need different ports",
                 self.listen.http
@@ -459,6 +465,16 @@ impl ProcessConfig {
             "off" | "" => Ok(None),
             a => a.parse().map(Some).map_err(|_| {
                 anyhow::anyhow!("listen.https: {a:?} is not an address (e.g. 0.0.0.0:8443) or off")
+            }),
+        }
+    }
+
+    /// The health listen address, or `None` when `listen.health` is `off`.
+    pub fn health_addr(&self) -> anyhow::Result<Option<SocketAddr>> {
+        match self.listen.health.trim() {
+            "off" | "" => Ok(None),
+            a => a.parse().map(Some).map_err(|_| {
+                anyhow::anyhow!("listen.health: {a:?} is not an address (e.g. 0.0.0.0:9081) or off")
             }),
         }
     }
@@ -648,10 +664,11 @@ worker_threads = 2
             "WEIR_ADMIN_SESSION_ABSOLUTE_TIMEOUT",
             "WEIR_ADMIN_COOKIE_SECURE",
             "WEIR_COMPAT_GO_GATEWAY_TOKEN_SECRET",
+            "WEIR_LISTEN_HEALTH",
         ] {
             assert!(vars.contains(&v), "{v} missing from {vars:?}");
         }
-        assert_eq!(keys.len(), 35, "a new key needs docs/configuration.md too");
+        assert_eq!(keys.len(), 36, "a new key needs docs/configuration.md too");
     }
 
     #[test]

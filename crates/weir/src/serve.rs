@@ -53,6 +53,8 @@ pub struct Gateway {
     pub listeners: Option<Arc<ServiceListeners>>,
     /// Bound admin address (`None` when the admin role is off).
     pub admin_addr: Option<SocketAddr>,
+    /// Bound health-listener address (`None` when `listen.health` is off).
+    pub health_addr: Option<SocketAddr>,
     pub plane: Arc<DataPlane>,
     store: Store,
     stop: watch::Sender<bool>,
@@ -106,6 +108,9 @@ impl Gateway {
             .and_then(|i| i.take(crate::handover::UPGRADE));
         let (upgraded_tx, upgraded) = watch::channel(false);
         let mut gateway = Self::start_inner(cfg, roles, Arc::clone(&inherited), upgraded).await?;
+        // Last, so that its `/readyz` answers only once everything above
+        // has started: store open, configuration installed, ports bound.
+        gateway.start_health(cfg).await?;
         for addr in inherited.close_unclaimed() {
             tracing::info!(%addr, "closing a handed-over socket the configuration no longer uses");
         }
@@ -133,6 +138,7 @@ impl Gateway {
             http_addr = gateway.http_addr.map(|a| a.to_string()),
             https_addr = gateway.https_addr.map(|a| a.to_string()),
             admin_addr = gateway.admin_addr.map(|a| a.to_string()),
+            health_addr = gateway.health_addr.map(|a| a.to_string()),
             store = %weir_store::redact_url(&cfg.store.url),
             revision = gateway.plane.snapshot().revision,
             "weir is serving"
@@ -186,6 +192,7 @@ impl Gateway {
             https_addr: None,
             listeners: None,
             admin_addr: None,
+            health_addr: None,
             plane,
             store,
             stop,
@@ -340,6 +347,31 @@ impl Gateway {
         .await?;
         self.admin_addr = Some(addr);
         self.draining.push(task);
+        Ok(())
+    }
+
+    /// The health listener (`listen.health`, see [`weir_proxy::probe`]):
+    /// `/readyz` turns 503 when shutdown starts; it keeps answering during
+    /// the drain, and stops accepting only when a new process has taken its
+    /// socket over (which then answers for both).
+    async fn start_health(&mut self, cfg: &ProcessConfig) -> anyhow::Result<()> {
+        let Some(addr) = cfg.health_addr()? else {
+            return Ok(());
+        };
+        let listener = self.listen("health", addr, "listen.health").await?;
+        self.health_addr = Some(listener.local_addr()?);
+        let mut upgraded = self.upgraded.clone();
+        let taken_over = async move {
+            if upgraded.wait_for(|u| *u).await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        };
+        self.background
+            .push(tokio::spawn(weir_proxy::probe::serve_health(
+                listener,
+                self.stop.subscribe(),
+                taken_over,
+            )));
         Ok(())
     }
 

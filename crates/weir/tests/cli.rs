@@ -1,6 +1,9 @@
 //! The `weir` binary's configuration commands: `check`, `apply` (with
-//! `--dry-run` and `--if-empty`), `export`, and the export → apply round trip.
+//! `--dry-run` and `--if-empty`), `export`, the export → apply round trip,
+//! and `probe` against a `weir proxy` process's health listener.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
 
 use std::io::Write;
 use std::path::Path;
@@ -331,4 +334,47 @@ fn store_errors_never_show_the_password() {
         assert!(!text.contains("supersecret"), "{text}");
         assert!(text.contains("***"), "{text}");
     }
+}
+
+/// `weir probe` (the image's health check, which has no curl) against the
+/// health listener of a `weir proxy` process — a role without an admin
+/// listener: exit 0 on 2xx, 1 with the status or the error otherwise.
+#[test]
+fn probe_checks_a_proxy_processes_health_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_weir"));
+    cmd.current_dir(dir.path())
+        .args(["proxy", "--http", "127.0.0.1:0"])
+        .env("WEIR_STORE_URL", "sqlite://weir.db")
+        .env("WEIR_LISTEN_HTTPS", "off")
+        .env("WEIR_LISTEN_HEALTH", "127.0.0.1:0")
+        .env("WEIR_LOG_ACCESS", "off");
+    let proxy = common::process::ServingProcess::start(cmd);
+    assert!(proxy.addr("admin_addr").is_none(), "{}", proxy.serving);
+    let health = proxy.addr("health_addr").expect("a health listener");
+    let probe = |path: &str, extra: &[&str]| {
+        let url = format!("http://{health}{path}");
+        let mut args = vec!["probe", url.as_str()];
+        args.extend_from_slice(extra);
+        weir(dir.path(), &args, None)
+    };
+    for path in ["/healthz", "/readyz"] {
+        let out = probe(path, &[]);
+        assert!(out.status.success(), "{path}: {}", stderr(&out));
+    }
+    let out = probe("/nothing-here", &["--timeout", "5s"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("404"), "{}", stderr(&out));
+
+    // Nothing listens there any more: a refused connection is a failure.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/healthz", closed.local_addr().unwrap());
+    drop(closed);
+    let out = weir(dir.path(), &["probe", &url, "--timeout", "1s"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot connect"), "{}", stderr(&out));
+
+    let out = weir(dir.path(), &["probe", "https://127.0.0.1:1/healthz"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("only http://"), "{}", stderr(&out));
 }

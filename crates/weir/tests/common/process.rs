@@ -142,7 +142,28 @@ fn spawn(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // The serving line carries the bound addresses.
+    let v = wait_until_logged(&mut child, ready);
+    let addr = |k: &str| -> Option<SocketAddr> { v[k].as_str()?.parse().ok() };
+    let (http, https, admin) = (
+        addr("http_addr").unwrap(),
+        addr("https_addr"),
+        addr("admin_addr").unwrap(),
+    );
+    GatewayProcess {
+        child,
+        http,
+        https,
+        admin,
+        dir,
+        upgrade_socket,
+    }
+}
+
+/// Read a JSON-logging child's stderr until `ready` is logged; returns the
+/// `weir is serving` line (which carries the bound addresses) and keeps
+/// draining the log so the pipe never blocks the process (shown with
+/// WEIR_TEST_LOGS=1, for debugging a test).
+fn wait_until_logged(child: &mut Child, ready: &str) -> serde_json::Value {
     let stderr = child.stderr.take().unwrap();
     let mut lines = BufReader::new(stderr).lines();
     let mut serving = None;
@@ -151,22 +172,17 @@ fn spawn(
             .next()
             .expect("gateway exited before serving")
             .unwrap();
-        let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&line) else {
+            panic!("not a JSON log line: {line}");
+        };
+        let is_ready = v["message"] == ready;
         if v["message"] == "weir is serving" {
-            let addr = |k: &str| -> Option<SocketAddr> { v[k].as_str()?.parse().ok() };
-            serving = Some((
-                addr("http_addr").unwrap(),
-                addr("https_addr"),
-                addr("admin_addr").unwrap(),
-            ));
+            serving = Some(v);
         }
-        if v["message"] == ready {
+        if is_ready {
             break;
         }
     }
-    let (http, https, admin) = serving.expect("a serving line before the ready line");
-    // Keep draining logs so the pipe never blocks the gateway (shown with
-    // WEIR_TEST_LOGS=1, for debugging a test).
     let show = std::env::var_os("WEIR_TEST_LOGS").is_some();
     let pid = child.id();
     std::thread::spawn(move || {
@@ -176,13 +192,41 @@ fn spawn(
             }
         }
     });
-    GatewayProcess {
-        child,
-        http,
-        https,
-        admin,
-        dir,
-        upgrade_socket,
+    serving.expect("a serving line before the ready line")
+}
+
+/// Any `weir` command line (`serve`, `proxy`, `admin`, with whatever flags
+/// and environment the caller set) run until it serves; killed on drop.
+pub struct ServingProcess {
+    pub child: Child,
+    /// The `weir is serving` log line.
+    pub serving: serde_json::Value,
+}
+
+impl ServingProcess {
+    /// Spawn `cmd` with JSON logs on stderr; returns once it is serving.
+    pub fn start(mut cmd: Command) -> Self {
+        let mut child = cmd
+            .env("WEIR_LOG_FORMAT", "json")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let serving = wait_until_logged(&mut child, "weir is serving");
+        Self { child, serving }
+    }
+
+    /// A bound address from the serving line: `http_addr`, `https_addr`,
+    /// `admin_addr`, `health_addr`.
+    pub fn addr(&self, key: &str) -> Option<SocketAddr> {
+        self.serving[key].as_str()?.parse().ok()
+    }
+}
+
+impl Drop for ServingProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
