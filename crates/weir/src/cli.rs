@@ -15,8 +15,19 @@ use weir_store::{RevisionMeta, Store, StoreError};
 use crate::config::ProcessConfig;
 use crate::serve::{Gateway, Roles};
 
+/// What `weir version` and `weir --version` print after the name: the
+/// package version, the commit and the build date (stamped by build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("WEIR_BUILD_COMMIT"),
+    ", built ",
+    env!("WEIR_BUILD_DATE"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
-#[command(name = "weir", version, about = "Weir, an API gateway", long_about = None)]
+#[command(name = "weir", version = VERSION, about = "Weir, an API gateway", long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,7 +52,7 @@ enum Command {
     Import(ImportSource),
     /// Run a test upstream that echoes each request back as JSON.
     Echo(EchoArgs),
-    /// Print the version.
+    /// Print the version, the commit and the build date.
     Version,
 }
 
@@ -256,7 +267,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }),
         Command::Version => {
-            println!("weir {}", env!("CARGO_PKG_VERSION"));
+            println!("weir {VERSION}");
             Ok(ExitCode::SUCCESS)
         }
     }
