@@ -105,7 +105,7 @@ rust_tools() {
     local bin="${CARGO_HOME:-$HOME/.cargo}/bin/cargo-machete"
     command -v cargo-machete >/dev/null 2>&1 && bin=$(command -v cargo-machete)
     if ! [ -x "$bin" ] || ! "$bin" --version 2>/dev/null | grep -qF "$MACHETE_VERSION"; then
-        say "installing cargo-machete $MACHETE_VERSION (about a minute)"
+        say "installing cargo-machete $MACHETE_VERSION (a build: minutes)"
         # Its own temporary target directory, not the project's.
         env -u CARGO_TARGET_DIR cargo install --quiet --locked cargo-machete \
             --version "$MACHETE_VERSION" ||
