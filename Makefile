@@ -3,7 +3,7 @@
 CARGO_TARGET_DIR ?= $(HOME)/.cache/weir-target
 export CARGO_TARGET_DIR
 
-.PHONY: run test lint check build release fmt clean-demo dashboard
+.PHONY: run test lint check build release dist deps fmt clean-demo dashboard
 
 ## Start the gateway on its embedded defaults with a demo configuration
 ## (builds the web dashboard first when it is missing or stale).
@@ -16,11 +16,19 @@ run:
 dashboard:
 	./scripts/dashboard.sh build
 
-## Run the whole test suite (installs schemathesis into ~/.cache/weir-venv
-## once, for the admin API's OpenAPI fuzz test): the dashboard's unit tests
-## (vitest), the Rust tests, then the dashboard in a real browser against a
-## real gateway (web/e2e; needs Debian's chromium, which .ci/run installs).
+## Install what the tests and lints need, when missing (Debian packages,
+## the dashboard's npm packages, schemathesis, rustfmt/clippy, cargo-machete):
+## scripts/install-deps.sh, which `make test` and .ci/run run first.
+deps:
+	./scripts/install-deps.sh
+
+## Run the whole test suite: installs what it needs first (scripts/
+## install-deps.sh; seconds when all is there), then the dashboard's unit
+## tests (vitest), the Rust tests (with schemathesis for the admin API's
+## OpenAPI fuzz test), then the dashboard in a real browser against a real
+## gateway (web/e2e, Debian's chromium).
 test:
+	./scripts/install-deps.sh
 	./scripts/dashboard.sh build
 	./scripts/dashboard.sh unit
 	WEIR_SCHEMATHESIS="$$(./scripts/schemathesis-venv.sh)" \
@@ -29,9 +37,13 @@ test:
 	./scripts/dashboard.sh e2e
 
 ## Formatting and lints, as CI runs them.
+## cargo machete: no dependency that no code uses (false positives are
+## listed with a reason under [package.metadata.cargo-machete]).
 lint:
+	./scripts/install-deps.sh rust
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	cargo machete
 
 ## Lints, then tests.
 check: lint test
@@ -41,6 +53,12 @@ build:
 
 release:
 	cargo build --release -p weir
+
+## The binary to ship: dashboard embedded, stripped (cargo profile `dist`),
+## as dist/weir-<version>-<target-triple> with its .sha256 (scripts/dist.sh).
+## A fat-LTO build: ~10 minutes on 2 cores.
+dist:
+	./scripts/dist.sh
 
 fmt:
 	cargo fmt --all

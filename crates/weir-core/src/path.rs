@@ -24,6 +24,14 @@
 //!
 //! The query is not part of the path and is never touched. A path already
 //! in normal form is returned borrowed, without allocating.
+//!
+//! Why the escapes are handled here and not by a percent-decoding crate
+//! (`percent-encoding`, used elsewhere in Weir): a generic decoder decodes
+//! every escape, which is exactly what must not happen on this path. These
+//! rules decode only unreserved characters, upper-case the rest, never decode
+//! a result a second time, and refuse `%2F`, `%5C` and `%00` — all decided
+//! per escape, in the same pass that removes dot-segments, so that what the
+//! policies check is what the upstream receives.
 
 use std::borrow::Cow;
 

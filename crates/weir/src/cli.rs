@@ -15,8 +15,19 @@ use weir_store::{RevisionMeta, Store, StoreError};
 use crate::config::ProcessConfig;
 use crate::serve::{Gateway, Roles};
 
+/// What `weir version` and `weir --version` print after the name: the
+/// package version, the commit and the build date (stamped by build.rs).
+const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("WEIR_BUILD_COMMIT"),
+    ", built ",
+    env!("WEIR_BUILD_DATE"),
+    ")"
+);
+
 #[derive(Debug, Parser)]
-#[command(name = "weir", version, about = "Weir, an API gateway", long_about = None)]
+#[command(name = "weir", version = VERSION, about = "Weir, an API gateway", long_about = None)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -45,7 +56,7 @@ enum Command {
     /// a 2xx answer, 1 otherwise. For container health checks (the image
     /// has no curl).
     Probe(ProbeArgs),
-    /// Print the version.
+    /// Print the version, the commit and the build date.
     Version,
 }
 
@@ -283,7 +294,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             }
         }),
         Command::Version => {
-            println!("weir {}", env!("CARGO_PKG_VERSION"));
+            println!("weir {VERSION}");
             Ok(ExitCode::SUCCESS)
         }
     }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 use weir_core::{Change, ChangeOp, ConfigDocument, FieldChange, ResourceKind};
 
@@ -108,7 +109,7 @@ impl Remote {
         let mut url = self.url(&format!("/api/v1/config?dry_run={dry_run}"));
         if let Some(m) = message {
             url.push_str("&message=");
-            url.push_str(&percent_encode(m));
+            url.extend(utf8_percent_encode(m, QUERY_VALUE));
         }
         let req = Self::client()?.put(url).json(doc);
         let res = self.send(req).await?;
@@ -143,19 +144,12 @@ impl Remote {
     }
 }
 
-/// Query-string encoding: unreserved characters as they are, every other
-/// byte as `%XX`.
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// Query-string values escape every byte but RFC 3986's unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 fn to_change(c: RemoteChange) -> Option<(Change, Vec<FieldChange>)> {
     let fields = c
@@ -190,5 +184,18 @@ async fn ok_or_problem(res: reqwest::Response) -> anyhow::Result<reqwest::Respon
     match res.json::<Problem>().await {
         Ok(p) => bail!("the admin API answered {status} ({}): {}", p.code, p.detail),
         Err(_) => bail!("the admin API answered {status}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_keep_only_unreserved_characters() {
+        let enc = |s: &str| utf8_percent_encode(s, QUERY_VALUE).to_string();
+        assert_eq!(enc("Az09-._~"), "Az09-._~");
+        assert_eq!(enc("a b&c=d/e?"), "a%20b%26c%3Dd%2Fe%3F");
+        assert_eq!(enc("100% ü"), "100%25%20%C3%BC");
     }
 }

@@ -1,6 +1,7 @@
 //! The `weir` binary's configuration commands: `check`, `apply` (with
 //! `--dry-run` and `--if-empty`), `export`, the export → apply round trip,
-//! and `probe` against a `weir proxy` process's health listener.
+//! `probe` against a `weir proxy` process's health listener, and `version`
+//! (commit and build date, as `--version` says).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -254,7 +255,39 @@ services:
 fn version_and_usage_errors() {
     let dir = tempfile::tempdir().unwrap();
     let v = weir(dir.path(), &["version"], None);
-    assert!(stdout(&v).starts_with("weir "));
+    assert!(v.status.success(), "{}", stderr(&v));
+    let line = stdout(&v);
+    // `weir version` and `weir --version` say the same thing.
+    let flag = weir(dir.path(), &["--version"], None);
+    assert_eq!(stdout(&flag), line);
+
+    // weir 0.1.0 (commit 1a2b3c4, built 2026-01-02T03:04:05Z)
+    let rest = line
+        .trim_end()
+        .strip_prefix(&format!("weir {} (commit ", env!("CARGO_PKG_VERSION")))
+        .unwrap_or_else(|| panic!("{line:?}"));
+    let (commit, rest) = rest.split_once(", built ").unwrap();
+    let date = rest.strip_suffix(')').unwrap();
+    date.parse::<jiff::Timestamp>()
+        .unwrap_or_else(|e| panic!("build date {date:?}: {e}"));
+    assert!(date.ends_with('Z') && date.len() == 20, "{date:?}");
+    // Built from this checkout (the build script reruns when HEAD moves),
+    // unless the builder named the commit (cargo test passes its own
+    // environment on to the build script and to this test alike).
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let head = Command::new("git")
+        .arg("-C")
+        .arg(&repo)
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success() && repo.join(".git").exists());
+    match (std::env::var("WEIR_BUILD_COMMIT"), head) {
+        (Ok(named), _) if !named.trim().is_empty() => assert_eq!(commit, named.trim()),
+        (_, Some(head)) => assert_eq!(commit, String::from_utf8_lossy(&head.stdout).trim()),
+        (_, None) => assert_eq!(commit, "unknown"),
+    }
+
     let usage = weir(dir.path(), &["apply"], None);
     assert_eq!(usage.status.code(), Some(2), "missing -f is a usage error");
 }

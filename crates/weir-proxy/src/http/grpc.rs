@@ -11,6 +11,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Response, StatusCode, header};
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::Full;
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 
 use super::error::ProxyError;
 use crate::policy::Refusal;
@@ -97,24 +98,15 @@ pub(crate) fn error_response(status: u16, message: &str) -> Response<Full<Bytes>
         HeaderValue::from_static("application/grpc"),
     );
     h.insert("grpc-status", HeaderValue::from(status));
-    if let Ok(v) = HeaderValue::from_str(&percent_encode(message)) {
+    if let Ok(v) = HeaderValue::from_str(&utf8_percent_encode(message, GRPC_MESSAGE).to_string()) {
         h.insert("grpc-message", v);
     }
     res
 }
 
-/// `grpc-message` is percent-encoded (space and printable ASCII kept).
-fn percent_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if (0x20..=0x7e).contains(&b) && b != b'%' {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
+/// `grpc-message` is percent-encoded: control characters, `%` and (always,
+/// in percent-encoding) every non-ASCII byte; space and printable ASCII stay.
+const GRPC_MESSAGE: &AsciiSet = &CONTROLS.add(b'%');
 
 /// A gRPC response body that ends with DEADLINE_EXCEEDED trailers if the
 /// call's deadline passes before the upstream finishes. Dropping the
@@ -205,5 +197,8 @@ mod tests {
         assert_eq!(r.headers()["grpc-status"], "14");
         assert_eq!(r.headers()["grpc-message"], "no node: 100%25 down");
         assert_eq!(r.headers()["content-type"], "application/grpc");
+        // Controls and non-ASCII bytes escaped, printable ASCII kept.
+        let r = error_response(code::UNAVAILABLE, "a\tb ~ é\u{7f}");
+        assert_eq!(r.headers()["grpc-message"], "a%09b ~ %C3%A9%7F");
     }
 }
