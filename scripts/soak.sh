@@ -114,7 +114,7 @@ config 0 >"$work/rev.yaml"
 "$weir" apply --store "$store" -f "$work/rev.yaml" -m "soak revision 0" >/dev/null
 
 WEIR_LOG_FORMAT=json WEIR_LOG_ACCESS=stdout WEIR_TOKEN_TTL=24h \
-WEIR_ADMIN_PASSWORD=soak-admin-password WEIR_STORE_POLL_INTERVAL=250ms \
+WEIR_ADMIN_PASSWORD=soak-admin-password WEIR_STORE_POLL_INTERVAL=250ms WEIR_LISTEN_HTTPS=off \
     "$weir" serve --store "$store" --http 127.0.0.1:0 --admin 127.0.0.1:0 \
     >/dev/null 2>"$work/weir.log" &
 gw=$!
@@ -189,6 +189,20 @@ import json, os, sys, datetime, platform
 load_file, out, minutes, rate, warmup, warm, end, reloads, installed, refused, status, version = sys.argv[1:]
 # The CPUs this run could use (taskset shows up here), for comparing runs.
 cpus = sorted(os.sched_getaffinity(0))
+# The trend after warm-up (least squares over the samples, KiB per hour)
+# and the highest sample: a leak climbs steadily, while a pool or buffer
+# reaching a new high-water mark is one step and then flat. Reported to
+# tell the two apart; the pass criterion stays the end-to-warm-up growth.
+samples = [tuple(map(int, l.split(",")[:2])) for l in open(f"{out}/rss.csv").read().split()[1:]]
+after = [(t, r) for t, r in samples if t >= int(warmup)]
+trend = 0.0
+if len(after) >= 2:
+    mt = sum(t for t, _ in after) / len(after)
+    mr = sum(r for _, r in after) / len(after)
+    var = sum((t - mt) ** 2 for t, _ in after)
+    if var:
+        trend = sum((t - mt) * (r - mr) for t, r in after) / var * 3600
+peak = max((r for _, r in after), default=0)
 load = json.loads(open(load_file).read().strip().splitlines()[-1])
 warm, end = int(warm), int(end)
 growth = (end - warm) * 100.0 / warm
@@ -204,6 +218,7 @@ report = {
     "host": platform.node(), "weir": version, "cpus": cpus,
     "minutes": int(minutes), "target_rate": float(rate), "warmup_s": int(warmup),
     "rss_after_warmup_kib": warm, "rss_end_kib": end, "rss_growth_percent": round(growth, 2),
+    "rss_peak_after_warmup_kib": peak, "rss_trend_kib_per_hour": round(trend, 1),
     "sent": load["sent"], "completed": load["completed"], "errors": load["errors"],
     "non2xx": load["non2xx"], "rps": load["rps"], "latency_us": load["latency_us"],
     "reloads": int(reloads), "installs_logged": int(installed), "refused_revisions": int(refused),
@@ -224,6 +239,8 @@ operations; a configuration reload every 60 s; RSS sampled every 10 s
 | RSS after warm-up ({warmup} s) | {warm} KiB | |
 | RSS at the end | {end} KiB | |
 | RSS growth | {growth:.2f} % | < 5 % |
+| highest RSS after warm-up | {peak} KiB | |
+| RSS trend after warm-up (least squares) | {trend:+.0f} KiB/hour | |
 | requests sent / completed | {load['sent']} / {load['completed']} | |
 | errors + non-2xx | {load['errors']} + {load['non2xx']} | 0 |
 | achieved rate | {load['rps']} req/s | |
