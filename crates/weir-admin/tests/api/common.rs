@@ -63,6 +63,7 @@ impl GatewayRuntime for FakeRuntime {
         (service != "missing").then(|| ServiceHealth {
             service: service.into(),
             checks_available: false,
+            summary: weir_admin::runtime::HealthSummary::of(&[]),
             nodes: vec![],
         })
     }
