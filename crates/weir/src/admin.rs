@@ -219,6 +219,7 @@ impl GatewayRuntime for Runtime {
                 rejections_by_class: classes(&series.rejections_today),
                 rejections_today: series.rejections_today,
                 grpc_status_today: series.grpc_today,
+                current: self.traffic(s, name),
             },
             Err(e) => {
                 tracing::warn!(error = %e, "statistics unavailable");

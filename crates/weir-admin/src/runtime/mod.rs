@@ -163,6 +163,9 @@ pub struct HourlySeries {
     pub rejections_today: BTreeMap<String, u64>,
     /// The same, grouped by class.
     pub rejections_by_class: RejectionClasses,
+    /// The scope's traffic now: requests in the last second and the last
+    /// few minutes' errors and rejections.
+    pub current: Traffic,
     /// gRPC calls today by final `grpc-status` code (`"0"` OK, `"14"`
     /// UNAVAILABLE…; `"other"` for codes above 16). A call that ended
     /// without one counts as `"2"` (UNKNOWN).
@@ -189,6 +192,7 @@ impl HourlySeries {
             rejections_today: BTreeMap::new(),
             rejections_by_class: RejectionClasses::default(),
             grpc_status_today: BTreeMap::new(),
+            current: Traffic::default(),
         }
     }
 }
