@@ -22,7 +22,7 @@ use crate::auth::{Admin, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery, IfMatch, JsonBody};
 use crate::runtime::{
-    GatewayRuntime, HealthState, HealthSummary, HourlySeries, RecentTraffic, ServiceHealth,
+    GatewayRuntime, HealthSummary, HourlySeries, RecentTraffic, ServiceHealth,
     StatsScope,
 };
 use crate::state::AdminState;
