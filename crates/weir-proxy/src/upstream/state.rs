@@ -123,7 +123,8 @@ impl NodeState {
     }
 
     /// Passive report: a request to this node succeeded. Cheap when
-    /// nothing changes (two relaxed loads).
+    /// nothing changes: three relaxed loads, no write, so concurrent
+    /// requests to a healthy node do not contend for the cache line.
     #[inline]
     pub fn note_success(&self) -> Option<Transition> {
         if !self.seen_traffic.load(Ordering::Relaxed) {
@@ -132,7 +133,9 @@ impl NodeState {
         if self.failed_in_a_row.load(Ordering::Relaxed) != 0 {
             self.failed_in_a_row.store(0, Ordering::Relaxed);
         }
-        if self.failing.swap(false, Ordering::Relaxed) {
+        // Load first: the swap (a read-modify-write) only when the node
+        // was failing.
+        if self.failing.load(Ordering::Relaxed) && self.failing.swap(false, Ordering::Relaxed) {
             self.lock().since_ms = now_ms();
             return Some(Transition::StoppedFailing);
         }
