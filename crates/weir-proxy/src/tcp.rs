@@ -89,9 +89,10 @@ async fn handle(plane: &DataPlane, name: &str, client: TcpStream, peer: SocketAd
     let svc = &snap.config.services[index];
     let rt = &snap.services[index];
     let ip = peer.ip().to_canonical();
-    let finish = |status: u16, rejection: Option<Rejection>, node: Option<String>, bytes: (u64, u64)| {
-        record(plane, svc, rt, ip, started, status, rejection, node, bytes);
-    };
+    let finish =
+        |status: u16, rejection: Option<Rejection>, node: Option<String>, bytes: (u64, u64)| {
+            record(plane, svc, rt, ip, started, status, rejection, node, bytes);
+        };
 
     if svc.access.check_ip(ip).is_err() {
         return finish(403, Some(Rejection::IpRefused), None, (0, 0));

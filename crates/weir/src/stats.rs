@@ -391,7 +391,10 @@ impl StatsView {
             None => (Recent::default(), self.started),
         };
         Recent {
-            window_secs: now.duration_since(since).as_secs().min(RECENT_WINDOW.as_secs()),
+            window_secs: now
+                .duration_since(since)
+                .as_secs()
+                .min(RECENT_WINDOW.as_secs()),
             ..live.since(base)
         }
     }

@@ -180,13 +180,19 @@ async fn a_dead_node_is_reported_failing_without_checks_and_numbers_add_up() {
             "not failing within 10 s: {h}"
         );
     };
-    eprintln!("reported failing after {:?} ({sent} requests)", started.elapsed());
+    eprintln!(
+        "reported failing after {:?} ({sent} requests)",
+        started.elapsed()
+    );
     assert_eq!(health["summary"]["state"], "down");
     assert_eq!(health["summary"]["healthy"], 0);
     assert_eq!(health["summary"]["failing"], 1);
     assert_eq!(health["summary"]["total"], 1);
     let node = &health["nodes"][0];
-    assert!(node["last_error"].as_str().is_some_and(|e| !e.is_empty()), "{node}");
+    assert!(
+        node["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{node}"
+    );
     assert!(node["last_failure_ms"].as_i64().is_some(), "{node}");
     assert!(node["failed_in_a_row"].as_u64().unwrap() >= 5, "{node}");
 
@@ -215,17 +221,30 @@ async fn a_dead_node_is_reported_failing_without_checks_and_numbers_add_up() {
 
     let sums = |s: &Value| {
         let d = &s["day"];
-        let classes: u64 = ["status_1xx", "status_2xx", "status_3xx", "status_4xx", "status_5xx"]
-            .iter()
-            .map(|k| d[*k].as_u64().unwrap())
-            .sum();
-        (d["requests"].as_u64().unwrap(), classes, d["rejected"].as_u64().unwrap())
+        let classes: u64 = [
+            "status_1xx",
+            "status_2xx",
+            "status_3xx",
+            "status_4xx",
+            "status_5xx",
+        ]
+        .iter()
+        .map(|k| d[*k].as_u64().unwrap())
+        .sum();
+        (
+            d["requests"].as_u64().unwrap(),
+            classes,
+            d["rejected"].as_u64().unwrap(),
+        )
     };
     let dead_stats = api_get(&http, &gw, &viewer, "/api/v1/services/dead/stats").await;
     assert_eq!(sums(&dead_stats), (sent, sent, sent), "{dead_stats}");
     let by_class = &dead_stats["rejections_by_class"];
     assert_eq!(by_class["upstream"]["upstream_connect"], sent, "{by_class}");
-    assert!(by_class["policy"].as_object().unwrap().is_empty(), "{by_class}");
+    assert!(
+        by_class["policy"].as_object().unwrap().is_empty(),
+        "{by_class}"
+    );
     assert_eq!(dead_stats["current"]["recent"]["errors"], sent);
     let hours: u64 = dead_stats["today"]
         .as_array()

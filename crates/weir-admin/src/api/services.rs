@@ -22,8 +22,7 @@ use crate::auth::{Admin, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery, IfMatch, JsonBody};
 use crate::runtime::{
-    GatewayRuntime, HealthSummary, HourlySeries, RecentTraffic, ServiceHealth,
-    StatsScope,
+    GatewayRuntime, HealthSummary, HourlySeries, RecentTraffic, ServiceHealth, StatsScope,
 };
 use crate::state::AdminState;
 
@@ -237,10 +236,12 @@ pub async fn list(
             rate_desc(a.recent.error_rate, b.recent.error_rate)
                 .then(Reverse(a.recent.errors).cmp(&Reverse(b.recent.errors)))
         }),
-        ServiceSort::MostRejected => items.sort_by(|a, b| {
-            rate_desc(a.recent.rejection_rate, b.recent.rejection_rate)
-        }),
-        ServiceSort::WorstHealth => items.sort_by_key(|s| (s.health.state, Reverse(s.health.failing))),
+        ServiceSort::MostRejected => {
+            items.sort_by(|a, b| rate_desc(a.recent.rejection_rate, b.recent.rejection_rate))
+        }
+        ServiceSort::WorstHealth => {
+            items.sort_by_key(|s| (s.health.state, Reverse(s.health.failing)))
+        }
     }
     Ok(Json(ServiceList {
         page: page_of(items, page, size),

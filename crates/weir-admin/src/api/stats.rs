@@ -83,9 +83,7 @@ pub async fn summary(State(state): State<AdminState>, _: Viewer) -> ApiResult<Js
             let recent = runtime.service_traffic(&s.name).recent;
             let bad_nodes = summary
                 .is_some_and(|h| matches!(h.state, HealthState::Down | HealthState::Degraded));
-            let erring = recent
-                .error_rate
-                .is_some_and(|r| r >= FAILING_ERROR_RATE);
+            let erring = recent.error_rate.is_some_and(|r| r >= FAILING_ERROR_RATE);
             if !bad_nodes && !erring {
                 return None;
             }

@@ -343,8 +343,16 @@ mod tests {
             Duration::from_millis(1),
             Some(Rejection::ServiceRateLimited),
         );
-        s.record(502, Duration::from_millis(1), Some(Rejection::UpstreamConnect));
-        s.record(503, Duration::from_millis(1), Some(Rejection::NoAvailableNode));
+        s.record(
+            502,
+            Duration::from_millis(1),
+            Some(Rejection::UpstreamConnect),
+        );
+        s.record(
+            503,
+            Duration::from_millis(1),
+            Some(Rejection::NoAvailableNode),
+        );
         s.record(499, Duration::from_millis(1), Some(Rejection::ClientClosed));
         s.record(404, Duration::from_millis(1), Some(Rejection::NoRoute));
         s.record(500, Duration::from_millis(1), None);
