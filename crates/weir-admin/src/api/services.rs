@@ -22,7 +22,8 @@ use crate::auth::{Admin, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery, IfMatch, JsonBody};
 use crate::runtime::{
-    GatewayRuntime, HealthSummary, HourlySeries, RecentTraffic, ServiceHealth, StatsScope,
+    GatewayRuntime, HealthSummary, HourlySeries, NodeHealth, NodeStatus, RecentTraffic,
+    ServiceHealth, StatsScope,
 };
 use crate::state::AdminState;
 
@@ -345,21 +346,57 @@ pub async fn remove(
     ))
 }
 
-/// Node health of a service in the running configuration.
+/// Node health of a service. A stored service the running configuration
+/// does not hold yet (just created, not applied) is `off` with its
+/// configured nodes `unknown`, so a page opened right after a save does not
+/// meet an error.
 #[utoipa::path(get, path = "/api/v1/services/{name}/health", tag = "services",
     params(("name" = String, Path, description = "Service name")),
     responses((status = 200, description = "Per-node health", body = ServiceHealth),
-              (status = 404, description = "Not in the running configuration", body = crate::error::Problem, content_type = "application/problem+json")))]
+              (status = 404, description = "No such service", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn health(
     State(state): State<AdminState>,
     _: Viewer,
     ApiPath(name): ApiPath<String>,
 ) -> ApiResult<Json<ServiceHealth>> {
-    state.runtime().node_health(&name).map(Json).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "service {name:?} is not in the running configuration"
-        ))
-    })
+    if let Some(h) = state.runtime().node_health(&name) {
+        return Ok(Json(h));
+    }
+    let stored = resource::get_one::<Services>(&state, &name).await?;
+    let svc: Service = serde_json::from_value(stored.spec).map_err(|e| ApiError::internal(&e))?;
+    Ok(Json(not_running(&svc)))
+}
+
+/// The health of a service that is not running here: every configured
+/// node `unknown` (or `disabled`), the service `off`.
+fn not_running(svc: &Service) -> ServiceHealth {
+    let nodes: Vec<NodeHealth> = svc
+        .upstream
+        .nodes
+        .iter()
+        .map(|n| NodeHealth {
+            addr: n.addr.clone(),
+            weight: n.weight,
+            enabled: n.enabled,
+            status: if n.enabled {
+                NodeStatus::Unknown
+            } else {
+                NodeStatus::Disabled
+            },
+            last_check_ms: None,
+            last_error: None,
+            last_failure_ms: None,
+            failed_in_a_row: 0,
+            since_ms: None,
+            in_flight: None,
+        })
+        .collect();
+    ServiceHealth {
+        service: svc.name.clone(),
+        checks_available: false,
+        summary: HealthSummary::off(u32::try_from(nodes.len()).unwrap_or(u32::MAX)),
+        nodes,
+    }
 }
 
 /// Hourly traffic of a service, today and yesterday.
