@@ -13,6 +13,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { connect as h2connect } from 'node:http2'
 import { tmpdir, homedir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -35,6 +36,22 @@ let failed = 0
 
 function log(...a) {
   console.log('e2e:', ...a)
+}
+
+/** One gRPC call with an empty message over h2c; resolves with its grpc-status. */
+function grpcCall(base, path) {
+  return new Promise((resolve, reject) => {
+    const c = h2connect(base)
+    c.on('error', reject)
+    const req = c.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' })
+    let status = null
+    req.on('response', (h) => { if (h['grpc-status'] != null) status = String(h['grpc-status']) })
+    req.on('trailers', (t) => { if (t['grpc-status'] != null) status = String(t['grpc-status']) })
+    req.on('data', () => {})
+    req.on('end', () => { c.close(); resolve(status) })
+    req.on('error', (e) => { c.close(); reject(e) })
+    req.end(Buffer.alloc(5))
+  })
 }
 
 async function freePort() {
@@ -340,7 +357,7 @@ async function main() {
     // Some refusals too: a path no service matches does not count for the
     // service; the dead service's 502s count once each, as 5xx.
     await go('/services/e2e_dead')
-    const chart = page.locator('[data-test=status-chart] [data-bar-total]')
+    const chart = page.locator('[data-test=status-chart][data-bar-total]')
     await chart.waitFor()
     await eventually('bars = requests = the count shown', async () => {
       const bars = Number(await chart.getAttribute('data-bar-total'))
@@ -352,10 +369,27 @@ async function main() {
     await page.locator('[data-test=chart-zone]', { hasText: 'UTC' }).first().waitFor()
     await go(`/services/${svc}`)
     await eventually('bars = requests for the live service', async () => {
-      const c = page.locator('[data-test=status-chart] [data-bar-total]')
+      const c = page.locator('[data-test=status-chart][data-bar-total]')
       const bars = Number(await c.getAttribute('data-bar-total'))
       return bars > 0 && bars === Number(await c.getAttribute('data-today-total'))
     }, 10_000)
+  })
+
+  await step('a gRPC service whose node is dead shows its grpc-status codes', async () => {
+    const deadPort = await freePort()
+    await go('/services/new')
+    await page.fill('input[data-test=f-name]', 'e2e_grpc')
+    await page.locator('[data-test=f-kind] label', { hasText: 'gRPC' }).click()
+    await page.fill('input[data-test=f-prefix]', '/e2e.Echo/')
+    await page.fill('textarea[data-test=f-nodes]', `127.0.0.1:${deadPort}`)
+    await page.click('[data-test=f-save]')
+    await page.waitForURL(/\/services\/e2e_grpc$/)
+    // The gateway answers UNAVAILABLE itself when no node can be reached.
+    await eventually('the gRPC service answers UNAVAILABLE', async () => (await grpcCall(gateway, '/e2e.Echo/Unary')) === '14')
+    for (let i = 0; i < 5; i++) await grpcCall(gateway, '/e2e.Echo/Unary')
+    await page.locator('[data-test=grpc-status]', { hasText: 'UNAVAILABLE' }).waitFor({ timeout: 15_000 })
+    await page.locator('[data-test=detail-health][data-state=down]').waitFor({ timeout: 10_000 })
+    await shot('en-04d-service-grpc')
   })
 
   await step('a bad regex in the editor shows a field error; leaving asks first', async () => {
@@ -458,6 +492,7 @@ async function main() {
     await go(`/services/${svc}/edit`); await shot(p('13-service-edit'))
     await go('/services/e2e_dead'); await shot(p('14a-service-dead'))
     await go('/services/e2e_tcp'); await shot(p('14b-service-tcp'))
+    await go('/services/e2e_grpc'); await shot(p('14c-service-grpc'))
     await go(`/services/${svc}`); await shot(p('14-service-traffic'))
     await page.locator('.el-tabs__item').nth(1).click()
     await page.locator('[data-test=health-table]').waitFor()
