@@ -240,7 +240,8 @@ pub struct Recent {
     /// Seconds the numbers cover: [`RECENT_WINDOW`], less just after start.
     pub window_secs: u64,
     pub requests: u64,
-    /// Answered with a 5xx status, by a node or by the gateway.
+    /// Answered with a 5xx status, by a node or by the gateway, or (gRPC)
+    /// with a server-error `grpc-status` over a 200.
     pub errors: u64,
     /// Refused by a policy (access rules, auth, limits, quotas…).
     pub rejected_policy: u64,
@@ -257,7 +258,8 @@ impl Recent {
         Self {
             window_secs: 0,
             requests: c.requests,
-            errors: c.status[4],
+            // gRPC server failures come with a 200; they are errors too.
+            errors: c.status[4] + c.grpc_errors,
             rejected_policy: c.rejected(RejectionClass::Policy),
             failed_upstream: c.rejected(RejectionClass::Upstream),
             client_errors: c.rejected(RejectionClass::Client),

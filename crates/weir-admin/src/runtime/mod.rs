@@ -61,7 +61,9 @@ pub struct RecentTraffic {
     /// Seconds covered: 300, less just after start.
     pub window_secs: u64,
     pub requests: u64,
-    /// Answered with a 5xx status, by a node or by the gateway.
+    /// Answered with a 5xx status, by a node or by the gateway; for gRPC
+    /// also calls that ended with UNKNOWN, DEADLINE_EXCEEDED, INTERNAL,
+    /// UNAVAILABLE or DATA_LOSS (gRPC sends those with HTTP 200).
     pub errors: u64,
     /// Refused by a policy: access rules, authentication, tenants, rate
     /// limits, quotas, connection limits.

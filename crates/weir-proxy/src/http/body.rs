@@ -67,11 +67,11 @@ impl Recorder {
         if let Some((_, s)) = &self.service {
             s.record(status, elapsed, self.rejection);
             if let Some(code) = self.grpc {
-                s.record_grpc(code);
+                s.record_grpc(code, status);
             }
         }
         if let Some(code) = self.grpc {
-            self.gateway.record_grpc(code);
+            self.gateway.record_grpc(code, status);
         }
         if let Some((_, s)) = &self.tenant {
             s.record(status, elapsed, self.rejection);

@@ -177,6 +177,12 @@ impl RejectionClass {
 /// other code lands in the last slot.
 pub const GRPC_CODES: usize = 18;
 
+/// Whether a `grpc-status` is the server's failure, the gRPC counterpart of
+/// a 5xx: UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE, DATA_LOSS.
+pub fn is_grpc_server_error(code: u32) -> bool {
+    matches!(code, 2 | 4 | 13 | 14 | 15)
+}
+
 /// Counters of one scope.
 #[derive(Debug, Default)]
 pub struct ScopeStats {
@@ -193,6 +199,10 @@ pub struct ScopeStats {
     bytes_out: AtomicU64,
     /// gRPC calls by final `grpc-status` (see [`GRPC_CODES`]).
     grpc: [AtomicU64; GRPC_CODES],
+    /// gRPC calls that failed on the server side (see
+    /// [`is_grpc_server_error`]) over an HTTP status below 400: errors the
+    /// 5xx count cannot see, since gRPC answers them with a 200.
+    grpc_errors: AtomicU64,
 }
 
 /// A copy of a scope's cumulative counters.
@@ -205,6 +215,8 @@ pub struct Counters {
     pub bytes_in: u64,
     pub bytes_out: u64,
     pub grpc: [u64; GRPC_CODES],
+    /// gRPC server-side failures answered with an HTTP status below 400.
+    pub grpc_errors: u64,
 }
 
 impl ScopeStats {
@@ -231,14 +243,16 @@ impl ScopeStats {
     }
 
     /// The final `grpc-status` of a gRPC call (`None`: the call ended
-    /// without one, counted as UNKNOWN, 2).
-    pub fn record_grpc(&self, code: Option<u32>) {
-        let slot = match code {
-            Some(c) if (c as usize) < GRPC_CODES - 1 => c as usize,
-            Some(_) => GRPC_CODES - 1,
-            None => 2,
-        };
+    /// without one, counted as UNKNOWN, 2) and the call's HTTP status.
+    pub fn record_grpc(&self, code: Option<u32>, http_status: u16) {
+        let code = code.unwrap_or(2);
+        let slot = (code as usize).min(GRPC_CODES - 1);
         self.grpc[slot].fetch_add(1, Ordering::Relaxed);
+        // A 5xx is already an error in the status classes; a 4xx (a client
+        // that went away, a refusal) is not the server failing.
+        if http_status < 400 && is_grpc_server_error(code) {
+            self.grpc_errors.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Sum of all recorded latencies, in microseconds.
@@ -260,6 +274,7 @@ impl ScopeStats {
             bytes_in: self.bytes_in.load(Ordering::Relaxed),
             bytes_out: self.bytes_out.load(Ordering::Relaxed),
             grpc: std::array::from_fn(|i| self.grpc[i].load(Ordering::Relaxed)),
+            grpc_errors: self.grpc_errors.load(Ordering::Relaxed),
         }
     }
 }
@@ -282,6 +297,7 @@ impl Counters {
             bytes_in: self.bytes_in.saturating_sub(earlier.bytes_in),
             bytes_out: self.bytes_out.saturating_sub(earlier.bytes_out),
             grpc: std::array::from_fn(|i| self.grpc[i].saturating_sub(earlier.grpc[i])),
+            grpc_errors: self.grpc_errors.saturating_sub(earlier.grpc_errors),
         }
     }
 
@@ -383,20 +399,23 @@ mod tests {
         s.record_bytes(10, 2000);
         s.record(200, Duration::from_millis(1), None);
         s.record_bytes(5, 0);
-        s.record_grpc(Some(0));
-        s.record_grpc(Some(14));
-        s.record_grpc(Some(14));
-        s.record_grpc(Some(99));
-        s.record_grpc(None);
+        s.record_grpc(Some(0), 200);
+        s.record_grpc(Some(14), 200);
+        s.record_grpc(Some(14), 200);
+        s.record_grpc(Some(99), 200);
+        s.record_grpc(None, 502);
         let c = s.counters();
         assert_eq!((c.bytes_in, c.bytes_out), (15, 2000));
         assert_eq!(c.grpc[0], 1);
         assert_eq!(c.grpc[14], 2);
         assert_eq!(c.grpc[GRPC_CODES - 1], 1);
         assert_eq!(c.grpc[2], 1);
+        // The two UNAVAILABLE over 200 are errors; the UNKNOWN over a 502
+        // is one already (5xx), not counted twice.
+        assert_eq!(c.grpc_errors, 2);
         let before = c.clone();
         s.record_bytes(1, 1);
-        s.record_grpc(Some(5));
+        s.record_grpc(Some(5), 200);
         let d = s.counters().since(&before);
         assert_eq!((d.bytes_in, d.bytes_out), (1, 1));
         assert_eq!(d.grpc.iter().sum::<u64>(), 1);
