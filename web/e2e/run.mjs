@@ -13,6 +13,7 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { connect as h2connect } from 'node:http2'
 import { tmpdir, homedir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -35,6 +36,22 @@ let failed = 0
 
 function log(...a) {
   console.log('e2e:', ...a)
+}
+
+/** One gRPC call with an empty message over h2c; resolves with its grpc-status. */
+function grpcCall(base, path) {
+  return new Promise((resolve, reject) => {
+    const c = h2connect(base)
+    c.on('error', reject)
+    const req = c.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' })
+    let status = null
+    req.on('response', (h) => { if (h['grpc-status'] != null) status = String(h['grpc-status']) })
+    req.on('trailers', (t) => { if (t['grpc-status'] != null) status = String(t['grpc-status']) })
+    req.on('data', () => {})
+    req.on('end', () => { c.close(); resolve(status) })
+    req.on('error', (e) => { c.close(); reject(e) })
+    req.end(Buffer.alloc(5))
+  })
 }
 
 async function freePort() {
@@ -304,6 +321,79 @@ async function main() {
     await shot('en-03-overview')
   })
 
+  await step('a service whose only node is dead is flagged on the overview, in the list and in its header within 10 s', async () => {
+    const deadPort = await freePort() // nothing listens there: connecting is refused
+    await go('/services/new')
+    await page.fill('input[data-test=f-name]', 'e2e_dead')
+    await page.fill('input[data-test=f-prefix]', '/dead/')
+    await page.fill('textarea[data-test=f-nodes]', `127.0.0.1:${deadPort}`)
+    await page.click('[data-test=f-save]')
+    await page.waitForURL(/\/services\/e2e_dead$/)
+    await eventually('the dead service is live (502)', async () => (await fetch(`${gateway}/dead/x`)).status === 502)
+    // No health settings at all: passive health reports the node after
+    // five failed requests in a row.
+    for (let i = 0; i < 6; i++) await (await fetch(`${gateway}/dead/x`)).arrayBuffer()
+    const failedAt = Date.now()
+    const within = () => Math.max(1, 10_000 - (Date.now() - failedAt))
+    await go('/')
+    await page.locator('[data-test=failing-now] [data-test=failing-e2e_dead]').waitFor({ timeout: within() })
+    await page.locator('[data-test=failing-now]', { hasText: 'refused' }).waitFor({ timeout: within() })
+    await shot('en-03b-overview-failing')
+    await go('/services')
+    await page.locator('[data-test=health-e2e_dead][data-state=down]').waitFor({ timeout: within() })
+    const rate = await page.locator('[data-test=error-rate-e2e_dead]').innerText()
+    if (!/100/.test(rate)) throw new Error(`error rate of the dead service: ${rate}`)
+    await shot('en-04a-services-health')
+    await go('/services/e2e_dead')
+    await page.locator('[data-test=detail-health][data-state=down]').waitFor({ timeout: within() })
+    await page.locator('[data-test=detail-failure]').waitFor({ timeout: within() })
+    log(`  flagged everywhere ${Date.now() - failedAt} ms after the failures`)
+    await shot('en-04c-service-dead')
+    // The healthy service is not in the failing list.
+    await go('/')
+    const healthy = await page.locator(`[data-test=failing-now] [data-test=failing-${svc}]`).count()
+    if (healthy) throw new Error('a healthy service is listed as failing')
+  })
+
+  await step('a service\'s status bars sum to its request count', async () => {
+    // Some refusals too: a path no service matches does not count for the
+    // service; the dead service's 502s count once each, as 5xx.
+    await go('/services/e2e_dead')
+    const chart = page.locator('[data-test=status-chart][data-bar-total]')
+    await chart.waitFor()
+    await eventually('bars = requests = the count shown', async () => {
+      const bars = Number(await chart.getAttribute('data-bar-total'))
+      const requests = Number(await chart.getAttribute('data-today-total'))
+      const shown = Number((await page.locator('[data-test=detail-today]').innerText()).replace(/[^\d]/g, ''))
+      return bars > 0 && bars === requests && requests === shown
+    }, 10_000)
+    await page.locator('[data-test=rejections]', { hasText: 'upstream_connect' }).waitFor()
+    await page.locator('[data-test=chart-zone]', { hasText: 'UTC' }).first().waitFor()
+    await go(`/services/${svc}`)
+    await eventually('bars = requests for the live service', async () => {
+      const c = page.locator('[data-test=status-chart][data-bar-total]')
+      const bars = Number(await c.getAttribute('data-bar-total'))
+      return bars > 0 && bars === Number(await c.getAttribute('data-today-total'))
+    }, 10_000)
+  })
+
+  await step('a gRPC service whose node is dead shows its grpc-status codes', async () => {
+    const deadPort = await freePort()
+    await go('/services/new')
+    await page.fill('input[data-test=f-name]', 'e2e_grpc')
+    await page.locator('[data-test=f-kind] label', { hasText: 'gRPC' }).click()
+    await page.fill('input[data-test=f-prefix]', '/e2e.Echo/')
+    await page.fill('textarea[data-test=f-nodes]', `127.0.0.1:${deadPort}`)
+    await page.click('[data-test=f-save]')
+    await page.waitForURL(/\/services\/e2e_grpc$/)
+    // The gateway answers UNAVAILABLE itself when no node can be reached.
+    await eventually('the gRPC service answers UNAVAILABLE', async () => (await grpcCall(gateway, '/e2e.Echo/Unary')) === '14')
+    for (let i = 0; i < 5; i++) await grpcCall(gateway, '/e2e.Echo/Unary')
+    await page.locator('[data-test=grpc-status]', { hasText: 'UNAVAILABLE' }).waitFor({ timeout: 15_000 })
+    await page.locator('[data-test=detail-health][data-state=down]').waitFor({ timeout: 10_000 })
+    await shot('en-04d-service-grpc')
+  })
+
   await step('the editor checks fields before sending; leaving asks first, staying is the default', async () => {
     await go('/services')
     await page.locator(`[data-test=service-table] >> text=${svc}`).first().waitFor()
@@ -454,6 +544,9 @@ async function main() {
     await go('/services'); await shot(p('11-services'))
     await go('/services/new'); await shot(p('12-service-new'))
     await go(`/services/${svc}/edit`); await shot(p('13-service-edit'))
+    await go('/services/e2e_dead'); await shot(p('14a-service-dead'))
+    await go('/services/e2e_tcp'); await shot(p('14b-service-tcp'))
+    await go('/services/e2e_grpc'); await shot(p('14c-service-grpc'))
     await go(`/services/${svc}`); await shot(p('14-service-traffic'))
     await page.locator('.el-tabs__item').nth(1).click()
     await page.locator('[data-test=health-table]').waitFor()

@@ -99,7 +99,7 @@ describe('login', () => {
         must = false
         return { status: 204 }
       }
-      return { status: 200, body: { services: 0, tenants: 0, services_by_kind: {}, today_requests: 0, qps: 0, stats_available: true, items: [], total: 0, page: 1, page_size: 5, available: true, time_zone: 'UTC', today: [], yesterday: [], rejections_today: {} } }
+      return { status: 200, body: { services: 0, tenants: 0, services_by_kind: {}, today_requests: 0, qps: 0, stats_available: true, items: [], total: 0, page: 1, page_size: 5, available: true, time_zone: 'UTC', today: [], yesterday: [], rejections_today: {}, failing_now: [], recent: { window_secs: 300, requests: 0, errors: 0, rejected_policy: 0, failed_upstream: 0, client_errors: 0, error_rate: null, rejection_rate: null }, day: { hour: 0, requests: 0, status_1xx: 0, status_2xx: 0, status_3xx: 0, status_4xx: 0, status_5xx: 0, rejected: 0, p50_ms: null, p99_ms: null, bytes_in: 0, bytes_out: 0 }, rejections_by_class: { policy: {}, upstream: {}, client: {}, routing: {} }, grpc_status_today: {} } }
     }
     const { wrapper, router } = await mountApp('/')
     expect(router.currentRoute.value.name).toBe('login')

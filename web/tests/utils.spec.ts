@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { lineDiff, jsonLines } from '@/utils/diff'
 import { certRow } from '@/utils/certs'
 import { decodeJwt } from '@/utils/jwt'
-import { fmtNumber, fmtDateTime } from '@/utils/format'
+import { fmtNumber, fmtDateTime, setDisplayZone } from '@/utils/format'
 import { i18n } from '@/i18n'
 
 describe('side-by-side diff', () => {
@@ -51,5 +51,18 @@ describe('localised formats', () => {
     expect(zh).toMatch(/2026年5月3日/)
     expect(en).toMatch(/May 3, 2026/)
     i18n.global.locale.value = 'en'
+  })
+})
+
+describe('times in the gateway time zone', () => {
+  it('are shown in it and name it', () => {
+    i18n.global.locale.value = 'en'
+    setDisplayZone('Asia/Shanghai')
+    // 20:00 UTC is 04:00 the next day in Shanghai.
+    const s = fmtDateTime(Date.UTC(2026, 4, 3, 20))
+    expect(s).toMatch(/May 4, 2026/)
+    expect(s).toMatch(/Asia\/Shanghai$/)
+    setDisplayZone('UTC')
+    expect(fmtDateTime(Date.UTC(2026, 4, 3, 20))).toMatch(/May 3, 2026.*UTC$/)
   })
 })

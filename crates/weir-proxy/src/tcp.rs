@@ -89,12 +89,13 @@ async fn handle(plane: &DataPlane, name: &str, client: TcpStream, peer: SocketAd
     let svc = &snap.config.services[index];
     let rt = &snap.services[index];
     let ip = peer.ip().to_canonical();
-    let finish = |status: u16, rejection: Option<Rejection>, node: Option<String>, bytes: u64| {
-        record(plane, svc, rt, ip, started, status, rejection, node, bytes);
-    };
+    let finish =
+        |status: u16, rejection: Option<Rejection>, node: Option<String>, bytes: (u64, u64)| {
+            record(plane, svc, rt, ip, started, status, rejection, node, bytes);
+        };
 
     if svc.access.check_ip(ip).is_err() {
-        return finish(403, Some(Rejection::IpRefused), None, 0);
+        return finish(403, Some(Rejection::IpRefused), None, (0, 0));
     }
     let now = crate::clock::mono_nanos();
     let backend = &*plane.options.limits;
@@ -104,7 +105,7 @@ async fn handle(plane: &DataPlane, name: &str, client: TcpStream, peer: SocketAd
             cell: &rt.limiters.service,
         };
         if !backend.acquire(scope, rate, now).allowed {
-            return finish(429, Some(Rejection::ServiceRateLimited), None, 0);
+            return finish(429, Some(Rejection::ServiceRateLimited), None, (0, 0));
         }
     }
     if let Some(rate) = svc.limits.client_ip {
@@ -114,11 +115,11 @@ async fn handle(plane: &DataPlane, name: &str, client: TcpStream, peer: SocketAd
             table: &rt.limiters.client_ip,
         };
         if !backend.acquire(scope, rate, now).allowed {
-            return finish(429, Some(Rejection::ClientIpRateLimited), None, 0);
+            return finish(429, Some(Rejection::ClientIpRateLimited), None, (0, 0));
         }
     }
     let Some(_slot) = rt.limiters.try_open(svc.spec.limits.max_connections) else {
-        return finish(429, Some(Rejection::ConnectionLimit), None, 0);
+        return finish(429, Some(Rejection::ConnectionLimit), None, (0, 0));
     };
 
     let up = &*rt.upstream;
@@ -178,16 +179,16 @@ async fn handle(plane: &DataPlane, name: &str, client: TcpStream, peer: SocketAd
             if tried.is_some() { 502 } else { 503 },
             Some(rejection),
             None,
-            0,
+            (0, 0),
         );
     };
     let node = members.list[pick.index].addr.to_string();
     let _ = client.set_nodelay(true);
     match crate::tunnel::join(client, upstream, up.spec.stream_idle_timeout).await {
-        Ok(s) => finish(200, None, Some(node), s.up + s.down),
+        Ok(s) => finish(200, None, Some(node), (s.up, s.down)),
         Err(e) => {
             tracing::debug!(service = %name, error = %e, "TCP connection ended with an error");
-            finish(200, None, Some(node), 0);
+            finish(200, None, Some(node), (0, 0));
         }
     }
 }
@@ -202,11 +203,16 @@ fn record(
     status: u16,
     rejection: Option<Rejection>,
     node: Option<String>,
-    bytes: u64,
+    (bytes_in, bytes_out): (u64, u64),
 ) {
     let elapsed = started.elapsed();
     plane.stats.gateway().record(status, elapsed, rejection);
     rt.stats.record(status, elapsed, rejection);
+    // One connection is one request in the counts above; its bytes go
+    // beside it, so TCP services can show connections and bytes.
+    plane.stats.gateway().record_bytes(bytes_in, bytes_out);
+    rt.stats.record_bytes(bytes_in, bytes_out);
+    let bytes = bytes_in + bytes_out;
     if let Some(log) = &plane.options.access_log {
         log.write(&AccessRecord {
             ts: jiff::Timestamp::now().to_string(),

@@ -26,6 +26,9 @@ pub struct StatsHour {
     pub status: [u64; 5],
     pub rejections: BTreeMap<String, u64>,
     pub latency: BTreeMap<usize, u64>,
+    /// Further counters by name: `bytes_in`, `bytes_out` (TCP services),
+    /// `grpc_<code>` (gRPC calls by `grpc-status`).
+    pub counters: BTreeMap<String, u64>,
 }
 
 impl StatsHour {
@@ -41,10 +44,24 @@ impl StatsHour {
         for (k, v) in &other.latency {
             *self.latency.entry(*k).or_default() += v;
         }
+        for (k, v) in &other.counters {
+            *self.counters.entry(k.clone()).or_default() += v;
+        }
     }
 }
 
-type Row = (i64, i64, i64, i64, i64, i64, i64, String, String);
+type Row = (
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    i64,
+    String,
+    String,
+    Option<String>,
+);
 
 impl Store {
     /// Add `deltas` to `node`'s rows, in one transaction.
@@ -56,7 +73,7 @@ impl Store {
         for d in deltas {
             let existing: Option<Row> = sqlx::query_as(self.dialect.sql(
                 "SELECT hour, requests, status_1xx, status_2xx, status_3xx, status_4xx, \
-                 status_5xx, rejections, latency FROM weir_stats_hourly \
+                 status_5xx, rejections, latency, counters FROM weir_stats_hourly \
                  WHERE scope = ? AND name = ? AND hour = ? AND node = ?",
             ))
             .bind(&d.scope)
@@ -107,12 +124,12 @@ impl Store {
         row: &StatsDelta,
     ) -> Result<bool, StoreError> {
         let total = &row.counts;
-        let (s, rejections, latency) = columns(total)?;
+        let (s, rejections, latency, counters) = columns(total)?;
         let done = self
             .q(
                 "UPDATE weir_stats_hourly SET requests = ?, status_1xx = ?, status_2xx = ?, \
-                 status_3xx = ?, status_4xx = ?, status_5xx = ?, rejections = ?, latency = ? \
-                 WHERE scope = ? AND name = ? AND hour = ? AND node = ?",
+                 status_3xx = ?, status_4xx = ?, status_5xx = ?, rejections = ?, latency = ?, \
+                 counters = ? WHERE scope = ? AND name = ? AND hour = ? AND node = ?",
             )
             .bind(total.requests as i64)
             .bind(s[0])
@@ -122,6 +139,7 @@ impl Store {
             .bind(s[4])
             .bind(rejections)
             .bind(latency)
+            .bind(counters)
             .bind(&row.scope)
             .bind(&row.name)
             .bind(total.hour)
@@ -138,11 +156,11 @@ impl Store {
         row: &StatsDelta,
     ) -> Result<(), StoreError> {
         let total = &row.counts;
-        let (s, rejections, latency) = columns(total)?;
+        let (s, rejections, latency, counters) = columns(total)?;
         self.q(
             "INSERT INTO weir_stats_hourly (scope, name, hour, node, requests, status_1xx, \
-             status_2xx, status_3xx, status_4xx, status_5xx, rejections, latency) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             status_2xx, status_3xx, status_4xx, status_5xx, rejections, latency, counters) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&row.scope)
         .bind(&row.name)
@@ -156,6 +174,7 @@ impl Store {
         .bind(s[4])
         .bind(rejections)
         .bind(latency)
+        .bind(counters)
         .execute(&mut **tx)
         .await?;
         Ok(())
@@ -172,7 +191,7 @@ impl Store {
     ) -> Result<Vec<StatsHour>, StoreError> {
         let rows: Vec<Row> = sqlx::query_as(self.dialect.sql(
             "SELECT hour, requests, status_1xx, status_2xx, status_3xx, status_4xx, \
-             status_5xx, rejections, latency FROM weir_stats_hourly \
+             status_5xx, rejections, latency, counters FROM weir_stats_hourly \
              WHERE scope = ? AND name = ? AND hour >= ? AND hour < ? ORDER BY hour",
         ))
         .bind(scope)
@@ -231,7 +250,7 @@ impl Store {
 }
 
 fn decode(row: Row) -> Result<StatsHour, StoreError> {
-    let (hour, requests, s1, s2, s3, s4, s5, rejections, latency) = row;
+    let (hour, requests, s1, s2, s3, s4, s5, rejections, latency, counters) = row;
     let corrupt = |message: String| StoreError::Corrupt {
         kind: "stats".into(),
         name: hour.to_string(),
@@ -241,23 +260,30 @@ fn decode(row: Row) -> Result<StatsHour, StoreError> {
         serde_json::from_str(&rejections).map_err(|e| corrupt(e.to_string()))?;
     let pairs: Vec<(usize, u64)> =
         serde_json::from_str(&latency).map_err(|e| corrupt(e.to_string()))?;
+    let counters: BTreeMap<String, u64> = match counters.as_deref() {
+        None | Some("") => BTreeMap::new(),
+        Some(text) => serde_json::from_str(text).map_err(|e| corrupt(e.to_string()))?,
+    };
     Ok(StatsHour {
         hour,
         requests: requests.max(0) as u64,
         status: [s1, s2, s3, s4, s5].map(|v| v.max(0) as u64),
         rejections,
         latency: pairs.into_iter().collect(),
+        counters,
     })
 }
 
-/// The stored form of a row's counts: status classes, rejections (JSON) and
-/// the latency histogram.
-fn columns(total: &StatsHour) -> Result<([i64; 5], String, String), StoreError> {
+/// The stored form of a row's counts: status classes, rejections (JSON),
+/// the latency histogram and the further counters (JSON).
+fn columns(total: &StatsHour) -> Result<([i64; 5], String, String, String), StoreError> {
     let rejections = serde_json::to_string(&total.rejections).map_err(StoreError::Encode)?;
+    let counters = serde_json::to_string(&total.counters).map_err(StoreError::Encode)?;
     Ok((
         total.status.map(|v| v as i64),
         rejections,
         encode_latency(&total.latency)?,
+        counters,
     ))
 }
 

@@ -26,8 +26,9 @@ use tokio::task::JoinHandle;
 use tower::ServiceExt as _;
 use weir_admin::auth::bootstrap::{Bootstrap, ensure_first_admin};
 use weir_admin::runtime::{
-    ExplainError, ExplainRequest, Explanation, HourPoint, HourlySeries, ListenerInfo,
-    ListenerState, NodeHealth, NodeStatus, ServiceHealth, StatsScope, TokenTryout, Traffic,
+    ExplainError, ExplainRequest, Explanation, HealthSummary, HourPoint, HourlySeries,
+    ListenerInfo, ListenerState, NodeHealth, NodeStatus, RecentTraffic, RejectionClasses,
+    ServiceHealth, StatsScope, TokenTryout, Traffic,
 };
 use weir_admin::{AdminOptions, AdminState, CookieSecure, GatewayRuntime, RuntimeStatus};
 use weir_proxy::DataPlane;
@@ -62,9 +63,21 @@ pub struct Runtime {
 impl Runtime {
     fn traffic(&self, scope: Scope, name: &str) -> Traffic {
         let (today_requests, qps) = self.stats.traffic(scope, name);
+        let r = self.stats.recent(scope, name);
         Traffic {
             today_requests,
             qps,
+            recent: RecentTraffic {
+                window_secs: r.window_secs,
+                requests: r.requests,
+                errors: r.errors,
+                rejected_policy: r.rejected_policy,
+                failed_upstream: r.failed_upstream,
+                client_errors: r.client_errors,
+                error_rate: None,
+                rejection_rate: None,
+            }
+            .with_rates(),
         }
     }
 }
@@ -73,6 +86,7 @@ fn point(h: &crate::stats::HourStats) -> HourPoint {
     HourPoint {
         hour: h.hour,
         requests: h.requests,
+        status_1xx: h.status[0],
         status_2xx: h.status[1],
         status_3xx: h.status[2],
         status_4xx: h.status[3],
@@ -80,7 +94,23 @@ fn point(h: &crate::stats::HourStats) -> HourPoint {
         rejected: h.rejected,
         p50_ms: h.p50_ms,
         p99_ms: h.p99_ms,
+        bytes_in: h.bytes_in,
+        bytes_out: h.bytes_out,
     }
+}
+
+fn classes(reasons: &std::collections::BTreeMap<String, u64>) -> RejectionClasses {
+    let mut out = RejectionClasses::default();
+    for (class, counts) in crate::stats::rejections_by_class(reasons) {
+        let slot = match class {
+            "policy" => &mut out.policy,
+            "upstream" => &mut out.upstream,
+            "client" => &mut out.client,
+            _ => &mut out.routing,
+        };
+        slot.extend(counts);
+    }
+    out
 }
 
 #[async_trait]
@@ -183,7 +213,11 @@ impl GatewayRuntime for Runtime {
                 time_zone: self.time_zone.clone(),
                 today: series.today.iter().map(point).collect(),
                 yesterday: series.yesterday.iter().map(point).collect(),
+                day: point(&series.day),
+                rejections_by_class: classes(&series.rejections_today),
                 rejections_today: series.rejections_today,
+                grpc_status_today: series.grpc_today,
+                current: self.traffic(s, name),
             },
             Err(e) => {
                 tracing::warn!(error = %e, "statistics unavailable");
@@ -195,31 +229,43 @@ impl GatewayRuntime for Runtime {
     fn node_health(&self, service: &str) -> Option<ServiceHealth> {
         let snap = self.plane.snapshot();
         let svc = snap.config.service(service)?;
-        let checks = svc.upstream.health_check.is_some() || svc.upstream.outlier.is_some();
+        // Passive health (request outcomes) runs wherever traffic is
+        // served; without active checks a node nobody has used is unknown.
+        let active = svc.upstream.health_check.is_some();
         let reports = self.plane.node_health(service)?;
+        let nodes: Vec<NodeHealth> = reports
+            .into_iter()
+            .map(|r| NodeHealth {
+                addr: r.addr,
+                weight: r.weight,
+                enabled: r.enabled,
+                status: match r.status {
+                    _ if !r.enabled => NodeStatus::Disabled,
+                    _ if !self.data_plane => NodeStatus::Unknown,
+                    ProxyNodeStatus::Healthy if active || r.seen_traffic => NodeStatus::Healthy,
+                    ProxyNodeStatus::Healthy => NodeStatus::Unknown,
+                    ProxyNodeStatus::Unhealthy => NodeStatus::Unhealthy,
+                    ProxyNodeStatus::Ejected => NodeStatus::Ejected,
+                    ProxyNodeStatus::Failing => NodeStatus::Failing,
+                    ProxyNodeStatus::Disabled => NodeStatus::Disabled,
+                },
+                last_check_ms: r.last_check_ms,
+                last_error: r.last_error,
+                last_failure_ms: r.last_failure_ms,
+                failed_in_a_row: r.failed_in_a_row,
+                since_ms: Some(r.since_ms),
+                in_flight: None,
+            })
+            .collect();
         Some(ServiceHealth {
             service: service.to_owned(),
-            checks_available: self.data_plane && checks,
-            nodes: reports
-                .into_iter()
-                .map(|r| NodeHealth {
-                    addr: r.addr,
-                    weight: r.weight,
-                    enabled: r.enabled,
-                    status: match r.status {
-                        _ if !r.enabled => NodeStatus::Disabled,
-                        _ if !self.data_plane || !checks => NodeStatus::Unknown,
-                        ProxyNodeStatus::Healthy => NodeStatus::Healthy,
-                        ProxyNodeStatus::Unhealthy => NodeStatus::Unhealthy,
-                        ProxyNodeStatus::Ejected => NodeStatus::Ejected,
-                        ProxyNodeStatus::Disabled => NodeStatus::Disabled,
-                    },
-                    last_check_ms: r.last_check_ms,
-                    last_error: r.last_error,
-                    since_ms: Some(r.since_ms),
-                    in_flight: None,
-                })
-                .collect(),
+            checks_available: self.data_plane,
+            summary: if svc.spec.enabled {
+                HealthSummary::of(&nodes)
+            } else {
+                HealthSummary::off(u32::try_from(nodes.len()).unwrap_or(u32::MAX))
+            },
+            nodes,
         })
     }
 

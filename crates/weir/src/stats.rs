@@ -1,13 +1,15 @@
 //! Moving traffic statistics from the data plane's in-memory counters to
 //! the store's hourly rollups, and reading them back for the admin side.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use jiff::tz::TimeZone;
 use weir_proxy::DataPlane;
-use weir_proxy::stats::{BUCKETS, Counters, Rejection, Scope, percentile_us};
+use weir_proxy::stats::{
+    BUCKETS, Counters, GRPC_CODES, Rejection, RejectionClass, Scope, percentile_us,
+};
 use weir_store::{StatsDelta, StatsHour, Store};
 
 /// Counters as of the last successful flush, per scope; shared by the
@@ -169,7 +171,35 @@ fn to_delta(scope: Scope, name: &str, hour: i64, c: &Counters) -> StatsDelta {
             status: c.status,
             rejections,
             latency,
+            counters: extra_counters(c),
         },
+    }
+}
+
+/// The stored names of the counters beside the status classes (only those
+/// that are not zero).
+fn extra_counters(c: &Counters) -> BTreeMap<String, u64> {
+    let mut out = BTreeMap::new();
+    if c.bytes_in > 0 {
+        out.insert("bytes_in".to_owned(), c.bytes_in);
+    }
+    if c.bytes_out > 0 {
+        out.insert("bytes_out".to_owned(), c.bytes_out);
+    }
+    for (code, n) in c.grpc.iter().enumerate() {
+        if *n > 0 {
+            out.insert(grpc_key(code), *n);
+        }
+    }
+    out
+}
+
+/// `grpc_<code>`; the last slot holds codes above 16 (`grpc_other`).
+fn grpc_key(code: usize) -> String {
+    if code == GRPC_CODES - 1 {
+        "grpc_other".to_owned()
+    } else {
+        format!("grpc_{code}")
     }
 }
 
@@ -187,6 +217,65 @@ pub struct StatsView {
     /// Today's totals from the store per (scope, name), refreshed in the
     /// background so that list endpoints never wait on the database.
     today: std::sync::Mutex<TodayTotals>,
+    /// Cumulative counters sampled every [`SAMPLE_EVERY`] for the last
+    /// [`RECENT_WINDOW`]: the recent error and rejection numbers are the
+    /// live counters minus the oldest sample, at no cost to requests.
+    samples: std::sync::Mutex<VecDeque<RecentSample>>,
+    started: Instant,
+}
+
+/// How far back "recent" numbers (error rate, rejections) reach.
+pub const RECENT_WINDOW: Duration = Duration::from_secs(300);
+const SAMPLE_EVERY: Duration = Duration::from_secs(5);
+
+struct RecentSample {
+    at: Instant,
+    counts: HashMap<(Scope, String), Recent>,
+}
+
+/// One scope's requests in the recent window, from this process's counters
+/// (other gateway processes' traffic is not in it).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recent {
+    /// Seconds the numbers cover: [`RECENT_WINDOW`], less just after start.
+    pub window_secs: u64,
+    pub requests: u64,
+    /// Answered with a 5xx status, by a node or by the gateway, or (gRPC)
+    /// with a server-error `grpc-status` over a 200.
+    pub errors: u64,
+    /// Refused by a policy (access rules, auth, limits, quotas…).
+    pub rejected_policy: u64,
+    /// The gateway's answers for upstream failures (connect, timeout,
+    /// broken answer, no node).
+    pub failed_upstream: u64,
+    /// Client errors the gateway answered (bad request, body faults,
+    /// client went away).
+    pub client_errors: u64,
+}
+
+impl Recent {
+    fn of(c: &Counters) -> Self {
+        Self {
+            window_secs: 0,
+            requests: c.requests,
+            // gRPC server failures come with a 200; they are errors too.
+            errors: c.status[4] + c.grpc_errors,
+            rejected_policy: c.rejected(RejectionClass::Policy),
+            failed_upstream: c.rejected(RejectionClass::Upstream),
+            client_errors: c.rejected(RejectionClass::Client),
+        }
+    }
+
+    fn since(self, earlier: Recent) -> Self {
+        Self {
+            window_secs: 0,
+            requests: self.requests.saturating_sub(earlier.requests),
+            errors: self.errors.saturating_sub(earlier.errors),
+            rejected_policy: self.rejected_policy.saturating_sub(earlier.rejected_policy),
+            failed_upstream: self.failed_upstream.saturating_sub(earlier.failed_upstream),
+            client_errors: self.client_errors.saturating_sub(earlier.client_errors),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -202,9 +291,13 @@ pub struct HourStats {
     pub hour: u32,
     pub requests: u64,
     pub status: [u64; 5],
+    /// Of `requests`, those the gateway answered itself (already counted
+    /// in `status`).
     pub rejected: u64,
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
+    pub bytes_in: u64,
+    pub bytes_out: u64,
 }
 
 /// Today's and yesterday's hours, and today's rejections by reason.
@@ -213,6 +306,25 @@ pub struct Series {
     pub today: Vec<HourStats>,
     pub yesterday: Vec<HourStats>,
     pub rejections_today: BTreeMap<String, u64>,
+    /// Today's whole day: counts, and latency percentiles over every
+    /// request of the day (not the last hour's).
+    pub day: HourStats,
+    /// gRPC calls today by `grpc-status` (`"0"`, `"14"`, `"other"`).
+    pub grpc_today: BTreeMap<String, u64>,
+}
+
+/// Rejections by reason, grouped by class (`policy`, `upstream`, `client`,
+/// `routing`); a reason this version does not know (written by another
+/// version) goes under `other`.
+pub fn rejections_by_class(
+    reasons: &BTreeMap<String, u64>,
+) -> BTreeMap<&'static str, BTreeMap<String, u64>> {
+    let mut out: BTreeMap<&'static str, BTreeMap<String, u64>> = BTreeMap::new();
+    for (k, v) in reasons {
+        let class = Rejection::from_label(k).map_or("other", |r| r.class().as_str());
+        out.entry(class).or_default().insert(k.clone(), *v);
+    }
+    out
 }
 
 impl StatsView {
@@ -223,6 +335,69 @@ impl StatsView {
             time_zone,
             flushed,
             today: std::sync::Mutex::new(TodayTotals::default()),
+            samples: std::sync::Mutex::new(VecDeque::new()),
+            started: Instant::now(),
+        }
+    }
+
+    /// Take a sample of every scope's counters when the last one is
+    /// [`SAMPLE_EVERY`] old, and forget samples older than the window.
+    pub fn sample(&self) {
+        let now = Instant::now();
+        let mut samples = lock(&self.samples);
+        if samples
+            .back()
+            .is_some_and(|s| now.duration_since(s.at) < SAMPLE_EVERY)
+        {
+            return;
+        }
+        let counts = self
+            .plane
+            .stats
+            .samples()
+            .into_iter()
+            .map(|s| ((s.scope, s.name), Recent::of(&s.counters)))
+            .collect();
+        samples.push_back(RecentSample { at: now, counts });
+        // Keep the newest sample that is at least a window old as the base.
+        while samples.len() > 1
+            && samples
+                .get(1)
+                .is_some_and(|s| now.duration_since(s.at) >= RECENT_WINDOW)
+        {
+            samples.pop_front();
+        }
+    }
+
+    /// A scope's requests, errors and rejections in the recent window.
+    pub fn recent(&self, scope: Scope, name: &str) -> Recent {
+        let Some(stats) = self.plane.stats.get(scope, name) else {
+            return Recent {
+                window_secs: RECENT_WINDOW.as_secs(),
+                ..Recent::default()
+            };
+        };
+        let live = Recent::of(&stats.counters());
+        let now = Instant::now();
+        let samples = lock(&self.samples);
+        // The base is the oldest sample within reach; a scope missing from
+        // it was created since, so it counts from zero.
+        let (base, since) = match samples.front() {
+            Some(s) => (
+                s.counts
+                    .get(&(scope, name.to_owned()))
+                    .copied()
+                    .unwrap_or_default(),
+                s.at,
+            ),
+            None => (Recent::default(), self.started),
+        };
+        Recent {
+            window_secs: now
+                .duration_since(since)
+                .as_secs()
+                .min(RECENT_WINDOW.as_secs()),
+            ..live.since(base)
         }
     }
 
@@ -253,6 +428,7 @@ impl StatsView {
             loop {
                 tick.tick().await;
                 let Some(view) = view.upgrade() else { return };
+                view.sample();
                 if let Err(e) = view.refresh().await {
                     tracing::debug!(error = %e, "statistics refresh failed");
                 }
@@ -312,67 +488,47 @@ impl StatsView {
         let mut hist_today = vec![vec![0u64; BUCKETS]; 24];
         let mut hist_yday = vec![vec![0u64; BUCKETS]; 24];
         let mut rejections_today = BTreeMap::new();
-        let mut add = |hour_start: i64,
-                       requests: u64,
-                       status: [u64; 5],
-                       rejections: &BTreeMap<String, u64>,
-                       latency: &mut dyn Iterator<Item = (usize, u64)>| {
-            let is_today = hour_start * 1000 >= today_start;
-            let h = local_hour(hour_start, &self.time_zone) as usize;
+        let mut grpc_today: BTreeMap<String, u64> = BTreeMap::new();
+        let mut add = |h: &StatsHour| {
+            let is_today = h.hour * 1000 >= today_start;
+            let local = local_hour(h.hour, &self.time_zone) as usize;
             let (day, hist) = if is_today {
                 (&mut today, &mut hist_today)
             } else {
                 (&mut yesterday, &mut hist_yday)
             };
-            let point = &mut day[h];
-            point.requests += requests;
-            for (a, b) in point.status.iter_mut().zip(status) {
+            let point = &mut day[local];
+            point.requests += h.requests;
+            for (a, b) in point.status.iter_mut().zip(h.status) {
                 *a += b;
             }
-            point.rejected += rejections.values().sum::<u64>();
-            for (i, n) in latency {
-                if let Some(slot) = hist[h].get_mut(i) {
+            point.rejected += h.rejections.values().sum::<u64>();
+            point.bytes_in += h.counters.get("bytes_in").copied().unwrap_or(0);
+            point.bytes_out += h.counters.get("bytes_out").copied().unwrap_or(0);
+            for (i, n) in &h.latency {
+                if let Some(slot) = hist[local].get_mut(*i) {
                     *slot += n;
                 }
             }
             if is_today {
-                for (k, v) in rejections {
+                for (k, v) in &h.rejections {
                     *rejections_today.entry(k.clone()).or_insert(0) += v;
+                }
+                for (k, v) in &h.counters {
+                    if let Some(code) = k.strip_prefix("grpc_") {
+                        *grpc_today.entry(code.to_owned()).or_insert(0) += v;
+                    }
                 }
             }
         };
         for r in &rows {
-            add(
-                r.hour,
-                r.requests,
-                r.status,
-                &r.rejections,
-                &mut r.latency.iter().map(|(k, v)| (*k, *v)),
-            );
+            add(r);
         }
         // What this process has not flushed yet belongs to the current hour.
         let pending = self.pending(scope, name);
         if !pending.is_zero() {
-            let rejections: BTreeMap<String, u64> = Rejection::ALL
-                .iter()
-                .zip(pending.rejections)
-                .filter(|(_, n)| *n > 0)
-                .map(|(r, n)| (r.as_str().to_owned(), n))
-                .collect();
             let hour = hour_start(now_ms / 1000, &self.time_zone);
-            let mut lat = pending
-                .latency
-                .iter()
-                .copied()
-                .enumerate()
-                .filter(|(_, n)| *n > 0);
-            add(
-                hour,
-                pending.requests,
-                pending.status,
-                &rejections,
-                &mut lat,
-            );
+            add(&to_delta(scope, name, hour, &pending).counts);
         }
         for (day, hist) in [(&mut today, &hist_today), (&mut yesterday, &hist_yday)] {
             for (point, h) in day.iter_mut().zip(hist) {
@@ -380,10 +536,33 @@ impl StatsView {
                 point.p99_ms = percentile_us(h, 0.99).map(|us| us as f64 / 1000.0);
             }
         }
+        // The day's percentiles come from the day's merged histogram.
+        let mut whole = vec![0u64; BUCKETS];
+        for h in &hist_today {
+            for (a, b) in whole.iter_mut().zip(h) {
+                *a += b;
+            }
+        }
+        let mut day = HourStats {
+            p50_ms: percentile_us(&whole, 0.50).map(|us| us as f64 / 1000.0),
+            p99_ms: percentile_us(&whole, 0.99).map(|us| us as f64 / 1000.0),
+            ..HourStats::default()
+        };
+        for p in &today {
+            day.requests += p.requests;
+            for (a, b) in day.status.iter_mut().zip(p.status) {
+                *a += b;
+            }
+            day.rejected += p.rejected;
+            day.bytes_in += p.bytes_in;
+            day.bytes_out += p.bytes_out;
+        }
         Ok(Series {
             today,
             yesterday,
             rejections_today,
+            day,
+            grpc_today,
         })
     }
 

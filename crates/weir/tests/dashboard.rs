@@ -131,3 +131,142 @@ async fn token_tryout_goes_through_the_data_plane() {
     assert_eq!(audit["total"], 3, "{audit}");
     gw.stop().await;
 }
+
+async fn api_get(http: &reqwest::Client, gw: &TestGateway, bearer: &str, path: &str) -> Value {
+    let res = http
+        .get(admin_url(gw, path))
+        .bearer_auth(bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res.json().await.unwrap()
+}
+
+/// Passive health with no health settings at all: a service whose only
+/// node refuses connections is `down` with a `failing` node, its last error
+/// and when, in the health endpoint, the service list (error rate 100 %)
+/// and the overview's failing-now list — within 10 s of its first request.
+/// Its numbers add up: every request once in a status class, the
+/// rejections a breakdown of them, classed as upstream failures.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dead_node_is_reported_failing_without_checks_and_numbers_add_up() {
+    let dead = weir_testkit::refused_addr().await;
+    let live = weir_testkit::TestUpstream::start("live").await;
+    let yaml = format!(
+        "services:\n  - name: dead\n    match: {{ prefix: /dead/ }}\n    upstream: {{ nodes: [{{ addr: \"{dead}\" }}] }}\n  - name: walled\n    match: {{ prefix: /walled/ }}\n    access:\n      ip_deny: {{ enabled: true, ips: [\"127.0.0.1\"] }}\n    upstream: {{ nodes: [{{ addr: \"{}\" }}] }}\n",
+        live.addr
+    );
+    let gw = TestGateway::start(&yaml).await;
+    let viewer = token(&gw.store, "viewer").await;
+    let http = client();
+
+    let before = api_get(&http, &gw, &viewer, "/api/v1/services/dead/health").await;
+    assert_eq!(before["nodes"][0]["status"], "unknown", "{before}");
+    assert_eq!(before["summary"]["state"], "unknown", "{before}");
+
+    let started = std::time::Instant::now();
+    let mut sent = 0u64;
+    let health = loop {
+        let res = http.get(gw.url("/dead/x")).send().await.unwrap();
+        assert_eq!(res.status(), 502);
+        sent += 1;
+        let h = api_get(&http, &gw, &viewer, "/api/v1/services/dead/health").await;
+        if h["nodes"][0]["status"] == "failing" {
+            break h;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "not failing within 10 s: {h}"
+        );
+    };
+    eprintln!(
+        "reported failing after {:?} ({sent} requests)",
+        started.elapsed()
+    );
+    assert_eq!(health["summary"]["state"], "down");
+    assert_eq!(health["summary"]["healthy"], 0);
+    assert_eq!(health["summary"]["failing"], 1);
+    assert_eq!(health["summary"]["total"], 1);
+    let node = &health["nodes"][0];
+    assert!(
+        node["last_error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{node}"
+    );
+    assert!(node["last_failure_ms"].as_i64().is_some(), "{node}");
+    assert!(node["failed_in_a_row"].as_u64().unwrap() >= 5, "{node}");
+
+    let list = api_get(&http, &gw, &viewer, "/api/v1/services?sort=health").await;
+    let first = &list["items"][0];
+    assert_eq!(first["name"], "dead", "worst first: {list}");
+    assert_eq!(first["health"]["state"], "down");
+    assert_eq!(first["recent"]["requests"], sent);
+    assert_eq!(first["recent"]["errors"], sent);
+    assert_eq!(first["recent"]["failed_upstream"], sent);
+    assert_eq!(first["recent"]["error_rate"], 1.0);
+
+    let summary = api_get(&http, &gw, &viewer, "/api/v1/stats/summary").await;
+    let failing: Vec<&Value> = summary["failing_now"].as_array().unwrap().iter().collect();
+    assert_eq!(failing.len(), 1, "{summary}");
+    assert_eq!(failing[0]["name"], "dead");
+    assert!(failing[0]["last_error"].as_str().is_some());
+    assert_eq!(failing[0]["last_error_node"], dead.to_string());
+    assert_eq!(summary["time_zone"], "UTC");
+
+    // A policy refusal and a request no service matches.
+    let res = http.get(gw.url("/walled/x")).send().await.unwrap();
+    assert_eq!(res.status(), 403);
+    let res = http.get(gw.url("/nowhere")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+
+    let sums = |s: &Value| {
+        let d = &s["day"];
+        let classes: u64 = [
+            "status_1xx",
+            "status_2xx",
+            "status_3xx",
+            "status_4xx",
+            "status_5xx",
+        ]
+        .iter()
+        .map(|k| d[*k].as_u64().unwrap())
+        .sum();
+        (
+            d["requests"].as_u64().unwrap(),
+            classes,
+            d["rejected"].as_u64().unwrap(),
+        )
+    };
+    let dead_stats = api_get(&http, &gw, &viewer, "/api/v1/services/dead/stats").await;
+    assert_eq!(sums(&dead_stats), (sent, sent, sent), "{dead_stats}");
+    let by_class = &dead_stats["rejections_by_class"];
+    assert_eq!(by_class["upstream"]["upstream_connect"], sent, "{by_class}");
+    assert!(
+        by_class["policy"].as_object().unwrap().is_empty(),
+        "{by_class}"
+    );
+    assert_eq!(dead_stats["current"]["recent"]["errors"], sent);
+    let hours: u64 = dead_stats["today"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["requests"].as_u64().unwrap())
+        .sum();
+    assert_eq!(hours, sent);
+
+    let walled = api_get(&http, &gw, &viewer, "/api/v1/services/walled/stats").await;
+    assert_eq!(sums(&walled), (1, 1, 1), "{walled}");
+    assert_eq!(walled["rejections_by_class"]["policy"]["ip_refused"], 1);
+
+    let gateway = api_get(&http, &gw, &viewer, "/api/v1/stats/series").await;
+    let (requests, classes, rejected) = sums(&gateway);
+    assert_eq!(requests, sent + 2, "{gateway}");
+    assert_eq!(classes, requests);
+    assert_eq!(rejected, requests);
+    let by_class = &gateway["rejections_by_class"];
+    assert_eq!(by_class["routing"]["no_route"], 1, "{by_class}");
+    assert_eq!(by_class["policy"]["ip_refused"], 1, "{by_class}");
+    assert!(by_class["policy"].get("no_route").is_none());
+    assert!(by_class["policy"].get("upstream_connect").is_none());
+    gw.stop().await;
+}

@@ -39,6 +39,8 @@ export interface SessionInfo {
   csrf_token?: string | null
   expires_at_ms?: number | null
   idle_timeout_secs?: number | null
+  /** The gateway's time zone: every time is shown in it. */
+  time_zone?: string
 }
 
 // ---- configuration model --------------------------------------------------
@@ -175,6 +177,8 @@ export interface ServiceSummary {
   version: number
   today_requests: number
   qps: number
+  health: HealthSummary
+  recent: RecentTraffic
 }
 export interface ServiceList extends Page<ServiceSummary> {
   stats_available: boolean
@@ -211,17 +215,54 @@ export interface TenantSecret extends Resource<Tenant> {
 
 // ---- statistics, health, explain ------------------------------------------
 
+/** The last few minutes of one scope; every number is a part of `requests`. */
+export interface RecentTraffic {
+  window_secs: number
+  requests: number
+  errors: number
+  rejected_policy: number
+  failed_upstream: number
+  client_errors: number
+  error_rate?: number | null
+  rejection_rate?: number | null
+}
+export interface Traffic {
+  today_requests: number
+  qps: number
+  recent: RecentTraffic
+}
+export type HealthState = 'down' | 'degraded' | 'unknown' | 'healthy' | 'off'
+export interface HealthSummary {
+  state: HealthState
+  healthy: number
+  failing: number
+  total: number
+}
+export interface FailingService {
+  name: string
+  kind: ServiceKind
+  health: HealthSummary
+  recent: RecentTraffic
+  last_error?: string | null
+  last_error_node?: string | null
+  last_error_ms?: number | null
+}
 export interface StatsSummary {
   services: number
   services_by_kind: Record<string, number>
   tenants: number
   today_requests: number
   qps: number
+  recent: RecentTraffic
+  failing_now: FailingService[]
+  time_zone: string
   stats_available: boolean
 }
+/** status_1xx..status_5xx sum to requests; `rejected` is a part of them. */
 export interface HourPoint {
   hour: number
   requests: number
+  status_1xx: number
   status_2xx: number
   status_3xx: number
   status_4xx: number
@@ -229,15 +270,22 @@ export interface HourPoint {
   rejected: number
   p50_ms?: number | null
   p99_ms?: number | null
+  bytes_in: number
+  bytes_out: number
 }
+export type RejectionClass = 'policy' | 'upstream' | 'client' | 'routing'
 export interface HourlySeries {
   available: boolean
   time_zone: string
   today: HourPoint[]
   yesterday: HourPoint[]
+  day: HourPoint
   rejections_today: Record<string, number>
+  rejections_by_class: Record<RejectionClass, Record<string, number>>
+  grpc_status_today: Record<string, number>
+  current: Traffic
 }
-export type NodeStatus = 'unknown' | 'healthy' | 'unhealthy' | 'ejected' | 'disabled'
+export type NodeStatus = 'unknown' | 'healthy' | 'unhealthy' | 'ejected' | 'failing' | 'disabled'
 export interface NodeHealth {
   addr: string
   weight: number
@@ -245,12 +293,15 @@ export interface NodeHealth {
   status: NodeStatus
   last_check_ms?: number | null
   last_error?: string | null
+  last_failure_ms?: number | null
+  failed_in_a_row: number
   since_ms?: number | null
   in_flight?: number | null
 }
 export interface ServiceHealth {
   service: string
   checks_available: boolean
+  summary: HealthSummary
   nodes: NodeHealth[]
 }
 export interface RegisteredNode {

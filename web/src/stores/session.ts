@@ -1,5 +1,6 @@
 import { defineStore } from 'pinia'
 import { ApiError, sessionApi, setCsrfToken, type SessionInfo } from '@/api'
+import { setDisplayZone } from '@/utils/format'
 
 export const useSession = defineStore('session', {
   state: () => ({
@@ -14,6 +15,7 @@ export const useSession = defineStore('session', {
     set(info: SessionInfo | null) {
       this.user = info
       setCsrfToken(info?.csrf_token)
+      setDisplayZone(info?.time_zone)
       this.loaded = true
     },
     /** Who is logged in (after a reload the cookie is still there). */

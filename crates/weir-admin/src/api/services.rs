@@ -1,6 +1,6 @@
 //! Services: list (paging, sorting, keyword, kind and enabled filters, with
-//! rule summary, node count and live traffic), show, create, replace,
-//! delete, node health and statistics.
+//! rule summary, node health, live traffic and recent error and rejection
+//! rates), show, create, replace, delete, node health and statistics.
 //!
 //! Updates and deletes need `If-Match: "<version>"` (the `version` of the
 //! service as last read, also its `ETag`): a stale one is 409
@@ -21,7 +21,10 @@ use super::{Page, Paging, page_of};
 use crate::auth::{Admin, Viewer};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery, IfMatch, JsonBody};
-use crate::runtime::{HourlySeries, ServiceHealth, StatsScope};
+use crate::runtime::{
+    GatewayRuntime, HealthSummary, HourlySeries, NodeHealth, NodeStatus, RecentTraffic,
+    ServiceHealth, StatsScope,
+};
 use crate::state::AdminState;
 
 pub struct Services;
@@ -64,6 +67,11 @@ pub struct ServiceSummary {
     pub today_requests: u64,
     /// Requests in the last second.
     pub qps: u64,
+    /// Node health now (`off` for a disabled service); `total` counts
+    /// discovered and registered nodes too.
+    pub health: HealthSummary,
+    /// The last few minutes: requests, errors, rejections and their rates.
+    pub recent: RecentTraffic,
 }
 
 /// The service list with whether its traffic numbers are real.
@@ -95,6 +103,15 @@ pub enum ServiceSort {
     HottestNow,
     #[serde(rename = "-node_count")]
     MostNodes,
+    /// Highest recent error rate first (services without requests last).
+    #[serde(rename = "-error_rate")]
+    MostErrors,
+    /// Highest recent policy rejection rate first.
+    #[serde(rename = "-rejection_rate")]
+    MostRejected,
+    /// Worst health first: down, degraded, unknown, healthy, off.
+    #[serde(rename = "health")]
+    WorstHealth,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
@@ -122,6 +139,18 @@ pub struct ServiceQuery {
     #[param(inline)]
     pub kind: Option<KindFilter>,
     pub enabled: Option<bool>,
+}
+
+/// A service's health as the list shows it: `off` when disabled or not
+/// running; otherwise from its nodes.
+pub(crate) fn health_of(runtime: &dyn GatewayRuntime, svc: &Service) -> HealthSummary {
+    let total = u32::try_from(svc.upstream.nodes.len()).unwrap_or(u32::MAX);
+    if !svc.enabled {
+        return HealthSummary::off(total);
+    }
+    runtime
+        .node_health(&svc.name)
+        .map_or_else(|| HealthSummary::off(total), |h| h.summary)
 }
 
 fn rule_summary(s: &Service) -> String {
@@ -174,6 +203,8 @@ pub async fn list(
                 version: r.version,
                 today_requests: traffic.today_requests,
                 qps: traffic.qps,
+                health: health_of(runtime, &svc),
+                recent: traffic.recent,
                 name: svc.name,
             })
         })
@@ -202,11 +233,27 @@ pub async fn list(
         ServiceSort::Busiest => items.sort_by_key(|s| Reverse(s.today_requests)),
         ServiceSort::HottestNow => items.sort_by_key(|s| Reverse(s.qps)),
         ServiceSort::MostNodes => items.sort_by_key(|s| Reverse(s.node_count)),
+        ServiceSort::MostErrors => items.sort_by(|a, b| {
+            rate_desc(a.recent.error_rate, b.recent.error_rate)
+                .then(Reverse(a.recent.errors).cmp(&Reverse(b.recent.errors)))
+        }),
+        ServiceSort::MostRejected => {
+            items.sort_by(|a, b| rate_desc(a.recent.rejection_rate, b.recent.rejection_rate))
+        }
+        ServiceSort::WorstHealth => {
+            items.sort_by_key(|s| (s.health.state, Reverse(s.health.failing)))
+        }
     }
     Ok(Json(ServiceList {
         page: page_of(items, page, size),
         stats_available: runtime.stats_available(),
     }))
+}
+
+/// Higher rates first; no rate (no requests) after every rate.
+fn rate_desc(a: Option<f64>, b: Option<f64>) -> std::cmp::Ordering {
+    let key = |r: Option<f64>| r.unwrap_or(-1.0);
+    key(b).total_cmp(&key(a))
 }
 
 /// Show a service.
@@ -299,21 +346,57 @@ pub async fn remove(
     ))
 }
 
-/// Node health of a service in the running configuration.
+/// Node health of a service. A stored service the running configuration
+/// does not hold yet (just created, not applied) is `off` with its
+/// configured nodes `unknown`, so a page opened right after a save does not
+/// meet an error.
 #[utoipa::path(get, path = "/api/v1/services/{name}/health", tag = "services",
     params(("name" = String, Path, description = "Service name")),
     responses((status = 200, description = "Per-node health", body = ServiceHealth),
-              (status = 404, description = "Not in the running configuration", body = crate::error::Problem, content_type = "application/problem+json")))]
+              (status = 404, description = "No such service", body = crate::error::Problem, content_type = "application/problem+json")))]
 pub async fn health(
     State(state): State<AdminState>,
     _: Viewer,
     ApiPath(name): ApiPath<String>,
 ) -> ApiResult<Json<ServiceHealth>> {
-    state.runtime().node_health(&name).map(Json).ok_or_else(|| {
-        ApiError::not_found(format!(
-            "service {name:?} is not in the running configuration"
-        ))
-    })
+    if let Some(h) = state.runtime().node_health(&name) {
+        return Ok(Json(h));
+    }
+    let stored = resource::get_one::<Services>(&state, &name).await?;
+    let svc: Service = serde_json::from_value(stored.spec).map_err(|e| ApiError::internal(&e))?;
+    Ok(Json(not_running(&svc)))
+}
+
+/// The health of a service that is not running here: every configured
+/// node `unknown` (or `disabled`), the service `off`.
+fn not_running(svc: &Service) -> ServiceHealth {
+    let nodes: Vec<NodeHealth> = svc
+        .upstream
+        .nodes
+        .iter()
+        .map(|n| NodeHealth {
+            addr: n.addr.clone(),
+            weight: n.weight,
+            enabled: n.enabled,
+            status: if n.enabled {
+                NodeStatus::Unknown
+            } else {
+                NodeStatus::Disabled
+            },
+            last_check_ms: None,
+            last_error: None,
+            last_failure_ms: None,
+            failed_in_a_row: 0,
+            since_ms: None,
+            in_flight: None,
+        })
+        .collect();
+    ServiceHealth {
+        service: svc.name.clone(),
+        checks_available: false,
+        summary: HealthSummary::off(u32::try_from(nodes.len()).unwrap_or(u32::MAX)),
+        nodes,
+    }
 }
 
 /// Hourly traffic of a service, today and yesterday.

@@ -40,6 +40,9 @@ pub struct SessionInfo {
     /// expiry); it ends earlier after the idle timeout without requests.
     pub expires_at_ms: Option<i64>,
     pub idle_timeout_secs: Option<u64>,
+    /// The gateway's configured time zone (`time_zone`): the dashboard
+    /// shows every time in it, as the statistics' days and hours are.
+    pub time_zone: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -67,6 +70,7 @@ fn session_info(state: &AdminState, p: &auth::Principal) -> SessionInfo {
                 i64::try_from(opts.session_absolute_timeout.as_millis()).unwrap_or(i64::MAX),
             )),
             idle_timeout_secs: Some(opts.session_idle_timeout.as_secs()),
+            time_zone: opts.time_zone.clone(),
         },
         Via::Token { .. } => SessionInfo {
             username: p.name.clone(),
@@ -76,6 +80,7 @@ fn session_info(state: &AdminState, p: &auth::Principal) -> SessionInfo {
             csrf_token: None,
             expires_at_ms: None,
             idle_timeout_secs: None,
+            time_zone: opts.time_zone.clone(),
         },
     }
 }

@@ -1,6 +1,6 @@
 //! Statistics: the gateway summary (the seed dashboard's four cards plus
-//! services by kind), and hourly series for the gateway, a service or a
-//! tenant. Numbers come from [`crate::runtime`]; each
+//! services by kind, the recent error numbers and the services failing
+//! now), and hourly series for the gateway, a service or a tenant. Numbers come from [`crate::runtime`]; each
 //! answer says whether they are available in this process.
 
 use std::collections::BTreeMap;
@@ -14,7 +14,7 @@ use weir_core::{ResourceKind, Service};
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiQuery;
-use crate::runtime::{HourlySeries, StatsScope};
+use crate::runtime::{HealthState, HealthSummary, HourlySeries, RecentTraffic, StatsScope};
 use crate::state::AdminState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -25,8 +25,35 @@ pub struct StatsSummary {
     pub tenants: u64,
     pub today_requests: u64,
     pub qps: u64,
+    /// The whole gateway's last few minutes.
+    pub recent: RecentTraffic,
+    /// Enabled services in trouble now, worst first: every enabled node
+    /// failing (`down`), some (`degraded`), or a recent error rate of
+    /// [`FAILING_ERROR_RATE`] or more.
+    pub failing_now: Vec<FailingService>,
+    /// The time zone of "today" and of the hourly charts.
+    pub time_zone: String,
     /// False when this process collects no statistics (numbers are then 0).
     pub stats_available: bool,
+}
+
+/// A recent error rate from which a service counts as failing (5 %).
+pub const FAILING_ERROR_RATE: f64 = 0.05;
+
+/// A service in trouble, for the overview.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FailingService {
+    pub name: String,
+    /// `http`, `tcp` or `grpc`.
+    pub kind: String,
+    pub health: HealthSummary,
+    pub recent: RecentTraffic,
+    /// The last error of a node in trouble, and its node.
+    pub last_error: Option<String>,
+    pub last_error_node: Option<String>,
+    /// Unix milliseconds of that node's last failed request (or of its
+    /// status change when it failed checks).
+    pub last_error_ms: Option<i64>,
 }
 
 /// The gateway at a glance.
@@ -47,12 +74,54 @@ pub async fn summary(State(state): State<AdminState>, _: Viewer) -> ApiResult<Js
         .map_or(0, |t| t.len() as u64);
     let runtime = state.runtime();
     let traffic = runtime.gateway_traffic();
+    let mut failing_now: Vec<FailingService> = services
+        .iter()
+        .filter(|s| s.enabled)
+        .filter_map(|s| {
+            let health = runtime.node_health(&s.name);
+            let summary = health.as_ref().map(|h| h.summary);
+            let recent = runtime.service_traffic(&s.name).recent;
+            let bad_nodes = summary
+                .is_some_and(|h| matches!(h.state, HealthState::Down | HealthState::Degraded));
+            let erring = recent.error_rate.is_some_and(|r| r >= FAILING_ERROR_RATE);
+            if !bad_nodes && !erring {
+                return None;
+            }
+            let worst = health.as_ref().and_then(|h| {
+                h.nodes
+                    .iter()
+                    .filter(|n| n.status.is_bad() && n.last_error.is_some())
+                    .max_by_key(|n| n.last_failure_ms.or(n.since_ms))
+            });
+            Some(FailingService {
+                name: s.name.clone(),
+                kind: s.kind.as_str().to_owned(),
+                health: summary.unwrap_or_else(|| HealthSummary::off(0)),
+                recent,
+                last_error: worst.and_then(|n| n.last_error.clone()),
+                last_error_node: worst.map(|n| n.addr.clone()),
+                last_error_ms: worst.and_then(|n| n.last_failure_ms.or(n.since_ms)),
+            })
+        })
+        .collect();
+    failing_now.sort_by(|a, b| {
+        a.health.state.cmp(&b.health.state).then(
+            b.recent
+                .error_rate
+                .unwrap_or(0.0)
+                .total_cmp(&a.recent.error_rate.unwrap_or(0.0)),
+        )
+    });
+    let time_zone = state.options().time_zone.clone();
     Ok(Json(StatsSummary {
         services: services.len() as u64,
         services_by_kind: by_kind,
         tenants,
         today_requests: traffic.today_requests,
         qps: traffic.qps,
+        recent: traffic.recent,
+        failing_now,
+        time_zone,
         stats_available: runtime.stats_available(),
     }))
 }

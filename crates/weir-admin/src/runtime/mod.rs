@@ -43,12 +43,51 @@ pub struct RuntimeStatus {
 }
 
 /// Current traffic of one scope (the gateway, a service, a tenant).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
 pub struct Traffic {
     /// Requests today (calendar day in the configured time zone).
     pub today_requests: u64,
     /// Requests in the last full second.
     pub qps: u64,
+    /// The last few minutes.
+    pub recent: RecentTraffic,
+}
+
+/// Requests of one scope in the last few minutes, as this process counted
+/// them (another gateway process's traffic is not included). Each request
+/// is counted once in `requests`; the other numbers are parts of it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
+pub struct RecentTraffic {
+    /// Seconds covered: 300, less just after start.
+    pub window_secs: u64,
+    pub requests: u64,
+    /// Answered with a 5xx status, by a node or by the gateway; for gRPC
+    /// also calls that ended with UNKNOWN, DEADLINE_EXCEEDED, INTERNAL,
+    /// UNAVAILABLE or DATA_LOSS (gRPC sends those with HTTP 200).
+    pub errors: u64,
+    /// Refused by a policy: access rules, authentication, tenants, rate
+    /// limits, quotas, connection limits.
+    pub rejected_policy: u64,
+    /// Answered by the gateway because the upstream failed: connect
+    /// errors, timeouts, broken answers, no node available.
+    pub failed_upstream: u64,
+    /// Client errors answered by the gateway: bad requests, body faults,
+    /// clients that went away.
+    pub client_errors: u64,
+    /// `errors / requests`, 0–1; absent without requests.
+    pub error_rate: Option<f64>,
+    /// `rejected_policy / requests`, 0–1; absent without requests.
+    pub rejection_rate: Option<f64>,
+}
+
+impl RecentTraffic {
+    /// Fill in the two rates from the counts.
+    pub fn with_rates(mut self) -> Self {
+        let rate = |n: u64| (self.requests > 0).then(|| n as f64 / self.requests as f64);
+        self.error_rate = rate(self.errors);
+        self.rejection_rate = rate(self.rejected_policy);
+        self
+    }
 }
 
 /// What a statistics series is about.
@@ -60,21 +99,53 @@ pub enum StatsScope {
     Tenant(String),
 }
 
-/// One hour of one scope's traffic.
+/// One hour (or one day) of one scope's traffic. Every request is counted
+/// once, in one status class: `status_1xx` … `status_5xx` sum to
+/// `requests`. `rejected` is not another class but the part of those
+/// requests the gateway answered itself (each is also in its status class).
+/// For TCP services a request is a connection and its status is 200 when
+/// it reached a node.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, ToSchema)]
 pub struct HourPoint {
-    /// Hour of the day, 0–23, in the configured time zone.
+    /// Hour of the day, 0–23, in the configured time zone (0 for a day).
     pub hour: u32,
     pub requests: u64,
+    /// Informational answers, e.g. 101 for WebSocket upgrades.
+    pub status_1xx: u64,
     pub status_2xx: u64,
     pub status_3xx: u64,
     pub status_4xx: u64,
     pub status_5xx: u64,
-    /// Requests the gateway answered itself (limits, access control, no node…).
+    /// Of `requests`, those the gateway answered itself (policies, upstream
+    /// failures, client errors, no route); already in their status class.
     pub rejected: u64,
-    /// Median latency in milliseconds; absent when there were no requests.
+    /// Median latency in milliseconds over the hour (or day); absent when
+    /// there were no requests.
     pub p50_ms: Option<f64>,
     pub p99_ms: Option<f64>,
+    /// TCP services: bytes from clients to nodes.
+    pub bytes_in: u64,
+    /// TCP services: bytes from nodes to clients.
+    pub bytes_out: u64,
+}
+
+/// Today's rejections by reason, grouped by whose doing they were.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
+pub struct RejectionClasses {
+    /// Policy refusals: `ip_refused`, `unauthenticated`, `tenant_ip_refused`,
+    /// `tenant_not_allowed`, `service_rate_limited`, `client_ip_rate_limited`,
+    /// `tenant_rate_limited`, `quota_exceeded`, `upgrade_not_allowed`,
+    /// `connection_limit`.
+    pub policy: BTreeMap<String, u64>,
+    /// Upstream failures: `no_available_node`, `upstream_connect`,
+    /// `upstream_timeout`, `upstream_error`, `internal_error`.
+    pub upstream: BTreeMap<String, u64>,
+    /// Client errors: `bad_request`, `request_body_timeout`,
+    /// `request_body_too_large`, `client_closed`.
+    pub client: BTreeMap<String, u64>,
+    /// Routing: `no_route` (404), `https_redirect`; and reasons this version
+    /// does not know.
+    pub routing: BTreeMap<String, u64>,
 }
 
 /// Hourly series for today and yesterday.
@@ -87,8 +158,20 @@ pub struct HourlySeries {
     /// 24 points (hours not reached yet are zero).
     pub today: Vec<HourPoint>,
     pub yesterday: Vec<HourPoint>,
+    /// Today as a whole; its `p50_ms`/`p99_ms` are over every request of
+    /// the day.
+    pub day: HourPoint,
     /// Rejections today by reason (e.g. `service_rate_limited`).
     pub rejections_today: BTreeMap<String, u64>,
+    /// The same, grouped by class.
+    pub rejections_by_class: RejectionClasses,
+    /// The scope's traffic now: requests in the last second and the last
+    /// few minutes' errors and rejections.
+    pub current: Traffic,
+    /// gRPC calls today by final `grpc-status` code (`"0"` OK, `"14"`
+    /// UNAVAILABLE…; `"other"` for codes above 16). A call that ended
+    /// without one counts as `"2"` (UNKNOWN).
+    pub grpc_status_today: BTreeMap<String, u64>,
 }
 
 impl HourlySeries {
@@ -107,7 +190,11 @@ impl HourlySeries {
             time_zone: time_zone.to_owned(),
             today: day(),
             yesterday: day(),
+            day: HourPoint::default(),
             rejections_today: BTreeMap::new(),
+            rejections_by_class: RejectionClasses::default(),
+            grpc_status_today: BTreeMap::new(),
+            current: Traffic::default(),
         }
     }
 }
@@ -122,7 +209,12 @@ pub struct NodeHealth {
     pub status: NodeStatus,
     /// Unix milliseconds of the last active check.
     pub last_check_ms: Option<i64>,
+    /// The last failed check's or request's error.
     pub last_error: Option<String>,
+    /// Unix milliseconds of the last failed request (passive health).
+    pub last_failure_ms: Option<i64>,
+    /// Requests to the node that failed in a row, up to now.
+    pub failed_in_a_row: u32,
     /// Unix milliseconds since which `status` holds.
     pub since_ms: Option<i64>,
     /// Requests in flight to the node (least_request), when known.
@@ -132,24 +224,109 @@ pub struct NodeHealth {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NodeStatus {
-    /// No health information (checks not configured or not available yet).
+    /// No health information: no active check and no request has reached
+    /// it yet, or this process runs no data plane.
     Unknown,
+    /// Passing its active checks, or (without checks) its last request
+    /// succeeded.
     Healthy,
+    /// Failed its active checks; out of the pool.
     Unhealthy,
     /// Taken out by passive health (outlier ejection).
     Ejected,
+    /// Its requests fail (connect errors, resets, timeouts, failure
+    /// statuses: the outlier settings' `consecutive_failures` in a row, 5
+    /// without them); still in the pool until a request succeeds.
+    Failing,
     /// Configured `enabled: false`.
     Disabled,
+}
+
+impl NodeStatus {
+    /// Whether the status says the node is in trouble.
+    pub fn is_bad(self) -> bool {
+        matches!(
+            self,
+            NodeStatus::Unhealthy | NodeStatus::Ejected | NodeStatus::Failing
+        )
+    }
 }
 
 /// Node health of one service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ServiceHealth {
     pub service: String,
-    /// Whether health checking runs in this process; when false every
-    /// enabled node is `unknown`.
+    /// Whether health is tracked in this process (it runs the data plane:
+    /// passive health always, active checks when configured); when false
+    /// every enabled node is `unknown`.
     pub checks_available: bool,
+    /// The service as a whole.
+    pub summary: HealthSummary,
     pub nodes: Vec<NodeHealth>,
+}
+
+/// A service's health in one word, with node counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+pub struct HealthSummary {
+    pub state: HealthState,
+    /// Nodes `healthy` now.
+    pub healthy: u32,
+    /// Nodes `failing`, `unhealthy` or `ejected`.
+    pub failing: u32,
+    /// Every node, disabled ones included.
+    pub total: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum HealthState {
+    /// Every enabled node is in trouble (or none is enabled).
+    Down,
+    /// Some enabled nodes are in trouble, others are not.
+    Degraded,
+    /// Nothing known yet (no checks, no traffic), or not running here.
+    Unknown,
+    /// No enabled node is in trouble.
+    Healthy,
+    /// The service is disabled or not in the running configuration.
+    Off,
+}
+
+impl HealthSummary {
+    /// The summary of a service's nodes.
+    pub fn of(nodes: &[NodeHealth]) -> Self {
+        let count = |f: &dyn Fn(&NodeHealth) -> bool| {
+            u32::try_from(nodes.iter().filter(|n| f(n)).count()).unwrap_or(u32::MAX)
+        };
+        let enabled = count(&|n| n.status != NodeStatus::Disabled);
+        let healthy = count(&|n| n.status == NodeStatus::Healthy);
+        let failing = count(&|n| n.status.is_bad());
+        let state = if enabled == 0 || failing == enabled {
+            HealthState::Down
+        } else if failing > 0 {
+            HealthState::Degraded
+        } else if healthy == 0 {
+            HealthState::Unknown
+        } else {
+            HealthState::Healthy
+        };
+        Self {
+            state,
+            healthy,
+            failing,
+            total: u32::try_from(nodes.len()).unwrap_or(u32::MAX),
+        }
+    }
+
+    /// A service that is not running (disabled, not in the snapshot).
+    pub fn off(total: u32) -> Self {
+        Self {
+            state: HealthState::Off,
+            healthy: 0,
+            failing: 0,
+            total,
+        }
+    }
 }
 
 /// The listener of one service with its own port (`tcp` services, `grpc`

@@ -60,9 +60,11 @@ impl GatewayRuntime for FakeRuntime {
     }
 
     fn node_health(&self, service: &str) -> Option<ServiceHealth> {
-        (service != "missing").then(|| ServiceHealth {
+        // `pending` is stored but not running yet (just created).
+        (service != "missing" && service != "pending").then(|| ServiceHealth {
             service: service.into(),
             checks_available: false,
+            summary: weir_admin::runtime::HealthSummary::of(&[]),
             nodes: vec![],
         })
     }

@@ -505,6 +505,28 @@ async fn health_and_stats_of_a_service() {
         .await
         .expect(200);
     assert_eq!(r.body["checks_available"], false);
+    // Stored but not in the running configuration yet: `off`, its nodes
+    // `unknown`, not an error.
+    api.call(
+        Method::POST,
+        "/api/v1/services",
+        Auth::Bearer(&admin),
+        Some(service("pending", "/pending/")),
+    )
+    .await
+    .expect(201);
+    let r = api
+        .call(
+            Method::GET,
+            "/api/v1/services/pending/health",
+            Auth::Bearer(&token),
+            None,
+        )
+        .await
+        .expect(200);
+    assert_eq!(r.body["summary"]["state"], "off", "{}", r.body);
+    assert_eq!(r.body["nodes"][0]["status"], "unknown", "{}", r.body);
+    assert_eq!(r.body["summary"]["total"], 2, "{}", r.body);
     api.call(
         Method::GET,
         "/api/v1/services/missing/health",

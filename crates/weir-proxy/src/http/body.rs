@@ -40,6 +40,9 @@ pub(crate) struct LogFields {
 pub(crate) struct Recorder {
     pub started: Instant,
     pub status: u16,
+    /// gRPC calls only: the `grpc-status` seen so far (`Some(None)` until
+    /// one arrives).
+    pub grpc: Option<Option<u32>>,
     pub gateway: Arc<ScopeStats>,
     pub service: Option<(Arc<str>, Arc<ScopeStats>)>,
     pub tenant: Option<(Arc<str>, Arc<ScopeStats>)>,
@@ -63,6 +66,12 @@ impl Recorder {
         self.gateway.record(status, elapsed, self.rejection);
         if let Some((_, s)) = &self.service {
             s.record(status, elapsed, self.rejection);
+            if let Some(code) = self.grpc {
+                s.record_grpc(code, status);
+            }
+        }
+        if let Some(code) = self.grpc {
+            self.gateway.record_grpc(code, status);
         }
         if let Some((_, s)) = &self.tenant {
             s.record(status, elapsed, self.rejection);
@@ -151,6 +160,12 @@ impl Body for ProxyBody {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(d) = frame.data_ref() {
                     this.bytes += d.len() as u64;
+                } else if let Some(t) = frame.trailers_ref()
+                    && let Some(r) = &mut this.recorder
+                    && let Some(code) = &mut r.grpc
+                    && let Some(found) = super::grpc::status_code(t)
+                {
+                    *code = Some(found);
                 }
                 if this.is_end_stream() {
                     this.record();

@@ -37,6 +37,14 @@ pub(crate) fn is_grpc(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.as_bytes().starts_with(b"application/grpc"))
 }
 
+/// The `grpc-status` in a header map, if any and numeric.
+pub(crate) fn status_code(headers: &HeaderMap) -> Option<u32> {
+    headers
+        .get("grpc-status")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
 /// `grpc-timeout`: an integer of at most 8 digits and a unit (`H`, `M`,
 /// `S`, `m`, `u`, `n`).
 pub(crate) fn timeout(headers: &HeaderMap) -> Option<Duration> {

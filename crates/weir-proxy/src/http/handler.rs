@@ -145,9 +145,14 @@ pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Respon
         headers.insert(X_QUOTA_REMAINING.clone(), HeaderValue::from(q.remaining));
         headers.insert(X_QUOTA_RESET.clone(), HeaderValue::from(q.reset_secs));
     }
+    // A gRPC call's outcome is its `grpc-status`: in the head for a
+    // trailers-only answer (and the gateway's own errors), else in the
+    // trailers, which the body picks up as they pass.
+    let grpc = grpc_call.then(|| grpc::status_code(res.headers()));
     let recorder = Recorder {
         started,
         status: res.status().as_u16(),
+        grpc,
         gateway: Arc::clone(plane.stats.gateway()),
         service: outcome.service,
         tenant: outcome.tenant,

@@ -46,6 +46,10 @@ pub struct Resolved {
     pub host: Arc<str>,
 }
 
+/// Failed requests in a row that report a node failing when the service
+/// has no outlier settings: the default of `outlier.consecutive_failures`.
+const PASSIVE_REPORT_AFTER: u32 = 5;
+
 /// What a member's health report says, for the admin API and dashboard.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct NodeReport {
@@ -58,7 +62,15 @@ pub struct NodeReport {
     pub ejected_for_ms: Option<u64>,
     /// Unix ms of the last active check.
     pub last_check_ms: Option<i64>,
+    /// The last failed check's or request's error.
     pub last_error: Option<String>,
+    /// Unix ms of the last failed request.
+    pub last_failure_ms: Option<i64>,
+    /// Requests failed in a row right now.
+    pub failed_in_a_row: u32,
+    /// Whether any request to the node has finished (a passive verdict
+    /// exists).
+    pub seen_traffic: bool,
     /// Unix ms of the last status change.
     pub since_ms: i64,
 }
@@ -346,8 +358,23 @@ impl UpstreamRuntime {
             .store(Arc::new(Members::new(list, self.spec.balance)));
     }
 
-    /// Passive health: record how a request to `member` went.
+    /// Passive health: record how a request to `member` went. The node's
+    /// passive report (failing after failed requests in a row) is kept
+    /// always; ejection only with `outlier` settings.
     pub fn record_outcome(&self, member: &Member, failure: Option<&str>) {
+        let reported = match failure {
+            None => member.state.note_success(),
+            Some(reason) => member.state.note_failure(self.report_after(), reason),
+        };
+        match reported {
+            Some(Transition::StartedFailing) => {
+                tracing::warn!(service = %self.service, node = %member.addr, reason = failure.unwrap_or(""), "node failing: its requests fail");
+            }
+            Some(Transition::StoppedFailing) => {
+                tracing::info!(service = %self.service, node = %member.addr, "node answering again");
+            }
+            _ => {}
+        }
         let Some(o) = &self.spec.outlier else { return };
         let now = crate::clock::mono_nanos();
         match failure {
@@ -365,12 +392,22 @@ impl UpstreamRuntime {
         }
     }
 
-    /// Is `status` a failure for passive health?
-    pub fn is_failure_status(&self, status: u16) -> bool {
+    /// Failed requests in a row after which a node is reported failing:
+    /// the outlier setting, or its default without one.
+    fn report_after(&self) -> u32 {
         self.spec
             .outlier
             .as_ref()
-            .is_some_and(|o| o.failure_statuses.contains(&status))
+            .map_or(PASSIVE_REPORT_AFTER, |o| o.consecutive_failures)
+    }
+
+    /// Is `status` a failure for passive health? The outlier setting's
+    /// statuses, or its default (502, 503, 504) without one.
+    pub fn is_failure_status(&self, status: u16) -> bool {
+        match &self.spec.outlier {
+            Some(o) => o.failure_statuses.contains(&status),
+            None => matches!(status, 502..=504),
+        }
     }
 
     /// Every member's health, for the admin API.
@@ -390,6 +427,9 @@ impl UpstreamRuntime {
                     ejected_for_ms: (until > now).then(|| (until - now) / 1_000_000),
                     last_check_ms: m.state.last_check_ms(),
                     last_error: m.state.last_error(),
+                    last_failure_ms: m.state.last_failure_ms(),
+                    failed_in_a_row: m.state.failed_in_a_row(),
+                    seen_traffic: m.state.seen_traffic(),
                     since_ms: m.state.since_ms(),
                 }
             })

@@ -1,7 +1,9 @@
 //! The health of one node as the data plane sees it: the verdict of active
 //! checks (with consecutive-result thresholds), passive ejection after
-//! failed requests (with growing ejection times), and what the admin API
-//! shows — status, last check, last error, since when.
+//! failed requests (with growing ejection times), the passive report that
+//! its requests fail (kept whether or not ejection is configured, so a dead
+//! node is visible without any health settings), and what the admin API
+//! shows — status, last check, last error and failure, since when.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
@@ -19,6 +21,11 @@ pub enum NodeStatus {
     Unhealthy,
     /// Passively ejected after failed requests, until `ejected_until`.
     Ejected,
+    /// Its recent requests failed (connect errors, resets, timeouts,
+    /// failure statuses) the passive threshold's times in a row; it still
+    /// takes traffic (no outlier ejection configured, or the ejected share
+    /// is used up) until a request succeeds.
+    Failing,
     /// `enabled: false` in the configuration.
     Disabled,
 }
@@ -27,6 +34,8 @@ pub enum NodeStatus {
 struct Info {
     last_check_ms: Option<i64>,
     last_error: Option<String>,
+    /// Unix ms of the last failed request.
+    last_failure_ms: Option<i64>,
     since_ms: i64,
 }
 
@@ -45,6 +54,13 @@ pub struct NodeState {
     ejections: AtomicU32,
     /// When the last ejection ended (monotonic ns), to forget old ones.
     last_ejection_end: AtomicU64,
+    /// Passive report: requests failed in a row, and whether that reached
+    /// the threshold (cleared by the next success).
+    failed_in_a_row: AtomicU32,
+    failing: AtomicBool,
+    /// Whether any request outcome was recorded (a node nobody has used
+    /// yet has no passive verdict).
+    seen_traffic: AtomicBool,
     info: Mutex<Info>,
 }
 
@@ -58,6 +74,9 @@ impl Default for NodeState {
             request_failures: AtomicU32::new(0),
             ejections: AtomicU32::new(0),
             last_ejection_end: AtomicU64::new(0),
+            failed_in_a_row: AtomicU32::new(0),
+            failing: AtomicBool::new(false),
+            seen_traffic: AtomicBool::new(false),
             info: Mutex::new(Info {
                 since_ms: now_ms(),
                 ..Info::default()
@@ -72,6 +91,10 @@ pub enum Transition {
     BecameUnhealthy,
     BecameHealthy,
     Ejected(Duration),
+    /// The passive threshold of failed requests in a row was reached.
+    StartedFailing,
+    /// A request succeeded after the node was failing.
+    StoppedFailing,
 }
 
 impl NodeState {
@@ -92,9 +115,61 @@ impl NodeState {
             NodeStatus::Unhealthy
         } else if self.is_ejected(now_ns) {
             NodeStatus::Ejected
+        } else if self.failing.load(Ordering::Relaxed) {
+            NodeStatus::Failing
         } else {
             NodeStatus::Healthy
         }
+    }
+
+    /// Passive report: a request to this node succeeded. Cheap when
+    /// nothing changes: three relaxed loads, no write, so concurrent
+    /// requests to a healthy node do not contend for the cache line.
+    #[inline]
+    pub fn note_success(&self) -> Option<Transition> {
+        if !self.seen_traffic.load(Ordering::Relaxed) {
+            self.seen_traffic.store(true, Ordering::Relaxed);
+        }
+        if self.failed_in_a_row.load(Ordering::Relaxed) != 0 {
+            self.failed_in_a_row.store(0, Ordering::Relaxed);
+        }
+        // Load first: the swap (a read-modify-write) only when the node
+        // was failing.
+        if self.failing.load(Ordering::Relaxed) && self.failing.swap(false, Ordering::Relaxed) {
+            self.lock().since_ms = now_ms();
+            return Some(Transition::StoppedFailing);
+        }
+        None
+    }
+
+    /// Passive report: a request to this node failed for `reason`; after
+    /// `threshold` in a row the node is reported failing.
+    pub fn note_failure(&self, threshold: u32, reason: &str) -> Option<Transition> {
+        self.seen_traffic.store(true, Ordering::Relaxed);
+        let n = self.failed_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut info = self.lock();
+        let now = now_ms();
+        info.last_error = Some(reason.to_owned());
+        info.last_failure_ms = Some(now);
+        if n >= threshold.max(1) && !self.failing.swap(true, Ordering::Relaxed) {
+            info.since_ms = now;
+            return Some(Transition::StartedFailing);
+        }
+        None
+    }
+
+    /// Whether any request to this node finished (succeeded or failed).
+    pub fn seen_traffic(&self) -> bool {
+        self.seen_traffic.load(Ordering::Relaxed)
+    }
+
+    /// Requests failed in a row right now.
+    pub fn failed_in_a_row(&self) -> u32 {
+        self.failed_in_a_row.load(Ordering::Relaxed)
+    }
+
+    pub fn last_failure_ms(&self) -> Option<i64> {
+        self.lock().last_failure_ms
     }
 
     /// Record an active check; returns a transition when a threshold was
@@ -290,6 +365,29 @@ mod tests {
         st.record_failure(&o, now + 50 * S, "x", || true);
         st.record_success(&o, now + 50 * S);
         assert_eq!(st.record_failure(&o, now + 50 * S, "x", || true), None);
+    }
+
+    #[test]
+    fn passive_report_without_ejection() {
+        let st = NodeState::default();
+        assert!(!st.seen_traffic());
+        assert_eq!(st.note_failure(3, "connection refused"), None);
+        assert_eq!(st.note_failure(3, "connection refused"), None);
+        assert_eq!(st.status(true, 0), NodeStatus::Healthy);
+        assert_eq!(
+            st.note_failure(3, "connection refused"),
+            Some(Transition::StartedFailing)
+        );
+        assert_eq!(st.note_failure(3, "connection refused"), None);
+        assert_eq!(st.status(true, 0), NodeStatus::Failing);
+        assert!(st.available(0), "reported, not taken out");
+        assert_eq!(st.last_error().as_deref(), Some("connection refused"));
+        assert!(st.last_failure_ms().is_some());
+        assert_eq!(st.failed_in_a_row(), 4);
+        assert_eq!(st.note_success(), Some(Transition::StoppedFailing));
+        assert_eq!(st.status(true, 0), NodeStatus::Healthy);
+        assert_eq!(st.note_success(), None);
+        assert_eq!(st.failed_in_a_row(), 0);
     }
 
     #[test]

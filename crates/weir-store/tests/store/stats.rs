@@ -15,6 +15,10 @@ fn delta(scope: &str, name: &str, hour: i64, requests: u64, reason: Option<&str>
             status: [0, requests, 0, 0, 0],
             rejections: reason.map(|r| (r.to_owned(), 1)).into_iter().collect(),
             latency: BTreeMap::from([(10, requests)]),
+            counters: BTreeMap::from([
+                ("bytes_in".to_owned(), requests * 100),
+                ("grpc_0".to_owned(), requests),
+            ]),
         },
     }
 }
@@ -63,6 +67,8 @@ pub(crate) async fn stats_rollups_add_up(url: String) {
     assert_eq!(hours[0].status, [0, 10, 0, 0, 0]);
     assert_eq!(hours[0].rejections.get("no_route"), Some(&2));
     assert_eq!(hours[0].latency.get(&10), Some(&10));
+    assert_eq!(hours[0].counters.get("bytes_in"), Some(&1000));
+    assert_eq!(hours[0].counters.get("grpc_0"), Some(&10));
     assert_eq!((hours[1].hour, hours[1].requests), (h1, 4));
     // Range bounds are [from, to).
     assert_eq!(
@@ -146,6 +152,8 @@ pub(crate) async fn stats_totals_replace_a_nodes_rows(url: String) {
     assert_eq!(hours[0].status, [0, 10, 0, 0, 0]);
     assert_eq!(hours[0].rejections.get("ip_denied"), Some(&1));
     assert_eq!(hours[0].latency.get(&10), Some(&10));
+    assert_eq!(hours[0].counters.get("bytes_in"), Some(&1000));
+    assert_eq!(hours[0].counters.get("grpc_0"), Some(&10));
     let totals = store.stats_totals("service", h0, h0 + 3600).await.unwrap();
     assert_eq!(totals.get("web"), Some(&1));
     store.close().await;
