@@ -5,12 +5,13 @@
 import { createI18n } from 'vue-i18n'
 import en from './en'
 import zhCN from './zh-CN'
+import { serverEn, serverZh } from './server'
 
 export const LOCALES = ['en', 'zh-CN'] as const
 export type Locale = (typeof LOCALES)[number]
 export const LANG_KEY = 'weir.lang'
 
-export type MessageSchema = typeof en
+export type MessageSchema = typeof en & { server: typeof serverEn }
 
 /** The dashboard's language for a list of browser languages. */
 export function pickLocale(preferred: readonly string[]): Locale {
@@ -37,7 +38,7 @@ export const i18n = createI18n<[MessageSchema], Locale, false>({
   legacy: false,
   locale: initialLocale(),
   fallbackLocale: 'en',
-  messages: { en, 'zh-CN': zhCN },
+  messages: { en: { ...en, server: serverEn }, 'zh-CN': { ...zhCN, server: serverZh } },
   missingWarn: false,
   fallbackWarn: false,
 })
