@@ -385,6 +385,15 @@ fn probe_checks_a_proxy_processes_health_listener() {
     let proxy = common::process::ServingProcess::start(cmd);
     assert!(proxy.addr("admin_addr").is_none(), "{}", proxy.serving);
     let health = proxy.addr("health_addr").expect("a health listener");
+    // The process turned transparent huge pages off (main.rs: huge pages
+    // made RSS jump with no more memory in use).
+    let status = std::fs::read_to_string(format!("/proc/{}/status", proxy.child.id())).unwrap();
+    assert!(
+        status
+            .lines()
+            .any(|l| l.split_whitespace().eq(["THP_enabled:", "0"])),
+        "THP still enabled for the serving process:\n{status}"
+    );
     let probe = |path: &str, extra: &[&str]| {
         let url = format!("http://{health}{path}");
         let mut args = vec!["probe", url.as_str()];
