@@ -597,6 +597,9 @@ export default {
     deleteConfirm: 'Delete the user {name}?',
     deleted: '{name} deleted',
   },
+  list: {
+    sort: 'Sort by',
+  },
   notFound: {
     title: 'Page not found',
     body: 'There is no page at this address.',

@@ -598,6 +598,9 @@ const zhCN: typeof en = {
     deleteConfirm: '确定删除用户 {name} 吗？',
     deleted: '{name} 已删除',
   },
+  list: {
+    sort: '排序方式',
+  },
   notFound: {
     title: '页面不存在',
     body: '此地址没有页面。',
