@@ -8,9 +8,10 @@
 // Where a word came from decides what happens:
 // - From the dashboard (a missing translation, English in a .vue file,
 //   Element Plus without its Chinese locale): the check fails.
-// - From the server (a string value in one of the JSON answers the page
-//   received: history summaries, audit details, explain reasons, validation
-//   problems, reason codes): recorded and listed at the end, not failed,
+// - From the server (a string value, or a snake_case key, in one of the
+//   JSON answers the page received: history summaries, audit details,
+//   explain reasons, validation problems, reason codes): recorded and
+//   listed at the end, not failed,
 //   while those messages are being moved to code + params translated in
 //   web/src/utils/serverText.ts. E2E_SERVER_TEXT=fail fails on them too;
 //   once every server message is translated, make that the default and
@@ -69,7 +70,11 @@ function stringsOf(v, into) {
   } else if (Array.isArray(v)) {
     for (const x of v) stringsOf(x, into)
   } else if (v && typeof v === 'object') {
-    for (const x of Object.values(v)) stringsOf(x, into)
+    for (const [k, x] of Object.entries(v)) {
+      // Codes the server sends as keys: rejection reasons by count.
+      if (k.includes('_')) into.add(k)
+      stringsOf(x, into)
+    }
   }
 }
 
