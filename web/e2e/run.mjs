@@ -3,21 +3,25 @@
 // a real upstream (`weir echo`), driven by playwright-core in Debian's
 // Chromium. Fails on any browser console error, page error or failed
 // request that the step did not expect. Screenshots of every page in both
-// languages go to web/e2e/artifacts/ (not committed).
+// languages at both sizes go to web/e2e/artifacts/ (not committed), named
+// <desktop|phone>-<en|zh>-<number>-<page>.png. Every page in Chinese is read
+// for English left in it (see chinese.mjs); the findings are also written
+// to artifacts/english-on-zh.txt.
 //
 //   node e2e/run.mjs            # uses $WEIR_BIN or $CARGO_TARGET_DIR/debug/weir
 //
 // Environment: WEIR_BIN, CHROMIUM (default /usr/bin/chromium),
-// E2E_HEADED=1 to watch, E2E_SLOWMO=ms.
+// E2E_HEADED=1 to watch, E2E_SLOWMO=ms, E2E_SERVER_TEXT=fail (see chinese.mjs).
 
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { connect as h2connect } from 'node:http2'
 import { tmpdir, homedir } from 'node:os'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { ChineseCheck, SERVER_TEXT_FAILS } from './chinese.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const artifacts = join(here, 'artifacts')
@@ -26,9 +30,10 @@ const weirBin = process.env.WEIR_BIN ?? join(targetDir, 'debug', 'weir')
 const chromiumPath = process.env.CHROMIUM ?? '/usr/bin/chromium'
 const FIRST_PASSWORD = 'e2e-first-password'
 const NEW_PASSWORD = 'e2e a much better password'
-const DEADLINE_MS = 8 * 60 * 1000
+const DEADLINE_MS = 12 * 60 * 1000
 
 const children = []
+let zhCheck
 const work = mkdtempSync(join(tmpdir(), 'weir-e2e-'))
 let browser
 let passed = 0
@@ -129,6 +134,35 @@ async function eventually(what, fn, timeoutMs = 15_000) {
     await sleep(200)
   }
   throw new Error(`timed out: ${what}${last ? ` (${last.message})` : ''}`)
+}
+
+/**
+ * Runs in the page: what sticks out past `width` px and is not inside a box
+ * that scrolls or clips it (the outermost such elements). A phone browser
+ * zooms out to show a page wider than the screen, so the window's own width
+ * does not tell.
+ */
+function widerThan(width) {
+  const clippedBy = (el) => {
+    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+      if (getComputedStyle(a).overflowX !== 'visible' && a.getBoundingClientRect().right <= width + 1) return true
+    }
+    return false
+  }
+  const out = []
+  const seen = new Set()
+  for (const el of document.querySelectorAll('body *')) {
+    const r = el.getBoundingClientRect()
+    if (!r.width || r.right <= width + 1 || !el.checkVisibility() || clippedBy(el)) continue
+    if (el.parentElement && seen.has(el.parentElement)) {
+      seen.add(el)
+      continue
+    }
+    seen.add(el)
+    const what = `${el.tagName.toLowerCase()}${el.className && typeof el.className === 'string' ? `.${el.className.trim().split(/\s+/).join('.')}` : ''}`
+    out.push(`${what} "${(el.textContent ?? '').trim().slice(0, 40)}" reaches ${Math.round(r.right)} px`)
+  }
+  return out.slice(0, 5)
 }
 
 function stopAll() {
@@ -232,10 +266,11 @@ async function main() {
     }
   }
 
+  // Desktop screenshots: desktop-<lang>-<number>-<page>.png.
   const shot = async (name) => {
     await page.waitForLoadState('networkidle').catch(() => {})
     await sleep(400) // chart animations
-    await page.screenshot({ path: join(artifacts, `${name}.png`), fullPage: true })
+    await page.screenshot({ path: join(artifacts, `desktop-${name}.png`), fullPage: true })
   }
   const go = async (path) => {
     await page.goto(admin + path)
@@ -251,6 +286,21 @@ async function main() {
 
   let secret = ''
   const svc = 'e2e_echo'
+  // Everything this test types in, which no translation can change: taken
+  // out of the Chinese pages before they are read for English.
+  const userData = [
+    svc, 'e2e_tcp', 'e2e_dead', 'e2e_grpc', 'end-to-end test service', '/e2e/', '/e2e.Echo/', '/dead/',
+    'set X-Gateway weir', 'X-Gateway', 'e2e_shop', 'E2E shop', 'e2e_cert', 'e2e.example.com', 'e2e-key', 'e2e-ci',
+    '/e2e/explained?x=1', 'admin', 'e2e-echo', 'e2e-kept',
+    'weir', // the X-Gateway header's value, shown by the explain panel
+  ]
+  zhCheck = new ChineseCheck(userData)
+  zhCheck.listen(page)
+  /** Fails when the Chinese pages read since the last call showed English of the dashboard's own. */
+  const noEnglish = () => {
+    const found = zhCheck.failures()
+    if (found.length) throw new Error(`English on Chinese pages (${found.length}):\n${ChineseCheck.format(found)}`)
+  }
 
   await step('login page, first login forces a password change', async () => {
     expect('GET', '/api/v1/session', 401)
@@ -479,6 +529,7 @@ async function main() {
     await box.waitFor()
     secret = (await box.innerText()).trim()
     if (secret.length < 8) throw new Error(`no secret shown: ${secret}`)
+    userData.push(secret)
     await shot('en-08-tenant-secret-once')
     await page.click('[data-test=secret-done]')
     await page.waitForURL(/\/tenants\/e2e_shop$/)
@@ -505,7 +556,10 @@ async function main() {
     await go('/certificates')
     await page.click('[data-test=cert-upload]')
     await page.fill('input[data-test=c-name]', 'e2e_cert')
-    await page.fill('textarea[data-test=c-cert]', readFileSync(crt, 'utf8'))
+    // The certificate from a file, through the dashboard's own (translated) file button.
+    await page.setInputFiles('input[data-test=c-cert-file]', crt)
+    await page.locator('[data-test=c-cert-picked]', { hasText: 'e2e.crt' }).waitFor()
+    if (!(await page.inputValue('textarea[data-test=c-cert]')).startsWith('-----BEGIN CERTIFICATE-----')) throw new Error('the chosen file was not read')
     await page.fill('textarea[data-test=c-key]', readFileSync(key, 'utf8'))
     await page.click('[data-test=c-save]')
     await page.locator('[data-test=cert-table] >> text=*.e2e.example.com').waitFor()
@@ -535,40 +589,122 @@ async function main() {
     await page.click('[data-test=revoke-e2e-ci]')
     await clickConfirm()
     await eventually('the token is revoked', async () => (await fetch(`${admin}/api/v1/session`, { headers: { authorization: `Bearer ${secret}` } })).status === 401)
+    // One that stays, so the list has a row to show.
+    await page.click('[data-test=token-add]')
+    await page.fill('input[data-test=token-name]', 'e2e-kept')
+    await page.click('[data-test=token-create]')
+    userData.push((await page.locator('[data-test=secret]').innerText()).trim())
+    await page.click('[data-test=secret-done]')
+    await page.locator('[data-test=token-table]', { hasText: 'e2e-kept' }).waitFor()
   })
 
-  // Every page, for the screenshots (and each one must load cleanly).
+  // Every page, at both sizes and in both languages, for the screenshots
+  // (each must load cleanly); `then` brings the page into the state shown.
+  const firstRevision = '[data-test=revision-table] :is(.el-table__row, [data-test=list-card])'
+  const PAGES = [
+    ['10-overview', '/'],
+    ['11-services', '/services'],
+    ['12-service-new', '/services/new'],
+    ['13-service-edit', `/services/${svc}/edit`],
+    ['14-service-traffic', `/services/${svc}`],
+    ['14a-service-dead', '/services/e2e_dead'],
+    ['14b-service-tcp', '/services/e2e_tcp'],
+    ['14c-service-grpc', '/services/e2e_grpc'],
+    ['15-service-nodes', `/services/${svc}`, async (p) => {
+      await p.locator('.el-tabs__item').nth(1).click()
+      await p.locator('[data-test=health-table]').waitFor()
+    }],
+    ['16-service-explain', `/services/${svc}`, async (p) => {
+      await p.locator('.el-tabs__item').nth(2).click()
+      await p.fill('input[data-test=explain-path]', '/e2e/explained?x=1')
+      await p.click('[data-test=explain-run]')
+      await p.locator('[data-test=explain-result]').waitFor()
+    }],
+    ['17-tenants', '/tenants'],
+    ['18-tenant-new', '/tenants/new'],
+    ['19-tenant-detail', '/tenants/e2e_shop'],
+    ['20-certificates', '/certificates'],
+    ['21-signing-keys', '/signing-keys'],
+    ['22-history', '/history'],
+    ['22a-history-diff', '/history', async (p) => {
+      await p.locator(firstRevision).first().locator('button').first().click()
+      await p.locator('[data-test=diff]').waitFor()
+    }],
+    ['23-audit', '/audit'],
+    ['24-tokens', '/account'],
+    ['25-users', '/users'],
+    ['26-password', '/password'],
+  ]
+  const dialog = (p) => p.locator('.el-dialog:visible').waitFor()
+  // Dialogs, menus, pickers and field errors, opened on their page.
+  const OPENED = [
+    ['11b-service-delete-confirm', '/services', async (p) => {
+      await p.click('[data-test=delete-e2e_dead]')
+      await p.locator('.el-message-box').waitFor()
+    }],
+    ['11c-service-kind-filter', '/services', async (p) => {
+      await p.click('[data-test=service-kind]')
+      await p.locator('.el-select-dropdown__item:visible').first().waitFor()
+    }],
+    ['12b-service-new-errors', '/services/new', async (p) => {
+      await p.fill('input[data-test=f-prefix]', 'e2e/')
+      await p.fill('textarea[data-test=f-nodes]', 'not-an-address')
+      await p.click('[data-test=f-save]')
+      await p.locator('.el-form-item.is-error').first().waitFor()
+    }],
+    ['13b-unsaved-guard', `/services/${svc}/edit`, async (p) => {
+      await p.fill('input[data-test=f-description]', 'end-to-end test service')
+      await p.fill('textarea[data-test=f-headers]', '')
+      if (await p.locator('[data-test=menu-button]').count()) await p.click('[data-test=menu-button]')
+      await p.locator('[data-test=nav-overview]:visible').click()
+      await p.locator('.el-message-box').waitFor()
+    }],
+    ['20b-certificate-upload', '/certificates', async (p) => {
+      await p.click('[data-test=cert-upload]')
+      await dialog(p)
+    }],
+    ['21b-key-rotate', '/signing-keys', async (p) => {
+      await p.click('[data-test=key-rotate]')
+      await dialog(p)
+    }],
+    ['23b-audit-dates', '/audit', async (p) => {
+      await p.click('.el-date-editor')
+      await p.locator('.el-picker-panel:visible').waitFor()
+    }],
+    ['24b-token-create', '/account', async (p) => {
+      await p.click('[data-test=token-add]')
+      await dialog(p)
+    }],
+    ['25b-user-add', '/users', async (p) => {
+      await p.click('[data-test=user-add]')
+      await dialog(p)
+    }],
+  ]
+  // The lists: a table at 1440 px, a card per record on a phone.
+  const LISTS = {
+    '/services': 'service-table', '/tenants': 'tenant-table', '/certificates': 'cert-table', '/signing-keys': 'key-table',
+    '/history': 'revision-table', '/audit': 'audit-table', '/account': 'token-table', '/users': 'user-table',
+  }
+
+  /** Opens one page, screenshots it as <size>-<lang>-<name>.png, reads it for English in Chinese. */
+  async function visit(p, size, lang, [name, path, then]) {
+    await p.goto(admin + path)
+    await p.waitForLoadState('networkidle').catch(() => {})
+    await p.locator('h1.page-title').waitFor()
+    if (then) await then(p)
+    await p.waitForLoadState('networkidle').catch(() => {})
+    await sleep(400) // chart animations, the drawer's slide
+    await p.screenshot({ path: join(artifacts, `${size}-${lang}-${name}.png`), fullPage: true })
+    if (lang === 'zh') await zhCheck.check(p, `${size} ${name} (${path})`)
+  }
+
   async function tour(lang) {
-    const p = (n) => `${lang}-${n}`
-    await go('/'); await shot(p('10-overview'))
-    await go('/services'); await shot(p('11-services'))
-    await go('/services/new'); await shot(p('12-service-new'))
-    await go(`/services/${svc}/edit`); await shot(p('13-service-edit'))
-    await go('/services/e2e_dead'); await shot(p('14a-service-dead'))
-    await go('/services/e2e_tcp'); await shot(p('14b-service-tcp'))
-    await go('/services/e2e_grpc'); await shot(p('14c-service-grpc'))
-    await go(`/services/${svc}`); await shot(p('14-service-traffic'))
-    await page.locator('.el-tabs__item').nth(1).click()
-    await page.locator('[data-test=health-table]').waitFor()
-    await shot(p('15-service-nodes'))
-    await page.locator('.el-tabs__item').nth(2).click()
-    await page.fill('input[data-test=explain-path]', '/e2e/explained?x=1')
-    await page.click('[data-test=explain-run]')
-    await page.locator('[data-test=explain-result]').waitFor()
-    await shot(p('16-service-explain'))
-    await go('/tenants'); await shot(p('17-tenants'))
-    await go('/tenants/new'); await shot(p('18-tenant-new'))
-    await go('/tenants/e2e_shop'); await shot(p('19-tenant-detail'))
-    await go('/certificates'); await shot(p('20-certificates'))
-    await go('/signing-keys'); await shot(p('21-signing-keys'))
-    await go('/history')
-    await page.locator('[data-test=revision-table] .el-table__row').first().locator('button').first().click()
-    await page.locator('[data-test=diff]').waitFor()
-    await shot(p('22-history-diff'))
-    await go('/audit'); await shot(p('23-audit'))
-    await go('/account'); await shot(p('24-tokens'))
-    await go('/users'); await shot(p('25-users'))
-    await go('/password'); await shot(p('26-password'))
+    for (const pg of [...PAGES, ...OPENED]) {
+      await visit(page, 'desktop', lang, pg)
+      const list = LISTS[pg[1]]
+      if (list && !pg[2] && !(await page.locator(`.el-table[data-test=${list}]`).count())) throw new Error(`${pg[1]}: no table at ${DESKTOP.width} px`)
+    }
+    if (lang === 'zh') noEnglish()
   }
 
   await step('every page in English', () => tour('en'))
@@ -586,42 +722,53 @@ async function main() {
     await page.locator('h1', { hasText: '服务管理' }).waitFor()
   })
 
-  await step('every page in Chinese', () => tour('zh'))
+  await step('every page in Chinese, with no English of the dashboard\'s own', () => tour('zh'))
 
-  // The phone: every page fits 390 px, the drawer reaches every page, the
-  // header's language switch and logout stay on screen.
-  const PAGES = [
-    ['10-overview', '/'], ['11-services', '/services'], ['12-service-new', '/services/new'],
-    ['13-service-edit', `/services/${svc}/edit`], ['14-service-traffic', `/services/${svc}`],
-    ['17-tenants', '/tenants'], ['18-tenant-new', '/tenants/new'], ['19-tenant-detail', '/tenants/e2e_shop'],
-    ['20-certificates', '/certificates'], ['21-signing-keys', '/signing-keys'], ['22-history', '/history'],
-    ['23-audit', '/audit'], ['24-tokens', '/account'], ['25-users', '/users'], ['26-password', '/password'],
-  ]
+  // The phone: every page fits 390 px, lists are cards with their actions
+  // on screen, the drawer reaches every page, the header's language switch
+  // and logout stay on screen.
   async function phoneTour(lang) {
-    const ctx = await browser.newContext({ viewport: PHONE, locale: lang === 'zh' ? 'zh-CN' : 'en-US', timezoneId: 'UTC', storageState: await context.storageState(), isMobile: true, hasTouch: true })
+    const phone = { viewport: PHONE, locale: lang === 'zh' ? 'zh-CN' : 'en-US', timezoneId: 'UTC', isMobile: true, hasTouch: true }
+    const ctx = await browser.newContext({ ...phone, storageState: await context.storageState() })
     await ctx.addInitScript((l) => localStorage.setItem('weir.lang', l), lang === 'zh' ? 'zh-CN' : 'en')
     const p = await ctx.newPage()
     p.setDefaultTimeout(15_000)
+    zhCheck.listen(p)
     const errs = []
     p.on('pageerror', (e) => errs.push(`page error: ${e.message}`))
     p.on('console', (m) => { if (m.type() === 'error') errs.push(`console error: ${m.text()} (at ${p.url()})`) })
+    const onScreen = async (sel) => {
+      const b = await p.locator(sel).first().boundingBox()
+      if (!b || b.x < 0 || b.x + b.width > PHONE.width) throw new Error(`${sel} is off screen: ${JSON.stringify(b)}`)
+    }
     try {
       const overflow = []
-      for (const [name, path] of PAGES) {
-        await p.goto(admin + path)
-        await p.waitForLoadState('networkidle').catch(() => {})
-        await p.locator('h1.page-title').waitFor()
-        await sleep(300)
-        const { sw, iw } = await p.evaluate(() => ({ sw: document.scrollingElement.scrollWidth, iw: window.innerWidth }))
-        if (sw > iw) overflow.push(`${path}: ${sw} > ${iw}`)
-        await p.screenshot({ path: join(artifacts, `phone-${lang}-${name}.png`), fullPage: true })
+      for (const pg of PAGES) {
+        await visit(p, 'phone', lang, pg)
+        const wide = await p.evaluate(widerThan, PHONE.width)
+        if (wide.length) overflow.push(`${pg[1]} (${pg[0]}): ${wide.join('; ')}`)
+        const list = LISTS[pg[1]]
+        if (list && !pg[2]) {
+          if (await p.locator(`.el-table[data-test=${list}]`).count()) throw new Error(`${pg[1]}: a table, not cards, at ${PHONE.width} px`)
+          if (!(await p.locator(`[data-test=${list}] [data-test=list-card]`).count())) throw new Error(`${pg[1]}: no cards at ${PHONE.width} px`)
+        }
+      }
+      if (overflow.length) throw new Error(`horizontal overflow at ${PHONE.width} px (${lang}): ${overflow.join(', ')}`)
+      // A service's card: its facts and every action, on screen; Edit opens the editor.
+      await p.goto(admin + '/services')
+      const card = p.locator('[data-test=service-table] [data-test=list-card]', { hasText: svc })
+      await card.waitFor()
+      for (const sel of [`[data-test=health-${svc}]`, `[data-test=error-rate-${svc}]`, `[data-test=toggle-${svc}]`, `[data-test=edit-${svc}]`, `[data-test=delete-${svc}]`]) await onScreen(sel)
+      await p.click(`[data-test=edit-${svc}]`)
+      await p.waitForURL(new RegExp(`/services/${svc}/edit$`))
+      for (const pg of OPENED) {
+        await visit(p, 'phone', lang, pg)
+        const wide = await p.evaluate(widerThan, PHONE.width)
+        if (wide.length) overflow.push(`${pg[1]} (${pg[0]}): ${wide.join('; ')}`)
       }
       if (overflow.length) throw new Error(`horizontal overflow at ${PHONE.width} px (${lang}): ${overflow.join(', ')}`)
       // Header tools on screen.
-      for (const sel of ['[data-test=menu-button]', '[data-test=language]', '[data-test=user-menu]']) {
-        const b = await p.locator(sel).boundingBox()
-        if (!b || b.x < 0 || b.x + b.width > PHONE.width) throw new Error(`${sel} is off screen: ${JSON.stringify(b)}`)
-      }
+      for (const sel of ['[data-test=menu-button]', '[data-test=language]', '[data-test=user-menu]']) await onScreen(sel)
       // The drawer reaches every page.
       await p.goto(admin + '/')
       const items = ['services', 'tenants', 'certificates', 'signing-keys', 'history', 'audit', 'account', 'users', 'overview']
@@ -629,8 +776,11 @@ async function main() {
         await p.click('[data-test=menu-button]')
         const entry = p.locator(`.drawer-nav [data-test=nav-${item}]`)
         await entry.waitFor()
-        if (item === 'services') await sleep(500) // the drawer's slide-in
-        if (item === 'services') await p.screenshot({ path: join(artifacts, `phone-${lang}-00-drawer.png`) })
+        if (item === 'services') {
+          await sleep(500) // the drawer's slide-in
+          await p.screenshot({ path: join(artifacts, `phone-${lang}-00-drawer.png`) })
+          if (lang === 'zh') await zhCheck.check(p, 'phone 00-drawer')
+        }
         await entry.click()
         const want = item === 'overview' ? '/' : item === 'account' ? '/account' : `/${item}`
         await p.waitForURL((u) => new URL(u).pathname === want)
@@ -640,17 +790,30 @@ async function main() {
       await p.click('[data-test=user-menu]')
       const logout = p.locator('[data-test=logout]')
       await logout.waitFor()
-      const lb = await logout.boundingBox()
-      if (!lb || lb.x < 0 || lb.x + lb.width > PHONE.width) throw new Error(`logout is off screen: ${JSON.stringify(lb)}`)
+      await onScreen('[data-test=logout]')
       await p.screenshot({ path: join(artifacts, `phone-${lang}-27-user-menu.png`) })
+      if (lang === 'zh') await zhCheck.check(p, 'phone 27-user-menu')
+      // The login page, signed out.
+      const anon = await browser.newContext(phone)
+      await anon.addInitScript((l) => localStorage.setItem('weir.lang', l), lang === 'zh' ? 'zh-CN' : 'en')
+      const lp = await anon.newPage()
+      zhCheck.listen(lp)
+      await lp.goto(admin + '/login')
+      await lp.locator('input[data-test=username]').waitFor()
+      await lp.screenshot({ path: join(artifacts, `phone-${lang}-01-login.png`), fullPage: true })
+      if (lang === 'zh') await zhCheck.check(lp, 'phone 01-login')
+      const lw = await lp.evaluate(widerThan, PHONE.width)
+      await anon.close()
+      if (lw.length) throw new Error(`the login page overflows at ${PHONE.width} px: ${lw.join('; ')}`)
       if (errs.length) throw new Error(errs.join('\n'))
+      if (lang === 'zh') noEnglish()
     } finally {
       await ctx.close()
     }
   }
 
-  await step('phone (390×844) in English: no overflow, drawer, header tools', () => phoneTour('en'))
-  await step('phone (390×844) in Chinese: no overflow, drawer, header tools', () => phoneTour('zh'))
+  await step('phone (390×844) in English: no overflow, cards, drawer, header tools', () => phoneTour('en'))
+  await step('phone (390×844) in Chinese: the same, with no English of the dashboard\'s own', () => phoneTour('zh'))
 
   await step('roll back a revision in History and see the service disappear', async () => {
     // The revision that created the service, from the audit log.
@@ -669,8 +832,10 @@ async function main() {
     // The preview names what the rollback would remove.
     await dialog.locator('[data-test=diff]', { hasText: svc }).waitFor()
     await shot('zh-22b-rollback-preview')
+    await zhCheck.check(page, 'desktop 22b-rollback-preview (/history)')
     await page.click('[data-test=rollback-confirm]')
     await page.locator('.el-message--success').first().waitFor()
+    await zhCheck.check(page, 'desktop 22c-rollback-toast (/history)')
     await dialog.waitFor({ state: 'hidden' })
     if (await page.locator('[data-test=diff-card]').count()) throw new Error('the old diff is still on screen after the rollback')
     await go('/services')
@@ -678,6 +843,7 @@ async function main() {
     await eventually('the service is gone from the list', async () => (await page.locator(`[data-test=service-table] >> text=${svc}`).count()) === 0)
     await shot('zh-27-services-after-rollback')
     await eventually('the gateway no longer routes it', async () => (await fetch(`${gateway}/e2e/hello`)).status === 404)
+    noEnglish()
   })
 
   await step('log out; the login page in Chinese', async () => {
@@ -686,6 +852,8 @@ async function main() {
     await page.waitForURL(/\/login/)
     await page.locator('[data-test=login-notice]').waitFor()
     await shot('zh-01-login')
+    await zhCheck.check(page, 'desktop 01-login (/login)')
+    noEnglish()
   })
 
   await context.close()
@@ -713,6 +881,10 @@ try {
 } finally {
   await browser?.close().catch(() => {})
   stopAll()
+  if (zhCheck) {
+    writeFileSync(join(artifacts, 'english-on-zh.txt'), zhCheck.report())
+    console.log(`e2e: English on Chinese pages: ${zhCheck.dashboard.length} from the dashboard, ${zhCheck.server.length} from the server (${SERVER_TEXT_FAILS ? 'failing' : 'reported'}), in ${join(artifacts, 'english-on-zh.txt')}`)
+  }
   clearTimeout(deadline)
   rmSync(work, { recursive: true, force: true })
 }

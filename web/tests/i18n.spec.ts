@@ -61,6 +61,8 @@ describe('catalogs', () => {
       'keys.statuses': ['active', 'verify_only'],
       'certs.states': ['ok', 'expiring', 'expired', 'unknown'],
       'history.ops': ['add', 'update', 'remove'],
+      'history.sources': ['api', 'bootstrap', 'cli', 'import'],
+      'audit.actorKinds': ['user', 'token'],
       'audit.outcomes': ['ok', 'denied', 'failed'],
       charts: ['compareLabel', 'statusLabel', 'latencyLabel'],
       'detail.listenerStates': ['listening', 'failed'],
@@ -74,7 +76,7 @@ describe('catalogs', () => {
   })
 
   it('render every message in both languages', () => {
-    const values = { n: 3, name: 'x', id: 'y', line: 2, message: 'm', addr: 'a', days: 30, rev: 4, ip: '1.2.3.4', from: 1, to: 2, summary: 's', role: 'r' }
+    const values = { v: 'v', n: 3, name: 'x', id: 'y', line: 2, message: 'm', addr: 'a', days: 30, rev: 4, ip: '1.2.3.4', from: 1, to: 2, summary: 's', role: 'r' }
     for (const l of ['en', 'zh-CN'] as const) {
       i18n.global.locale.value = l
       for (const k of enKeys) {

@@ -167,6 +167,7 @@ export default {
     name: 'Name',
     kind: 'Kind',
     rule: 'Rule',
+    ruleParts: { host: 'host {v}', prefix: 'prefix {v}', port: 'port {v}' },
     nodes: 'Nodes',
     today: 'Today',
     status: 'Status',
@@ -478,6 +479,8 @@ export default {
     certFile: 'Certificate file',
     keyPem: 'Private key (PEM)',
     keyFile: 'Private key file',
+    chooseFile: 'Choose a file…',
+    orPaste: 'or paste it below',
     keyWriteOnly: 'Write-only: the key is never shown again.',
     keyKeep: 'Leave empty to keep the stored key.',
     none: 'No certificates yet.',
@@ -521,6 +524,7 @@ export default {
     time: 'Time',
     author: 'Author',
     source: 'Source',
+    sources: { api: 'API', bootstrap: 'Start-up', cli: 'CLI', import: 'Import' },
     summary: 'Summary',
     details: 'Changes',
     rollback: 'Roll back',
@@ -543,6 +547,7 @@ export default {
   audit: {
     time: 'Time',
     actor: 'Actor',
+    actorKinds: { user: 'user', token: 'API token' },
     action: 'Action',
     actionPh: 'Action, e.g. service.update',
     target: 'Target',
@@ -596,6 +601,9 @@ export default {
     deleteTitle: 'Delete user',
     deleteConfirm: 'Delete the user {name}?',
     deleted: '{name} deleted',
+  },
+  list: {
+    sort: 'Sort by',
   },
   notFound: {
     title: 'Page not found',
