@@ -367,7 +367,7 @@ async function main() {
       const shown = Number((await page.locator('[data-test=detail-today]').innerText()).replace(/[^\d]/g, ''))
       return bars > 0 && bars === requests && requests === shown
     }, 10_000)
-    await page.locator('[data-test=rejections]', { hasText: 'upstream_connect' }).waitFor()
+    await page.locator('[data-test=rejections] [data-reason=upstream_connect]', { hasText: 'Could not connect to a node' }).waitFor()
     await page.locator('[data-test=chart-zone]', { hasText: 'UTC' }).first().waitFor()
     await go(`/services/${svc}`)
     await eventually('bars = requests for the live service', async () => {
