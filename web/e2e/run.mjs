@@ -588,6 +588,21 @@ async function main() {
 
   await step('every page in Chinese', () => tour('zh'))
 
+  await step('the server\'s texts in Chinese: explain, node errors, rejection reasons', async () => {
+    await go('/services/e2e_dead')
+    await page.locator('[data-test=rejections] [data-reason=upstream_connect]', { hasText: '无法连接到节点' }).waitFor()
+    await page.locator('[data-test=detail-failure]', { hasText: '连接被拒绝' }).waitFor()
+    await go(`/services/${svc}`)
+    await page.locator('.el-tabs__item').nth(2).click()
+    await page.fill('input[data-test=explain-path]', '/e2e/x')
+    await page.click('[data-test=explain-run]')
+    await page.locator('[data-test=explain-reason]', { hasText: '最长匹配前缀 /e2e/（任意域名）' }).waitFor()
+    const result = await page.locator('[data-test=explain-result]').innerText()
+    for (const english of ['longest matching prefix', 'no allow list', 'next in rotation', 'the only usable node']) {
+      if (result.includes(english)) throw new Error(`English inside Chinese: ${english}`)
+    }
+  })
+
   // The phone: every page fits 390 px, the drawer reaches every page, the
   // header's language switch and logout stay on screen.
   const PAGES = [

@@ -88,6 +88,8 @@ describe('the explain panel', () => {
     expect(w.get('[data-test=explain-rejection-detail]').text()).toBe('在黑名单中')
     expect(w.get('[data-test=explain-result]').text()).toContain('203.0.113.7 在黑名单中')
     expect(w.get('[data-test=explain-result]').text()).not.toContain('on the deny list')
+    // Policy names too, with the server's name as the tooltip.
+    expect(w.get('[data-policy=ip_deny]').text()).toBe('IP 黑名单')
     w.unmount()
   })
 })
