@@ -417,7 +417,7 @@ async function main() {
       const shown = Number((await page.locator('[data-test=detail-today]').innerText()).replace(/[^\d]/g, ''))
       return bars > 0 && bars === requests && requests === shown
     }, 10_000)
-    await page.locator('[data-test=rejections]', { hasText: 'upstream_connect' }).waitFor()
+    await page.locator('[data-test=rejections] [data-reason=upstream_connect]', { hasText: 'Could not connect to a node' }).waitFor()
     await page.locator('[data-test=chart-zone]', { hasText: 'UTC' }).first().waitFor()
     await go(`/services/${svc}`)
     await eventually('bars = requests for the live service', async () => {
@@ -723,6 +723,21 @@ async function main() {
   })
 
   await step('every page in Chinese, with no English of the dashboard\'s own', () => tour('zh'))
+
+  await step('the server\'s texts in Chinese: explain, node errors, rejection reasons', async () => {
+    await go('/services/e2e_dead')
+    await page.locator('[data-test=rejections] [data-reason=upstream_connect]', { hasText: '无法连接到节点' }).waitFor()
+    await page.locator('[data-test=detail-failure]', { hasText: '连接被拒绝' }).waitFor()
+    await go(`/services/${svc}`)
+    await page.locator('.el-tabs__item').nth(2).click()
+    await page.fill('input[data-test=explain-path]', '/e2e/x')
+    await page.click('[data-test=explain-run]')
+    await page.locator('[data-test=explain-reason]', { hasText: '最长匹配前缀 /e2e/（任意域名）' }).waitFor()
+    const result = await page.locator('[data-test=explain-result]').innerText()
+    for (const english of ['longest matching prefix', 'no allow list', 'next in rotation', 'the only usable node']) {
+      if (result.includes(english)) throw new Error(`English inside Chinese: ${english}`)
+    }
+  })
 
   // The phone: every page fits 390 px, lists are cards with their actions
   // on screen, the drawer reaches every page, the header's language switch

@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 use weir_core::CheckKind;
 use weir_core::compile::CompiledHealthCheck;
 
-use crate::upstream::{Member, Transition, UpstreamRuntime, connect_io};
+use crate::upstream::{Member, NodeError, Transition, UpstreamRuntime, connect_io};
 
 /// Probes in flight at once, gateway-wide.
 static PROBE_SLOTS: Semaphore = Semaphore::const_new(64);
@@ -60,14 +60,19 @@ pub(crate) async fn round(up: &Arc<UpstreamRuntime>, hc: &CompiledHealthCheck) {
             let result =
                 tokio::time::timeout(hc.timeout, probe(&m, &hc, tls.as_ref(), connect_timeout))
                     .await
-                    .unwrap_or_else(|_| Err(format!("no answer within {:?}", hc.timeout)));
+                    .unwrap_or_else(|_| {
+                        Err(NodeError::CheckTimeout {
+                            addr: m.addr.to_string(),
+                            after_ms: hc.timeout.as_millis().to_string(),
+                        })
+                    });
             (i, result)
         });
     }
     while let Some(done) = probes.join_next().await {
         let Ok((i, result)) = done else { continue };
         let m = &members.list[i];
-        let error = result.as_ref().err().cloned();
+        let error = result.as_ref().err().map(ToString::to_string);
         match m.state.record_check(hc, result) {
             Some(Transition::BecameUnhealthy) => {
                 up.transitions
@@ -95,29 +100,34 @@ async fn probe(
     hc: &CompiledHealthCheck,
     tls: Option<&crate::upstream::UpstreamTlsClient>,
     connect_timeout: Duration,
-) -> Result<(), String> {
+) -> Result<(), NodeError> {
     let timeout = connect_timeout.min(hc.timeout);
+    let exchange = |e: hyper::Error| NodeError::exchange(&e, &m.addr);
     match hc.kind {
         CheckKind::Tcp => connect_io(&m.addr, m.sni.as_deref(), timeout, None)
             .await
             .map(drop)
-            .map_err(|e| e.to_string()),
+            .map_err(|e| NodeError::connect(&e)),
         CheckKind::Http => {
             let mut send = crate::upstream::connect_http1(&m.addr, m.sni.as_deref(), timeout, tls)
                 .await
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| NodeError::connect(&e))?;
             let host = hc.host.clone().unwrap_or_else(|| m.addr.to_string());
             let req = Request::get(hc.path.as_str())
                 .header(header::HOST, host)
                 .header(header::USER_AGENT, "weir-health-check")
                 .body(crate::upstream::RequestBody::empty())
-                .map_err(|e| e.to_string())?;
-            let res = send.send_request(req).await.map_err(|e| e.to_string())?;
+                .map_err(|e| unsendable(m, &e))?;
+            let res = send.send_request(req).await.map_err(exchange)?;
             let status = res.status().as_u16();
             if hc.accepts(status) {
                 Ok(())
             } else {
-                Err(format!("status {status} from {}", hc.path))
+                Err(NodeError::CheckStatus {
+                    addr: m.addr.to_string(),
+                    status: status.to_string(),
+                    path: hc.path.clone(),
+                })
             }
         }
         CheckKind::Grpc => grpc_check(m, hc, tls, timeout).await,
@@ -132,10 +142,11 @@ async fn grpc_check(
     hc: &CompiledHealthCheck,
     tls: Option<&crate::upstream::UpstreamTlsClient>,
     timeout: Duration,
-) -> Result<(), String> {
+) -> Result<(), NodeError> {
+    let exchange = |e: hyper::Error| NodeError::exchange(&e, &m.addr);
     let mut send = crate::upstream::connect_http2(&m.addr, m.sni.as_deref(), timeout, tls)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| NodeError::connect(&e))?;
     let name = hc.grpc_service.as_bytes();
     let mut msg = Vec::with_capacity(name.len() + 3);
     if !name.is_empty() {
@@ -158,13 +169,13 @@ async fn grpc_check(
     .header(header::CONTENT_TYPE, "application/grpc")
     .header(header::TE, "trailers")
     .body(Full::new(Bytes::from(frame)))
-    .map_err(|e| e.to_string())?;
+    .map_err(|e| unsendable(m, &e))?;
     // The shared client type carries the proxy's body type; this one-off
     // connection sends its own.
     let req = req.map(crate::upstream::RequestBody::from_full);
-    let res = send.send_request(req).await.map_err(|e| e.to_string())?;
+    let res = send.send_request(req).await.map_err(exchange)?;
     let headers = res.headers().clone();
-    let body = res.into_body().collect().await.map_err(|e| e.to_string())?;
+    let body = res.into_body().collect().await.map_err(exchange)?;
     let trailers = body.trailers().cloned().unwrap_or_default();
     let status = trailers
         .get("grpc-status")
@@ -172,7 +183,10 @@ async fn grpc_check(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
     if status != "0" {
-        return Err(format!("grpc-status {status}"));
+        return Err(NodeError::CheckGrpcStatus {
+            addr: m.addr.to_string(),
+            status: status.into(),
+        });
     }
     let data = body.to_bytes();
     // Frame header (5 bytes), then field 1 as a varint: SERVING is 1.
@@ -180,7 +194,18 @@ async fn grpc_check(
     if serving {
         Ok(())
     } else {
-        Err("NOT_SERVING".into())
+        Err(NodeError::CheckNotServing {
+            addr: m.addr.to_string(),
+        })
+    }
+}
+
+/// The check's request could not be built (a host or path the HTTP
+/// library refuses).
+fn unsendable(m: &Member, e: &http::Error) -> NodeError {
+    NodeError::UpstreamFailed {
+        addr: m.addr.to_string(),
+        cause: e.to_string(),
     }
 }
 

@@ -27,6 +27,7 @@ pub mod probe;
 mod snapshot;
 pub mod stats;
 mod tcp;
+pub mod text;
 pub mod tunnel;
 pub mod upstream;
 

@@ -25,7 +25,7 @@ use crate::conn::AcceptBackoff;
 use crate::policy::limit::LimitScope;
 use crate::snapshot::ServiceRuntime;
 use crate::stats::Rejection;
-use crate::upstream::connect_io;
+use crate::upstream::{NodeError, connect_io};
 
 /// Accept until `stop` turns true, then let open connections finish for
 /// up to `drain` before closing them.
@@ -164,7 +164,7 @@ async fn handle(plane: &DataPlane, name: &str, client: TcpStream, peer: SocketAd
             }
             Err(e) => {
                 tracing::debug!(service = %name, node = %member.addr, error = %e, "TCP connect failed");
-                up.record_outcome(member, Some(&e.to_string()));
+                up.record_outcome(member, Some(&NodeError::connect(&e)));
                 tried = Some(pick.index);
             }
         }

@@ -250,7 +250,14 @@ impl GatewayRuntime for Runtime {
                     ProxyNodeStatus::Disabled => NodeStatus::Disabled,
                 },
                 last_check_ms: r.last_check_ms,
-                last_error: r.last_error,
+                last_error: r.last_error.as_ref().map(ToString::to_string),
+                last_error_code: r.last_error.as_ref().map(|e| e.code().to_owned()),
+                last_error_params: r.last_error.as_ref().map(|e| {
+                    e.params()
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect()
+                }),
                 last_failure_ms: r.last_failure_ms,
                 failed_in_a_row: r.failed_in_a_row,
                 since_ms: Some(r.since_ms),

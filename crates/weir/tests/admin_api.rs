@@ -140,6 +140,49 @@ async fn first_admin_is_bootstrapped_with_argon2id_and_must_change() {
     gw.stop().await;
 }
 
+/// Every English sentence of an explanation (`route.reason`, each
+/// policy's, the rejection's and the balancer's `detail`) has a snake_case
+/// code and an object of string parameters beside it.
+fn assert_texts_are_coded(explained: &Value, ctx: &str) {
+    let coded = |v: &Value, field: &str| {
+        assert!(
+            v[field].as_str().is_some_and(|s| !s.is_empty()),
+            "{field}: {ctx}"
+        );
+        let code = v[format!("{field}_code")].as_str().unwrap_or("");
+        assert!(
+            !code.is_empty() && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+            "{field}_code {code:?}: {ctx}"
+        );
+        let params = v[format!("{field}_params")].as_object();
+        assert!(
+            params.is_some_and(|p| p.values().all(Value::is_string)),
+            "{field}_params: {ctx}"
+        );
+    };
+    for p in explained["policies"].as_array().unwrap() {
+        coded(p, "detail");
+    }
+    for (part, field) in [
+        ("route", "reason"),
+        ("rejection", "detail"),
+        ("balancer", "detail"),
+    ] {
+        if !explained[part].is_null() {
+            coded(&explained[part], field);
+        }
+    }
+}
+
+fn policy<'a>(explained: &'a Value, name: &str) -> &'a Value {
+    explained["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["policy"] == name)
+        .unwrap_or_else(|| panic!("no {name} policy in {explained:#}"))
+}
+
 /// Explain each request through the API, send it through the data plane,
 /// and compare: the service, the verdict and status, the upstream path and
 /// headers the node saw, and the node.
@@ -288,6 +331,34 @@ async fn explain_agrees_with_the_data_plane() {
             c.path, c.headers
         );
 
+        // Every sentence comes with its code and parameters, for the
+        // dashboard to say in its language.
+        assert_texts_are_coded(&explained, &ctx);
+        match (c.path, c.host) {
+            ("/denied/x", None) => {
+                let deny = policy(&explained, "ip_deny");
+                assert_eq!(deny["detail_code"], "on_deny_list", "{ctx}");
+                assert_eq!(deny["detail_params"]["client"], "127.0.0.1", "{ctx}");
+                assert_eq!(deny["detail"], "127.0.0.1 is on the deny list", "{ctx}");
+            }
+            ("/nowhere", None) => {
+                let routing = policy(&explained, "routing");
+                assert_eq!(routing["detail_code"], "no_service_for", "{ctx}");
+                assert_eq!(routing["detail_params"]["path"], "/nowhere", "{ctx}");
+                assert_eq!(
+                    explained["rejection"]["detail_code"], "no_service_matches",
+                    "{ctx}"
+                );
+            }
+            (_, Some("api.example.com")) => {
+                assert_eq!(explained["route"]["reason_code"], "route_host", "{ctx}");
+                assert_eq!(
+                    explained["route"]["reason_params"]["request_host"], "api.example.com",
+                    "{ctx}"
+                );
+            }
+            _ => {}
+        }
         match explained["verdict"].as_str().unwrap() {
             "reject" => {
                 let rejection = &explained["rejection"];

@@ -193,6 +193,14 @@ async fn a_dead_node_is_reported_failing_without_checks_and_numbers_add_up() {
         node["last_error"].as_str().is_some_and(|e| !e.is_empty()),
         "{node}"
     );
+    // The dashboard translates the error by its code; the address is a
+    // parameter.
+    assert_eq!(node["last_error_code"], "connect_refused", "{node}");
+    assert_eq!(
+        node["last_error_params"]["addr"],
+        dead.to_string(),
+        "{node}"
+    );
     assert!(node["last_failure_ms"].as_i64().is_some(), "{node}");
     assert!(node["failed_in_a_row"].as_u64().unwrap() >= 5, "{node}");
 
@@ -210,6 +218,7 @@ async fn a_dead_node_is_reported_failing_without_checks_and_numbers_add_up() {
     assert_eq!(failing.len(), 1, "{summary}");
     assert_eq!(failing[0]["name"], "dead");
     assert!(failing[0]["last_error"].as_str().is_some());
+    assert_eq!(failing[0]["last_error_code"], "connect_refused");
     assert_eq!(failing[0]["last_error_node"], dead.to_string());
     assert_eq!(summary["time_zone"], "UTC");
 

@@ -77,10 +77,11 @@ async fn tcp_checks_remove_a_dead_node_and_restore_it() {
     eprintln!("dead node removed after {took:?}");
     let report = gw.gateway.plane.node_health("s").unwrap();
     let b_report = report.iter().find(|n| n.addr == b_key).unwrap();
-    assert!(
-        b_report.last_error.as_deref().unwrap().contains("refused"),
-        "{b_report:?}"
-    );
+    // The dead node's error is classified, with its address.
+    let err = b_report.last_error.as_ref().unwrap();
+    assert_eq!(err.code(), "connect_refused", "{b_report:?}");
+    assert_eq!(err.params()["addr"], b_key);
+    assert!(err.to_string().contains("refused"), "{err}");
     let hits = nodes_hit(&gw, "/x", 10).await;
     assert_eq!(
         hits.get("a"),
@@ -125,7 +126,10 @@ async fn http_checks_follow_the_health_path() {
         .last_error
         .clone()
         .unwrap();
-    assert!(err.contains("status 500"), "{err}");
+    assert_eq!(err.code(), "check_status", "{err}");
+    assert_eq!(err.params()["status"], "500");
+    assert_eq!(err.params()["path"], "/__health");
+    assert!(err.to_string().contains("status 500"), "{err}");
     assert_eq!(nodes_hit(&gw, "/x", 6).await.get("a"), Some(&6));
     b.set_health_status(204);
     eventually("b healthy on 204", Duration::from_secs(3), async || {

@@ -623,6 +623,7 @@ async fn tokens_not_valid_yet_are_refused() {
     let auth = out.policies.iter().find(|p| p.policy == "auth").unwrap();
     assert_eq!(auth.outcome, "reject");
     assert!(auth.detail.contains("not valid yet"), "{}", auth.detail);
+    assert_eq!(auth.detail_code, "auth_not_yet_valid");
     gw.stop().await;
 }
 
@@ -727,6 +728,9 @@ async fn services_admit_only_their_tenants() {
         "{}",
         verdict.detail
     );
+    assert_eq!(verdict.detail_code, "tenant_not_on_service_list");
+    assert_eq!(verdict.detail_params["tenant"], "app-b");
+    assert_eq!(verdict.detail_params["allowed"], "app-a");
 
     // Adding app-b to the list lets it in at once.
     gw.reconfigure(&format!("{}{tenants}", services("app-a, app-b")))

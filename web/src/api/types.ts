@@ -243,7 +243,10 @@ export interface FailingService {
   kind: ServiceKind
   health: HealthSummary
   recent: RecentTraffic
+  /** English; translate with `last_error_code` and `last_error_params` (utils/explainText.ts). */
   last_error?: string | null
+  last_error_code?: string | null
+  last_error_params?: Record<string, string> | null
   last_error_node?: string | null
   last_error_ms?: number | null
 }
@@ -292,7 +295,10 @@ export interface NodeHealth {
   enabled: boolean
   status: NodeStatus
   last_check_ms?: number | null
+  /** English; translate with `last_error_code` and `last_error_params` (utils/explainText.ts). */
   last_error?: string | null
+  last_error_code?: string | null
+  last_error_params?: Record<string, string> | null
   last_failure_ms?: number | null
   failed_in_a_row: number
   since_ms?: number | null
@@ -328,10 +334,34 @@ export interface ExplainRequest {
   client_ip: string
   scheme?: 'http' | 'https'
 }
-export interface PolicyVerdict {
+/**
+ * A sentence of an explanation: English in `detail`, its code and named
+ * parameters beside it (the dashboard translates by code, see
+ * utils/explainText.ts).
+ */
+export interface ExplainDetail {
+  detail: string
+  detail_code?: string | null
+  detail_params?: Record<string, string> | null
+}
+export interface PolicyVerdict extends ExplainDetail {
   policy: string
   outcome: 'allow' | 'reject' | 'skip' | 'depends'
-  detail: string
+}
+export interface RouteMatch {
+  service: string
+  kind: string
+  host?: string | null
+  prefix?: string | null
+  /** English; its code and parameters beside it. */
+  reason: string
+  reason_code?: string | null
+  reason_params?: Record<string, string> | null
+}
+export interface ExplainRejection extends ExplainDetail {
+  status: number
+  /** The gateway's error code, as the client gets it. */
+  code: string
 }
 export interface NodeRef {
   index: number
@@ -342,22 +372,23 @@ export interface Explanation {
   revision: number
   verdict: 'forward' | 'reject'
   client_ip: string
-  route?: { service: string; kind: string; reason: string; host?: string | null; prefix?: string | null } | null
+  route?: RouteMatch | null
   policies: PolicyVerdict[]
-  rejection?: { status: number; code: string; detail: string } | null
+  rejection?: ExplainRejection | null
   upstream_request?: {
     path: string
     headers: { name: string; value: string }[]
     header_ops: string[]
     upgrade: boolean
   } | null
-  balancer?: {
-    strategy: string
-    deterministic: boolean
-    node?: NodeRef | null
-    candidates: NodeRef[]
-    detail: string
-  } | null
+  balancer?:
+    | (ExplainDetail & {
+        strategy: string
+        deterministic: boolean
+        node?: NodeRef | null
+        candidates: NodeRef[]
+      })
+    | null
 }
 
 // ---- history, audit --------------------------------------------------------

@@ -385,6 +385,8 @@ fn not_running(svc: &Service) -> ServiceHealth {
             },
             last_check_ms: None,
             last_error: None,
+            last_error_code: None,
+            last_error_params: None,
             last_failure_ms: None,
             failed_in_a_row: 0,
             since_ms: None,

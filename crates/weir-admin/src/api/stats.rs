@@ -48,8 +48,11 @@ pub struct FailingService {
     pub kind: String,
     pub health: HealthSummary,
     pub recent: RecentTraffic,
-    /// The last error of a node in trouble, and its node.
+    /// The last error of a node in trouble (English), and its node.
     pub last_error: Option<String>,
+    /// The kind of `last_error` and its parameters, as in a node's health.
+    pub last_error_code: Option<String>,
+    pub last_error_params: Option<BTreeMap<String, String>>,
     pub last_error_node: Option<String>,
     /// Unix milliseconds of that node's last failed request (or of its
     /// status change when it failed checks).
@@ -99,6 +102,8 @@ pub async fn summary(State(state): State<AdminState>, _: Viewer) -> ApiResult<Js
                 health: summary.unwrap_or_else(|| HealthSummary::off(0)),
                 recent,
                 last_error: worst.and_then(|n| n.last_error.clone()),
+                last_error_code: worst.and_then(|n| n.last_error_code.clone()),
+                last_error_params: worst.and_then(|n| n.last_error_params.clone()),
                 last_error_node: worst.map(|n| n.addr.clone()),
                 last_error_ms: worst.and_then(|n| n.last_failure_ms.or(n.since_ms)),
             })

@@ -2,6 +2,11 @@
 //! (route, policies, upstream request, balancer choice). The data plane
 //! computes it (`weir_proxy::explain`, same field names); these are the API
 //! types and their schemas.
+//!
+//! Each sentence for people comes three ways: its English (`reason`,
+//! `detail`), a stable code (`reason_code`, `detail_code`) and the code's
+//! named parameters (`reason_params`, `detail_params`), from which a client
+//! such as the dashboard says it in its own language.
 
 use std::collections::BTreeMap;
 
@@ -84,8 +89,14 @@ pub struct RouteMatch {
     pub host: Option<String>,
     /// The service's `match.prefix`, when it has one.
     pub prefix: Option<String>,
-    /// Why this service: e.g. `host api.example.com, longest prefix /user/`.
+    /// Why this service: e.g. `host api.example.com matches "api.example.com"
+    /// (any path)`.
     pub reason: String,
+    /// The code of `reason` (e.g. `route_host`).
+    #[schema(example = "route_host")]
+    pub reason_code: String,
+    /// The parameters of `reason_code`, by name.
+    pub reason_params: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -95,7 +106,13 @@ pub struct PolicyVerdict {
     /// `websocket`, …
     pub policy: String,
     pub outcome: PolicyOutcome,
+    /// Why, in English (e.g. `203.0.113.7 is not on the allow list`).
     pub detail: String,
+    /// The code of `detail` (e.g. `not_on_allow_list`).
+    #[schema(example = "not_on_allow_list")]
+    pub detail_code: String,
+    /// The parameters of `detail_code`, by name (e.g. `client`).
+    pub detail_params: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -115,9 +132,15 @@ pub enum PolicyOutcome {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ExplainRejection {
     pub status: u16,
-    /// The gateway's error code for it (e.g. `no_route`, `ip_refused`).
+    /// The gateway's error code for it, as the client gets it (e.g.
+    /// `no_route`, `ip_denied`).
     pub code: String,
+    /// Why, in English.
     pub detail: String,
+    /// The code of `detail` (e.g. `no_service_matches`).
+    pub detail_code: String,
+    /// The parameters of `detail_code`, by name.
+    pub detail_params: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -127,7 +150,8 @@ pub struct UpstreamRequest {
     /// Headers as sent upstream, after hop-by-hop removal, forwarding
     /// headers and the service's header operations, in order.
     pub headers: Vec<HeaderEntry>,
-    /// The header operations applied, as `set X-Name: value` / `remove X-Name`.
+    /// The header operations applied, in the configuration's words:
+    /// `set X-Name: value`, `add X-Name: value`, `remove X-Name`.
     pub header_ops: Vec<String>,
     /// Whether the request would be a WebSocket upgrade.
     pub upgrade: bool,
@@ -151,7 +175,12 @@ pub struct BalancerChoice {
     pub node: Option<NodeRef>,
     /// Every node that could be picked.
     pub candidates: Vec<NodeRef>,
+    /// How the strategy picks, in English.
     pub detail: String,
+    /// The code of `detail` (e.g. `next_in_rotation`).
+    pub detail_code: String,
+    /// The parameters of `detail_code`, by name.
+    pub detail_params: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -209,8 +209,14 @@ pub struct NodeHealth {
     pub status: NodeStatus,
     /// Unix milliseconds of the last active check.
     pub last_check_ms: Option<i64>,
-    /// The last failed check's or request's error.
+    /// The last failed check's or request's error, in English.
     pub last_error: Option<String>,
+    /// The kind of `last_error` (e.g. `connect_refused`, `connect_timeout`,
+    /// `reset`, `tls`, `dns`, `failure_status`, `check_status`).
+    #[schema(example = "connect_refused")]
+    pub last_error_code: Option<String>,
+    /// The parameters of `last_error_code`, by name (`addr` always).
+    pub last_error_params: Option<BTreeMap<String, String>>,
     /// Unix milliseconds of the last failed request (passive health).
     pub last_failure_ms: Option<i64>,
     /// Requests to the node that failed in a row, up to now.

@@ -10,7 +10,7 @@ use weir_core::compile::IpRefusal;
 
 use crate::policy::{LimitedScope, Refusal};
 use crate::stats::Rejection;
-use crate::upstream::{BodyFault, Completion, ConnectError};
+use crate::upstream::{BodyFault, Completion, ConnectError, NodeError};
 
 /// Whose fault an error is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +109,17 @@ impl ProxyError {
     /// Passive health counts only the node's own failures.
     pub fn counts_against_node(&self) -> bool {
         self.side() == FaultSide::Upstream
+    }
+
+    /// What the node at `addr` is blamed for, when the fault is its own
+    /// (see [`Self::counts_against_node`]).
+    pub fn node_error(&self, addr: &impl std::fmt::Display) -> Option<NodeError> {
+        match self {
+            ProxyError::Connect(e) => Some(NodeError::connect(e)),
+            ProxyError::ResponseTimeout(after) => Some(NodeError::response_timeout(*after, addr)),
+            ProxyError::Upstream(e) => Some(NodeError::exchange(e, addr)),
+            _ => None,
+        }
     }
 
     pub fn status(&self) -> StatusCode {

@@ -30,7 +30,9 @@ use crate::DataPlane;
 use crate::balance::{Pick, hash_key};
 use crate::policy::{self, Admission, PolicyInputs, identity};
 use crate::snapshot::Snapshot;
-use crate::upstream::{BodyLimits, Member, Release, RequestBody, ResponseBody, UpstreamRuntime};
+use crate::upstream::{
+    BodyLimits, Member, NodeError, Release, RequestBody, ResponseBody, UpstreamRuntime,
+};
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// The authenticated tenant, for the upstream. Never taken from clients.
@@ -225,31 +227,57 @@ pub(crate) fn routing_host(
     authority: Option<&str>,
     headers: &http::HeaderMap,
     h2: bool,
-) -> Result<Option<HeaderValue>, ProxyError> {
+) -> Result<Option<HeaderValue>, HostError> {
     let mut hosts = headers.get_all(header::HOST).iter();
     let header = hosts.next();
     if hosts.next().is_some() {
-        return Err(ProxyError::BadRequest("more than one Host header"));
+        return Err(HostError::Several);
     }
     let host = match (authority, header) {
         (Some(a), Some(h)) if !a.as_bytes().eq_ignore_ascii_case(h.as_bytes()) => {
-            return Err(ProxyError::BadRequest(if h2 {
-                ":authority and the host header differ"
-            } else {
-                "the request target's host and the Host header differ"
-            }));
+            return Err(HostError::Differs { h2 });
         }
-        (Some(a), _) => {
-            HeaderValue::from_str(a).map_err(|_| ProxyError::BadRequest("invalid host"))?
-        }
+        (Some(a), _) => HeaderValue::from_str(a).map_err(|_| HostError::Invalid)?,
         (None, Some(h)) if h.is_empty() => return Ok(None),
         (None, Some(h)) => h.clone(),
         (None, None) => return Ok(None),
     };
     if !is_valid_host(host.as_bytes()) {
-        return Err(ProxyError::BadRequest("invalid host"));
+        return Err(HostError::Invalid);
     }
     Ok(Some(host))
+}
+
+/// Why a request's host is refused (see [`routing_host`]); a 400 with the
+/// reason of [`HostError::reason`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum HostError {
+    /// More than one `Host` header.
+    Several,
+    /// The request target's host (HTTP/2: `:authority`) is not the `Host`
+    /// header's.
+    Differs { h2: bool },
+    /// Not `name[:port]` or `[v6]:port`.
+    Invalid,
+}
+
+impl HostError {
+    pub(crate) fn reason(self) -> &'static str {
+        match self {
+            HostError::Several => "more than one Host header",
+            HostError::Differs { h2: true } => ":authority and the host header differ",
+            HostError::Differs { h2: false } => {
+                "the request target's host and the Host header differ"
+            }
+            HostError::Invalid => "invalid host",
+        }
+    }
+}
+
+impl From<HostError> for ProxyError {
+    fn from(e: HostError) -> Self {
+        ProxyError::BadRequest(e.reason())
+    }
 }
 
 /// `name[:port]` or `[v6]:port` (RFC 3986 §3.2.2 without user info,
@@ -562,7 +590,11 @@ async fn proxy(
             Ok(mut res) => {
                 let status = res.status().as_u16();
                 if up.is_failure_status(status) {
-                    up.record_outcome(member, Some(&format!("status {status}")));
+                    let failure = NodeError::FailureStatus {
+                        addr: member.addr.to_string(),
+                        status: status.to_string(),
+                    };
+                    up.record_outcome(member, Some(&failure));
                 } else {
                     up.record_outcome(member, None);
                 }
@@ -590,8 +622,8 @@ async fn proxy(
                 return Ok(res.map(BodyKind::Upstream));
             }
             Err((e, Some(unsent))) => {
-                if e.counts_against_node() {
-                    up.record_outcome(member, Some(&e.to_string()));
+                if let Some(failure) = e.node_error(&member.addr) {
+                    up.record_outcome(member, Some(&failure));
                 }
                 tracing::debug!(service = %svc.name, node = %member.addr, error = %e, "retrying on another node");
                 request = unsent;
@@ -601,8 +633,8 @@ async fn proxy(
             Err((e, None)) => {
                 // A client's fault (its deadline, its body) says nothing
                 // about the node.
-                if e.counts_against_node() {
-                    up.record_outcome(member, Some(&e.to_string()));
+                if let Some(failure) = e.node_error(&member.addr) {
+                    up.record_outcome(member, Some(&failure));
                 }
                 if let (ProxyError::Upstream(_), Some((method, uri, version, headers))) =
                     (&e, &replay)

@@ -12,5 +12,5 @@ mod server;
 mod upgrade;
 
 pub use error::{FaultSide, ProxyError};
-pub(crate) use handler::routing_host;
+pub(crate) use handler::{HostError, routing_host};
 pub use server::{HttpListenerOptions, serve_http, serve_https, serve_service};

@@ -106,6 +106,34 @@ impl Rejection {
         }
     }
 
+    /// What the reason means, in English: the dashboard's text for the
+    /// label (`web/src/i18n/server/explain.*.ts`, generated from here).
+    pub fn describe(self) -> &'static str {
+        match self {
+            Rejection::NoRoute => "No service matched",
+            Rejection::IpRefused => "Refused by the service's IP rules",
+            Rejection::Unauthenticated => "No valid token",
+            Rejection::TenantIpRefused => "Client IP not on the tenant's allow list",
+            Rejection::TenantNotAllowed => "Tenant not allowed to call the service",
+            Rejection::ServiceRateLimited => "Service rate limit reached",
+            Rejection::ClientIpRateLimited => "Client IP rate limit reached",
+            Rejection::TenantRateLimited => "Tenant rate limit reached",
+            Rejection::QuotaExceeded => "Tenant's daily quota used up",
+            Rejection::UpgradeNotAllowed => "WebSocket upgrade not allowed",
+            Rejection::NoAvailableNode => "No available node",
+            Rejection::UpstreamConnect => "Could not connect to a node",
+            Rejection::UpstreamTimeout => "Timed out waiting for a node",
+            Rejection::UpstreamError => "The connection to a node failed",
+            Rejection::BadRequest => "Malformed request",
+            Rejection::HttpsRedirect => "Redirected to HTTPS",
+            Rejection::ConnectionLimit => "Connection limit reached",
+            Rejection::ClientClosed => "The client went away",
+            Rejection::BodyTimeout => "Request body stalled",
+            Rejection::BodyTooLarge => "Request body too large",
+            Rejection::Internal => "The gateway could not forward",
+        }
+    }
+
     fn index(self) -> usize {
         self as usize
     }

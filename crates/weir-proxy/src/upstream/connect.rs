@@ -19,6 +19,9 @@ use super::tls::UpstreamTlsClient;
 pub enum ConnectError {
     #[error("connect to {addr} timed out after {after:?}")]
     Timeout { addr: String, after: Duration },
+    /// The node's host name (or SRV name) did not resolve.
+    #[error("resolve {addr} failed: {source}")]
+    Resolve { addr: String, source: io::Error },
     #[error("connect to {addr} failed: {source}")]
     Io { addr: String, source: io::Error },
     #[error("TLS handshake with {addr} failed: {source}")]
@@ -36,10 +39,7 @@ pub(crate) async fn connect_io(
     tls: Option<&UpstreamTlsClient>,
 ) -> Result<UpstreamIo, ConnectError> {
     let work = async {
-        let stream = tcp_connect(addr).await.map_err(|source| ConnectError::Io {
-            addr: addr.to_string(),
-            source,
-        })?;
+        let stream = tcp_connect(addr).await?;
         // Small request/response exchanges must not wait for Nagle.
         let _ = stream.set_nodelay(true);
         let Some(tls) = tls else {
@@ -121,13 +121,42 @@ pub(crate) async fn connect_http2(
     Ok(sender)
 }
 
-pub(crate) async fn tcp_connect(addr: &NodeAddr) -> io::Result<TcpStream> {
+pub(crate) async fn tcp_connect(addr: &NodeAddr) -> Result<TcpStream, ConnectError> {
+    let io_error = |source| ConnectError::Io {
+        addr: addr.to_string(),
+        source,
+    };
+    let resolve_error = |source| ConnectError::Resolve {
+        addr: addr.to_string(),
+        source,
+    };
     match addr {
-        NodeAddr::Ip(sa) => TcpStream::connect(sa).await,
-        NodeAddr::Host { host, port } => TcpStream::connect((host.as_str(), *port)).await,
-        NodeAddr::Srv { name } => Err(io::Error::new(
+        NodeAddr::Ip(sa) => TcpStream::connect(sa).await.map_err(io_error),
+        NodeAddr::Host { host, port } => {
+            // Resolved apart from connecting (as `TcpStream::connect` would
+            // do in one step) so that a name that does not resolve is told
+            // from a node that does not answer.
+            let addrs = tokio::net::lookup_host((host.as_str(), *port))
+                .await
+                .map_err(resolve_error)?;
+            let mut last = None;
+            for a in addrs {
+                match TcpStream::connect(a).await {
+                    Ok(s) => return Ok(s),
+                    Err(e) => last = Some(e),
+                }
+            }
+            Err(match last {
+                Some(e) => io_error(e),
+                None => resolve_error(io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "the name has no addresses",
+                )),
+            })
+        }
+        NodeAddr::Srv { name } => Err(resolve_error(io::Error::new(
             io::ErrorKind::NotFound,
             format!("SRV name {name} has not been resolved yet"),
-        )),
+        ))),
     }
 }

@@ -11,6 +11,7 @@ mod connect;
 mod h2pool;
 mod io;
 mod members;
+mod node_error;
 mod pool;
 mod registry;
 mod state;
@@ -24,6 +25,7 @@ pub(crate) use connect::{connect_http1, connect_http2, connect_io};
 pub use h2pool::{H2Node, H2Sender};
 pub use io::UpstreamIo;
 pub use members::{Member, MemberSource, Members, Registration};
+pub use node_error::NodeError;
 pub use pool::{NodePool, PoolSettings, PooledSender};
 pub use registry::ConnRegistry;
 pub use state::{NodeState, NodeStatus, Transition};
@@ -63,7 +65,7 @@ pub struct NodeReport {
     /// Unix ms of the last active check.
     pub last_check_ms: Option<i64>,
     /// The last failed check's or request's error.
-    pub last_error: Option<String>,
+    pub last_error: Option<NodeError>,
     /// Unix ms of the last failed request.
     pub last_failure_ms: Option<i64>,
     /// Requests failed in a row right now.
@@ -361,14 +363,15 @@ impl UpstreamRuntime {
     /// Passive health: record how a request to `member` went. The node's
     /// passive report (failing after failed requests in a row) is kept
     /// always; ejection only with `outlier` settings.
-    pub fn record_outcome(&self, member: &Member, failure: Option<&str>) {
+    pub fn record_outcome(&self, member: &Member, failure: Option<&NodeError>) {
         let reported = match failure {
             None => member.state.note_success(),
             Some(reason) => member.state.note_failure(self.report_after(), reason),
         };
         match reported {
             Some(Transition::StartedFailing) => {
-                tracing::warn!(service = %self.service, node = %member.addr, reason = failure.unwrap_or(""), "node failing: its requests fail");
+                let reason = failure.map(ToString::to_string).unwrap_or_default();
+                tracing::warn!(service = %self.service, node = %member.addr, reason, "node failing: its requests fail");
             }
             Some(Transition::StoppedFailing) => {
                 tracing::info!(service = %self.service, node = %member.addr, "node answering again");
@@ -386,7 +389,7 @@ impl UpstreamRuntime {
                 });
                 if let Some(Transition::Ejected(d)) = t {
                     self.transitions.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(service = %self.service, node = %member.addr, ejected_for = ?d, reason, "node ejected after failed requests");
+                    tracing::warn!(service = %self.service, node = %member.addr, ejected_for = ?d, reason = %reason, "node ejected after failed requests");
                 }
             }
         }

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use weir_core::compile::{CompiledHealthCheck, CompiledOutlier};
 
+use super::NodeError;
+
 /// What a node's status is, in the order the admin API explains it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -33,7 +35,7 @@ pub enum NodeStatus {
 #[derive(Debug, Clone, Default)]
 struct Info {
     last_check_ms: Option<i64>,
-    last_error: Option<String>,
+    last_error: Option<NodeError>,
     /// Unix ms of the last failed request.
     last_failure_ms: Option<i64>,
     since_ms: i64,
@@ -144,12 +146,12 @@ impl NodeState {
 
     /// Passive report: a request to this node failed for `reason`; after
     /// `threshold` in a row the node is reported failing.
-    pub fn note_failure(&self, threshold: u32, reason: &str) -> Option<Transition> {
+    pub fn note_failure(&self, threshold: u32, reason: &NodeError) -> Option<Transition> {
         self.seen_traffic.store(true, Ordering::Relaxed);
         let n = self.failed_in_a_row.fetch_add(1, Ordering::Relaxed) + 1;
         let mut info = self.lock();
         let now = now_ms();
-        info.last_error = Some(reason.to_owned());
+        info.last_error = Some(reason.clone());
         info.last_failure_ms = Some(now);
         if n >= threshold.max(1) && !self.failing.swap(true, Ordering::Relaxed) {
             info.since_ms = now;
@@ -177,7 +179,7 @@ impl NodeState {
     pub fn record_check(
         &self,
         hc: &CompiledHealthCheck,
-        result: Result<(), String>,
+        result: Result<(), NodeError>,
     ) -> Option<Transition> {
         let mut info = self.lock();
         info.last_check_ms = Some(now_ms());
@@ -227,7 +229,7 @@ impl NodeState {
         &self,
         o: &CompiledOutlier,
         now_ns: u64,
-        reason: &str,
+        reason: &NodeError,
         may_eject: impl FnOnce() -> bool,
     ) -> Option<Transition> {
         let n = self.request_failures.fetch_add(1, Ordering::Relaxed) + 1;
@@ -247,7 +249,7 @@ impl NodeState {
         self.last_ejection_end.store(until, Ordering::Relaxed);
         self.request_failures.store(0, Ordering::Relaxed);
         let mut info = self.lock();
-        info.last_error = Some(reason.to_owned());
+        info.last_error = Some(reason.clone());
         info.since_ms = now_ms();
         Some(Transition::Ejected(length))
     }
@@ -266,7 +268,7 @@ impl NodeState {
         self.lock().last_check_ms
     }
 
-    pub fn last_error(&self) -> Option<String> {
+    pub fn last_error(&self) -> Option<NodeError> {
         self.lock().last_error.clone()
     }
 
@@ -315,21 +317,34 @@ mod tests {
 
     const S: u64 = 1_000_000_000;
 
+    fn refused() -> NodeError {
+        NodeError::ConnectRefused {
+            addr: "10.0.0.1:80".into(),
+        }
+    }
+
+    fn status_502() -> NodeError {
+        NodeError::FailureStatus {
+            addr: "10.0.0.1:80".into(),
+            status: "502".into(),
+        }
+    }
+
     #[test]
     fn check_thresholds() {
         let st = NodeState::default();
         let hc = check();
-        assert_eq!(st.record_check(&hc, Err("refused".into())), None);
-        assert_eq!(st.record_check(&hc, Err("refused".into())), None);
+        assert_eq!(st.record_check(&hc, Err(refused())), None);
+        assert_eq!(st.record_check(&hc, Err(refused())), None);
         assert_eq!(
-            st.record_check(&hc, Err("refused".into())),
+            st.record_check(&hc, Err(refused())),
             Some(Transition::BecameUnhealthy)
         );
         assert!(!st.available(0));
-        assert_eq!(st.last_error().as_deref(), Some("refused"));
+        assert_eq!(st.last_error(), Some(refused()));
         assert_eq!(st.record_check(&hc, Ok(())), None);
         // A failure in between resets the success count.
-        assert_eq!(st.record_check(&hc, Err("x".into())), None);
+        assert_eq!(st.record_check(&hc, Err(status_502())), None);
         assert_eq!(st.record_check(&hc, Ok(())), None);
         assert_eq!(
             st.record_check(&hc, Ok(())),
@@ -346,9 +361,9 @@ mod tests {
         let mut lengths = Vec::new();
         for _ in 0..4 {
             for _ in 0..2 {
-                assert_eq!(st.record_failure(&o, now, "502", || true), None);
+                assert_eq!(st.record_failure(&o, now, &status_502(), || true), None);
             }
-            match st.record_failure(&o, now, "502", || true) {
+            match st.record_failure(&o, now, &status_502(), || true) {
                 Some(Transition::Ejected(d)) => lengths.push(d.as_secs()),
                 other => panic!("{other:?}"),
             }
@@ -361,27 +376,30 @@ mod tests {
         st.record_success(&o, now + 40 * S);
         assert_eq!(st.ejections(), 0);
         // Successes reset the consecutive count.
-        st.record_failure(&o, now + 50 * S, "x", || true);
-        st.record_failure(&o, now + 50 * S, "x", || true);
+        st.record_failure(&o, now + 50 * S, &status_502(), || true);
+        st.record_failure(&o, now + 50 * S, &status_502(), || true);
         st.record_success(&o, now + 50 * S);
-        assert_eq!(st.record_failure(&o, now + 50 * S, "x", || true), None);
+        assert_eq!(
+            st.record_failure(&o, now + 50 * S, &status_502(), || true),
+            None
+        );
     }
 
     #[test]
     fn passive_report_without_ejection() {
         let st = NodeState::default();
         assert!(!st.seen_traffic());
-        assert_eq!(st.note_failure(3, "connection refused"), None);
-        assert_eq!(st.note_failure(3, "connection refused"), None);
+        assert_eq!(st.note_failure(3, &refused()), None);
+        assert_eq!(st.note_failure(3, &refused()), None);
         assert_eq!(st.status(true, 0), NodeStatus::Healthy);
         assert_eq!(
-            st.note_failure(3, "connection refused"),
+            st.note_failure(3, &refused()),
             Some(Transition::StartedFailing)
         );
-        assert_eq!(st.note_failure(3, "connection refused"), None);
+        assert_eq!(st.note_failure(3, &refused()), None);
         assert_eq!(st.status(true, 0), NodeStatus::Failing);
         assert!(st.available(0), "reported, not taken out");
-        assert_eq!(st.last_error().as_deref(), Some("connection refused"));
+        assert_eq!(st.last_error().map(|e| e.code()), Some("connect_refused"));
         assert!(st.last_failure_ms().is_some());
         assert_eq!(st.failed_in_a_row(), 4);
         assert_eq!(st.note_success(), Some(Transition::StoppedFailing));
@@ -395,7 +413,7 @@ mod tests {
         let st = NodeState::default();
         let o = outlier();
         for _ in 0..5 {
-            assert_eq!(st.record_failure(&o, S, "x", || false), None);
+            assert_eq!(st.record_failure(&o, S, &status_502(), || false), None);
         }
         assert!(st.available(S));
     }

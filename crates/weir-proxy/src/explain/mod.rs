@@ -12,7 +12,11 @@
 //! integration test `explain` checks the answers against real traffic.
 //!
 //! The answer types serialise with the same field names as the admin API's
-//! explain types, which is how the binary hands them over.
+//! explain types, which is how the binary hands them over. Every sentence
+//! for people is an [`ExplainText`]: its English in `reason`/`detail`, its
+//! code and parameters beside it (`reason_code`, `detail_params`, …).
+
+mod text;
 
 use std::net::IpAddr;
 use std::str::FromStr;
@@ -21,13 +25,16 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::PathAndQuery;
 use http::{Method, StatusCode};
 use serde::Serialize;
-use weir_core::compile::{CompiledService, IpRefusal, Rate};
+use weir_core::compile::{CompiledService, Rate};
 use weir_core::{Balance, HashKey, HeaderOpKind};
 
 use crate::DataPlane;
 use crate::balance::{Peek, hash_key};
 use crate::http::{ProxyError, routing_host};
 use crate::policy::{Refusal, authenticate, identity};
+use crate::text::Params;
+
+pub use text::ExplainText;
 
 /// Paths the data plane answers itself (see `http::oauth`).
 const GATEWAY_PATHS: [&str; 2] = ["/oauth/tokens", "/.well-known/jwks.json"];
@@ -75,6 +82,8 @@ pub struct RouteMatch {
     pub host: Option<String>,
     pub prefix: Option<String>,
     pub reason: String,
+    pub reason_code: &'static str,
+    pub reason_params: Params,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -83,6 +92,8 @@ pub struct PolicyVerdict {
     /// `allow`, `reject`, `skip` or `depends`.
     pub outcome: &'static str,
     pub detail: String,
+    pub detail_code: &'static str,
+    pub detail_params: Params,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -90,6 +101,8 @@ pub struct Rejection {
     pub status: u16,
     pub code: String,
     pub detail: String,
+    pub detail_code: &'static str,
+    pub detail_params: Params,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -113,6 +126,8 @@ pub struct BalancerChoice {
     pub node: Option<NodeRef>,
     pub candidates: Vec<NodeRef>,
     pub detail: String,
+    pub detail_code: &'static str,
+    pub detail_params: Params,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -129,28 +144,28 @@ fn invalid(path: &str, message: impl Into<String>) -> ExplainError {
     }
 }
 
-fn verdict(
-    policy: &'static str,
-    outcome: &'static str,
-    detail: impl Into<String>,
-) -> PolicyVerdict {
+fn verdict(policy: &'static str, outcome: &'static str, text: ExplainText) -> PolicyVerdict {
     PolicyVerdict {
         policy,
         outcome,
-        detail: detail.into(),
+        detail: text.to_string(),
+        detail_code: text.code(),
+        detail_params: text.params(),
     }
 }
 
-fn rejection(e: &ProxyError, detail: impl Into<String>) -> Rejection {
+fn rejection(e: &ProxyError, text: ExplainText) -> Rejection {
+    rejection_as(e.status(), e.code(), text)
+}
+
+fn rejection_as(status: StatusCode, code: &str, text: ExplainText) -> Rejection {
     Rejection {
-        status: e.status().as_u16(),
-        code: e.code().to_owned(),
-        detail: detail.into(),
+        status: status.as_u16(),
+        code: code.to_owned(),
+        detail: text.to_string(),
+        detail_code: text.code(),
+        detail_params: text.params(),
     }
-}
-
-fn rate(r: &Rate) -> String {
-    format!("{} requests/s, burst {}", r.per_second, r.burst)
 }
 
 /// Explain `input` against the plane's current snapshot.
@@ -212,9 +227,9 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
     };
     let pq = match normalized {
         Err(why) => {
-            out.policies.push(verdict("path", "reject", why.reason()));
+            out.policies.push(verdict("path", "reject", why.into()));
             let e = ProxyError::BadRequest(why.reason());
-            out.rejection = Some(rejection(&e, why.reason()));
+            out.rejection = Some(rejection(&e, why.into()));
             return Ok(out);
         }
         Ok(p) if p == pq.path() => pq,
@@ -222,10 +237,10 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
             out.policies.push(verdict(
                 "path",
                 "allow",
-                format!(
-                    "{:?} is normalised to {p:?} before routing and policies",
-                    pq.path()
-                ),
+                ExplainText::PathNormalized {
+                    from: pq.path().to_owned(),
+                    to: p.clone(),
+                },
             ));
             let with_query = match pq.query() {
                 Some(q) => format!("{p}?{q}"),
@@ -240,21 +255,21 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         out.policies.push(verdict(
             "routing",
             "skip",
-            format!("{path} is answered by the gateway itself (token service)"),
+            ExplainText::GatewayEndpoint { path: path.into() },
         ));
-        out.rejection = Some(Rejection {
-            status: StatusCode::OK.as_u16(),
-            code: "gateway_endpoint".into(),
-            detail: "answered by the gateway's token service, not forwarded".into(),
-        });
+        out.rejection = Some(rejection_as(
+            StatusCode::OK,
+            "gateway_endpoint",
+            ExplainText::GatewayEndpointAnswer,
+        ));
         return Ok(out);
     }
 
     let host_value = match routing_host(input.host.as_deref(), &headers, false) {
         Ok(h) => h,
         Err(e) => {
-            out.policies.push(verdict("host", "reject", e.to_string()));
-            out.rejection = Some(rejection(&e, e.to_string()));
+            out.policies.push(verdict("host", "reject", e.into()));
+            out.rejection = Some(rejection(&ProxyError::from(e), e.into()));
             return Ok(out);
         }
     };
@@ -263,12 +278,15 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         out.policies.push(verdict(
             "routing",
             "reject",
-            format!(
-                "no service matches host {:?} and path {path:?}",
-                host.unwrap_or("")
-            ),
+            ExplainText::NoServiceFor {
+                host: host.unwrap_or("").into(),
+                path: path.into(),
+            },
         ));
-        out.rejection = Some(rejection(&ProxyError::NoRoute, "no service matches"));
+        out.rejection = Some(rejection(
+            &ProxyError::NoRoute,
+            ExplainText::NoServiceMatches,
+        ));
         return Ok(out);
     };
     let index = index as usize;
@@ -276,55 +294,64 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         return Err(ExplainError::NotReady);
     };
     let spec = &svc.spec;
+    let request_host = host.unwrap_or("").to_owned();
     let reason = match (&spec.route.host, &spec.route.prefix) {
-        (Some(h), Some(p)) => format!(
-            "host {h} matches {:?}; longest matching prefix {p}",
-            host.unwrap_or("")
-        ),
-        (Some(h), None) => format!("host {h} matches {:?} (any path)", host.unwrap_or("")),
-        (None, Some(p)) => format!("longest matching prefix {p} (any host)"),
-        (None, None) => "matches".into(),
+        (Some(h), Some(p)) => ExplainText::RouteHostPrefix {
+            host: h.clone(),
+            request_host,
+            prefix: p.clone(),
+        },
+        (Some(h), None) => ExplainText::RouteHost {
+            host: h.clone(),
+            request_host,
+        },
+        (None, Some(p)) => ExplainText::RoutePrefix { prefix: p.clone() },
+        (None, None) => ExplainText::RouteAny,
     };
-    out.policies
-        .push(verdict("routing", "allow", reason.clone()));
     out.route = Some(RouteMatch {
         service: svc.name.to_string(),
         kind: spec.kind.as_str().into(),
         host: spec.route.host.clone(),
         prefix: spec.route.prefix.clone(),
-        reason,
+        reason: reason.to_string(),
+        reason_code: reason.code(),
+        reason_params: reason.params(),
     });
+    out.policies.push(verdict("routing", "allow", reason));
     if !svc.allow_encoded_slashes && weir_core::path::has_encoded_slash(path) {
-        let why = weir_core::path::PathError::EncodedSlash.reason();
+        let why = weir_core::path::PathError::EncodedSlash;
         out.policies.push(verdict(
             "path",
             "reject",
-            format!("{why}, and the service does not set allow_encoded_slashes"),
+            ExplainText::PathEncodedSlashNotAllowed,
         ));
-        out.rejection = Some(rejection(&ProxyError::BadRequest(why), why));
+        out.rejection = Some(rejection(&ProxyError::BadRequest(why.reason()), why.into()));
         return Ok(out);
     }
 
     if spec.https_redirect {
         if input.https {
-            out.policies
-                .push(verdict("https_redirect", "allow", "arrives over HTTPS"));
+            out.policies.push(verdict(
+                "https_redirect",
+                "allow",
+                ExplainText::ArrivesOverHttps,
+            ));
         } else {
             out.policies.push(verdict(
                 "https_redirect",
                 "reject",
-                "the service redirects plain HTTP to HTTPS",
+                ExplainText::RedirectsToHttps,
             ));
             let e = ProxyError::HttpsRequired {
                 location: https_location(host, &pq, plane.https_port()),
             };
-            out.rejection = Some(rejection(&e, "redirected to HTTPS"));
+            out.rejection = Some(rejection(&e, ExplainText::RedirectedToHttps));
             return Ok(out);
         }
     }
 
     // Policies, in the handler's order; the first refusal decides.
-    let mut refusal: Option<(ProxyError, String)> = None;
+    let mut refusal: Option<(ProxyError, ExplainText)> = None;
     ip_policies(svc, client, &mut out.policies, &mut refusal);
     let mut tenant = None;
     if refusal.is_none() {
@@ -345,23 +372,20 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
     if refusal.is_none() {
         if !upgrade {
             out.policies
-                .push(verdict("websocket", "skip", "not an upgrade request"));
+                .push(verdict("websocket", "skip", ExplainText::NotUpgrade));
         } else if svc.websocket {
-            out.policies.push(verdict(
-                "websocket",
-                "allow",
-                "the service allows WebSocket",
-            ));
+            out.policies
+                .push(verdict("websocket", "allow", ExplainText::WebsocketAllowed));
         } else {
             out.policies.push(verdict(
                 "websocket",
                 "reject",
-                "the service does not allow WebSocket",
+                ExplainText::WebsocketRefused,
             ));
             let e = ProxyError::UpgradeNotAllowed {
                 service: svc.name.to_string(),
             };
-            refusal = Some((e, "upgrade not allowed".into()));
+            refusal = Some((e, ExplainText::UpgradeRefused));
         }
     }
     if refusal.is_none() {
@@ -447,31 +471,30 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
     let now = crate::clock::mono_nanos();
     let usable = |i: usize| nodes.get(i).is_some_and(|n| n.usable(now));
     let strategy = up.spec.balance;
+    let key = || up.spec.hash_key.to_string();
     let (deterministic, node, mut candidates, detail) = match members.balancer.peek(hash, usable) {
         Peek::Node(i) => (
             true,
             node_ref(i),
             vec![i],
             match strategy {
-                Balance::ConsistentHash => {
-                    format!("hash of {} owns this node on the ring", up.spec.hash_key)
-                }
-                _ => "the only usable node".into(),
+                Balance::ConsistentHash => ExplainText::HashOwnsNode { key: key() },
+                _ => ExplainText::OnlyUsableNode,
             },
         ),
         Peek::OneOf(list) => {
             let detail = match strategy {
-                Balance::RoundRobin => "next in rotation; each request moves the rotation",
-                Balance::WeightedRoundRobin => {
-                    "by weight (smooth WRR); each request moves the schedule"
-                }
-                Balance::Random => "uniformly at random",
-                Balance::LeastRequest => "the less busy of two random nodes",
-                Balance::ConsistentHash => "",
+                Balance::RoundRobin => ExplainText::NextInRotation,
+                Balance::WeightedRoundRobin => ExplainText::ByWeight,
+                Balance::Random => ExplainText::UniformlyRandom,
+                Balance::LeastRequest => ExplainText::LessBusyOfTwo,
+                // The ring names one node (`Peek::Node`); said for
+                // completeness.
+                Balance::ConsistentHash => ExplainText::HashDecides { key: key() },
             };
-            (false, None, list, detail.to_owned())
+            (false, None, list, detail)
         }
-        Peek::Empty => (true, None, Vec::new(), "no usable node".into()),
+        Peek::Empty => (true, None, Vec::new(), ExplainText::NoUsableNode),
     };
     if strategy == Balance::WeightedRoundRobin {
         // Weight-0 nodes take no part in the schedule.
@@ -486,7 +509,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
             &ProxyError::NoNode {
                 service: svc.name.to_string(),
             },
-            "no usable node",
+            ExplainText::NoUsableNode,
         ));
     } else {
         out.verdict = "forward";
@@ -496,7 +519,9 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         deterministic,
         node,
         candidates: candidates.into_iter().filter_map(node_ref).collect(),
-        detail,
+        detail: detail.to_string(),
+        detail_code: detail.code(),
+        detail_params: detail.params(),
     });
     Ok(out)
 }
@@ -505,48 +530,49 @@ fn ip_policies(
     svc: &CompiledService,
     client: IpAddr,
     policies: &mut Vec<PolicyVerdict>,
-    refusal: &mut Option<(ProxyError, String)>,
+    refusal: &mut Option<(ProxyError, ExplainText)>,
 ) {
     let access = &svc.access;
     let allowed_by_list = access.ip_allow.as_ref().map(|l| l.contains(client));
-    match allowed_by_list {
-        None => policies.push(verdict("ip_allow", "skip", "no allow list")),
-        Some(true) => policies.push(verdict(
+    let client_text = || client.to_string();
+    policies.push(match allowed_by_list {
+        None => verdict("ip_allow", "skip", ExplainText::NoAllowList),
+        Some(true) => verdict(
             "ip_allow",
             "allow",
-            format!("{client} is on the allow list"),
-        )),
-        Some(false) => policies.push(verdict(
+            ExplainText::OnAllowList {
+                client: client_text(),
+            },
+        ),
+        Some(false) => verdict(
             "ip_allow",
             "reject",
-            format!("{client} is not on the allow list"),
-        )),
-    }
-    match (&access.ip_deny, allowed_by_list) {
-        (None, _) => policies.push(verdict("ip_deny", "skip", "no deny list")),
-        (Some(_), Some(_)) => policies.push(verdict(
-            "ip_deny",
-            "skip",
-            "the allow list is on and decides alone",
-        )),
-        (Some(deny), None) if deny.contains(client) => policies.push(verdict(
+            ExplainText::NotOnAllowList {
+                client: client_text(),
+            },
+        ),
+    });
+    policies.push(match (&access.ip_deny, allowed_by_list) {
+        (None, _) => verdict("ip_deny", "skip", ExplainText::NoDenyList),
+        (Some(_), Some(_)) => verdict("ip_deny", "skip", ExplainText::AllowListDecides),
+        (Some(deny), None) if deny.contains(client) => verdict(
             "ip_deny",
             "reject",
-            format!("{client} is on the deny list"),
-        )),
-        (Some(_), None) => policies.push(verdict(
+            ExplainText::OnDenyList {
+                client: client_text(),
+            },
+        ),
+        (Some(_), None) => verdict(
             "ip_deny",
             "allow",
-            format!("{client} is not on the deny list"),
-        )),
-    }
+            ExplainText::NotOnDenyList {
+                client: client_text(),
+            },
+        ),
+    });
     // The data plane's own check decides; the lines above explain it.
     if let Err(why) = access.check_ip(client) {
-        let detail = match why {
-            IpRefusal::NotAllowed => "not on the allow list",
-            IpRefusal::Denied => "on the deny list",
-        };
-        *refusal = Some((ProxyError::Refused(Refusal::Ip(why)), detail.into()));
+        *refusal = Some((ProxyError::Refused(Refusal::Ip(why)), why.into()));
     }
 }
 
@@ -558,100 +584,99 @@ fn auth_policies(
     headers: &HeaderMap,
     path: &str,
     policies: &mut Vec<PolicyVerdict>,
-    refusal: &mut Option<(ProxyError, String)>,
+    refusal: &mut Option<(ProxyError, ExplainText)>,
 ) -> Option<std::sync::Arc<str>> {
     let Some(auth) = &svc.access.auth else {
-        policies.push(verdict("auth", "skip", "authentication is off"));
+        policies.push(verdict("auth", "skip", ExplainText::AuthOff));
         return None;
     };
     if auth.bypasses(path) {
         policies.push(verdict(
             "auth",
             "allow",
-            format!("{path} is on the API allow list"),
+            ExplainText::AuthBypassed { path: path.into() },
         ));
         return None;
     }
     // go-gateway tokens are not checked here: an explanation must not
     // count as an accepted token in the migration metric.
-    match authenticate(headers, &config.keys, &config.tenants, None, None) {
+    let t = match authenticate(headers, &config.keys, &config.tenants, None, None) {
         Err(f) => {
-            policies.push(verdict("auth", "reject", f.as_str()));
-            *refusal = Some((ProxyError::Refused(Refusal::Auth(f)), f.as_str().into()));
-            None
+            policies.push(verdict("auth", "reject", f.into()));
+            *refusal = Some((ProxyError::Refused(Refusal::Auth(f)), f.into()));
+            return None;
         }
-        Ok(t) => {
-            policies.push(verdict(
-                "auth",
-                "allow",
-                format!("valid token of tenant {}", t.app_id),
-            ));
-            if !auth.admits(&t.app_id) {
-                let allowed = auth.tenant_names().unwrap_or_default().join(", ");
-                let detail = format!(
-                    "tenant {} is not allowed to call this service (access.auth.tenants: {allowed})",
-                    t.app_id
-                );
-                policies.push(verdict("auth_tenants", "reject", detail.clone()));
-                let app_id = std::sync::Arc::clone(&t.app_id);
-                *refusal = Some((
-                    ProxyError::Refused(Refusal::TenantNotAllowed { app_id }),
-                    detail,
-                ));
-                return Some(std::sync::Arc::clone(&t.app_id));
-            }
-            policies.push(match auth.tenant_names() {
-                None => verdict("auth_tenants", "skip", "every tenant may call"),
-                Some(_) => verdict(
-                    "auth_tenants",
-                    "allow",
-                    format!("tenant {} is on access.auth.tenants", t.app_id),
-                ),
-            });
-            match &t.ip_allow {
-                Some(allow) if !allow.contains(client) => {
-                    policies.push(verdict(
-                        "tenant_ip",
-                        "reject",
-                        format!("{client} is not on tenant {}'s allow list", t.app_id),
-                    ));
-                    *refusal = Some((
-                        ProxyError::Refused(Refusal::TenantIp {
-                            app_id: std::sync::Arc::clone(&t.app_id),
-                        }),
-                        "tenant IP not allowed".into(),
-                    ));
-                }
-                Some(_) => {
-                    policies.push(verdict("tenant_ip", "allow", "on the tenant's allow list"))
-                }
-                None => policies.push(verdict("tenant_ip", "skip", "the tenant has no allow list")),
-            }
-            Some(std::sync::Arc::clone(&t.app_id))
-        }
+        Ok(t) => t,
+    };
+    let tenant = || t.app_id.to_string();
+    policies.push(verdict(
+        "auth",
+        "allow",
+        ExplainText::ValidToken { tenant: tenant() },
+    ));
+    if !auth.admits(&t.app_id) {
+        let detail = ExplainText::TenantNotAllowed {
+            tenant: tenant(),
+            allowed: auth.tenant_names().unwrap_or_default().join(", "),
+        };
+        policies.push(verdict("auth_tenants", "reject", detail.clone()));
+        let app_id = std::sync::Arc::clone(&t.app_id);
+        *refusal = Some((
+            ProxyError::Refused(Refusal::TenantNotAllowed { app_id }),
+            detail,
+        ));
+        return Some(std::sync::Arc::clone(&t.app_id));
     }
+    policies.push(match auth.tenant_names() {
+        None => verdict("auth_tenants", "skip", ExplainText::EveryTenant),
+        Some(_) => verdict(
+            "auth_tenants",
+            "allow",
+            ExplainText::TenantListed { tenant: tenant() },
+        ),
+    });
+    match &t.ip_allow {
+        Some(allow) if !allow.contains(client) => {
+            policies.push(verdict(
+                "tenant_ip",
+                "reject",
+                ExplainText::NotOnTenantList {
+                    client: client.to_string(),
+                    tenant: tenant(),
+                },
+            ));
+            *refusal = Some((
+                ProxyError::Refused(Refusal::TenantIp {
+                    app_id: std::sync::Arc::clone(&t.app_id),
+                }),
+                ExplainText::TenantIpRefused,
+            ));
+        }
+        Some(_) => policies.push(verdict("tenant_ip", "allow", ExplainText::OnTenantList)),
+        None => policies.push(verdict("tenant_ip", "skip", ExplainText::TenantNoList)),
+    }
+    Some(std::sync::Arc::clone(&t.app_id))
 }
 
 fn limit_policies(svc: &CompiledService, tenant: Option<&str>, policies: &mut Vec<PolicyVerdict>) {
-    let depends = |r: &Rate| {
-        format!(
-            "{}; depends on recent traffic (explain takes no token)",
-            rate(r)
-        )
+    let limit = |name: &'static str, rate: Option<&Rate>| match rate {
+        Some(r) => verdict(
+            name,
+            "depends",
+            ExplainText::RateDepends {
+                per_second: r.per_second.to_string(),
+                burst: r.burst.to_string(),
+            },
+        ),
+        None => verdict(name, "skip", ExplainText::Unlimited),
     };
-    match &svc.limits.service {
-        Some(r) => policies.push(verdict("service_qps", "depends", depends(r))),
-        None => policies.push(verdict("service_qps", "skip", "unlimited")),
-    }
-    match &svc.limits.client_ip {
-        Some(r) => policies.push(verdict("client_ip_qps", "depends", depends(r))),
-        None => policies.push(verdict("client_ip_qps", "skip", "unlimited")),
-    }
+    policies.push(limit("service_qps", svc.limits.service.as_ref()));
+    policies.push(limit("client_ip_qps", svc.limits.client_ip.as_ref()));
     if let Some(app) = tenant {
         policies.push(verdict(
             "tenant_limits",
             "depends",
-            format!("tenant {app}'s QPS limit and daily quota, if set, depend on its usage"),
+            ExplainText::TenantLimitsDepend { tenant: app.into() },
         ));
     }
 }
@@ -663,9 +688,9 @@ fn body_policy(
     svc: &CompiledService,
     headers: &HeaderMap,
     policies: &mut Vec<PolicyVerdict>,
-) -> Option<(ProxyError, String)> {
+) -> Option<(ProxyError, ExplainText)> {
     let Some(max) = svc.max_body_bytes else {
-        policies.push(verdict("max_body_bytes", "skip", "no limit"));
+        policies.push(verdict("max_body_bytes", "skip", ExplainText::NoBodyLimit));
         return None;
     };
     let declared = headers
@@ -677,16 +702,22 @@ fn body_policy(
             policies.push(verdict(
                 "max_body_bytes",
                 "reject",
-                format!("Content-Length {len} is over the limit of {max} bytes"),
+                ExplainText::BodyOverLimit {
+                    len: len.to_string(),
+                    max: max.to_string(),
+                },
             ));
             let e = ProxyError::ClientBody(crate::upstream::BodyFault::TooLarge(max));
-            Some((e, "request body too large".into()))
+            Some((e, ExplainText::BodyTooLarge))
         }
         Some(len) => {
             policies.push(verdict(
                 "max_body_bytes",
                 "allow",
-                format!("Content-Length {len} is within the limit of {max} bytes"),
+                ExplainText::BodyWithinLimit {
+                    len: len.to_string(),
+                    max: max.to_string(),
+                },
             ));
             None
         }
@@ -694,7 +725,9 @@ fn body_policy(
             policies.push(verdict(
                 "max_body_bytes",
                 "depends",
-                format!("a streamed body is cut when it crosses {max} bytes"),
+                ExplainText::BodyStreamed {
+                    max: max.to_string(),
+                },
             ));
             None
         }
@@ -805,3 +838,6 @@ fn add_forwarded(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

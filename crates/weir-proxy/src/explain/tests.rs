@@ -1,0 +1,139 @@
+//! Explain's texts: each verdict's English, code and parameters agree.
+
+use super::*;
+
+fn plane(yaml: &str) -> DataPlane {
+    let plane = DataPlane::new();
+    let doc = weir_core::yaml::parse_document(yaml).unwrap();
+    plane.install(1, &doc).unwrap();
+    plane
+}
+
+fn input(path: &str, client_ip: &str) -> ExplainInput {
+    ExplainInput {
+        method: "GET".into(),
+        host: Some("api.example.com".into()),
+        path: path.into(),
+        headers: Vec::new(),
+        client_ip: client_ip.into(),
+        https: false,
+    }
+}
+
+fn policy<'a>(e: &'a Explanation, name: &str) -> &'a PolicyVerdict {
+    e.policies.iter().find(|p| p.policy == name).unwrap()
+}
+
+const YAML: &str = r#"services:
+  - name: walled
+    match: { host: api.example.com, prefix: /walled/ }
+    access: { ip_deny: { ips: ["192.0.2.0/24"] } }
+    max_body_bytes: 1024
+    upstream: { nodes: [{ addr: "127.0.0.1:9" }, { addr: "127.0.0.1:10" }] }
+"#;
+
+#[tokio::test]
+async fn refusals_carry_codes_and_named_parameters() {
+    let plane = plane(YAML);
+    let out = explain(&plane, &input("/walled/x", "192.0.2.7")).unwrap();
+
+    let route = out.route.as_ref().unwrap();
+    assert_eq!(route.reason_code, "route_host_prefix");
+    assert_eq!(route.reason_params["host"], "api.example.com");
+    assert_eq!(route.reason_params["request_host"], "api.example.com");
+    assert_eq!(route.reason_params["prefix"], "/walled/");
+    assert_eq!(
+        route.reason,
+        "host api.example.com matches \"api.example.com\"; longest matching prefix /walled/"
+    );
+
+    let deny = policy(&out, "ip_deny");
+    assert_eq!((deny.outcome, deny.detail_code), ("reject", "on_deny_list"));
+    assert_eq!(deny.detail_params["client"], "192.0.2.7");
+    assert_eq!(deny.detail, "192.0.2.7 is on the deny list");
+    let allow = policy(&out, "ip_allow");
+    assert_eq!(allow.detail_code, "no_allow_list");
+    assert!(allow.detail_params.is_empty());
+
+    let rejection = out.rejection.as_ref().unwrap();
+    assert_eq!(
+        (rejection.status, rejection.code.as_str()),
+        (403, "ip_denied")
+    );
+    assert_eq!(rejection.detail_code, "refused_denied");
+    assert_eq!(rejection.detail, "on the deny list");
+}
+
+#[tokio::test]
+async fn limits_and_balancer_say_what_they_depend_on() {
+    let plane = plane(YAML);
+    let mut req = input("/walled/x", "198.51.100.1");
+    req.headers.push(("content-length".into(), "2048".into()));
+    let out = explain(&plane, &req).unwrap();
+    let body = policy(&out, "max_body_bytes");
+    assert_eq!(body.detail_code, "body_over_limit");
+    assert_eq!(body.detail_params["len"], "2048");
+    assert_eq!(body.detail_params["max"], "1024");
+    assert_eq!(
+        body.detail,
+        "Content-Length 2048 is over the limit of 1024 bytes"
+    );
+    assert_eq!(
+        out.rejection.as_ref().unwrap().detail_code,
+        "body_too_large"
+    );
+
+    let out = explain(&plane, &input("/walled/x", "198.51.100.1")).unwrap();
+    assert_eq!(out.verdict, "forward");
+    let balancer = out.balancer.as_ref().unwrap();
+    assert_eq!(balancer.detail_code, "next_in_rotation");
+    assert_eq!(
+        balancer.detail,
+        "next in rotation; each request moves the rotation"
+    );
+    assert_eq!(policy(&out, "service_qps").detail_code, "unlimited");
+}
+
+#[tokio::test]
+async fn no_route_and_normalised_paths_name_what_they_saw() {
+    let plane = plane(YAML);
+    let out = explain(&plane, &input("/elsewhere/../x", "198.51.100.1")).unwrap();
+    let path = policy(&out, "path");
+    assert_eq!(path.detail_code, "path_normalized");
+    assert_eq!(path.detail_params["from"], "/elsewhere/../x");
+    assert_eq!(path.detail_params["to"], "/x");
+    let routing = policy(&out, "routing");
+    assert_eq!(routing.detail_code, "no_service_for");
+    assert_eq!(routing.detail_params["path"], "/x");
+    assert_eq!(routing.detail_params["host"], "api.example.com");
+    assert_eq!(
+        routing.detail,
+        "no service matches host \"api.example.com\" and path \"/x\""
+    );
+
+    let mut twice = input("/walled/x", "198.51.100.1");
+    twice.headers.push(("host".into(), "a.test".into()));
+    twice.headers.push(("host".into(), "b.test".into()));
+    twice.host = None;
+    let out = explain(&plane, &twice).unwrap();
+    assert_eq!(policy(&out, "host").detail_code, "host_several");
+    assert_eq!(
+        out.rejection.as_ref().unwrap().detail,
+        "bad request: more than one Host header"
+    );
+}
+
+#[test]
+fn texts_serialise_as_code_params_and_message() {
+    let t = ExplainText::OnAllowList {
+        client: "203.0.113.7".into(),
+    };
+    assert_eq!(
+        serde_json::to_value(&t).unwrap(),
+        serde_json::json!({
+            "code": "on_allow_list",
+            "params": {"client": "203.0.113.7"},
+            "message": "203.0.113.7 is on the allow list",
+        })
+    );
+}

@@ -1,0 +1,180 @@
+//! What explain says about a request, as codes with parameters: why a
+//! service matched (`route.reason`), each policy's verdict (`detail`), why
+//! the request is refused (`rejection.detail`) and how the balancer picks
+//! (`balancer.detail`). The English is the API's `reason`/`detail` text;
+//! the dashboard translates by `code` (see [`crate::text`]).
+
+use weir_core::compile::IpRefusal;
+use weir_core::path::PathError;
+
+use crate::http::HostError;
+use crate::policy::AuthFailure;
+use crate::text::coded_texts;
+
+coded_texts! {
+    /// One sentence of an explanation.
+    pub enum ExplainText {
+        // Path normalisation.
+        /// The path is normalised before routing.
+        PathNormalized { from, to } = "path_normalized"
+            => "{from:?} is normalised to {to:?} before routing and policies",
+        PathNotAbsolute = "path_not_absolute" => "the path does not start with '/'",
+        PathInvalidEscape = "path_invalid_escape" => "the path has an invalid percent-escape",
+        PathEncodedSlash = "path_encoded_slash" => "the path has an encoded slash (%2F)",
+        PathBackslash = "path_backslash" => "the path has a backslash",
+        PathNul = "path_nul" => "the path has an encoded NUL (%00)",
+        PathDotParameters = "path_dot_parameters"
+            => "the path has a dot-segment with parameters (..;)",
+        /// An encoded slash reaches a service that does not take them.
+        PathEncodedSlashNotAllowed = "path_encoded_slash_not_allowed"
+            => "the path has an encoded slash (%2F), and the service does not set allow_encoded_slashes",
+
+        // The gateway's own endpoints.
+        GatewayEndpoint { path } = "gateway_endpoint"
+            => "{path} is answered by the gateway itself (token service)",
+        GatewayEndpointAnswer = "gateway_endpoint_answer"
+            => "answered by the gateway's token service, not forwarded",
+
+        // Host and routing.
+        HostSeveral = "host_several" => "bad request: more than one Host header",
+        HostDiffers = "host_differs"
+            => "bad request: the request target's host and the Host header differ",
+        AuthorityDiffers = "authority_differs"
+            => "bad request: :authority and the host header differ",
+        HostInvalid = "host_invalid" => "bad request: invalid host",
+        NoServiceFor { host, path } = "no_service_for"
+            => "no service matches host {host:?} and path {path:?}",
+        NoServiceMatches = "no_service_matches" => "no service matches",
+        /// `host` is the service's `match.host`, `request_host` the request's.
+        RouteHostPrefix { host, request_host, prefix } = "route_host_prefix"
+            => "host {host} matches {request_host:?}; longest matching prefix {prefix}",
+        RouteHost { host, request_host } = "route_host"
+            => "host {host} matches {request_host:?} (any path)",
+        RoutePrefix { prefix } = "route_prefix" => "longest matching prefix {prefix} (any host)",
+        RouteAny = "route_any" => "matches",
+
+        // HTTPS redirect.
+        ArrivesOverHttps = "arrives_over_https" => "arrives over HTTPS",
+        RedirectsToHttps = "redirects_to_https" => "the service redirects plain HTTP to HTTPS",
+        RedirectedToHttps = "redirected_to_https" => "redirected to HTTPS",
+
+        // IP rules.
+        NoAllowList = "no_allow_list" => "no allow list",
+        OnAllowList { client } = "on_allow_list" => "{client} is on the allow list",
+        NotOnAllowList { client } = "not_on_allow_list" => "{client} is not on the allow list",
+        NoDenyList = "no_deny_list" => "no deny list",
+        AllowListDecides = "allow_list_decides" => "the allow list is on and decides alone",
+        OnDenyList { client } = "on_deny_list" => "{client} is on the deny list",
+        NotOnDenyList { client } = "not_on_deny_list" => "{client} is not on the deny list",
+        RefusedNotAllowed = "refused_not_allowed" => "not on the allow list",
+        RefusedDenied = "refused_denied" => "on the deny list",
+
+        // Authentication and tenants.
+        AuthOff = "auth_off" => "authentication is off",
+        AuthBypassed { path } = "auth_bypassed" => "{path} is on the API allow list",
+        AuthMissingToken = "auth_missing_token" => "missing bearer token",
+        AuthMalformed = "auth_malformed" => "malformed token",
+        AuthUnknownKey = "auth_unknown_key" => "token signed with an unknown key",
+        AuthAlgorithmMismatch = "auth_algorithm_mismatch"
+            => "token algorithm does not match its key",
+        AuthBadSignature = "auth_bad_signature" => "invalid token signature or claims",
+        AuthExpired = "auth_expired" => "token expired",
+        AuthNotYetValid = "auth_not_yet_valid" => "token not valid yet (nbf is in the future)",
+        AuthUnknownTenant = "auth_unknown_tenant" => "token issued to an unknown tenant",
+        AuthDisabledTenant = "auth_disabled_tenant" => "tenant is disabled",
+        ValidToken { tenant } = "valid_token" => "valid token of tenant {tenant}",
+        /// `allowed`: the service's `access.auth.tenants`, comma-separated.
+        TenantNotAllowed { tenant, allowed } = "tenant_not_on_service_list"
+            => "tenant {tenant} is not allowed to call this service (access.auth.tenants: {allowed})",
+        EveryTenant = "every_tenant" => "every tenant may call",
+        TenantListed { tenant } = "tenant_listed" => "tenant {tenant} is on access.auth.tenants",
+        NotOnTenantList { client, tenant } = "not_on_tenant_list"
+            => "{client} is not on tenant {tenant}'s allow list",
+        TenantIpRefused = "tenant_ip_not_allowed" => "tenant IP not allowed",
+        OnTenantList = "on_tenant_list" => "on the tenant's allow list",
+        TenantNoList = "tenant_no_list" => "the tenant has no allow list",
+
+        // Limits.
+        RateDepends { per_second, burst } = "rate_depends"
+            => "{per_second} requests/s, burst {burst}; depends on recent traffic (explain takes no token)",
+        Unlimited = "unlimited" => "unlimited",
+        TenantLimitsDepend { tenant } = "tenant_limits_depend"
+            => "tenant {tenant}'s QPS limit and daily quota, if set, depend on its usage",
+
+        // WebSocket.
+        NotUpgrade = "not_upgrade" => "not an upgrade request",
+        WebsocketAllowed = "websocket_allowed" => "the service allows WebSocket",
+        WebsocketRefused = "websocket_refused" => "the service does not allow WebSocket",
+        UpgradeRefused = "upgrade_refused" => "upgrade not allowed",
+
+        // Body size.
+        NoBodyLimit = "no_body_limit" => "no limit",
+        BodyOverLimit { len, max } = "body_over_limit"
+            => "Content-Length {len} is over the limit of {max} bytes",
+        BodyTooLarge = "body_too_large" => "request body too large",
+        BodyWithinLimit { len, max } = "body_within_limit"
+            => "Content-Length {len} is within the limit of {max} bytes",
+        BodyStreamed { max } = "body_streamed"
+            => "a streamed body is cut when it crosses {max} bytes",
+
+        // Balancer.
+        /// `key`: the upstream's `hash_key` (`client_ip`, `uri`, `header:…`).
+        HashOwnsNode { key } = "hash_owns_node" => "hash of {key} owns this node on the ring",
+        HashDecides { key } = "hash_decides" => "the hash of {key} decides the node on the ring",
+        OnlyUsableNode = "only_usable_node" => "the only usable node",
+        NextInRotation = "next_in_rotation" => "next in rotation; each request moves the rotation",
+        ByWeight = "by_weight" => "by weight (smooth WRR); each request moves the schedule",
+        UniformlyRandom = "uniformly_random" => "uniformly at random",
+        LessBusyOfTwo = "less_busy_of_two" => "the less busy of two random nodes",
+        NoUsableNode = "no_usable_node" => "no usable node",
+    }
+}
+
+impl From<PathError> for ExplainText {
+    fn from(e: PathError) -> Self {
+        match e {
+            PathError::NotAbsolute => ExplainText::PathNotAbsolute,
+            PathError::InvalidEscape => ExplainText::PathInvalidEscape,
+            PathError::EncodedSlash => ExplainText::PathEncodedSlash,
+            PathError::Backslash => ExplainText::PathBackslash,
+            PathError::Nul => ExplainText::PathNul,
+            PathError::DotParameters => ExplainText::PathDotParameters,
+        }
+    }
+}
+
+impl From<HostError> for ExplainText {
+    fn from(e: HostError) -> Self {
+        match e {
+            HostError::Several => ExplainText::HostSeveral,
+            HostError::Differs { h2: false } => ExplainText::HostDiffers,
+            HostError::Differs { h2: true } => ExplainText::AuthorityDiffers,
+            HostError::Invalid => ExplainText::HostInvalid,
+        }
+    }
+}
+
+impl From<AuthFailure> for ExplainText {
+    fn from(f: AuthFailure) -> Self {
+        match f {
+            AuthFailure::MissingToken => ExplainText::AuthMissingToken,
+            AuthFailure::Malformed => ExplainText::AuthMalformed,
+            AuthFailure::UnknownKey => ExplainText::AuthUnknownKey,
+            AuthFailure::AlgorithmMismatch => ExplainText::AuthAlgorithmMismatch,
+            AuthFailure::BadSignature => ExplainText::AuthBadSignature,
+            AuthFailure::Expired => ExplainText::AuthExpired,
+            AuthFailure::NotYetValid => ExplainText::AuthNotYetValid,
+            AuthFailure::UnknownTenant => ExplainText::AuthUnknownTenant,
+            AuthFailure::DisabledTenant => ExplainText::AuthDisabledTenant,
+        }
+    }
+}
+
+impl From<IpRefusal> for ExplainText {
+    fn from(r: IpRefusal) -> Self {
+        match r {
+            IpRefusal::NotAllowed => ExplainText::RefusedNotAllowed,
+            IpRefusal::Denied => ExplainText::RefusedDenied,
+        }
+    }
+}
