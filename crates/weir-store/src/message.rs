@@ -158,106 +158,37 @@ fn encode<M: Serialize>(message: &M) -> (Option<String>, Option<Value>) {
     }
 }
 
-impl RevisionSummary {
-    /// Every variant with example parameters (for the catalogue).
-    pub fn examples() -> Vec<RevisionSummary> {
-        let changes = || {
-            weir_core::diff::ChangeSummary(vec![weir_core::diff::ChangeGroup {
-                kind: "services".into(),
-                op: weir_core::ChangeOp::Add,
-                names: vec!["a".into()],
-                more: 0,
-                fields: vec![],
-                more_fields: false,
-            }])
-        };
-        let examples = vec![
-            RevisionSummary::Changes { changes: changes() },
-            RevisionSummary::Rollback {
-                revision: 3,
-                changes: changes(),
-            },
-            RevisionSummary::TenantSecretReset {
-                app_id: "shop".into(),
-            },
-            RevisionSummary::SigningKeyRotated {
-                name: "k2".into(),
-                algorithm: "HS256".into(),
-            },
-            RevisionSummary::SigningKeyRetired { name: "k1".into() },
-            RevisionSummary::SigningKeyGenerated {
-                algorithm: "RS256".into(),
-            },
-            RevisionSummary::ImportedFromGoGateway {
-                services: 12,
-                tenants: 4,
-            },
-        ];
-        // A new variant fails to compile here: give it an example above.
-        for e in &examples {
-            match e {
-                RevisionSummary::Changes { .. }
-                | RevisionSummary::Rollback { .. }
-                | RevisionSummary::TenantSecretReset { .. }
-                | RevisionSummary::SigningKeyRotated { .. }
-                | RevisionSummary::SigningKeyRetired { .. }
-                | RevisionSummary::SigningKeyGenerated { .. }
-                | RevisionSummary::ImportedFromGoGateway { .. } => {}
-            }
-        }
-        examples
-    }
-}
-
-impl AuditDetail {
-    /// Every variant with example parameters (for the catalogue).
-    pub fn examples() -> Vec<AuditDetail> {
-        let s = |v: &str| v.to_owned();
-        let examples = vec![
-            AuditDetail::NoChange,
-            AuditDetail::RequestFailed {
-                error: s("version_conflict"),
-            },
-            AuditDetail::Role { role: s("viewer") },
-            AuditDetail::TokenName { name: s("ci") },
-            AuditDetail::SigningAlgorithm {
-                algorithm: s("HS256"),
-            },
-            AuditDetail::TokenEndpointAnswered { status: 401 },
-            AuditDetail::LoginThrottled,
-            AuditDetail::WrongCredentials,
-            AuditDetail::WrongCurrentPassword,
-            AuditDetail::RegistrationId { id: s("r-1") },
-            AuditDetail::RegistrationNotEnabled,
-            AuditDetail::RegistrationLoopback { ip: s("127.0.0.1") },
-            AuditDetail::RegistrationOutsideCidrs { ip: s("10.9.9.9") },
-            AuditDetail::RegistrationOwnListener {
-                addr: s("127.0.0.1:8080"),
-            },
-        ];
-        // A new variant fails to compile here: give it an example above.
-        for e in &examples {
-            match e {
-                AuditDetail::NoChange
-                | AuditDetail::RequestFailed { .. }
-                | AuditDetail::Role { .. }
-                | AuditDetail::TokenName { .. }
-                | AuditDetail::SigningAlgorithm { .. }
-                | AuditDetail::TokenEndpointAnswered { .. }
-                | AuditDetail::LoginThrottled
-                | AuditDetail::WrongCredentials
-                | AuditDetail::WrongCurrentPassword
-                | AuditDetail::RegistrationId { .. }
-                | AuditDetail::RegistrationNotEnabled
-                | AuditDetail::RegistrationLoopback { .. }
-                | AuditDetail::RegistrationOutsideCidrs { .. }
-                | AuditDetail::RegistrationOwnListener { .. } => {}
-            }
-        }
-        examples
-    }
-}
-
 #[cfg(test)]
 #[path = "message/catalog.rs"]
 mod catalog;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_text_round_trips_and_tolerates_damage() {
+        let m = AuditDetail::RegistrationId { id: "r-1".into() };
+        let stored = StoredText::coded(&m);
+        assert_eq!(
+            (stored.text.as_str(), stored.code.as_deref()),
+            ("id r-1", Some("registration_id"))
+        );
+        let back = StoredText::from_columns(
+            stored.text.clone(),
+            stored.code.clone(),
+            stored.params_text(),
+        );
+        assert_eq!(back, stored);
+        // Unit variants have `{}`, so that a code always has its object.
+        let unit = StoredText::coded(&AuditDetail::NoChange);
+        assert_eq!(unit.params_text().as_deref(), Some("{}"));
+        // A person's text, or a damaged row: the text alone.
+        assert_eq!(StoredText::written("x").params_text(), None);
+        for params in [None, Some("{cut"), Some("[1]")] {
+            let read =
+                StoredText::from_columns("t".into(), Some("x".into()), params.map(Into::into));
+            assert_eq!(read, StoredText::written("t"), "{params:?}");
+        }
+    }
+}
