@@ -2,7 +2,7 @@
 //! request it describes: if the store refuses the entry (it just accepted
 //! the change, so this is rare), the failure is logged instead.
 
-use weir_store::NewAuditEntry;
+use weir_store::{AuditDetail, NewAuditEntry};
 
 use crate::auth::Principal;
 use crate::state::AdminState;
@@ -13,6 +13,13 @@ pub enum Outcome {
     Ok,
     Denied,
     Failed,
+}
+
+/// The detail of a request the API refused with `err`: its error code.
+pub fn failed(err: &crate::error::ApiError) -> Option<AuditDetail> {
+    Some(AuditDetail::RequestFailed {
+        error: err.code().to_owned(),
+    })
 }
 
 impl Outcome {
@@ -43,6 +50,8 @@ impl<'a> From<&'a Principal> for Actor<'a> {
     }
 }
 
+/// Records an entry; `detail` is stored as English text and as its message
+/// code with parameters (the dashboard translates it).
 pub async fn record<'a>(
     state: &AdminState,
     actor: impl Into<Actor<'a>>,
@@ -50,10 +59,10 @@ pub async fn record<'a>(
     target: &str,
     revision: Option<i64>,
     outcome: Outcome,
-    detail: &str,
+    detail: Option<AuditDetail>,
 ) {
     let actor = actor.into();
-    let entry = NewAuditEntry {
+    let mut entry = NewAuditEntry {
         at_ms: state.now_ms(),
         actor: actor.name.to_owned(),
         actor_kind: actor.kind.to_owned(),
@@ -62,8 +71,11 @@ pub async fn record<'a>(
         target: target.to_owned(),
         revision,
         outcome: outcome.as_str().to_owned(),
-        detail: detail.to_owned(),
+        detail: String::new(),
+        detail_code: None,
+        detail_params: None,
     };
+    entry.set_detail(detail.as_ref());
     if let Err(e) = state.store().record_audit(&entry).await {
         tracing::warn!(error = %e, action, target, "could not record an audit entry");
     }

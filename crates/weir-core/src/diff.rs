@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::model::{ConfigDocument, ResourceKind};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeOp {
     Add,
@@ -195,41 +195,51 @@ fn walk(path: &str, a: Option<&Value>, b: Option<&Value>, out: &mut Vec<FieldCha
 }
 
 /// A one-line summary naming what changed, per kind, e.g.
-/// `services: added a, b; changed c (match.prefix); removed d`. Up to
-/// [`SUMMARY_NAMES`] names per kind and operation are listed (then `and N
-/// more`); a change of a single resource also names its changed fields (up
-/// to [`SUMMARY_FIELDS`]), so a history list says what happened without
-/// opening the diff.
+/// `services: added a, b; changed c (match.prefix); removed d`: the English
+/// text of [`summary`].
 pub fn summarize(changes: &[Change]) -> String {
-    if changes.is_empty() {
-        return "no changes".into();
-    }
+    summary(changes).to_string()
+}
+
+/// What changed, as data a translation can word its own way (the dashboard
+/// renders it with the [`SummaryPiece`] codes): per kind and operation the
+/// names, up to [`SUMMARY_NAMES`] (then how many more); a change of a single
+/// resource also names its changed fields (up to [`SUMMARY_FIELDS`]), so a
+/// history list says what happened without opening the diff.
+pub fn summary(changes: &[Change]) -> ChangeSummary {
     let single = changes.len() == 1;
-    let mut per_kind: BTreeMap<&str, [Vec<String>; 3]> = BTreeMap::new();
+    let mut per_kind: BTreeMap<&str, [Vec<&Change>; 3]> = BTreeMap::new();
     for c in changes {
-        let slot = per_kind.entry(c.kind.document_key()).or_default();
-        let mut name = c.name.clone();
-        if single && c.op == ChangeOp::Update {
-            let fields = field_summary(&c.fields());
-            if !fields.is_empty() {
-                name = format!("{name} ({fields})");
-            }
-        }
-        slot[c.op as usize].push(name);
+        per_kind.entry(c.kind.document_key()).or_default()[c.op as usize].push(c);
     }
-    per_kind
-        .into_iter()
-        .map(|(kind, lists)| {
-            let parts: Vec<String> = ["added", "changed", "removed"]
-                .iter()
-                .zip(lists)
-                .filter(|(_, names)| !names.is_empty())
-                .map(|(verb, names)| format!("{verb} {}", name_list(&names)))
-                .collect();
-            format!("{kind}: {}", parts.join("; "))
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    let mut groups = Vec::new();
+    for (kind, lists) in per_kind {
+        for (op, list) in [ChangeOp::Add, ChangeOp::Update, ChangeOp::Remove]
+            .into_iter()
+            .zip(lists)
+        {
+            if list.is_empty() {
+                continue;
+            }
+            let (fields, more_fields) = match list.as_slice() {
+                [c] if single && op == ChangeOp::Update => field_summary(&c.fields()),
+                _ => (Vec::new(), false),
+            };
+            groups.push(ChangeGroup {
+                kind: kind.to_owned(),
+                op,
+                names: list
+                    .iter()
+                    .take(SUMMARY_NAMES)
+                    .map(|c| c.name.clone())
+                    .collect(),
+                more: list.len().saturating_sub(SUMMARY_NAMES),
+                fields,
+                more_fields,
+            });
+        }
+    }
+    ChangeSummary(groups)
 }
 
 /// Names listed per kind and operation in a summary.
@@ -237,22 +247,182 @@ pub const SUMMARY_NAMES: usize = 5;
 /// Changed fields named in the summary of a single update.
 pub const SUMMARY_FIELDS: usize = 3;
 
-fn name_list(names: &[String]) -> String {
-    let shown = names
-        .iter()
-        .take(SUMMARY_NAMES)
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(", ");
-    match names.len().checked_sub(SUMMARY_NAMES) {
-        Some(more) if more > 0 => format!("{shown} and {more} more"),
-        _ => shown,
+/// What [`summary`] found: one group per kind and operation, kinds in the
+/// order of their document keys, operations add, update, remove. Stored
+/// with a revision as a list parameter of its summary message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct ChangeSummary(pub Vec<ChangeGroup>);
+
+/// The resources of one kind that one operation touched.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ChangeGroup {
+    /// The kind's document key: `services`, `tenants`, `signing_keys`,
+    /// `certificates`.
+    pub kind: String,
+    pub op: ChangeOp,
+    /// The first [`SUMMARY_NAMES`] names.
+    pub names: Vec<String>,
+    /// How many names were left out.
+    #[serde(default)]
+    pub more: usize,
+    /// For the update of a summary of one change: the changed fields (up to
+    /// [`SUMMARY_FIELDS`], list elements as their list).
+    #[serde(default)]
+    pub fields: Vec<String>,
+    /// Whether more fields changed than `fields` names.
+    #[serde(default)]
+    pub more_fields: bool,
+}
+
+/// The words a [`ChangeSummary`] is written with, each a message code of its
+/// own (the dashboard's `history` catalogue) so that a translation can put
+/// them together in its own grammar. The `Display` of each is the English.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "code", content = "params", rename_all = "snake_case")]
+pub enum SummaryPiece {
+    /// A summary of nothing.
+    #[error("no changes")]
+    SummaryNoChanges,
+    /// One kind and what happened to it (`parts` joined by `summary_part_sep`).
+    #[error("{kind}: {parts}")]
+    SummaryKind { kind: String, parts: String },
+    #[error("added {names}")]
+    SummaryAdded { names: String },
+    #[error("changed {names}")]
+    SummaryChanged { names: String },
+    #[error("removed {names}")]
+    SummaryRemoved { names: String },
+    /// Names beyond [`SUMMARY_NAMES`] left out.
+    #[error("{names} and {more} more")]
+    SummaryMore { names: String, more: usize },
+    /// A single update's changed fields.
+    #[error("{name} ({fields})")]
+    SummaryFields { name: String, fields: String },
+    /// Between names, and between fields.
+    #[error(", ")]
+    SummaryListSep,
+    /// Between operations, and between kinds.
+    #[error("; ")]
+    SummaryPartSep,
+    #[error("services")]
+    KindServices,
+    #[error("tenants")]
+    KindTenants,
+    #[error("signing_keys")]
+    KindSigningKeys,
+    #[error("certificates")]
+    KindCertificates,
+}
+
+impl SummaryPiece {
+    /// How a summary names `kind` (its code is `kind_` + the document key).
+    pub fn kind(kind: ResourceKind) -> SummaryPiece {
+        match kind {
+            ResourceKind::Service => SummaryPiece::KindServices,
+            ResourceKind::Tenant => SummaryPiece::KindTenants,
+            ResourceKind::SigningKey => SummaryPiece::KindSigningKeys,
+            ResourceKind::Certificate => SummaryPiece::KindCertificates,
+        }
+    }
+
+    /// Every piece, with example parameters (for the message catalogue).
+    pub fn examples() -> Vec<SummaryPiece> {
+        let s = |v: &str| v.to_owned();
+        let mut out = vec![
+            SummaryPiece::SummaryNoChanges,
+            SummaryPiece::SummaryKind {
+                kind: s("services"),
+                parts: s("added a"),
+            },
+            SummaryPiece::SummaryAdded { names: s("a, b") },
+            SummaryPiece::SummaryChanged { names: s("a, b") },
+            SummaryPiece::SummaryRemoved { names: s("a, b") },
+            SummaryPiece::SummaryMore {
+                names: s("a, b"),
+                more: 7,
+            },
+            SummaryPiece::SummaryFields {
+                name: s("a"),
+                fields: s("match.prefix"),
+            },
+            SummaryPiece::SummaryListSep,
+            SummaryPiece::SummaryPartSep,
+        ];
+        out.extend(ResourceKind::ALL.map(SummaryPiece::kind));
+        out
     }
 }
 
+impl fmt::Display for ChangeSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return write!(f, "{}", SummaryPiece::SummaryNoChanges);
+        }
+        let list_sep = SummaryPiece::SummaryListSep.to_string();
+        let part_sep = SummaryPiece::SummaryPartSep.to_string();
+        let mut kinds: Vec<String> = Vec::new();
+        let mut groups = self.0.iter().peekable();
+        while let Some(first) = groups.next() {
+            let mut parts = vec![group_text(first, &list_sep)];
+            while let Some(g) = groups.next_if(|g| g.kind == first.kind) {
+                parts.push(group_text(g, &list_sep));
+            }
+            kinds.push(
+                SummaryPiece::SummaryKind {
+                    kind: kind_text(&first.kind),
+                    parts: parts.join(&part_sep),
+                }
+                .to_string(),
+            );
+        }
+        f.write_str(&kinds.join(&part_sep))
+    }
+}
+
+/// The kind's word, or its key for a kind this version does not know.
+fn kind_text(key: &str) -> String {
+    ResourceKind::ALL
+        .into_iter()
+        .find(|k| k.document_key() == key)
+        .map_or_else(|| key.to_owned(), |k| SummaryPiece::kind(k).to_string())
+}
+
+fn group_text(g: &ChangeGroup, list_sep: &str) -> String {
+    let mut names = g.names.clone();
+    if let [name] = names.as_mut_slice()
+        && !g.fields.is_empty()
+    {
+        let mut fields = g.fields.clone();
+        if g.more_fields {
+            fields.push("…".to_owned());
+        }
+        *name = SummaryPiece::SummaryFields {
+            name: std::mem::take(name),
+            fields: fields.join(list_sep),
+        }
+        .to_string();
+    }
+    let mut names = names.join(list_sep);
+    if g.more > 0 {
+        names = SummaryPiece::SummaryMore {
+            names,
+            more: g.more,
+        }
+        .to_string();
+    }
+    match g.op {
+        ChangeOp::Add => SummaryPiece::SummaryAdded { names },
+        ChangeOp::Update => SummaryPiece::SummaryChanged { names },
+        ChangeOp::Remove => SummaryPiece::SummaryRemoved { names },
+    }
+    .to_string()
+}
+
 /// `upstream.nodes[1].weight` and `upstream.nodes[0].addr` both name
-/// `upstream.nodes`: list elements are summarised as their list.
-fn field_summary(fields: &[FieldChange]) -> String {
+/// `upstream.nodes`: list elements are summarised as their list. The first
+/// [`SUMMARY_FIELDS`], and whether there were more.
+fn field_summary(fields: &[FieldChange]) -> (Vec<String>, bool) {
     let mut paths: Vec<&str> = Vec::new();
     for f in fields {
         let p = f.path.split('[').next().unwrap_or(&f.path);
@@ -260,16 +430,13 @@ fn field_summary(fields: &[FieldChange]) -> String {
             paths.push(p);
         }
     }
-    let mut out = paths
-        .iter()
+    let more = paths.len() > SUMMARY_FIELDS;
+    let shown = paths
+        .into_iter()
         .take(SUMMARY_FIELDS)
-        .copied()
-        .collect::<Vec<_>>()
-        .join(", ");
-    if paths.len() > SUMMARY_FIELDS {
-        out.push_str(", …");
-    }
-    out
+        .map(str::to_owned)
+        .collect();
+    (shown, more)
 }
 
 impl fmt::Display for Change {
@@ -365,6 +532,63 @@ mod tests {
             summarize(&changes[..1]),
             "services: changed change (match.prefix, upstream.nodes)"
         );
+    }
+
+    #[test]
+    fn summaries_are_data_with_the_same_english() {
+        let doc = |names: &[&str]| {
+            let services: String = names
+                .iter()
+                .map(|n| format!("  - {{ name: {n}, match: {{ prefix: /{n} }}, {NODE} }}\n"))
+                .collect();
+            parse_document(&format!(
+                "services:\n{services}tenants:\n  - {{ app_id: t1, secret: s3cr3t-s3cr3t-1 }}\n"
+            ))
+            .unwrap()
+        };
+        let current = doc(&["a", "z"]);
+        let mut desired = doc(&["b", "c", "d", "e", "f", "g", "h"]);
+        desired.tenants = Some(vec![]);
+        let changes = diff_documents(&current, &desired);
+        let s = summary(&changes);
+        assert_eq!(
+            s.to_string(),
+            "services: added b, c, d, e, f and 2 more; removed a, z; tenants: removed t1"
+        );
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(
+            json[0],
+            serde_json::json!({"kind": "services", "op": "add", "names": ["b", "c", "d", "e", "f"],
+                "more": 2, "fields": [], "more_fields": false})
+        );
+        let back: ChangeSummary = serde_json::from_value(json).unwrap();
+        assert_eq!(back, s);
+        assert_eq!(ChangeSummary::default().to_string(), "no changes");
+
+        // A single update names its fields, at most SUMMARY_FIELDS of them.
+        let one = ChangeSummary(vec![ChangeGroup {
+            kind: "signing_keys".into(),
+            op: ChangeOp::Update,
+            names: vec!["k1".into()],
+            more: 0,
+            fields: vec!["a".into(), "b".into(), "c".into()],
+            more_fields: true,
+        }]);
+        assert_eq!(one.to_string(), "signing_keys: changed k1 (a, b, c, …)");
+        // A kind from a newer version is shown by its key.
+        let mut newer = one.clone();
+        newer.0[0].kind = "widgets".into();
+        assert!(newer.to_string().starts_with("widgets: "), "{newer}");
+    }
+
+    #[test]
+    fn kind_pieces_are_the_document_keys() {
+        for kind in ResourceKind::ALL {
+            let piece = SummaryPiece::kind(kind);
+            assert_eq!(piece.to_string(), kind.document_key());
+            let code = serde_json::to_value(&piece).unwrap()["code"].clone();
+            assert_eq!(code, format!("kind_{}", kind.document_key()));
+        }
     }
 
     #[test]

@@ -2,7 +2,12 @@
 //! outcome — configuration writes (linked to the revision they made), logins,
 //! account and token changes. Append-only; read newest first with filters.
 
-use crate::{Store, StoreError};
+use crate::{AuditDetail, Store, StoreError, StoredText};
+
+/// Parameters longer than this are not stored (the entry keeps its code-less
+/// English text): a detail's parameters are short, so only a pathological
+/// value (a huge name) gets here, and cut JSON would not parse.
+const MAX_PARAMS: usize = 4096;
 
 /// An entry to append. Text fields are cut to the column sizes (at a
 /// character boundary) rather than rejected: the log must never lose an
@@ -22,7 +27,24 @@ pub struct NewAuditEntry {
     pub revision: Option<i64>,
     /// `ok`, `denied` or `failed`.
     pub outcome: String,
+    /// English text.
     pub detail: String,
+    /// For a detail Weir generated: its message code ([`AuditDetail`]; a
+    /// newer Weir may have written one this version does not know).
+    pub detail_code: Option<String>,
+    /// The code's parameters (a JSON object).
+    pub detail_params: Option<serde_json::Value>,
+}
+
+impl NewAuditEntry {
+    /// Sets the detail: its English text, code and parameters; `None`
+    /// leaves it empty.
+    pub fn set_detail(&mut self, detail: Option<&AuditDetail>) {
+        let stored = detail.map_or_else(|| StoredText::written(""), StoredText::coded);
+        self.detail = stored.text;
+        self.detail_code = stored.code;
+        self.detail_params = stored.params;
+    }
 }
 
 /// A stored entry.
@@ -53,6 +75,8 @@ type AuditRow = (
     Option<i64>,
     String,
     String,
+    Option<String>,
+    Option<String>,
 );
 
 /// The filter shared by the count and the page; each filter is written so
@@ -68,8 +92,8 @@ macro_rules! audit_where {
 
 const COUNT_SQL: &str = concat!("SELECT COUNT(*) FROM weir_audit ", audit_where!());
 const PAGE_SQL: &str = concat!(
-    "SELECT id, at_ms, actor, actor_kind, ip, action, target, revision, outcome, detail \
-     FROM weir_audit ",
+    "SELECT id, at_ms, actor, actor_kind, ip, action, target, revision, outcome, detail, \
+     detail_code, detail_params FROM weir_audit ",
     audit_where!(),
     " ORDER BY at_ms DESC, id DESC LIMIT ? OFFSET ?"
 );
@@ -88,9 +112,19 @@ fn cut(s: &str, max: usize) -> &str {
 impl Store {
     /// Append an entry.
     pub async fn record_audit(&self, e: &NewAuditEntry) -> Result<(), StoreError> {
+        let detail = StoredText {
+            text: e.detail.clone(),
+            code: e.detail_code.clone(),
+            params: e.detail_params.clone(),
+        };
+        let (code, params) = match detail.params_text() {
+            Some(p) if p.len() <= MAX_PARAMS => (detail.code, Some(p)),
+            _ => (None, None),
+        };
         self.q("INSERT INTO weir_audit \
-                (at_ms, actor, actor_kind, ip, action, target, revision, outcome, detail) \
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                (at_ms, actor, actor_kind, ip, action, target, revision, outcome, detail, \
+                 detail_code, detail_params) \
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
             .bind(e.at_ms)
             .bind(cut(&e.actor, 128).to_owned())
             .bind(cut(&e.actor_kind, 16).to_owned())
@@ -100,6 +134,8 @@ impl Store {
             .bind(e.revision)
             .bind(cut(&e.outcome, 16).to_owned())
             .bind(cut(&e.detail, 4096).to_owned())
+            .bind(code.map(|c| cut(&c, 64).to_owned()))
+            .bind(params)
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -137,7 +173,21 @@ impl Store {
         let entries = rows
             .into_iter()
             .map(
-                |(id, at_ms, actor, actor_kind, ip, action, target, revision, outcome, detail)| {
+                |(
+                    id,
+                    at_ms,
+                    actor,
+                    actor_kind,
+                    ip,
+                    action,
+                    target,
+                    revision,
+                    outcome,
+                    detail,
+                    code,
+                    params,
+                )| {
+                    let detail = StoredText::from_columns(detail, code, params);
                     AuditEntry {
                         id,
                         entry: NewAuditEntry {
@@ -149,7 +199,9 @@ impl Store {
                             target,
                             revision,
                             outcome,
-                            detail,
+                            detail: detail.text,
+                            detail_code: detail.code,
+                            detail_params: detail.params,
                         },
                     }
                 },

@@ -14,26 +14,43 @@ use std::collections::BTreeMap;
 
 use weir_core::{Change, ConfigDocument, diff};
 
-use crate::{ApplyOutcome, Revision, RevisionMeta, Store, StoreError, codec};
+use crate::{
+    ApplyOutcome, Revision, RevisionMeta, RevisionSummary, Store, StoreError, StoredText, codec,
+};
 
-type RevisionRow = (i64, i64, String, String, String);
+/// A revision entry as `select_revisions!` reads it.
+pub(crate) type RevisionRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
 
-fn revision_from_row((id, created_at_ms, author, source, summary): RevisionRow) -> Revision {
+pub(crate) fn revision_from_row(
+    (id, created_at_ms, author, source, summary, code, params): RevisionRow,
+) -> Revision {
+    let summary = StoredText::from_columns(summary, code, params);
     Revision {
         id,
         created_at_ms,
         author,
         source,
-        summary,
+        summary: summary.text,
+        summary_code: summary.code,
+        summary_params: summary.params,
     }
 }
 
 impl Store {
     /// One revision's entry, or `None`.
     pub async fn revision_entry(&self, id: i64) -> Result<Option<Revision>, StoreError> {
-        let row: Option<RevisionRow> = sqlx::query_as(self.dialect.sql(
-            "SELECT id, created_at_ms, author, source, summary FROM weir_revisions WHERE id = ?",
-        ))
+        let row: Option<RevisionRow> = sqlx::query_as(
+            self.dialect
+                .sql(concat!(select_revisions!(), " WHERE id = ?")),
+        )
         .bind(id)
         .fetch_optional(&self.pool)
         .await?;
@@ -51,10 +68,10 @@ impl Store {
             sqlx::query_scalar(self.dialect.sql("SELECT COUNT(*) FROM weir_revisions"))
                 .fetch_one(&self.pool)
                 .await?;
-        let rows: Vec<RevisionRow> = sqlx::query_as(self.dialect.sql(
-            "SELECT id, created_at_ms, author, source, summary FROM weir_revisions \
-             ORDER BY id DESC LIMIT ? OFFSET ?",
-        ))
+        let rows: Vec<RevisionRow> = sqlx::query_as(self.dialect.sql(concat!(
+            select_revisions!(),
+            " ORDER BY id DESC LIMIT ? OFFSET ?"
+        )))
         .bind(i64::from(limit))
         .bind(i64::try_from(offset).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
@@ -136,10 +153,13 @@ impl Store {
         if meta.summary.is_none() {
             let (_, current) = self.load().await?;
             let changes = diff::diff_documents(&current, &target);
-            meta.summary = Some(format!(
-                "rollback to revision {revision}: {}",
-                diff::summarize(&changes)
-            ));
+            meta.summary = Some(
+                RevisionSummary::Rollback {
+                    revision,
+                    changes: diff::summary(&changes),
+                }
+                .into(),
+            );
         }
         self.apply(&target, meta).await
     }

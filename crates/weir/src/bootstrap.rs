@@ -3,7 +3,7 @@
 
 use weir_core::compile::generate_signing_key;
 use weir_core::{ResourceKind, SigningAlgorithm};
-use weir_store::{Expect, RevisionMeta, Store, StoreError};
+use weir_store::{Expect, RevisionMeta, RevisionSummary, Store, StoreError};
 
 /// Name of the key created on first start.
 pub(crate) const FIRST_KEY: &str = "default";
@@ -25,7 +25,12 @@ pub(crate) async fn ensure_signing_key(
     let meta = RevisionMeta {
         author: "weir".into(),
         source: "bootstrap".into(),
-        summary: Some(format!("generate {} signing key", algorithm.as_str())),
+        summary: Some(
+            RevisionSummary::SigningKeyGenerated {
+                algorithm: algorithm.as_str().to_owned(),
+            }
+            .into(),
+        ),
     };
     match store
         .write_resource(

@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use weir_core::yaml::{parse_document, to_yaml};
 use weir_core::{ConfigDocument, compile};
-use weir_store::{RevisionMeta, Store, StoreError};
+use weir_store::{RevisionMeta, RevisionSummary, Store, StoreError};
 
 use crate::config::ProcessConfig;
 use crate::serve::{Gateway, Roles};
@@ -430,7 +430,7 @@ async fn apply_to(
                 .or_else(|| std::env::var("USER").ok())
                 .unwrap_or_else(|| "unknown".into()),
             source: "cli".into(),
-            summary: args.message.clone(),
+            summary: args.message.clone().map(Into::into),
         };
         store.apply(doc, meta).await
     };
@@ -498,10 +498,13 @@ async fn import_go_gateway(args: GoGatewayArgs) -> anyhow::Result<ExitCode> {
             .or_else(|| std::env::var("USER").ok())
             .unwrap_or_else(|| "unknown".into()),
         source: "import".into(),
-        summary: Some(format!(
-            "import from go-gateway: {} services, {} tenants",
-            report.services, report.tenants
-        )),
+        summary: Some(
+            RevisionSummary::ImportedFromGoGateway {
+                services: report.services,
+                tenants: report.tenants,
+            }
+            .into(),
+        ),
     };
     let outcome = store.apply(&doc, meta).await;
     store.close().await;

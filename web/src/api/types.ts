@@ -393,12 +393,28 @@ export interface Explanation {
 
 // ---- history, audit --------------------------------------------------------
 
+/** What changed of one kind by one operation (a `changes` parameter). */
+export interface ChangeGroup {
+  /** The kind's document key: services, tenants, signing_keys, certificates. */
+  kind: string
+  op: 'add' | 'update' | 'remove'
+  names: string[]
+  /** Names left out. */
+  more?: number
+  /** A single update's changed fields. */
+  fields?: string[]
+  more_fields?: boolean
+}
 export interface RevisionInfo {
   id: number
   created_at_ms: number
   author: string
   source: string
+  /** English, or as a person wrote it. */
   summary: string
+  /** For a summary Weir generated: the code of i18n/server/history.*. */
+  summary_code?: string | null
+  summary_params?: Record<string, unknown> | null
 }
 export interface FieldDiff {
   path: string
@@ -435,7 +451,11 @@ export interface AuditRecord {
   action: string
   target: string
   outcome: string
+  /** English (may be empty). */
   detail: string
+  /** The code of i18n/server/history.* for the detail. */
+  detail_code?: string | null
+  detail_params?: Record<string, unknown> | null
   revision?: number | null
 }
 

@@ -578,6 +578,31 @@ export default {
     until: 'To',
     none: 'No entries',
     outcomes: { ok: 'ok', denied: 'denied', failed: 'failed' },
+    // Labels of the server's action codes (shown beside the code itself).
+    actions: {
+      service: { create: 'Create service', update: 'Change service', delete: 'Delete service' },
+      tenant: {
+        create: 'Create tenant',
+        update: 'Change tenant',
+        delete: 'Delete tenant',
+        reset_secret: 'Reset tenant secret',
+        token_tryout: 'Try the token endpoint',
+      },
+      certificate: { create: 'Add certificate', update: 'Replace certificate', delete: 'Delete certificate' },
+      signing_key: { rotate: 'Rotate signing key', retire: 'Retire signing key' },
+      config: { apply: 'Apply configuration' },
+      revision: { rollback: 'Roll back' },
+      session: { login: 'Log in', logout: 'Log out' },
+      user: {
+        create: 'Create user',
+        set_role: 'Change role',
+        reset_password: 'Reset password',
+        change_password: 'Change own password',
+        delete: 'Delete user',
+      },
+      token: { create: 'Create API token', revoke: 'Revoke API token' },
+      registration: { register: 'Register instance', deregister: 'Deregister instance' },
+    },
   },
   tokens: {
     intro: 'Tokens for automation (weir apply, CI). Send as "Authorization: Bearer …".',

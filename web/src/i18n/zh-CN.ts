@@ -578,6 +578,31 @@ const zhCN: typeof en = {
     until: '结束',
     none: '没有记录',
     outcomes: { ok: '成功', denied: '拒绝', failed: '失败' },
+    // Labels of the server's action codes (shown beside the code itself).
+    actions: {
+      service: { create: '创建服务', update: '修改服务', delete: '删除服务' },
+      tenant: {
+        create: '创建租户',
+        update: '修改租户',
+        delete: '删除租户',
+        reset_secret: '重置租户密钥',
+        token_tryout: '试用令牌接口',
+      },
+      certificate: { create: '添加证书', update: '替换证书', delete: '删除证书' },
+      signing_key: { rotate: '轮换签名密钥', retire: '停用签名密钥' },
+      config: { apply: '应用配置' },
+      revision: { rollback: '回滚' },
+      session: { login: '登录', logout: '退出登录' },
+      user: {
+        create: '创建用户',
+        set_role: '修改角色',
+        reset_password: '重置密码',
+        change_password: '修改本人密码',
+        delete: '删除用户',
+      },
+      token: { create: '创建 API 令牌', revoke: '吊销 API 令牌' },
+      registration: { register: '注册实例', deregister: '注销实例' },
+    },
   },
   tokens: {
     intro: '用于自动化（“weir apply”、CI）的令牌，以“Authorization: Bearer …”发送。',

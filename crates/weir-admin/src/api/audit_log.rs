@@ -31,7 +31,17 @@ pub struct AuditRecord {
     pub revision: Option<i64>,
     /// `ok`, `denied` or `failed`.
     pub outcome: String,
+    /// In English (may be empty).
     pub detail: String,
+    /// The detail's message code (`no_change`, `request_failed`,
+    /// `wrong_credentials`, …) to show it in another language with
+    /// `detail_params`; absent without a detail and for entries written
+    /// before Weir stored codes. A client that does not know the code shows
+    /// `detail`.
+    pub detail_code: Option<String>,
+    /// The code's parameters, by name.
+    #[schema(value_type = Option<Object>)]
+    pub detail_params: Option<serde_json::Value>,
 }
 
 impl From<AuditEntry> for AuditRecord {
@@ -48,6 +58,8 @@ impl From<AuditEntry> for AuditRecord {
             revision: x.revision,
             outcome: x.outcome,
             detail: x.detail,
+            detail_code: x.detail_code,
+            detail_params: x.detail_params,
         }
     }
 }

@@ -94,7 +94,7 @@ pub async fn apply(
     let meta = RevisionMeta {
         author: p.name.clone(),
         source: "api".into(),
-        summary: q.message.filter(|m| !m.trim().is_empty()),
+        summary: q.message.filter(|m| !m.trim().is_empty()).map(Into::into),
     };
     match store.apply(&doc, meta).await {
         Ok(out) => {
@@ -105,7 +105,7 @@ pub async fn apply(
                 "config",
                 out.revision,
                 Outcome::Ok,
-                "",
+                None,
             )
             .await;
             Ok(Json(WriteOutcome {
@@ -123,7 +123,7 @@ pub async fn apply(
                 "config",
                 None,
                 Outcome::Failed,
-                err.code(),
+                audit::failed(&err),
             )
             .await;
             Err(err)

@@ -31,12 +31,12 @@ use serde_json::Value;
 use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::{IntoParams, ToSchema};
-use weir_core::compile::RegistrationPolicy;
+use weir_core::compile::{Refusal, RegistrationPolicy};
 use weir_core::model::{HumanDuration, SelfRegistration};
 use weir_core::{ResourceKind, ValidationErrors};
 use weir_store::registration_limits::canonical_addr;
 use weir_store::registration_limits::{DEFAULT_TTL, MAX_TTL, MIN_TTL};
-use weir_store::{NewRegistration, Registration, RegistrationUpdate};
+use weir_store::{AuditDetail, NewRegistration, Registration, RegistrationUpdate};
 
 use super::{Page, Paging, page_of};
 use crate::audit::{self, Outcome};
@@ -257,15 +257,22 @@ fn is_this_host(ip: IpAddr) -> bool {
     ip.is_loopback() || ip.is_unspecified() || UdpSocket::bind(SocketAddr::new(ip, 0)).is_ok()
 }
 
-/// Why `addr` may not register into a service with `policy`, or `None`.
+/// Why `addr` may not register into a service with `policy`, or `None`:
+/// the audit detail, whose English text is also the 403's.
 async fn refusal(
     state: &AdminState,
     policy: &RegistrationPolicy,
     addr: SocketAddr,
-) -> Option<String> {
+) -> Option<AuditDetail> {
     let ip = addr.ip().to_canonical();
     if let Some(why) = policy.refusal(ip) {
-        return Some(why);
+        return Some(match why {
+            Refusal::NotEnabled => AuditDetail::RegistrationNotEnabled,
+            Refusal::Loopback(ip) => AuditDetail::RegistrationLoopback { ip: ip.to_string() },
+            Refusal::OutsideCidrs(ip) => {
+                AuditDetail::RegistrationOutsideCidrs { ip: ip.to_string() }
+            }
+        });
     }
     if is_this_host(ip) {
         let mut ports: Vec<u16> = state
@@ -278,14 +285,16 @@ async fn refusal(
             ports.extend(listeners.iter().map(|l| l.port));
         }
         if ports.contains(&addr.port()) {
-            return Some(format!("{addr} is one of the gateway's own listeners"));
+            return Some(AuditDetail::RegistrationOwnListener {
+                addr: addr.to_string(),
+            });
         }
     }
     None
 }
 
-fn refused(why: String) -> ApiError {
-    ApiError::forbidden("registration_refused", why)
+fn refused(why: &AuditDetail) -> ApiError {
+    ApiError::forbidden("registration_refused", why.to_string())
 }
 
 /// The live registration `id` of `service`, or 404.
@@ -339,10 +348,10 @@ pub async fn register(
             &format!("registration/{name}/{addr}"),
             None,
             Outcome::Denied,
-            &why,
+            Some(why.clone()),
         )
         .await;
-        return Err(refused(why));
+        return Err(refused(&why));
     }
     let metadata = req.metadata.unwrap_or_default();
     let new = NewRegistration {
@@ -365,7 +374,7 @@ pub async fn register(
         &target(&r),
         None,
         Outcome::Ok,
-        &format!("id {}", r.id),
+        Some(AuditDetail::RegistrationId { id: r.id.clone() }),
     )
     .await;
     let location = format!("/api/v1/services/{name}/registrations/{}", r.id);
@@ -407,7 +416,7 @@ pub async fn heartbeat(
     if let Ok(addr) = current.addr.parse::<SocketAddr>()
         && let Some(why) = refusal(&state, &policy, addr).await
     {
-        return Err(refused(why));
+        return Err(refused(&why));
     }
     let r = state
         .store()
@@ -440,7 +449,9 @@ pub async fn deregister(
         &target(&gone),
         None,
         Outcome::Ok,
-        &format!("id {}", gone.id),
+        Some(AuditDetail::RegistrationId {
+            id: gone.id.clone(),
+        }),
     )
     .await;
     Ok(StatusCode::NO_CONTENT)

@@ -15,7 +15,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use utoipa::ToSchema;
 use weir_core::ResourceKind;
-use weir_store::{Expect, RevisionMeta, StoredResource};
+use weir_store::{AuditDetail, Expect, RevisionMeta, StoredResource};
 
 use crate::audit::{self, Outcome};
 use crate::auth::Principal;
@@ -91,11 +91,12 @@ fn canonical<K: Kind>(body: &[u8]) -> ApiResult<(String, Value)> {
     Ok((name, value))
 }
 
-fn meta(p: &Principal, summary: Option<String>) -> RevisionMeta {
+/// Who writes; the summary is generated from the change.
+fn meta(p: &Principal) -> RevisionMeta {
     RevisionMeta {
         author: p.name.clone(),
         source: "api".into(),
-        summary,
+        summary: None,
     }
 }
 
@@ -115,13 +116,7 @@ pub async fn create<K: Kind>(
     K::prepare(&mut spec, None);
     let result = state
         .store()
-        .write_resource(
-            K::KIND,
-            &name,
-            Some(spec.clone()),
-            Expect::Absent,
-            meta(p, None),
-        )
+        .write_resource(K::KIND, &name, Some(spec.clone()), Expect::Absent, meta(p))
         .await;
     let version = finish::<K>(
         state,
@@ -162,7 +157,7 @@ pub async fn replace<K: Kind>(
             name,
             Some(spec.clone()),
             Expect::Version(version),
-            meta(p, None),
+            meta(p),
         )
         .await;
     let version = finish::<K>(
@@ -188,7 +183,7 @@ pub async fn delete<K: Kind>(
 ) -> ApiResult<Deleted> {
     let result = state
         .store()
-        .write_resource(K::KIND, name, None, Expect::Version(version), meta(p, None))
+        .write_resource(K::KIND, name, None, Expect::Version(version), meta(p))
         .await;
     let revision = finish::<K>(
         state,
@@ -212,7 +207,7 @@ async fn finish<K: Kind>(
     let action = format!("{}.{verb}", K::KIND.as_str());
     match result {
         Ok((version, revision)) => {
-            let detail = if revision.is_none() { "no change" } else { "" };
+            let detail = revision.is_none().then_some(AuditDetail::NoChange);
             audit::record(
                 state,
                 p,
@@ -235,7 +230,7 @@ async fn finish<K: Kind>(
                     &target::<K>(name),
                     None,
                     Outcome::Failed,
-                    err.code(),
+                    audit::failed(&err),
                 )
                 .await;
             }

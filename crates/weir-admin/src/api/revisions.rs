@@ -27,7 +27,22 @@ pub struct RevisionInfo {
     pub author: String,
     /// `api`, `cli`, …
     pub source: String,
+    /// In English, or as a person wrote it (`weir apply -m`, a rollback's
+    /// `message`).
     pub summary: String,
+    /// For a summary Weir generated, its message code (`changes`,
+    /// `rollback`, `tenant_secret_reset`, …) to show it in another language
+    /// with `summary_params`; absent for one a person wrote and for
+    /// revisions written before Weir stored codes. A client that does not
+    /// know the code shows `summary`.
+    pub summary_code: Option<String>,
+    /// The code's parameters, by name. `changes` (in `changes` and
+    /// `rollback`) is a list of `{kind, op, names, more, fields,
+    /// more_fields}`: per kind (`services`, …) and operation (`add`,
+    /// `update`, `remove`) the first names, how many more, and for a
+    /// single update its changed fields.
+    #[schema(value_type = Option<Object>)]
+    pub summary_params: Option<serde_json::Value>,
 }
 
 impl From<Revision> for RevisionInfo {
@@ -38,6 +53,8 @@ impl From<Revision> for RevisionInfo {
             author: r.author,
             source: r.source,
             summary: r.summary,
+            summary_code: r.summary_code,
+            summary_params: r.summary_params,
         }
     }
 }
@@ -282,7 +299,7 @@ pub async fn rollback(
     let meta = RevisionMeta {
         author: p.name.clone(),
         source: "api".into(),
-        summary: message,
+        summary: message.map(Into::into),
     };
     let target = format!("revision/{id}");
     match store.rollback(id, meta).await {
@@ -294,7 +311,7 @@ pub async fn rollback(
                 &target,
                 out.revision,
                 Outcome::Ok,
-                "",
+                None,
             )
             .await;
             Ok((
@@ -315,7 +332,7 @@ pub async fn rollback(
                 &target,
                 None,
                 Outcome::Failed,
-                err.code(),
+                audit::failed(&err),
             )
             .await;
             Err(err)

@@ -6,7 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use weir_store::SessionRecord;
+use weir_store::{AuditDetail, SessionRecord};
 
 use crate::audit::{self, Actor, Outcome};
 use crate::auth::{self, Account, ClientIp, Role, Via, password, secret};
@@ -148,7 +148,7 @@ pub async fn login(
             "session",
             None,
             Outcome::Denied,
-            "throttled",
+            Some(AuditDetail::LoginThrottled),
         )
         .await;
         return Err(too_many(wait));
@@ -189,7 +189,7 @@ pub async fn login(
             "session",
             None,
             Outcome::Denied,
-            "wrong user name or password",
+            Some(AuditDetail::WrongCredentials),
         )
         .await;
         return Err(ApiError::unauthenticated(
@@ -237,7 +237,7 @@ pub async fn login(
         "session",
         None,
         Outcome::Ok,
-        "",
+        None,
     )
     .await;
     let cookie = auth::session_cookie(
@@ -276,7 +276,7 @@ pub async fn logout(
             "session",
             None,
             Outcome::Ok,
-            "",
+            None,
         )
         .await;
     }
@@ -348,7 +348,7 @@ pub async fn change_password(
             &format!("user/{}", p.name),
             None,
             Outcome::Denied,
-            "wrong current password",
+            Some(AuditDetail::WrongCurrentPassword),
         )
         .await;
         return Err(ApiError::unauthenticated(
@@ -379,7 +379,7 @@ pub async fn change_password(
         &format!("user/{}", p.name),
         None,
         Outcome::Ok,
-        "",
+        None,
     )
     .await;
     Ok(StatusCode::NO_CONTENT)

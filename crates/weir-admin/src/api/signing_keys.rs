@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use weir_core::compile::generate_signing_key;
 use weir_core::{ConfigDocument, KeyStatus, ResourceKind, SigningAlgorithm, SigningKey};
-use weir_store::{Expect, RevisionMeta};
+use weir_store::{AuditDetail, Expect, RevisionMeta, RevisionSummary};
 
 use super::resource::Deleted;
 use crate::audit::{self, Outcome};
@@ -154,10 +154,13 @@ pub async fn rotate(
     let meta = RevisionMeta {
         author: p.name.clone(),
         source: "api".into(),
-        summary: Some(format!(
-            "signing keys: rotate to {name} ({})",
-            algorithm.as_str()
-        )),
+        summary: Some(
+            RevisionSummary::SigningKeyRotated {
+                name: name.clone(),
+                algorithm: algorithm.as_str().to_owned(),
+            }
+            .into(),
+        ),
     };
     let target = format!("signing_key/{name}");
     let out = match state.store().apply(&doc, meta).await {
@@ -171,7 +174,7 @@ pub async fn rotate(
                 &target,
                 None,
                 Outcome::Failed,
-                err.code(),
+                audit::failed(&err),
             )
             .await;
             return Err(err);
@@ -184,7 +187,9 @@ pub async fn rotate(
         &target,
         out.revision,
         Outcome::Ok,
-        algorithm.as_str(),
+        Some(AuditDetail::SigningAlgorithm {
+            algorithm: algorithm.as_str().to_owned(),
+        }),
     )
     .await;
     Ok(Json(Rotated {
@@ -226,7 +231,7 @@ pub async fn retire(
     let meta = RevisionMeta {
         author: p.name.clone(),
         source: "api".into(),
-        summary: Some(format!("signing keys: retire {name}")),
+        summary: Some(RevisionSummary::SigningKeyRetired { name: name.clone() }.into()),
     };
     let target = format!("signing_key/{name}");
     let written = state
@@ -247,7 +252,7 @@ pub async fn retire(
         &target,
         written.revision,
         Outcome::Ok,
-        "",
+        None,
     )
     .await;
     Ok(Json(Deleted {

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use weir_core::{ResourceKind, Tenant};
-use weir_store::{Expect, RevisionMeta};
+use weir_store::{Expect, RevisionMeta, RevisionSummary};
 
 use super::resource::{self, Deleted, Kind};
 use super::{Page, Paging, page_of};
@@ -272,7 +272,12 @@ pub async fn reset_secret(
     let meta = RevisionMeta {
         author: p.name.clone(),
         source: "api".into(),
-        summary: Some(format!("tenants: secret of {app_id} reset")),
+        summary: Some(
+            RevisionSummary::TenantSecretReset {
+                app_id: app_id.clone(),
+            }
+            .into(),
+        ),
     };
     let target = format!("tenant/{app_id}");
     let written = state
@@ -293,7 +298,7 @@ pub async fn reset_secret(
         &target,
         written.revision,
         Outcome::Ok,
-        "",
+        None,
     )
     .await;
     Ok(Json(TenantSecret {

@@ -16,6 +16,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
+use weir_store::AuditDetail;
 
 use super::resource;
 use super::tenants::Tenants;
@@ -82,7 +83,9 @@ pub async fn token_tryout(
         &format!("tenant/{app_id}"),
         None,
         outcome,
-        &format!("token endpoint answered {}", answer.status),
+        Some(AuditDetail::TokenEndpointAnswered {
+            status: answer.status,
+        }),
     )
     .await;
     Ok(Json(answer))

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use weir_store::ApiTokenRecord;
+use weir_store::{ApiTokenRecord, AuditDetail};
 
 use crate::audit::{self, Outcome};
 use crate::auth::{Admin, Role, secret};
@@ -189,7 +189,9 @@ pub async fn create(
         &format!("token/{id}"),
         None,
         Outcome::Ok,
-        name,
+        Some(AuditDetail::TokenName {
+            name: name.to_owned(),
+        }),
     )
     .await;
     Ok((
@@ -222,7 +224,7 @@ pub async fn revoke(
         &format!("token/{id}"),
         None,
         Outcome::Ok,
-        "",
+        None,
     )
     .await;
     Ok(StatusCode::NO_CONTENT)

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
-use weir_store::UserRecord;
+use weir_store::{AuditDetail, UserRecord};
 
 use crate::audit::{self, Outcome};
 use crate::auth::{Admin, Role, password};
@@ -180,7 +180,9 @@ pub async fn create(
         &target,
         None,
         Outcome::Ok,
-        role.as_str(),
+        Some(AuditDetail::Role {
+            role: role.as_str().to_owned(),
+        }),
     )
     .await;
     Ok((StatusCode::CREATED, Json(User::from(record))))
@@ -256,7 +258,9 @@ pub async fn update(
             &target,
             None,
             Outcome::Ok,
-            role.as_str(),
+            Some(AuditDetail::Role {
+                role: role.as_str().to_owned(),
+            }),
         )
         .await;
     }
@@ -279,7 +283,7 @@ pub async fn update(
             &target,
             None,
             Outcome::Ok,
-            "",
+            None,
         )
         .await;
     }
@@ -315,7 +319,7 @@ pub async fn remove(
         &format!("user/{name}"),
         None,
         Outcome::Ok,
-        "",
+        None,
     )
     .await;
     Ok(StatusCode::NO_CONTENT)

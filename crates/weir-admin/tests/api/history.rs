@@ -130,6 +130,9 @@ async fn revisions_diff_and_rollback() {
         .await
         .expect(200);
     assert_eq!(entry.body["summary"], "undo");
+    // A person's summary has no code: shown as written in every language.
+    assert_eq!(entry.body["summary_code"], serde_json::Value::Null);
+    assert_eq!(entry.body["summary_params"], serde_json::Value::Null);
     let svc = api
         .call(Method::GET, "/api/v1/services/a", a.clone(), None)
         .await
@@ -189,6 +192,111 @@ async fn revisions_diff_and_rollback() {
     assert_eq!(audit.body["items"][0]["actor"], "admin-bot");
     assert_eq!(audit.body["items"][0]["actor_kind"], "token");
     assert_eq!(audit.body["items"][0]["ip"], "unknown");
+}
+
+/// Issue 13: what Weir writes into the history itself — summaries and
+/// audit details — comes with a message code and parameters beside the
+/// English text, for the dashboard to show in the reader's language.
+#[tokio::test]
+async fn summaries_and_audit_details_carry_codes() {
+    let api = Api::new().await;
+    let admin = api.token("admin").await;
+    let a = Auth::Bearer(&admin);
+    api.call(
+        Method::POST,
+        "/api/v1/services",
+        a.clone(),
+        Some(service("a", "/a/")),
+    )
+    .await
+    .expect(201); // 1
+    let put = |version: &'static str, prefix: &'static str| {
+        let a = a.clone();
+        let api = &api;
+        async move {
+            api.call_with(
+                Method::PUT,
+                "/api/v1/services/a",
+                a,
+                Some(service("a", prefix)),
+                &[("if-match", version)],
+            )
+            .await
+        }
+    };
+    put("1", "/a2/").await.expect(200); // 2
+    put("2", "/a2/").await.expect(200); // no change, no revision
+    put("1", "/a3/").await.expect(409); // stale
+    api.call(
+        Method::POST,
+        "/api/v1/revisions/1/rollback",
+        a.clone(),
+        None,
+    )
+    .await
+    .expect(200); // 3
+
+    let r = api
+        .call(Method::GET, "/api/v1/revisions", a.clone(), None)
+        .await
+        .expect(200);
+    let items = r.body["items"].as_array().unwrap();
+    let (rollback, changed, created) = (&items[0], &items[1], &items[2]);
+    assert_eq!(created["summary"], "services: added a");
+    assert_eq!(created["summary_code"], "changes");
+    assert_eq!(
+        created["summary_params"],
+        json!({"changes": [{"kind": "services", "op": "add", "names": ["a"], "more": 0,
+                            "fields": [], "more_fields": false}]})
+    );
+    assert_eq!(changed["summary_code"], "changes");
+    assert_eq!(
+        changed["summary_params"]["changes"][0]["fields"],
+        json!(["match.prefix"])
+    );
+    assert_eq!(
+        rollback["summary"],
+        "rollback to revision 1: services: changed a (match.prefix)"
+    );
+    assert_eq!(rollback["summary_code"], "rollback");
+    assert_eq!(rollback["summary_params"]["revision"], 1);
+    assert_eq!(rollback["summary_params"]["changes"][0]["op"], "update");
+
+    let audit = api
+        .call(
+            Method::GET,
+            "/api/v1/audit?action=service.update",
+            a.clone(),
+            None,
+        )
+        .await
+        .expect(200);
+    let details: Vec<_> = audit.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["outcome"].as_str().unwrap(),
+                e["detail"].as_str().unwrap(),
+                e["detail_code"].clone(),
+                e["detail_params"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        details,
+        [
+            (
+                "failed",
+                "version_conflict",
+                json!("request_failed"),
+                json!({"error": "version_conflict"})
+            ),
+            ("ok", "no change", json!("no_change"), json!({})),
+            ("ok", "", json!(null), json!(null)),
+        ]
+    );
 }
 
 #[tokio::test]

@@ -25,7 +25,7 @@ pub use certs::{CertInfo, CompiledCerts, check_changes};
 pub use ipset::IpSet;
 pub use keys::{CompiledKeys, SignKey, VerifyKey, algorithm_of, generate_signing_key};
 pub use policy::{CompiledAccess, CompiledAuth, CompiledLimits, IpRefusal, Rate};
-pub use registration::RegistrationPolicy;
+pub use registration::{Refusal, RegistrationPolicy};
 pub use router::Router;
 pub use service::{
     CompiledHeaderOp, CompiledHealthCheck, CompiledNode, CompiledOutlier, CompiledRewrite,

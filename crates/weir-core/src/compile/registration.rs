@@ -12,6 +12,18 @@ use crate::model::{MAX_MAX_INSTANCES, SelfRegistration};
 
 const MAX_CIDRS: usize = 1_000;
 
+/// Why an address may not register. Data only: the admin API words it (its
+/// audit details and 403 answers share one message type for it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Self-registration is off for the service.
+    NotEnabled,
+    /// A loopback address, and no `allowed_cidrs` entry names loopback.
+    Loopback(IpAddr),
+    /// Outside every `allowed_cidrs` entry.
+    OutsideCidrs(IpAddr),
+}
+
 /// A service's registration settings, parsed: which addresses may register.
 #[derive(Debug, Clone, Default)]
 pub struct RegistrationPolicy {
@@ -74,21 +86,16 @@ impl RegistrationPolicy {
     }
 
     /// Why `ip` may not register, or `None` when it may.
-    pub fn refusal(&self, ip: IpAddr) -> Option<String> {
+    pub fn refusal(&self, ip: IpAddr) -> Option<Refusal> {
         let ip = ip.to_canonical();
         if !self.enabled {
-            return Some("self-registration is not enabled for this service".into());
+            return Some(Refusal::NotEnabled);
         }
         if ip.is_loopback() && !self.loopback.contains(ip) {
-            return Some(format!(
-                "{ip} is a loopback address; allowed_cidrs must name loopback (e.g. 127.0.0.0/8) \
-                 for it to register"
-            ));
+            return Some(Refusal::Loopback(ip));
         }
         if !self.allowed.contains(ip) {
-            return Some(format!(
-                "{ip} is outside the service's registration.allowed_cidrs"
-            ));
+            return Some(Refusal::OutsideCidrs(ip));
         }
         None
     }
@@ -125,7 +132,7 @@ mod tests {
     #[test]
     fn off_by_default_and_needs_networks_when_on() {
         let off = policy(false, &[]).unwrap();
-        assert!(off.refusal(ip("10.0.0.1")).is_some());
+        assert_eq!(off.refusal(ip("10.0.0.1")), Some(Refusal::NotEnabled));
         let e = policy(true, &[]).unwrap_err();
         assert_eq!(e.errors[0].path, "services[0].registration.allowed_cidrs");
         let e = policy(true, &["10.0.0.0/8", "10.0.0.1/8"]).unwrap_err();
@@ -148,13 +155,19 @@ mod tests {
         assert_eq!(p.refusal(ip("10.1.2.3")), None);
         assert_eq!(p.refusal(ip("2001:db8::5")), None);
         assert_eq!(p.refusal(ip("::ffff:10.1.2.3")), None);
-        assert!(p.refusal(ip("192.168.1.1")).is_some());
+        assert_eq!(
+            p.refusal(ip("192.168.1.1")),
+            Some(Refusal::OutsideCidrs(ip("192.168.1.1")))
+        );
         assert!(p.refusal(ip("127.0.0.1")).is_some());
         // A wide network does not admit loopback; naming it does.
         let wide = policy(true, &["0.0.0.0/0", "::/0"]).unwrap();
         assert_eq!(wide.refusal(ip("192.168.1.1")), None);
-        assert!(wide.refusal(ip("127.0.0.1")).unwrap().contains("loopback"));
-        assert!(wide.refusal(ip("::1")).unwrap().contains("loopback"));
+        assert_eq!(
+            wide.refusal(ip("127.0.0.1")),
+            Some(Refusal::Loopback(ip("127.0.0.1")))
+        );
+        assert_eq!(wide.refusal(ip("::1")), Some(Refusal::Loopback(ip("::1"))));
         let lo = policy(true, &["127.0.0.0/8", "::1"]).unwrap();
         assert_eq!(lo.refusal(ip("127.0.0.1")), None);
         assert_eq!(lo.refusal(ip("::1")), None);

@@ -5,8 +5,8 @@
 use serde_json::{Value, json};
 use weir_core::{ChangeOp, ResourceKind};
 use weir_store::{
-    ApiTokenRecord, AuditFilter, Expect, NewAuditEntry, RevisionMeta, SessionRecord, Store,
-    StoreError, UserRecord,
+    ApiTokenRecord, AuditDetail, AuditFilter, Expect, NewAuditEntry, RevisionMeta, RevisionSummary,
+    SessionRecord, Store, StoreError, UserRecord,
 };
 
 const SVC: ResourceKind = ResourceKind::Service;
@@ -363,6 +363,8 @@ pub(crate) async fn audit_log_filters_and_pages(url: String) {
                 revision: Some(i),
                 outcome: "ok".into(),
                 detail: "x".repeat(5000),
+                detail_code: None,
+                detail_params: None,
             })
             .await
             .unwrap();
@@ -387,5 +389,130 @@ pub(crate) async fn audit_log_filters_and_pages(url: String) {
         ..AuditFilter::default()
     };
     assert_eq!(store.audit(&none, 0, 10).await.unwrap().0, 0);
+    store.close().await;
+}
+
+/// Generated summaries and audit details keep their code and parameters
+/// beside the English text (migration 0021); a person's summary and an
+/// entry without a detail have none.
+pub(crate) async fn messages_keep_code_and_params(url: String) {
+    let store = Store::open(&url).await.unwrap();
+    let a = canonical(spec("a", "/a/"));
+    store
+        .write_resource(SVC, "a", Some(a.clone()), Expect::Absent, meta("alice"))
+        .await
+        .unwrap();
+    let mut moved = a.clone();
+    moved["match"]["prefix"] = json!("/a2/");
+    let custom = RevisionMeta {
+        summary: Some("move a 日本".into()),
+        ..meta("bob")
+    };
+    store
+        .write_resource(SVC, "a", Some(moved), Expect::Version(1), custom)
+        .await
+        .unwrap();
+    let generated = RevisionMeta {
+        summary: Some(
+            RevisionSummary::TenantSecretReset {
+                app_id: "shop's \"x\"".into(),
+            }
+            .into(),
+        ),
+        ..meta("carol")
+    };
+    store
+        .write_resource(
+            SVC,
+            "b",
+            Some(canonical(spec("b", "/b/"))),
+            Expect::Absent,
+            generated,
+        )
+        .await
+        .unwrap();
+    store.rollback(1, meta("ops")).await.unwrap();
+
+    let (_, page) = store.revision_page(0, 10).await.unwrap();
+    let by_id = |id: i64| page.iter().find(|r| r.id == id).unwrap().clone();
+    let first = by_id(1);
+    assert_eq!(first.summary, "services: added a");
+    assert_eq!(first.summary_code.as_deref(), Some("changes"));
+    assert_eq!(
+        first.summary_params,
+        Some(
+            json!({"changes": [{"kind": "services", "op": "add", "names": ["a"], "more": 0,
+                                 "fields": [], "more_fields": false}]})
+        )
+    );
+    let written = by_id(2);
+    assert_eq!(
+        (
+            written.summary.as_str(),
+            written.summary_code,
+            written.summary_params
+        ),
+        ("move a 日本", None, None)
+    );
+    let reset = by_id(3);
+    assert_eq!(reset.summary, "tenants: secret of shop's \"x\" reset");
+    assert_eq!(reset.summary_code.as_deref(), Some("tenant_secret_reset"));
+    assert_eq!(
+        reset.summary_params,
+        Some(json!({"app_id": "shop's \"x\""}))
+    );
+    let rollback = store.revision_entry(4).await.unwrap().unwrap();
+    assert_eq!(
+        rollback.summary,
+        "rollback to revision 1: services: changed a; removed b"
+    );
+    assert_eq!(rollback.summary_code.as_deref(), Some("rollback"));
+    let params = rollback.summary_params.clone().unwrap();
+    assert_eq!(params["revision"], 1);
+    assert_eq!(params["changes"][0]["names"], json!(["a"]));
+    assert_eq!(params["changes"][1]["op"], "remove");
+    // Back into the message: the same English.
+    let back: RevisionSummary =
+        serde_json::from_value(json!({"code": "rollback", "params": params})).unwrap();
+    assert_eq!(back.to_string(), rollback.summary);
+    // The other way of paging shows the same.
+    let older = store.revisions(10, None).await.unwrap();
+    assert_eq!(older[0], rollback);
+
+    let entry = |detail: Option<&AuditDetail>| {
+        let mut e = NewAuditEntry {
+            at_ms: 7,
+            actor: "alice".into(),
+            actor_kind: "user".into(),
+            ip: "127.0.0.1".into(),
+            action: "registration.register".into(),
+            target: "registration/a/[::1]:80".into(),
+            revision: None,
+            outcome: "denied".into(),
+            detail: String::new(),
+            detail_code: None,
+            detail_params: None,
+        };
+        e.set_detail(detail);
+        e
+    };
+    let loopback = AuditDetail::RegistrationLoopback { ip: "::1".into() };
+    let huge = AuditDetail::TokenName {
+        name: "n".repeat(5000),
+    };
+    for (i, d) in [Some(&loopback), None, Some(&huge)].into_iter().enumerate() {
+        let mut e = entry(d);
+        e.at_ms = i64::try_from(i).unwrap();
+        store.record_audit(&e).await.unwrap();
+    }
+    let (_, entries) = store.audit(&AuditFilter::default(), 0, 10).await.unwrap();
+    let [huge_e, none_e, loop_e] = [&entries[0].entry, &entries[1].entry, &entries[2].entry];
+    assert_eq!(loop_e.detail, loopback.to_string());
+    assert_eq!(loop_e.detail_code.as_deref(), Some("registration_loopback"));
+    assert_eq!(loop_e.detail_params, Some(json!({"ip": "::1"})));
+    assert_eq!((none_e.detail.as_str(), &none_e.detail_code), ("", &None));
+    // Parameters too long to keep whole are dropped: the text (cut) remains.
+    assert_eq!(huge_e.detail.len(), 4096);
+    assert_eq!((&huge_e.detail_code, &huge_e.detail_params), (&None, &None));
     store.close().await;
 }

@@ -101,6 +101,7 @@ admin_tests! { with_sqlite;
     sqlite_history_rebuilds_and_rolls_back => history_rebuilds_and_rolls_back,
     sqlite_accounts_round_trip => accounts_round_trip,
     sqlite_audit_log_filters_and_pages => audit_log_filters_and_pages,
+    sqlite_messages_keep_code_and_params => messages_keep_code_and_params,
 }
 
 admin_tests! { with_postgres;
@@ -108,6 +109,7 @@ admin_tests! { with_postgres;
     pg_history_rebuilds_and_rolls_back => history_rebuilds_and_rolls_back,
     pg_accounts_round_trip => accounts_round_trip,
     pg_audit_log_filters_and_pages => audit_log_filters_and_pages,
+    pg_messages_keep_code_and_params => messages_keep_code_and_params,
 }
 
 admin_tests! { with_mysql;
@@ -115,6 +117,7 @@ admin_tests! { with_mysql;
     mysql_history_rebuilds_and_rolls_back => history_rebuilds_and_rolls_back,
     mysql_accounts_round_trip => accounts_round_trip,
     mysql_audit_log_filters_and_pages => audit_log_filters_and_pages,
+    mysql_messages_keep_code_and_params => messages_keep_code_and_params,
 }
 
 backend_tests! { with_sqlite;
