@@ -9,6 +9,7 @@ use ipnet::IpNet;
 use super::IpSet;
 use crate::error::ValidationErrors;
 use crate::model::{MAX_MAX_INSTANCES, SelfRegistration};
+use crate::msg::Msg;
 
 const MAX_CIDRS: usize = 1_000;
 
@@ -34,21 +35,20 @@ impl RegistrationPolicy {
         if settings.max_instances == 0 || settings.max_instances > MAX_MAX_INSTANCES {
             errors.push(
                 format!("{path}.max_instances"),
-                format!("must be between 1 and {MAX_MAX_INSTANCES}"),
+                Msg::Between {
+                    min: 1,
+                    max: u64::from(MAX_MAX_INSTANCES),
+                },
             );
         }
         let cidrs = &settings.allowed_cidrs;
         if cidrs.len() > MAX_CIDRS {
             errors.push(
                 format!("{path}.allowed_cidrs"),
-                format!("at most {MAX_CIDRS} entries"),
+                Msg::AtMostEntries { max: MAX_CIDRS },
             );
         } else if settings.enabled && cidrs.is_empty() {
-            errors.push(
-                format!("{path}.allowed_cidrs"),
-                "is required when registration is enabled: name the networks instances \
-                 register from, e.g. 10.0.0.0/8",
-            );
+            errors.push(format!("{path}.allowed_cidrs"), Msg::CidrsRequired);
         }
         let allowed = match IpSet::parse(cidrs) {
             Ok(set) => set,
@@ -74,21 +74,16 @@ impl RegistrationPolicy {
     }
 
     /// Why `ip` may not register, or `None` when it may.
-    pub fn refusal(&self, ip: IpAddr) -> Option<String> {
+    pub fn refusal(&self, ip: IpAddr) -> Option<Msg> {
         let ip = ip.to_canonical();
         if !self.enabled {
-            return Some("self-registration is not enabled for this service".into());
+            return Some(Msg::RegistrationOff);
         }
         if ip.is_loopback() && !self.loopback.contains(ip) {
-            return Some(format!(
-                "{ip} is a loopback address; allowed_cidrs must name loopback (e.g. 127.0.0.0/8) \
-                 for it to register"
-            ));
+            return Some(Msg::RegistrationLoopback { ip: ip.to_string() });
         }
         if !self.allowed.contains(ip) {
-            return Some(format!(
-                "{ip} is outside the service's registration.allowed_cidrs"
-            ));
+            return Some(Msg::RegistrationOutside { ip: ip.to_string() });
         }
         None
     }
@@ -153,8 +148,16 @@ mod tests {
         // A wide network does not admit loopback; naming it does.
         let wide = policy(true, &["0.0.0.0/0", "::/0"]).unwrap();
         assert_eq!(wide.refusal(ip("192.168.1.1")), None);
-        assert!(wide.refusal(ip("127.0.0.1")).unwrap().contains("loopback"));
-        assert!(wide.refusal(ip("::1")).unwrap().contains("loopback"));
+        assert!(
+            wide.refusal(ip("127.0.0.1"))
+                .unwrap()
+                .to_string()
+                .contains("loopback")
+        );
+        assert_eq!(
+            wide.refusal(ip("::1")).unwrap(),
+            Msg::RegistrationLoopback { ip: "::1".into() }
+        );
         let lo = policy(true, &["127.0.0.0/8", "::1"]).unwrap();
         assert_eq!(lo.refusal(ip("127.0.0.1")), None);
         assert_eq!(lo.refusal(ip("::1")), None);
