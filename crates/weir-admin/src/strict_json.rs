@@ -38,7 +38,7 @@ weir_core::messages! {
         /// in its words.
         Invalid { text: String } = "invalid" => "{text}",
         /// A complaint about the body as a whole (the path would be empty).
-        Body { reason: Coded } = "body_shape" => "the request body: {reason}",
+        Body { reason: Box<Coded> } = "body_shape" => "the request body: {reason}",
     }
 }
 

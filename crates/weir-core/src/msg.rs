@@ -12,7 +12,7 @@
 //! areas with the same macro.
 //!
 //! A parameter that is itself a message (a reason inside a sentence) is a
-//! [`Coded`], sent as a nested `{code, params, message}` object.
+//! boxed [`Coded`], sent as a nested `{code, params, message}` object.
 
 use std::fmt;
 
@@ -113,6 +113,13 @@ macro_rules! messages {
                 $crate::msg::Coded::of(m.code(), &m)
             }
         }
+
+        /// Nested messages are boxed (they would make every message big).
+        impl ::core::convert::From<$name> for ::std::boxed::Box<$crate::msg::Coded> {
+            fn from(m: $name) -> Self {
+                ::std::boxed::Box::new(m.into())
+            }
+        }
     };
 }
 
@@ -184,7 +191,7 @@ crate::messages! {
         OnlyTrailingStar = "only_trailing_star" => "only a trailing '*' is supported",
         /// A problem found on another resource of the same kind (its path
         /// names it), about this resource's field.
-        ReportedOn { message: Coded, path: String } = "reported_on" => "{message} (reported on {path})",
+        ReportedOn { message: Box<Coded>, path: String } = "reported_on" => "{message} (reported on {path})",
         /// The resources do not fit the configuration model (`error` is the
         /// parser's own text).
         DocumentInvalid { error: String } = "document_invalid" => "{error}",
@@ -193,14 +200,14 @@ crate::messages! {
         NameTaken { name: String, other: String } = "name_taken" => "{name:?} is already the name of {other}",
         PortTaken { port: u16, other: String, service: String } = "port_taken" =>
             "port {port} is already used by {other} ({service:?})",
-        RouteTaken { route: Coded, other: String, service: String } = "route_taken" =>
+        RouteTaken { route: Box<Coded>, other: String, service: String } = "route_taken" =>
             "the route {route} is already used by {other} ({service:?})",
         RouteHost { host: String } = "route_host" => "host {host}",
         RouteHostPrefix { host: String, prefix: String } = "route_host_prefix" => "host {host} + prefix {prefix}",
         RoutePrefix { prefix: String } = "route_prefix" => "prefix {prefix}",
 
         // ---- service kinds ----
-        NotForKind { kind: String, why: Coded } = "not_for_kind" => "does not apply to {kind} services ({why})",
+        NotForKind { kind: String, why: Box<Coded> } = "not_for_kind" => "does not apply to {kind} services ({why})",
         WhyHttpListeners = "why_http_listeners" =>
             "http services share the main listeners; port is for tcp and grpc services",
         WhyGrpcHttp2 = "why_grpc_http2" => "gRPC runs over HTTP/2",
@@ -220,13 +227,13 @@ crate::messages! {
             "needs a prefix, a host, or both (e.g. match: {{ prefix: /api/ }})",
         PrefixBadChars { prefix: String } = "prefix_bad_chars" =>
             "{prefix:?} contains a space, control character, '?' or '#'",
-        MatchHostInvalid { host: String, why: Coded } = "match_host_invalid" =>
+        MatchHostInvalid { host: String, why: Box<Coded> } = "match_host_invalid" =>
             "{host:?} is not a valid host name ({why}); write it without a port, e.g. api.example.com or *.example.com",
         StripPrefixNeedsPrefix = "strip_prefix_needs_prefix" =>
             "needs match.prefix (there is no prefix to strip)",
         PathNotNormal { path: String, normal: String } = "path_not_normal" =>
             "{path:?} is not a normalised path and would never match; write {normal:?}",
-        PathInvalid { path: String, why: Coded } = "path_invalid" => "{path:?}: {why}",
+        PathInvalid { path: String, why: Box<Coded> } = "path_invalid" => "{path:?}: {why}",
         PathNotAbsolute = "path_not_absolute" => "the path does not start with '/'",
         PathInvalidEscape = "path_invalid_escape" => "the path has an invalid percent-escape",
         PathEncodedSlash = "path_encoded_slash" => "the path has an encoded slash (%2F)",
@@ -239,7 +246,7 @@ crate::messages! {
         HostLabelTooLong { max: usize } = "host_label_too_long" => "a label is longer than {max} characters",
         HostBadChars = "host_bad_chars" => "only letters, digits, '-' and '_' are allowed",
         HostLabelHyphen = "host_label_hyphen" => "a label starts or ends with '-'",
-        HostNameInvalid { host: String, why: Coded } = "host_name_invalid" => "{host:?} is not a valid host name: {why}",
+        HostNameInvalid { host: String, why: Box<Coded> } = "host_name_invalid" => "{host:?} is not a valid host name: {why}",
         HostInvalid { host: String } = "host_invalid" => "{host:?} is not a valid host",
 
         // ---- rewrites and header operations ----
@@ -259,7 +266,7 @@ crate::messages! {
         NeedsNode = "needs_node" => "needs at least one node",
         AddrEmpty = "addr_empty" => "is empty (write host:port)",
         AddrPortZero { addr: String } = "addr_port_zero" => "{addr:?} has port 0",
-        SrvInvalid { addr: String, why: Coded } = "srv_invalid" => "{addr:?} is not a valid SRV name: {why}",
+        SrvInvalid { addr: String, why: Box<Coded> } = "srv_invalid" => "{addr:?} is not a valid SRV name: {why}",
         SrvNotSrv { addr: String } = "srv_not_srv" =>
             "{addr:?} is not an SRV name (write _service._proto.domain, e.g. _http._tcp.api.internal)",
         AddrNoPort { addr: String } = "addr_no_port" => "{addr:?} has no port (write {addr}:PORT)",

@@ -253,7 +253,7 @@ fn scope_errors(errors: ValidationErrors, key: &str, index: Option<usize>) -> Va
                 FieldError { path: tail, ..e }
             } else {
                 let message = Msg::ReportedOn {
-                    message: e.coded(),
+                    message: e.coded().into(),
                     path: e.path.clone(),
                 };
                 FieldError::new(tail, message)
