@@ -179,6 +179,42 @@ describe('service editor', () => {
   })
 })
 
+describe('service editor in Chinese', () => {
+  it('shows the server\'s field problems in Chinese, from their codes', async () => {
+    const spec = { name: 'demo', match: { prefix: '/demo/' }, upstream: { nodes: [{ addr: '127.0.0.1:9001' }] } }
+    const regex = {
+      path: 'rewrite[0].pattern',
+      code: 'regex_invalid',
+      params: { error: 'look-around is not supported' },
+      message: 'invalid regular expression: look-around is not supported',
+    }
+    const unknown = { path: 'something_new', code: 'brand_new_code', params: {}, message: 'as the server says it' }
+    handler = (url, init) => {
+      if (url === '/api/v1/session') return { status: 200, body: session() }
+      if (url === '/api/v1/services/demo' && (init.method ?? 'GET') === 'GET') return { status: 200, body: { version: 5, spec } }
+      if (url === '/api/v1/services/demo' && init.method === 'PUT') return { status: 422, body: problem(422, 'validation_failed', [regex, unknown]) }
+      return { status: 404, body: problem(404, 'not_found') }
+    }
+    setLocale('zh-CN')
+    try {
+      const { wrapper } = await mountApp('/services/demo/edit')
+      await until(() => wrapper.find('textarea[data-test=f-rewrite]').exists(), 'the editor')
+      await wrapper.find('textarea[data-test=f-rewrite]').setValue('^/(?=x)(.*) $1')
+      await wrapper.find('form').trigger('submit')
+      await flushPromises()
+      const item = wrapper.find('[data-test=f-rewrite]').element.closest('.el-form-item')!
+      await until(() => !!item.querySelector('.el-form-item__error'), 'the field error')
+      expect(item.querySelector('.el-form-item__error')?.textContent).toContain('正则表达式无效：look-around is not supported')
+      expect(item.textContent).not.toContain('invalid regular expression')
+      // A code this dashboard does not know: the server's English.
+      expect(wrapper.find('.general').text()).toContain('as the server says it')
+      wrapper.unmount()
+    } finally {
+      setLocale('en')
+    }
+  })
+})
+
 describe('language switch', () => {
   it('switches every string and remembers the choice', async () => {
     const Host = defineComponent({ setup: () => () => h('div', [h(LanguageSwitch), h('span', { class: 'msg' }, i18n.global.t('nav.services'))]) })

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
 use crate::error::{ApiError, FieldProblem};
-use crate::strict_json::Strict;
+use crate::strict_json::{ShapeMsg, Strict};
 
 /// A JSON request body.
 #[derive(Debug)]
@@ -116,25 +116,14 @@ pub fn from_value<T: DeserializeOwned>(value: &serde_json::Value) -> Result<T, A
     serde_path_to_error::deserialize(Strict(value)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
-        let message = strip_position(&inner.to_string());
         let problem = if path == "." {
-            FieldProblem {
-                path: String::new(),
-                message: format!("the request body: {message}"),
-            }
+            let reason = inner.into();
+            FieldProblem::new("", ShapeMsg::Body { reason })
         } else {
-            FieldProblem { path, message }
+            FieldProblem::new(path, inner)
         };
         ApiError::validation(vec![problem])
     })
-}
-
-/// serde_json appends ` at line 1 column 42`; the path says more.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(i) => message[..i].to_owned(),
-        None => message.to_owned(),
-    }
 }
 
 /// A query string.
@@ -280,6 +269,12 @@ mod tests {
         }
         let e = parse_json::<Body>(br#"{"items":[[1]]}"#).unwrap_err();
         assert_eq!(e.to_problem().errors[0].path, "items[0]");
+        // The whole body: an empty path, the reason nested in the message.
+        let p = parse_json::<Body>(b"null").unwrap_err().to_problem();
+        assert_eq!(p.errors[0].path, "");
+        assert_eq!(p.errors[0].code, "body_shape");
+        assert_eq!(p.errors[0].params["reason"]["code"], "invalid_type");
+        assert_eq!(p.errors[0].params["reason"]["params"]["found"], "null");
     }
 
     #[test]

@@ -8,8 +8,8 @@
 //! - `api/`: one file per resource or concern (handlers + their types);
 //! - `auth/`: sessions, API tokens, CSRF, passwords, login throttling,
 //!   first-start bootstrap;
-//! - `error`: problem+json answers; `extract`: extractors that fail as
-//!   problems; `schema`: OpenAPI schemas of the configuration model;
+//! - `error`: problem+json answers; `msg`: coded messages of the API's own
+//!   checks; `extract`: extractors that fail as problems; `schema`: OpenAPI schemas of the configuration model;
 //! - `runtime`: what the running gateway reports, through a trait the binary
 //!   implements (the admin side never depends on the data plane crate);
 //! - `state`: shared state, options, clock; `audit`: recording entries.
@@ -22,6 +22,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod error;
 pub mod extract;
+pub mod msg;
 pub mod openapi;
 pub mod runtime;
 pub mod schema;

@@ -483,3 +483,26 @@ fn cross_field_rules_are_in_the_document() {
         );
     }
 }
+
+#[test]
+fn problems_carry_codes_and_params() {
+    let d = doc();
+    let field = component(&d, "FieldProblem");
+    let problem = component(&d, "Problem");
+    for (schema, fields) in [
+        (field, &["path", "code", "params", "message"][..]),
+        (problem, &["code", "detail", "params", "errors"][..]),
+    ] {
+        let required: Vec<&str> = schema["required"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .collect();
+        for f in fields {
+            assert!(required.contains(f), "{f} not required in {schema}");
+        }
+    }
+    assert_eq!(field["properties"]["params"]["type"], "object");
+    assert_eq!(problem["properties"]["params"]["type"], "object");
+}

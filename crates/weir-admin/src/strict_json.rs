@@ -4,12 +4,119 @@
 //! compact formats and a hole in an API whose document says "an object".
 //! [`Strict`] deserialises from a parsed [`Value`] like serde_json does,
 //! except that a struct must be a JSON object, at every depth.
+//!
+//! Its error is [`ShapeMsg`]: serde's complaints (wrong type, unknown or
+//! missing field, …) as coded messages with the names they mention as
+//! parameters, in serde's English words.
 
+use std::fmt;
+
+use serde::de::value::{BorrowedStrDeserializer, MapAccessDeserializer};
 use serde::de::{
     self, DeserializeSeed, Deserializer, Expected, IntoDeserializer, MapAccess, SeqAccess,
     Unexpected, Visitor,
 };
-use serde_json::{Error, Map, Value};
+use serde_json::{Map, Value};
+use weir_core::Coded;
+
+weir_core::messages! {
+    /// Why a JSON body does not fit the shape the document states.
+    pub enum ShapeMsg {
+        InvalidType { found: String, expected: String } = "invalid_type" =>
+            "invalid type: {found}, expected {expected}",
+        InvalidValue { found: String, expected: String } = "invalid_value" =>
+            "invalid value: {found}, expected {expected}",
+        InvalidLength { len: usize, expected: String } = "invalid_length" =>
+            "invalid length {len}, expected {expected}",
+        UnknownVariant { variant: String, expected: String } = "unknown_variant" =>
+            "unknown variant `{variant}`, expected {expected}",
+        UnknownField { field: String, expected: String } = "unknown_field" =>
+            "unknown field `{field}`, expected {expected}",
+        MissingField { field: String } = "missing_field" => "missing field `{field}`",
+        DuplicateField { field: String } = "duplicate_field" => "duplicate field `{field}`",
+        /// A type's own complaint about a value (e.g. a malformed duration),
+        /// in its words.
+        Invalid { text: String } = "invalid" => "{text}",
+        /// A complaint about the body as a whole (the path would be empty).
+        Body { reason: Box<Coded> } = "body_shape" => "the request body: {reason}",
+    }
+}
+
+type Error = ShapeMsg;
+
+/// serde's `Unexpected` in JSON's words (`null`, not `unit value`).
+fn found(unexp: Unexpected<'_>) -> String {
+    match unexp {
+        Unexpected::Unit => "null".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// `one of `a`, `b``, `` `a` ``, `` `a` or `b` ``, as serde words it.
+fn one_of(names: &[&str]) -> String {
+    let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+    match quoted.as_slice() {
+        [] => "nothing".to_owned(),
+        [one] => one.clone(),
+        [a, b] => format!("{a} or {b}"),
+        many => format!("one of {}", many.join(", ")),
+    }
+}
+
+impl de::Error for ShapeMsg {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        ShapeMsg::Invalid {
+            text: msg.to_string(),
+        }
+    }
+
+    fn invalid_type(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
+        ShapeMsg::InvalidType {
+            found: found(unexp),
+            expected: exp.to_string(),
+        }
+    }
+
+    fn invalid_value(unexp: Unexpected<'_>, exp: &dyn Expected) -> Self {
+        ShapeMsg::InvalidValue {
+            found: found(unexp),
+            expected: exp.to_string(),
+        }
+    }
+
+    fn invalid_length(len: usize, exp: &dyn Expected) -> Self {
+        ShapeMsg::InvalidLength {
+            len,
+            expected: exp.to_string(),
+        }
+    }
+
+    fn unknown_variant(variant: &str, expected: &'static [&'static str]) -> Self {
+        ShapeMsg::UnknownVariant {
+            variant: variant.to_owned(),
+            expected: one_of(expected),
+        }
+    }
+
+    fn unknown_field(field: &str, expected: &'static [&'static str]) -> Self {
+        ShapeMsg::UnknownField {
+            field: field.to_owned(),
+            expected: one_of(expected),
+        }
+    }
+
+    fn missing_field(field: &'static str) -> Self {
+        ShapeMsg::MissingField {
+            field: field.to_owned(),
+        }
+    }
+
+    fn duplicate_field(field: &'static str) -> Self {
+        ShapeMsg::DuplicateField {
+            field: field.to_owned(),
+        }
+    }
+}
 
 /// A deserializer over a parsed JSON value that refuses anything but an
 /// object where a struct is expected.
@@ -76,9 +183,16 @@ impl<'de> Deserializer<'de> for Strict<'de> {
 
     fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => visitor.visit_u64(u),
+                (_, Some(i)) => visitor.visit_i64(i),
+                _ => visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Value::String(s) => visitor.visit_borrowed_str(s),
             Value::Array(items) => visitor.visit_seq(Seq(items.iter())),
             Value::Object(map) => visitor.visit_map(Fields::new(map)),
-            scalar => scalar.deserialize_any(visitor),
         }
     }
 
@@ -115,9 +229,19 @@ impl<'de> Deserializer<'de> for Strict<'de> {
         variants: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, Error> {
-        // The model's enums are unit variants written as strings; serde_json
-        // handles those (and the rare `{variant: content}`) exactly.
-        self.0.deserialize_enum(name, variants, visitor)
+        // The model's enums are unit variants written as strings; the rare
+        // `{variant: content}` is an object of one key, as serde_json reads it.
+        let _ = (name, variants);
+        match self.0 {
+            Value::String(s) => visitor.visit_enum(BorrowedStrDeserializer::new(s)),
+            Value::Object(map) if map.len() == 1 => {
+                visitor.visit_enum(MapAccessDeserializer::new(Fields::new(map)))
+            }
+            other => Err(de::Error::invalid_type(
+                unexpected(other),
+                &"a string or an object with one key",
+            )),
+        }
     }
 
     integers! {
@@ -211,7 +335,7 @@ mod tests {
         a: Option<String>,
     }
 
-    fn parse(v: Value) -> Result<Outer, Error> {
+    fn parse(v: Value) -> Result<Outer, ShapeMsg> {
         Outer::deserialize(Strict(&v))
     }
 
@@ -251,6 +375,42 @@ mod tests {
         assert!(parse(serde_json::json!({"n": 1e300})).is_err());
         // A JSON Schema integer written with a point.
         assert_eq!(parse(serde_json::json!({"n": 3.0})).unwrap().n, Some(3));
-        assert!(parse(serde_json::json!({"unknown": 1})).is_err());
+        assert_eq!(
+            parse(serde_json::json!({"unknown": 1})).unwrap_err(),
+            ShapeMsg::UnknownField {
+                field: "unknown".into(),
+                expected: "one of `inner`, `list`, `n`".into()
+            }
+        );
+    }
+
+    #[test]
+    fn complaints_are_coded_with_what_they_name() {
+        let e = parse(serde_json::json!({"n": "3"})).unwrap_err();
+        assert_eq!(e.code(), "invalid_type");
+        assert_eq!(e.to_string(), "invalid type: string \"3\", expected u32");
+        let e =
+            parse(serde_json::json!({"inner": null, "list": null, "n": null, "x": 1})).unwrap_err();
+        assert_eq!(Coded::from(e).params["field"], "x");
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        enum Kind {
+            A,
+            B(u32),
+        }
+        let kind = |v: Value| Kind::deserialize(Strict(&v));
+        assert!(matches!(kind(serde_json::json!("A")), Ok(Kind::A)));
+        assert!(matches!(kind(serde_json::json!({"B": 2})), Ok(Kind::B(2))));
+        assert_eq!(
+            kind(serde_json::json!("C")).unwrap_err(),
+            ShapeMsg::UnknownVariant {
+                variant: "C".into(),
+                expected: "`A` or `B`".into()
+            }
+        );
+        assert_eq!(
+            kind(serde_json::json!(null)).unwrap_err().code(),
+            "invalid_type"
+        );
     }
 }

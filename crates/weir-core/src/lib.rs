@@ -10,6 +10,7 @@ pub mod compile;
 pub mod diff;
 pub mod error;
 pub mod model;
+pub mod msg;
 pub mod path;
 pub mod rules;
 pub mod yaml;
@@ -23,3 +24,4 @@ pub use model::{
     Outlier, ResourceKind, RewriteRule, Service, ServiceKind, SigningAlgorithm, SigningKey, Tenant,
     Timeouts, Upstream, UpstreamTls,
 };
+pub use msg::{Coded, Msg};

@@ -26,7 +26,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use rand::RngCore;
-use weir_core::ValidationErrors;
+use weir_core::{Msg, ValidationErrors};
 
 use crate::{Store, StoreError};
 
@@ -120,23 +120,23 @@ fn ms(d: Duration) -> i64 {
 /// `addr` as a canonical `ip:port`, or why it cannot be one. Only literal
 /// addresses: a registering instance knows its own address, and a name would
 /// need resolving (DNS discovery is the configured nodes' business).
-pub fn canonical_addr(addr: &str) -> Result<String, String> {
-    let sa: SocketAddr = addr.trim().parse().map_err(|_| {
-        format!("{addr:?} is not an ip:port address (e.g. 10.0.0.5:8080 or [2001:db8::5]:8080)")
-    })?;
+pub fn canonical_addr(addr: &str) -> Result<String, Msg> {
+    let owned = || addr.to_owned();
+    let sa: SocketAddr = addr
+        .trim()
+        .parse()
+        .map_err(|_| Msg::RegAddrNotIpPort { addr: owned() })?;
     let ip = sa.ip();
     if sa.port() == 0 {
-        return Err(format!("{addr:?} has port 0"));
+        return Err(Msg::AddrPortZero { addr: owned() });
     }
     if ip.is_unspecified() || ip.is_multicast() {
-        return Err(format!(
-            "{addr:?} is not a unicast address an instance can be reached at"
-        ));
+        return Err(Msg::RegAddrNotUnicast { addr: owned() });
     }
     if let std::net::IpAddr::V4(v4) = ip
         && v4.is_broadcast()
     {
-        return Err(format!("{addr:?} is the broadcast address"));
+        return Err(Msg::RegAddrBroadcast { addr: owned() });
     }
     Ok(sa.to_string())
 }
@@ -145,18 +145,23 @@ fn check_ttl(ttl: Duration, errors: &mut ValidationErrors) {
     if ttl < MIN_TTL || ttl > MAX_TTL {
         errors.push(
             "ttl",
-            format!(
-                "must be between {}s and {}s",
-                MIN_TTL.as_secs(),
-                MAX_TTL.as_secs()
-            ),
+            Msg::BetweenSeconds {
+                min: MIN_TTL.as_secs(),
+                max: MAX_TTL.as_secs(),
+            },
         );
     }
 }
 
 fn check_weight(weight: u32, errors: &mut ValidationErrors) {
     if weight == 0 || weight > MAX_WEIGHT {
-        errors.push("weight", format!("must be between 1 and {MAX_WEIGHT}"));
+        errors.push(
+            "weight",
+            Msg::Between {
+                min: 1,
+                max: u64::from(MAX_WEIGHT),
+            },
+        );
     }
 }
 
@@ -164,7 +169,9 @@ fn check_metadata(metadata: &BTreeMap<String, String>, errors: &mut ValidationEr
     if metadata.len() > MAX_METADATA_ENTRIES {
         errors.push(
             "metadata",
-            format!("at most {MAX_METADATA_ENTRIES} entries"),
+            Msg::AtMostEntries {
+                max: MAX_METADATA_ENTRIES,
+            },
         );
         return;
     }
@@ -172,12 +179,16 @@ fn check_metadata(metadata: &BTreeMap<String, String>, errors: &mut ValidationEr
         if k.is_empty() || k.chars().count() > MAX_METADATA_KEY || k.chars().any(char::is_control) {
             errors.push(
                 format!("metadata.{k}"),
-                format!("keys are 1–{MAX_METADATA_KEY} characters without control characters"),
+                Msg::MetadataKey {
+                    max: MAX_METADATA_KEY,
+                },
             );
         } else if v.chars().count() > MAX_METADATA_VALUE {
             errors.push(
                 format!("metadata.{k}"),
-                format!("values are at most {MAX_METADATA_VALUE} characters"),
+                Msg::MetadataValue {
+                    max: MAX_METADATA_VALUE,
+                },
             );
         }
     }
@@ -243,7 +254,7 @@ impl Store {
             }
         };
         if service.is_empty() || service.len() > 64 {
-            errors.push("service", "must be 1–64 characters");
+            errors.push("service", Msg::LengthBetween { min: 1, max: 64 });
         }
         check_weight(weight, &mut errors);
         check_ttl(ttl, &mut errors);

@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use weir_core::{Change, ChangeOp, FieldError, ResourceKind, ValidationErrors, compile};
+use weir_core::{Change, ChangeOp, FieldError, Msg, ResourceKind, ValidationErrors, compile};
 
 use crate::{APPLY_ATTEMPTS, RevisionMeta, Store, StoreError, codec};
 
@@ -153,7 +153,11 @@ impl Store {
             let stored = doc.clone();
             doc.set_resources(kind, items.into_iter().map(|(_, v)| v).collect())
                 .map_err(|e| {
-                    StoreError::Invalid(ValidationErrors::single("", one_line(&e.to_string())))
+                    let error = one_line(&e.to_string());
+                    StoreError::Invalid(ValidationErrors::single(
+                        "",
+                        Msg::DocumentInvalid { error },
+                    ))
                 })?;
             // A secret the new spec leaves out (write-only fields read back
             // redacted) keeps its stored value.
@@ -244,13 +248,16 @@ fn scope_errors(errors: ValidationErrors, key: &str, index: Option<usize>) -> Va
                 return e;
             };
             let ours = index.is_some_and(|ix| i.parse() == Ok(ix));
-            let tail = tail.strip_prefix('.').unwrap_or(tail);
-            let message = if ours {
-                e.message
+            let tail = tail.strip_prefix('.').unwrap_or(tail).to_owned();
+            if ours {
+                FieldError { path: tail, ..e }
             } else {
-                format!("{} (reported on {})", e.message, &e.path)
-            };
-            FieldError::new(tail, message)
+                let message = Msg::ReportedOn {
+                    message: e.coded().into(),
+                    path: e.path.clone(),
+                };
+                FieldError::new(tail, message)
+            }
         })
         .collect();
     ValidationErrors { errors }
@@ -264,7 +271,10 @@ fn scope_named(errors: ValidationErrors, key: &str, name: &str) -> ValidationErr
         .errors
         .into_iter()
         .map(|e| match e.path.strip_prefix(&prefix) {
-            Some(tail) => FieldError::new(tail.strip_prefix('.').unwrap_or(tail), e.message),
+            Some(tail) => FieldError {
+                path: tail.strip_prefix('.').unwrap_or(tail).to_owned(),
+                ..e.clone()
+            },
             None => e,
         })
         .collect();
@@ -282,22 +292,31 @@ mod tests {
     #[test]
     fn errors_are_scoped_to_the_resource() {
         let mut e = ValidationErrors::default();
-        e.push("services[1].upstream.nodes[0].addr", "no port");
-        e.push("services[0].match", "the route is already used");
-        e.push("services[1]", "whole");
-        e.push("other", "kept");
+        e.push("services[1].upstream.nodes[0].addr", Msg::AddrEmpty);
+        e.push("services[0].match", Msg::MatchNeedsPrefixOrHost);
+        e.push("services[1]", Msg::Required);
+        e.push("other", Msg::Required);
         let scoped = scope_errors(e, "services", Some(1));
         let paths: Vec<_> = scoped.errors.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths, ["upstream.nodes[0].addr", "match", "", "other"]);
-        assert_eq!(scoped.errors[0].message, "no port");
+        assert_eq!(scoped.errors[0].message, Msg::AddrEmpty.to_string());
+        assert_eq!(scoped.errors[0].code, "addr_empty");
+        // Reported on another resource: the message names it, and keeps
+        // the original as a nested message.
         assert!(scoped.errors[1].message.contains("services[0].match"));
+        assert_eq!(scoped.errors[1].code, "reported_on");
+        assert_eq!(scoped.errors[1].params["path"], "services[0].match");
+        assert_eq!(
+            scoped.errors[1].params["message"]["code"],
+            "match_needs_prefix_or_host"
+        );
     }
 
     #[test]
     fn write_time_errors_are_scoped_by_name() {
         let mut e = ValidationErrors::default();
-        e.push("certificates[web].cert", "expired");
-        e.push("certificates[webby].cert", "other");
+        e.push("certificates[web].cert", Msg::Required);
+        e.push("certificates[webby].cert", Msg::Required);
         let scoped = scope_named(e, "certificates", "web");
         let paths: Vec<_> = scoped.errors.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(paths, ["cert", "certificates[webby].cert"]);

@@ -8,6 +8,7 @@
 // `GET /api/v1/session` after a reload.
 
 import type { FieldProblem, Problem } from './types'
+import type { ServerParams } from '@/utils/serverText'
 
 export const API_BASE = '/api/v1'
 
@@ -17,14 +18,17 @@ export class ApiError extends Error {
   readonly code: string
   readonly detail: string
   readonly errors: FieldProblem[]
+  /** The data `detail` names (problem `params`). */
+  readonly params: ServerParams
 
-  constructor(status: number, code: string, detail: string, errors: FieldProblem[] = []) {
+  constructor(status: number, code: string, detail: string, errors: FieldProblem[] = [], params: ServerParams = {}) {
     super(detail || code)
     this.name = 'ApiError'
     this.status = status
     this.code = code
     this.detail = detail
     this.errors = errors
+    this.params = params
   }
 
   static fromProblem(status: number, body: unknown): ApiError {
@@ -34,6 +38,7 @@ export class ApiError extends Error {
       typeof p.code === 'string' ? p.code : `http_${status}`,
       typeof p.detail === 'string' ? p.detail : typeof p.title === 'string' ? p.title : '',
       Array.isArray(p.errors) ? p.errors : [],
+      p.params && typeof p.params === 'object' && !Array.isArray(p.params) ? p.params : {},
     )
   }
 }

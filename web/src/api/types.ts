@@ -1,6 +1,8 @@
 // Types of the admin API's answers and bodies (docs/admin-api.md, and the
 // OpenAPI document at /api/v1/openapi.json).
 
+import type { ServerParams } from '@/utils/serverText'
+
 export type Role = 'admin' | 'viewer' | 'registrar'
 export type ServiceKind = 'http' | 'tcp' | 'grpc'
 export type Balance =
@@ -10,8 +12,14 @@ export type Balance =
   | 'consistent_hash'
   | 'least_request'
 
+/**
+ * One problem with one field: the message as a stable `code` with named
+ * `params` (translated by `serverText('validation', …)`), and in English.
+ */
 export interface FieldProblem {
   path: string
+  code?: string
+  params?: ServerParams
   message: string
 }
 
@@ -20,7 +28,9 @@ export interface Problem {
   title: string
   status: number
   code: string
+  /** English; `params` holds the data it names (see errors.details.* in i18n). */
   detail: string
+  params?: ServerParams
   errors: FieldProblem[]
 }
 

@@ -4,8 +4,9 @@
 import { ElMessage, ElMessageBox } from 'element-plus'
 import 'element-plus/es/components/message/style/css'
 import 'element-plus/es/components/message-box/style/css'
-import { ApiError } from '@/api'
-import { i18n } from '@/i18n'
+import { ApiError, type FieldProblem } from '@/api'
+import { currentLocale, i18n } from '@/i18n'
+import { serverParams, serverText } from '@/utils/serverText'
 
 const t = (k: string, v?: Record<string, unknown>) => i18n.global.t(k, v ?? {})
 
@@ -17,15 +18,47 @@ export function toastError(message: string): void {
   ElMessage({ type: 'error', message, showClose: true, duration: 6000 })
 }
 
-/** A human message for any error (API problems carry their own detail). */
+/** A field problem in the current language, with its path when it has one. */
+export function fieldProblemText(p: FieldProblem): string {
+  const text = serverText('validation', p)
+  return p.path ? `${p.path}: ${text}` : text
+}
+
+/** The `errors.details.<code>` template of the current language, if any. */
+function detailTemplate(code: string): string | undefined {
+  const messages = i18n.global.getLocaleMessage(currentLocale()) as { errors?: { details?: Record<string, unknown> } }
+  const template = messages.errors?.details?.[code]
+  return typeof template === 'string' ? template : undefined
+}
+
+/**
+ * A problem's detail in the current language: its field problems, or its
+ * `errors.details.<code>` template filled with the problem's `params` when
+ * it has them all. Otherwise the server's English detail, which only an
+ * English reader gets when the code itself is known (`known`): the code's
+ * own text says it in their language.
+ */
+function problemDetail(e: ApiError, known: boolean): string {
+  if (e.errors.length) return e.errors.map(fieldProblemText).join('; ')
+  const template = detailTemplate(e.code)
+  if (template !== undefined) {
+    const names = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!)
+    if (names.every((n) => e.params[n] !== undefined && e.params[n] !== null)) {
+      return t(`errors.details.${e.code}`, serverParams('validation', e.params))
+    }
+  }
+  return known && currentLocale() !== 'en' ? '' : e.detail
+}
+
+/** A human message for any error, in the dashboard's language. */
 export function errorMessage(e: unknown): string {
   if (e instanceof ApiError) {
     if (e.status === 0) return t('errors.network')
     const known = `errors.codes.${e.code}`
-    const translated = t(known)
-    const head = translated !== known ? translated : ''
-    if (head && e.detail && head !== e.detail) return `${head} — ${e.detail}`
-    return head || e.detail || e.code
+    const head = i18n.global.te(known) ? t(known) : ''
+    const detail = problemDetail(e, head !== '')
+    if (head && detail && head !== detail) return `${head} — ${detail}`
+    return head || detail || e.code
   }
   return e instanceof Error ? e.message : String(e)
 }

@@ -12,6 +12,7 @@
 import type { Balance, CheckKind, FieldProblem, HeaderOp, HeaderOpKind, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
 import { fromLines, splitLines, splitList, toLines } from './lines'
 import * as rules from './rules'
+import { serverText } from './serverText'
 
 /** How requests reach the service: `port` is a gRPC service on its own port only. */
 export type RuleType = 'prefix' | 'host' | 'both' | 'port'
@@ -675,12 +676,13 @@ export function mapProblems(
       if (field) {
         const i = Number(idx)
         const line = field === 'nodes' ? nodeLines[i] : lineNumberOf(form[field] as string, i)
-        add(field, line ? lineLabel(line, e.message) : e.message)
+        const text = serverText('validation', e)
+        add(field, line ? lineLabel(line, text) : text)
         continue
       }
     }
     const field = EXACT[e.path] ?? (e.path.includes('.') ? EXACT[e.path.split('.').slice(0, -1).join('.')] : undefined)
-    if (field) add(field, e.message)
+    if (field) add(field, serverText('validation', e))
     else out.general.push(e)
   }
   return out

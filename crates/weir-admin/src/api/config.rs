@@ -80,7 +80,9 @@ pub async fn apply(
         return Err(ApiError::conflict(
             "version_conflict",
             format!("the configuration is at revision {current_revision}, not {expected}"),
-        ));
+        )
+        .with_param("current", current_revision)
+        .with_param("expected", expected));
     }
     doc.inherit_secrets(&current);
     if q.dry_run.unwrap_or(false) {

@@ -10,6 +10,7 @@ use axum::extract::State;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
+use crate::msg::ApiMsg;
 use crate::runtime::{ExplainError, ExplainRequest, Explanation};
 use crate::state::AdminState;
 
@@ -26,7 +27,9 @@ pub async fn explain(
 ) -> ApiResult<Json<Explanation>> {
     match state.runtime().explain(&req) {
         Ok(e) => Ok(Json(e)),
-        Err(ExplainError::Invalid { path, message }) => Err(ApiError::invalid_field(path, message)),
+        Err(ExplainError::Invalid { path, message }) => {
+            Err(ApiError::invalid_field(path, ApiMsg::text(message)))
+        }
         Err(e @ ExplainError::NotReady) => Err(ApiError::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",

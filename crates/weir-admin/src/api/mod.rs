@@ -28,6 +28,7 @@ use axum::Router;
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use weir_core::Msg;
 
 use crate::error::ApiError;
 use crate::state::AdminState;
@@ -54,12 +55,15 @@ impl Paging {
         let page = self.page.unwrap_or(1);
         let size = self.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
         if page == 0 {
-            return Err(ApiError::invalid_field("page", "must be at least 1"));
+            return Err(ApiError::invalid_field("page", Msg::AtLeast { min: 1 }));
         }
         if size == 0 || size > MAX_PAGE_SIZE {
             return Err(ApiError::invalid_field(
                 "page_size",
-                format!("must be between 1 and {MAX_PAGE_SIZE}"),
+                Msg::Between {
+                    min: 1,
+                    max: u64::from(MAX_PAGE_SIZE),
+                },
             ));
         }
         Ok((page, size))

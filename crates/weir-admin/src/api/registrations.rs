@@ -33,7 +33,7 @@ use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::{IntoParams, ToSchema};
 use weir_core::compile::{Refusal, RegistrationPolicy};
 use weir_core::model::{HumanDuration, SelfRegistration};
-use weir_core::{ResourceKind, ValidationErrors};
+use weir_core::{Coded, Msg, ResourceKind, ValidationErrors};
 use weir_store::registration_limits::canonical_addr;
 use weir_store::registration_limits::{DEFAULT_TTL, MAX_TTL, MIN_TTL};
 use weir_store::{AuditDetail, NewRegistration, Registration, RegistrationUpdate};
@@ -43,6 +43,7 @@ use crate::audit::{self, Outcome};
 use crate::auth::{Principal, Registrar, RegistrationReader, Role, Via};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiPath, ApiQuery, JsonBody, OptionalJson, parse_json};
+use crate::msg::ApiMsg;
 use crate::state::AdminState;
 
 /// A live registration.
@@ -176,33 +177,36 @@ pub struct RegistrationQuery {
 
 /// `ttl` as given (absent: the default), or a 422 naming `ttl`.
 fn parse_ttl(v: Option<&Value>) -> ApiResult<Option<Duration>> {
-    let bad = |why: String| ApiError::invalid_field("ttl", why);
+    let bad = |why: Coded| ApiError::invalid_field("ttl", why);
     let d = match v {
         None | Some(Value::Null) => return Ok(None),
-        Some(Value::Number(n)) => n
-            .as_u64()
-            .map(Duration::from_secs)
-            .ok_or_else(|| bad(format!("{n} is not a whole number of seconds")))?,
+        Some(Value::Number(n)) => n.as_u64().map(Duration::from_secs).ok_or_else(|| {
+            bad(ApiMsg::TtlNotWhole {
+                value: n.to_string(),
+            }
+            .into())
+        })?,
         Some(Value::String(s)) if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) => s
             .parse::<u64>()
             .map(Duration::from_secs)
-            .map_err(|_| bad(format!("{s:?} is too large")))?,
+            .map_err(|_| bad(ApiMsg::TtlTooLarge { value: s.clone() }.into()))?,
         Some(Value::String(s)) => s
             .parse::<HumanDuration>()
-            .map_err(|e| bad(e.to_string()))?
+            .map_err(|e| {
+                bad(ApiMsg::TtlInvalid {
+                    error: e.to_string(),
+                }
+                .into())
+            })?
             .get(),
-        Some(_) => {
-            return Err(bad(
-                "must be a duration string such as 30s, or seconds".into()
-            ));
-        }
+        Some(_) => return Err(bad(ApiMsg::TtlType.into())),
     };
     if d < MIN_TTL || d > MAX_TTL {
-        return Err(bad(format!(
-            "must be between {}s and {}s",
-            MIN_TTL.as_secs(),
-            MAX_TTL.as_secs()
-        )));
+        return Err(bad(Msg::BetweenSeconds {
+            min: MIN_TTL.as_secs(),
+            max: MAX_TTL.as_secs(),
+        }
+        .into()));
     }
     Ok(Some(d))
 }
@@ -215,9 +219,11 @@ async fn require_service(state: &AdminState, name: &str) -> ApiResult<()> {
 /// the configuration.
 async fn policy_of(state: &AdminState, name: &str) -> ApiResult<RegistrationPolicy> {
     let Some(stored) = state.store().resource(ResourceKind::Service, name).await? else {
-        return Err(ApiError::not_found(format!(
-            "service {name:?} is not in the configuration"
-        )));
+        return Err(
+            ApiError::not_found(format!("service {name:?} is not in the configuration"))
+                .with_param("kind", "service")
+                .with_param("name", name),
+        );
     };
     // The stored spec passed validation when it was written; should it not
     // parse now, registration stays closed rather than open.
@@ -245,7 +251,8 @@ async fn check_scope(state: &AdminState, p: &Principal, service: &str) -> ApiRes
             Err(ApiError::forbidden(
                 "registration_scope",
                 format!("this token may register only into: {}", services.join(", ")),
-            ))
+            )
+            .with_param("services", services))
         }
         _ => Ok(()),
     }
@@ -303,7 +310,9 @@ async fn find(state: &AdminState, service: &str, id: &str) -> ApiResult<Registra
         Some(r) if r.service == service => Ok(r),
         _ => Err(ApiError::not_found(format!(
             "no live registration {id:?} of service {service:?} (expired ones must register again)"
-        ))),
+        ))
+        .with_param("kind", "registration")
+        .with_param("name", id)),
     }
 }
 
@@ -338,7 +347,7 @@ pub async fn register(
     let policy = policy_of(&state, &name).await?;
     check_scope(&state, &p, &name).await?;
     let addr: SocketAddr = canonical_addr(&req.addr)
-        .and_then(|a| a.parse().map_err(|_| a))
+        .and_then(|a| a.parse().map_err(|_| Msg::RegAddrNotIpPort { addr: a }))
         .map_err(|why| ApiError::invalid_field("addr", why))?;
     if let Some(why) = refusal(&state, &policy, addr).await {
         audit::record(

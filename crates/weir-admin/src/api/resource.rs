@@ -21,6 +21,7 @@ use crate::audit::{self, Outcome};
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{etag, parse_json};
+use crate::msg::ApiMsg;
 use crate::state::AdminState;
 
 /// A configuration kind served under `/api/v1/<plural>`.
@@ -80,7 +81,7 @@ pub async fn get_one<K: Kind>(state: &AdminState, name: &str) -> ApiResult<Store
         .store()
         .resource(K::KIND, name)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("{} {name:?} not found", K::KIND.as_str())))
+        .ok_or_else(|| ApiError::not_found_named(K::KIND.as_str(), name))
 }
 
 /// Parse a body as the model and return its canonical JSON and name.
@@ -145,7 +146,10 @@ pub async fn replace<K: Kind>(
     if body_name != name {
         return Err(ApiError::invalid_field(
             "name",
-            format!("is {body_name:?} but the URL names {name:?}; renaming is create + delete"),
+            ApiMsg::RenameRefused {
+                body: body_name,
+                url: name.to_owned(),
+            },
         ));
     }
     let old = state.store().resource(K::KIND, name).await?;

@@ -186,11 +186,11 @@ pub async fn show(
     _: Viewer,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<RevisionDetail>> {
-    let rev = state
-        .store()
-        .revision_entry(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("revision {id} not found")))?;
+    let rev = state.store().revision_entry(id).await?.ok_or_else(|| {
+        ApiError::not_found(format!("revision {id} not found"))
+            .with_param("kind", "revision")
+            .with_param("name", id.to_string())
+    })?;
     let changes = state.store().revision_changes(id).await?;
     Ok(Json(RevisionDetail {
         revision: rev.into(),
@@ -292,7 +292,9 @@ pub async fn rollback(
             return Err(ApiError::conflict(
                 "version_conflict",
                 format!("the configuration is at revision {current}, not {expected}"),
-            ));
+            )
+            .with_param("current", current)
+            .with_param("expected", expected));
         }
     }
     let message = request.message;

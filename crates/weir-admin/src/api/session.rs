@@ -12,6 +12,7 @@ use crate::audit::{self, Actor, Outcome};
 use crate::auth::{self, Account, ClientIp, Role, Via, password, secret};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
+use crate::msg::ApiMsg;
 use crate::state::AdminState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -91,6 +92,7 @@ fn too_many(retry_after: u64) -> ApiError {
         "too_many_attempts",
         format!("too many failed attempts; try again in {retry_after} s"),
     )
+    .with_param("retry_after", retry_after)
     .with_header(
         header::RETRY_AFTER,
         HeaderValue::from_str(&retry_after.to_string()).unwrap_or(HeaderValue::from_static("60")),
@@ -363,7 +365,7 @@ pub async fn change_password(
     if req.new_password == req.current_password {
         return Err(ApiError::invalid_field(
             "new_password",
-            "must differ from the current password",
+            ApiMsg::PasswordUnchanged,
         ));
     }
     let hash = policy

@@ -127,7 +127,9 @@ pub async fn rotate(
         return Err(ApiError::conflict(
             "already_exists",
             format!("signing key {name:?} already exists"),
-        ));
+        )
+        .with_param("kind", "signing_key")
+        .with_param("name", name));
     }
     let algorithm: SigningAlgorithm = match req.algorithm {
         Some(a) => a.into(),
@@ -219,7 +221,11 @@ pub async fn retire(
         .store()
         .resource(ResourceKind::SigningKey, &name)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("signing key {name:?} not found")))?;
+        .ok_or_else(|| {
+            ApiError::not_found(format!("signing key {name:?} not found"))
+                .with_param("kind", "signing_key")
+                .with_param("name", name.as_str())
+        })?;
     let key: SigningKey =
         serde_json::from_value(current.spec).map_err(|e| ApiError::internal(&e))?;
     if key.status == KeyStatus::Active {

@@ -166,7 +166,7 @@ pub async fn series(
         (_, None) => {
             return Err(ApiError::invalid_field(
                 "name",
-                "is required for this scope",
+                crate::msg::ApiMsg::RequiredForScope,
             ));
         }
     };

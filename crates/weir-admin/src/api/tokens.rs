@@ -19,6 +19,7 @@ use crate::audit::{self, Outcome};
 use crate::auth::{Admin, Role, secret};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
+use crate::msg::ApiMsg;
 use crate::state::AdminState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -58,6 +59,8 @@ impl From<ApiTokenRecord> for ApiToken {
 
 /// Longest token name, in characters (the schema's `max_length`).
 const MAX_TOKEN_NAME: usize = 128;
+/// Most services a registrar token may name.
+const MAX_SCOPE: usize = 100;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -81,33 +84,35 @@ pub struct CreateToken {
 
 /// The token's scope, or a 422 naming `services`.
 fn scope_of(role: Role, services: Option<Vec<String>>) -> ApiResult<Option<Vec<String>>> {
-    let bad = |why: &str| ApiError::invalid_field("services", why);
+    let bad = |why: ApiMsg| ApiError::invalid_field("services", why);
     let Some(mut services) = services else {
         return match role {
-            Role::Registrar => Err(bad(
-                "a registrar token names the services it may register into \
-                 (or [\"*\"] for every service that enables registration)",
-            )),
+            Role::Registrar => Err(bad(ApiMsg::RegistrarNeedsServices)),
             _ => Ok(None),
         };
     };
     if role != Role::Registrar {
-        return Err(bad("only registrar tokens are scoped to services"));
+        return Err(bad(ApiMsg::ScopeOnlyRegistrar));
     }
-    if services.is_empty() || services.len() > 100 {
-        return Err(bad("1 to 100 service names"));
+    if services.is_empty() || services.len() > MAX_SCOPE {
+        return Err(bad(ApiMsg::ScopeCount {
+            min: 1,
+            max: MAX_SCOPE,
+        }));
     }
     for (i, name) in services.iter().enumerate() {
         let valid = name == "*"
             || (!name.is_empty()
-                && name.len() <= 64
+                && name.len() <= weir_core::rules::NAME_MAX_LEN
                 && name
                     .bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')));
         if !valid {
             return Err(ApiError::invalid_field(
                 format!("services[{i}]"),
-                "a service name (letters, digits, _ - .; at most 64) or *",
+                ApiMsg::ScopeServiceName {
+                    max: weir_core::rules::NAME_MAX_LEN,
+                },
             ));
         }
     }
@@ -163,7 +168,9 @@ pub async fn create(
     {
         return Err(ApiError::invalid_field(
             "name",
-            "1–128 characters, no control characters",
+            ApiMsg::TokenNameRule {
+                max: MAX_TOKEN_NAME,
+            },
         ));
     }
     let services = scope_of(req.role, req.services)?;

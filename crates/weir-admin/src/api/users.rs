@@ -14,6 +14,7 @@ use crate::audit::{self, Outcome};
 use crate::auth::{Admin, Role, password};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{ApiJson, ApiPath};
+use crate::msg::ApiMsg;
 use crate::schema;
 use crate::state::AdminState;
 
@@ -119,7 +120,9 @@ fn check_username(name: &str) -> Result<(), ApiError> {
     } else {
         Err(ApiError::invalid_field(
             "username",
-            "1–64 letters, digits, '_', '-' or '.', starting with a letter or digit",
+            ApiMsg::UsernameRule {
+                max: weir_core::rules::NAME_MAX_LEN,
+            },
         ))
     }
 }
@@ -193,7 +196,7 @@ async fn find(state: &AdminState, name: &str) -> ApiResult<UserRecord> {
         .store()
         .user(name)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("user {name:?} not found")))
+        .ok_or_else(|| ApiError::not_found_named("user", name))
 }
 
 /// Show a user.

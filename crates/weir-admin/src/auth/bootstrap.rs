@@ -42,7 +42,7 @@ pub async fn ensure_first_admin(
     let (password, generated) = match configured {
         Some(p) => {
             if let Some(why) = password::weakness(&p, FIRST_ADMIN) {
-                return Err(BootstrapError::WeakPassword(why));
+                return Err(BootstrapError::WeakPassword(why.to_string()));
             }
             (p, false)
         }

@@ -19,6 +19,8 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
 
+use crate::msg::ApiMsg;
+
 /// Shortest password accepted.
 pub const MIN_LENGTH: usize = 10;
 /// Longest password accepted (argon2 takes any length; this bounds the work
@@ -191,22 +193,22 @@ pub fn is_argon2id(hash: &str) -> bool {
 }
 
 /// Why a new password is refused, or `None` when it is acceptable.
-pub fn weakness(password: &str, user: &str) -> Option<String> {
+pub fn weakness(password: &str, user: &str) -> Option<ApiMsg> {
     let chars = password.chars().count();
     if chars < MIN_LENGTH {
-        return Some(format!("must be at least {MIN_LENGTH} characters long"));
+        return Some(ApiMsg::PasswordTooShort { min: MIN_LENGTH });
     }
     if password.len() > MAX_LENGTH {
-        return Some(format!("must be at most {MAX_LENGTH} bytes long"));
+        return Some(ApiMsg::PasswordTooLong { max: MAX_LENGTH });
     }
     if password.eq_ignore_ascii_case(user) {
-        return Some("must not be the user name".into());
+        return Some(ApiMsg::PasswordIsUsername);
     }
     if password
         .chars()
         .all(|c| c == password.chars().next().unwrap_or(' '))
     {
-        return Some("must not repeat one character".into());
+        return Some(ApiMsg::PasswordOneChar);
     }
     None
 }

@@ -198,6 +198,99 @@ async fn create_show_replace_delete_with_versions() {
     );
 }
 
+/// What a dashboard in another language needs to word a refused PUT: each
+/// field problem's code and named parameters beside the English message,
+/// and the data a problem's detail names.
+#[tokio::test]
+async fn problems_carry_codes_and_params_to_translate() {
+    let api = Api::new().await;
+    let admin = api.token("admin").await;
+    let auth = Auth::Bearer(&admin);
+    api.call(
+        Method::POST,
+        "/api/v1/services",
+        auth.clone(),
+        Some(service("web", "/web/")),
+    )
+    .await
+    .expect(201);
+    let mut bad = service("web", "/web/");
+    bad["upstream"]["nodes"][0]["addr"] = json!("10.0.0.1");
+    bad["match"]["host"] = json!("a..b");
+    bad["upstream"]["nodes"][1]["weight"] = json!("heavy");
+    let r = api
+        .call_with(
+            Method::PUT,
+            "/api/v1/services/web",
+            auth.clone(),
+            Some(bad.clone()),
+            &[("if-match", "\"1\"")],
+        )
+        .await
+        .expect(422);
+    // A shape error stops before validation: its code names what was found.
+    assert_eq!(r.body["errors"][0]["path"], "upstream.nodes[1].weight");
+    assert_eq!(r.body["errors"][0]["code"], "invalid_type");
+    assert_eq!(r.body["errors"][0]["params"]["found"], "string \"heavy\"");
+    bad["upstream"]["nodes"][1]["weight"] = json!(1);
+    let r = api
+        .call_with(
+            Method::PUT,
+            "/api/v1/services/web",
+            auth.clone(),
+            Some(bad),
+            &[("if-match", "\"1\"")],
+        )
+        .await
+        .expect(422);
+    assert_eq!(r.code(), "validation_failed");
+    assert_eq!(r.body["params"], json!({}));
+    let errors = r.body["errors"].as_array().unwrap();
+    let addr = errors
+        .iter()
+        .find(|e| e["path"] == "upstream.nodes[0].addr")
+        .unwrap();
+    assert_eq!(
+        addr,
+        &json!({
+            "path": "upstream.nodes[0].addr",
+            "code": "addr_no_port",
+            "params": {"addr": "10.0.0.1"},
+            "message": "\"10.0.0.1\" has no port (write 10.0.0.1:PORT)",
+        })
+    );
+    let host = errors.iter().find(|e| e["path"] == "match.host").unwrap();
+    assert_eq!(host["code"], "match_host_invalid");
+    assert_eq!(host["params"]["host"], "a..b");
+    // The reason is a message of its own, nested.
+    assert_eq!(host["params"]["why"]["code"], "host_empty_label");
+    assert!(
+        host["message"]
+            .as_str()
+            .unwrap()
+            .contains("(it has an empty label)")
+    );
+
+    // A detail that names something has it as parameters.
+    let r = api
+        .call(Method::GET, "/api/v1/services/nope", auth.clone(), None)
+        .await
+        .expect(404);
+    assert_eq!(r.code(), "not_found");
+    assert_eq!(r.body["params"], json!({"kind": "service", "name": "nope"}));
+    let r = api
+        .call(
+            Method::POST,
+            "/api/v1/services",
+            auth.clone(),
+            Some(service("web", "/other/")),
+        )
+        .await
+        .expect(409);
+    assert_eq!(r.code(), "already_exists");
+    assert_eq!(r.body["params"], json!({"kind": "service", "name": "web"}));
+}
+
 #[tokio::test]
 async fn validation_errors_name_fields_relative_to_the_service() {
     let api = Api::new().await;

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::net::{IpAddr, SocketAddr};
 
+use crate::msg::Msg;
+
 /// A parsed node address.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NodeAddr {
@@ -21,49 +23,54 @@ pub enum NodeAddr {
 }
 
 impl NodeAddr {
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, Msg> {
+        let addr = || s.to_owned();
         if s.is_empty() {
-            return Err("is empty (write host:port)".into());
+            return Err(Msg::AddrEmpty);
         }
         if let Ok(sa) = s.parse::<SocketAddr>() {
             if sa.port() == 0 {
-                return Err(format!("{s:?} has port 0"));
+                return Err(Msg::AddrPortZero { addr: addr() });
             }
             return Ok(NodeAddr::Ip(sa));
         }
         if s.starts_with('_') && !s.contains(':') {
-            validate_hostname(s).map_err(|why| format!("{s:?} is not a valid SRV name: {why}"))?;
+            validate_hostname(s).map_err(|why| Msg::SrvInvalid {
+                addr: addr(),
+                why: why.into(),
+            })?;
             if s.split('.').take(2).any(|l| !l.starts_with('_')) {
-                return Err(format!(
-                    "{s:?} is not an SRV name (write _service._proto.domain, e.g. _http._tcp.api.internal)"
-                ));
+                return Err(Msg::SrvNotSrv { addr: addr() });
             }
             return Ok(NodeAddr::Srv {
                 name: s.trim_end_matches('.').to_ascii_lowercase(),
             });
         }
         if s.parse::<IpAddr>().is_ok() || (s.starts_with('[') && s.ends_with(']')) {
-            return Err(format!("{s:?} has no port (write {s}:PORT)"));
+            return Err(Msg::AddrNoPort { addr: addr() });
         }
         let Some((host, port)) = s.rsplit_once(':') else {
-            return Err(format!("{s:?} has no port (write {s}:PORT)"));
+            return Err(Msg::AddrNoPort { addr: addr() });
         };
         if host.contains(':') || host.starts_with('[') {
-            return Err(format!(
-                "{s:?} is not a valid address (IPv6 addresses go in brackets: [::1]:80)"
-            ));
+            return Err(Msg::AddrIpv6Brackets { addr: addr() });
         }
-        let port: u16 = port
-            .parse()
-            .map_err(|_| format!("{s:?} has an invalid port {port:?} (1-65535)"))?;
+        let port: u16 = port.parse().map_err(|_| Msg::AddrBadPort {
+            addr: addr(),
+            port: port.to_owned(),
+        })?;
         if port == 0 {
-            return Err(format!("{s:?} has port 0"));
+            return Err(Msg::AddrPortZero { addr: addr() });
         }
         if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
-            return Err(format!("{host:?} is not a valid IPv4 address"));
+            return Err(Msg::Ipv4Invalid {
+                host: host.to_owned(),
+            });
         }
-        validate_hostname(host)
-            .map_err(|why| format!("{host:?} is not a valid host name: {why}"))?;
+        validate_hostname(host).map_err(|why| Msg::HostNameInvalid {
+            host: host.to_owned(),
+            why: why.into(),
+        })?;
         Ok(NodeAddr::Host {
             host: host.to_ascii_lowercase(),
             port,
@@ -92,29 +99,31 @@ impl fmt::Display for NodeAddr {
 
 /// RFC 1123 host name: dot-separated labels of letters, digits and inner
 /// hyphens, each 1–63 bytes, at most 253 bytes in all.
-pub(crate) fn validate_hostname(host: &str) -> Result<(), &'static str> {
+pub(crate) fn validate_hostname(host: &str) -> Result<(), Msg> {
+    const MAX_HOST: usize = 253;
+    const MAX_LABEL: usize = 63;
     let host = host.strip_suffix('.').unwrap_or(host);
     if host.is_empty() {
-        return Err("it is empty");
+        return Err(Msg::HostEmpty);
     }
-    if host.len() > 253 {
-        return Err("it is longer than 253 characters");
+    if host.len() > MAX_HOST {
+        return Err(Msg::HostTooLong { max: MAX_HOST });
     }
     for label in host.split('.') {
         if label.is_empty() {
-            return Err("it has an empty label");
+            return Err(Msg::HostEmptyLabel);
         }
-        if label.len() > 63 {
-            return Err("a label is longer than 63 characters");
+        if label.len() > MAX_LABEL {
+            return Err(Msg::HostLabelTooLong { max: MAX_LABEL });
         }
         if !label
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         {
-            return Err("only letters, digits, '-' and '_' are allowed");
+            return Err(Msg::HostBadChars);
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Err("a label starts or ends with '-'");
+            return Err(Msg::HostLabelHyphen);
         }
     }
     Ok(())
@@ -151,10 +160,9 @@ mod tests {
                 name: "_http._tcp.api.internal".into()
             }
         );
-        assert!(
-            NodeAddr::parse("_http.api.internal")
-                .unwrap_err()
-                .contains("not an SRV name")
+        assert_eq!(
+            NodeAddr::parse("_http.api.internal").unwrap_err().code(),
+            "srv_not_srv"
         );
     }
 
@@ -175,7 +183,7 @@ mod tests {
             ("bad host:80", "not a valid host name"),
             ("-a.com:80", "starts or ends"),
         ] {
-            let e = NodeAddr::parse(input).unwrap_err();
+            let e = NodeAddr::parse(input).unwrap_err().to_string();
             assert!(e.contains(reason), "{input:?}: {e}");
         }
     }

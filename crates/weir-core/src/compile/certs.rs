@@ -18,6 +18,7 @@ use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
 use crate::diff::{Change, ChangeOp};
 use crate::error::ValidationErrors;
 use crate::model::{Certificate, ResourceKind};
+use crate::msg::Msg;
 
 /// What the admin API shows about a certificate (never the key).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -82,20 +83,27 @@ struct Parsed {
     info: CertInfo,
 }
 
-fn parse(c: &Certificate) -> Result<Parsed, (&'static str, String)> {
+fn parse(c: &Certificate) -> Result<Parsed, (&'static str, Msg)> {
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(c.cert.as_bytes())
         .collect::<Result<_, _>>()
-        .map_err(|e| ("cert", format!("is not valid PEM: {e}")))?;
+        .map_err(|e| {
+            let error = e.to_string();
+            ("cert", Msg::PemInvalid { error })
+        })?;
     let Some(leaf) = chain.first() else {
-        return Err(("cert", "contains no CERTIFICATE block".into()));
+        return Err(("cert", Msg::NoCertificateBlock));
     };
     let Some(key_pem) = &c.key else {
-        return Err(("key", "is required for a new certificate".into()));
+        return Err(("key", Msg::CertKeyRequired));
     };
-    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes())
-        .map_err(|e| ("key", format!("is not a valid PEM private key: {e}")))?;
-    let (_, x509) = X509Certificate::from_der(leaf.as_ref())
-        .map_err(|e| ("cert", format!("the first certificate cannot be read: {e}")))?;
+    let key = PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| {
+        let error = e.to_string();
+        ("key", Msg::KeyPemInvalid { error })
+    })?;
+    let (_, x509) = X509Certificate::from_der(leaf.as_ref()).map_err(|e| {
+        let error = e.to_string();
+        ("cert", Msg::CertUnreadable { error })
+    })?;
     let mut dns_names = Vec::new();
     if let Ok(Some(san)) = x509.subject_alternative_name() {
         for n in &san.value.general_names {
@@ -122,12 +130,14 @@ fn parse(c: &Certificate) -> Result<Parsed, (&'static str, String)> {
         not_after: x509.validity().not_after.timestamp(),
         default: c.default,
     };
-    let signer = rustls::crypto::aws_lc_rs::sign::any_supported_type(&key)
-        .map_err(|e| ("key", format!("is not a supported key: {e}")))?;
+    let signer = rustls::crypto::aws_lc_rs::sign::any_supported_type(&key).map_err(|e| {
+        let error = e.to_string();
+        ("key", Msg::KeyUnsupported { error })
+    })?;
     let certified = CertifiedKey::new(chain, signer);
     certified
         .keys_match()
-        .map_err(|_| ("key", "does not match the certificate".to_owned()))?;
+        .map_err(|_| ("key", Msg::KeyMismatch))?;
     Ok(Parsed {
         key: Arc::new(certified),
         info,
@@ -148,10 +158,7 @@ pub(crate) fn compile_certs(list: &[Certificate], errors: &mut ValidationErrors)
             }
         };
         if parsed.info.dns_names.is_empty() && !c.default {
-            errors.push(
-                format!("{path}.cert"),
-                "names no host (no DNS subject alternative name); mark it default or use a certificate with DNS names",
-            );
+            errors.push(format!("{path}.cert"), Msg::CertNoHost);
             continue;
         }
         for name in &parsed.info.dns_names {
@@ -166,7 +173,9 @@ pub(crate) fn compile_certs(list: &[Certificate], errors: &mut ValidationErrors)
             if let Some(prev) = default_at {
                 errors.push(
                     format!("{path}.default"),
-                    format!("only one certificate may be the default; certificates[{prev}] is too"),
+                    Msg::DefaultTwice {
+                        other: format!("certificates[{prev}]"),
+                    },
                 );
             } else {
                 default_at = Some(i);
@@ -200,11 +209,18 @@ pub fn check_changes(changes: &[Change], now: i64) -> Result<(), ValidationError
         };
         let path = format!("certificates[{}].cert", c.name);
         if not_after < now {
-            errors.push(path, format!("expired at {}", format_utc(not_after)));
+            errors.push(
+                path,
+                Msg::CertExpired {
+                    at: format_utc(not_after),
+                },
+            );
         } else if not_before > now {
             errors.push(
                 path,
-                format!("is not valid before {}", format_utc(not_before)),
+                Msg::CertNotYetValid {
+                    at: format_utc(not_before),
+                },
             );
         }
     }

@@ -7,6 +7,8 @@ use std::str::FromStr;
 
 use ipnet::IpNet;
 
+use crate::msg::Msg;
+
 /// An immutable set of IPv4 and IPv6 ranges.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IpSet {
@@ -16,7 +18,7 @@ pub struct IpSet {
 
 impl IpSet {
     /// Parse every entry; errors name the index and the reason.
-    pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<Self, (usize, String)> {
+    pub fn parse<S: AsRef<str>>(entries: &[S]) -> Result<Self, (usize, Msg)> {
         let mut v4 = Vec::new();
         let mut v6 = Vec::new();
         for (i, raw) in entries.iter().enumerate() {
@@ -85,10 +87,11 @@ mod num_like {
 
 /// `10.0.0.1`, `10.0.0.0/8`, `2001:db8::/32`, or the seed's prefix form
 /// `192.168.1.*` / `10.*`.
-fn parse_entry(raw: &str) -> Result<IpNet, String> {
+fn parse_entry(raw: &str) -> Result<IpNet, Msg> {
     let s = raw.trim();
+    let value = || raw.to_owned();
     if s.is_empty() {
-        return Err("is empty".into());
+        return Err(Msg::IpEmpty);
     }
     if let Some(prefix) = s.strip_suffix(".*") {
         let mut octets: Vec<&str> = prefix.split('.').collect();
@@ -96,7 +99,7 @@ fn parse_entry(raw: &str) -> Result<IpNet, String> {
             octets.pop();
         }
         if octets.is_empty() || octets.len() > 3 {
-            return Err(format!("{raw:?} is not a valid address pattern"));
+            return Err(Msg::IpPatternInvalid { value: value() });
         }
         let len = octets.len() as u8 * 8;
         let mut parts: Vec<&str> = octets;
@@ -104,22 +107,22 @@ fn parse_entry(raw: &str) -> Result<IpNet, String> {
             parts.push("0");
         }
         return IpNet::from_str(&format!("{}/{len}", parts.join(".")))
-            .map_err(|_| format!("{raw:?} is not a valid address pattern"));
+            .map_err(|_| Msg::IpPatternInvalid { value: value() });
     }
     if s.contains('/') {
-        let net = IpNet::from_str(s).map_err(|_| format!("{raw:?} is not a valid CIDR"))?;
+        let net = IpNet::from_str(s).map_err(|_| Msg::CidrInvalid { value: value() })?;
         // 10.0.0.1/8 most likely means a typo; reject rather than guess.
         if net.addr() != net.network() {
-            return Err(format!(
-                "{raw:?} has host bits set (did you mean {}?)",
-                net.trunc()
-            ));
+            return Err(Msg::CidrHostBits {
+                value: value(),
+                network: net.trunc().to_string(),
+            });
         }
         return Ok(canonical(net));
     }
     IpAddr::from_str(s)
         .map(|ip| IpNet::from(ip.to_canonical()))
-        .map_err(|_| format!("{raw:?} is not an IP address or CIDR"))
+        .map_err(|_| Msg::IpInvalid { value: value() })
 }
 
 /// An IPv4-mapped IPv6 network (`::ffff:10.0.0.0/104`) as the IPv4 network
@@ -214,7 +217,7 @@ mod tests {
         }
         // Host bits are still refused, named in the form the user wrote.
         let e = IpSet::parse(&["::ffff:10.0.0.1/104"]).unwrap_err();
-        assert!(e.1.contains("::ffff:10.0.0.0/104"), "{}", e.1);
+        assert!(e.1.to_string().contains("::ffff:10.0.0.0/104"), "{}", e.1);
         // A wider IPv6 network that merely contains the mapped block stays IPv6.
         let wide = IpSet::parse(&["::/64"]).unwrap();
         assert!(!wide.contains(ip("10.0.0.1")));
@@ -236,6 +239,7 @@ mod tests {
             IpSet::parse(&["10.0.0.1/8"])
                 .unwrap_err()
                 .1
+                .to_string()
                 .contains("10.0.0.0/8")
         );
         assert!(IpSet::parse(&["300.1.1.1"]).is_err());

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::error::ValidationErrors;
 use crate::model::{KeyStatus, SigningAlgorithm, SigningKey};
+use crate::msg::Msg;
 
 /// Shortest HS256 secret accepted (RFC 7518 §3.2: at least the hash size).
 const MIN_HMAC_BYTES: usize = 32;
@@ -69,12 +70,14 @@ pub(crate) fn compile_keys(list: &[SigningKey], errors: &mut ValidationErrors) -
         if out.verify.contains_key(&k.name) {
             errors.push(
                 format!("{path}.name"),
-                format!("{:?} is used by another key", k.name),
+                Msg::KeyNameTaken {
+                    name: k.name.clone(),
+                },
             );
             continue;
         }
         let Some(material) = &k.key else {
-            errors.push(format!("{path}.key"), "is required for a new key");
+            errors.push(format!("{path}.key"), Msg::KeyRequired);
             continue;
         };
         let parsed = match parse_key(k.algorithm, material) {
@@ -97,10 +100,9 @@ pub(crate) fn compile_keys(list: &[SigningKey], errors: &mut ValidationErrors) -
             if let Some(prev) = &out.active {
                 errors.push(
                     format!("{path}.status"),
-                    format!(
-                        "only one key may be active; {:?} is active too (set the older one to verify_only)",
-                        prev.kid
-                    ),
+                    Msg::ActiveKeyTwice {
+                        other: prev.kid.clone(),
+                    },
                 );
             } else {
                 out.active = Some(Arc::new(SignKey {
@@ -136,17 +138,20 @@ struct ParsedKey {
     jwk: Option<Value>,
 }
 
-fn parse_key(alg: SigningAlgorithm, material: &str) -> Result<ParsedKey, String> {
+fn parse_key(alg: SigningAlgorithm, material: &str) -> Result<ParsedKey, Msg> {
+    let unusable = |e: jsonwebtoken::errors::Error| Msg::KeyUnusable {
+        error: e.to_string(),
+    };
     match alg {
         SigningAlgorithm::HS256 => {
             let secret = STANDARD
                 .decode(material.trim())
-                .map_err(|_| "an HS256 key must be base64".to_owned())?;
+                .map_err(|_| Msg::Hs256NotBase64)?;
             if secret.len() < MIN_HMAC_BYTES {
-                return Err(format!(
-                    "an HS256 key needs at least {MIN_HMAC_BYTES} bytes (got {})",
-                    secret.len()
-                ));
+                return Err(Msg::Hs256TooShort {
+                    min: MIN_HMAC_BYTES,
+                    got: secret.len(),
+                });
             }
             Ok(ParsedKey {
                 encoding: EncodingKey::from_secret(&secret),
@@ -155,12 +160,19 @@ fn parse_key(alg: SigningAlgorithm, material: &str) -> Result<ParsedKey, String>
             })
         }
         SigningAlgorithm::RS256 => {
-            let encoding = EncodingKey::from_rsa_pem(material.as_bytes())
-                .map_err(|e| format!("not a valid RSA private key PEM: {e}"))?;
-            let jwk = Jwk::from_encoding_key(&encoding, Algorithm::RS256)
-                .map_err(|e| format!("cannot derive the RSA public key: {e}"))?;
-            let decoding = DecodingKey::from_jwk(&jwk).map_err(|e| e.to_string())?;
-            let jwk = serde_json::to_value(&jwk).map_err(|e| e.to_string())?;
+            let encoding =
+                EncodingKey::from_rsa_pem(material.as_bytes()).map_err(|e| Msg::RsaPemInvalid {
+                    error: e.to_string(),
+                })?;
+            let jwk = Jwk::from_encoding_key(&encoding, Algorithm::RS256).map_err(|e| {
+                Msg::RsaPublicKey {
+                    error: e.to_string(),
+                }
+            })?;
+            let decoding = DecodingKey::from_jwk(&jwk).map_err(unusable)?;
+            let jwk = serde_json::to_value(&jwk).map_err(|e| Msg::KeyUnusable {
+                error: e.to_string(),
+            })?;
             Ok(ParsedKey {
                 encoding,
                 decoding,
@@ -170,10 +182,12 @@ fn parse_key(alg: SigningAlgorithm, material: &str) -> Result<ParsedKey, String>
         SigningAlgorithm::EdDSA => {
             let der = pem_to_der(material, "PRIVATE KEY")?;
             let pair = aws_lc_rs::signature::Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der)
-                .map_err(|e| format!("not a valid Ed25519 PKCS#8 key: {e}"))?;
+                .map_err(|e| Msg::Ed25519Invalid {
+                    error: e.to_string(),
+                })?;
             use aws_lc_rs::signature::KeyPair as _;
             let x = URL_SAFE_NO_PAD.encode(pair.public_key().as_ref());
-            let decoding = DecodingKey::from_ed_components(&x).map_err(|e| e.to_string())?;
+            let decoding = DecodingKey::from_ed_components(&x).map_err(unusable)?;
             Ok(ParsedKey {
                 encoding: EncodingKey::from_ed_der(&der),
                 decoding,
@@ -183,20 +197,26 @@ fn parse_key(alg: SigningAlgorithm, material: &str) -> Result<ParsedKey, String>
     }
 }
 
-fn pem_to_der(pem: &str, label: &str) -> Result<Vec<u8>, String> {
+fn pem_to_der(pem: &str, label: &str) -> Result<Vec<u8>, Msg> {
     let begin = format!("-----BEGIN {label}-----");
     let end = format!("-----END {label}-----");
-    let start = pem
-        .find(&begin)
-        .ok_or_else(|| format!("not a PEM {label} (expected {begin})"))?;
+    let Some(start) = pem.find(&begin) else {
+        return Err(Msg::PemNoBegin {
+            label: label.to_owned(),
+            begin,
+        });
+    };
     let body = &pem[start + begin.len()..];
-    let stop = body
-        .find(&end)
-        .ok_or_else(|| format!("PEM {label} has no {end} line"))?;
+    let Some(stop) = body.find(&end) else {
+        return Err(Msg::PemNoEnd {
+            label: label.to_owned(),
+            end,
+        });
+    };
     let b64: String = body[..stop].split_whitespace().collect();
-    STANDARD
-        .decode(b64)
-        .map_err(|_| format!("PEM {label} body is not valid base64"))
+    STANDARD.decode(b64).map_err(|_| Msg::PemBodyBase64 {
+        label: label.to_owned(),
+    })
 }
 
 fn der_to_pem(der: &[u8], label: &str) -> String {

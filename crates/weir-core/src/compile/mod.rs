@@ -36,6 +36,7 @@ pub use trie::PrefixTrie;
 
 use crate::error::ValidationErrors;
 use crate::model::ConfigDocument;
+use crate::msg::Msg;
 
 /// An immutable, validated configuration with its router.
 #[derive(Debug, Clone, Default)]
@@ -77,7 +78,10 @@ pub fn compile(doc: &ConfigDocument) -> Result<CompiledConfig, ValidationErrors>
         if let Some(first) = names.insert(svc.name.as_str(), i) {
             errors.push(
                 format!("{path}.name"),
-                format!("{:?} is already the name of services[{first}]", svc.name),
+                Msg::NameTaken {
+                    name: svc.name.clone(),
+                    other: format!("services[{first}]"),
+                },
             );
         }
         if let Some((compiled, route)) = service::compile_service(svc, &path, &mut errors) {
@@ -99,21 +103,22 @@ pub fn compile(doc: &ConfigDocument) -> Result<CompiledConfig, ValidationErrors>
         {
             errors.push(
                 format!("services[{doc_index}].port"),
-                format!(
-                    "port {port} is already used by services[{other}] ({:?})",
-                    list[other].name
-                ),
+                Msg::PortTaken {
+                    port,
+                    other: format!("services[{other}]"),
+                    service: list[other].name.clone(),
+                },
             );
         }
         let Some(route) = route else { continue };
         if let Some(other) = owners.insert(route.clone(), *doc_index) {
             errors.push(
                 format!("services[{doc_index}].match"),
-                format!(
-                    "the route {} is already used by services[{other}] ({:?})",
-                    describe_route(route),
-                    list[other].name
-                ),
+                Msg::RouteTaken {
+                    route: describe_route(route).into(),
+                    other: format!("services[{other}]"),
+                    service: list[other].name.clone(),
+                },
             );
             continue;
         }
@@ -132,10 +137,15 @@ pub fn compile(doc: &ConfigDocument) -> Result<CompiledConfig, ValidationErrors>
     })
 }
 
-fn describe_route(key: &router::RouteKey) -> String {
+fn describe_route(key: &router::RouteKey) -> Msg {
     match (&key.host, key.prefix.as_str()) {
-        (Some(h), "") => format!("host {h}"),
-        (Some(h), p) => format!("host {h} + prefix {p}"),
-        (None, p) => format!("prefix {p}"),
+        (Some(h), "") => Msg::RouteHost { host: h.clone() },
+        (Some(h), p) => Msg::RouteHostPrefix {
+            host: h.clone(),
+            prefix: p.to_owned(),
+        },
+        (None, p) => Msg::RoutePrefix {
+            prefix: p.to_owned(),
+        },
     }
 }

@@ -8,6 +8,7 @@ use super::ipset::IpSet;
 use super::trie::PrefixTrie;
 use crate::error::ValidationErrors;
 use crate::model::{Access, IpList, Limits};
+use crate::msg::Msg;
 
 /// A steady rate with a burst allowance (GCRA / token bucket).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -112,15 +113,15 @@ pub(crate) fn compile_access(
         for (i, p) in access.auth.allow_paths.iter().enumerate() {
             let field = format!("{path}.access.auth.allow_paths[{i}]");
             if !p.starts_with('/') {
-                errors.push(field, format!("{p:?} must start with '/'"));
+                errors.push(field, Msg::MustStartWithSlash { value: p.clone() });
             } else if let Some(prefix) = p.strip_suffix('*') {
                 if prefix.contains('*') {
-                    errors.push(field, "only a trailing '*' is supported");
+                    errors.push(field, Msg::OnlyTrailingStar);
                 } else {
                     auth.prefixes.insert(prefix.as_bytes(), ());
                 }
             } else if p.contains('*') {
-                errors.push(field, "only a trailing '*' is supported");
+                errors.push(field, Msg::OnlyTrailingStar);
             } else {
                 auth.exact.insert(p.clone());
             }
@@ -165,10 +166,7 @@ fn compile_list(list: &IpList, path: &str, errors: &mut ValidationErrors) -> Opt
         return None;
     }
     if set.is_empty() {
-        errors.push(
-            format!("{path}.ips"),
-            "is empty while the list is enabled (add addresses or set enabled: false)",
-        );
+        errors.push(format!("{path}.ips"), Msg::IpListEmptyEnabled);
         return None;
     }
     Some(set)
@@ -180,7 +178,7 @@ pub(crate) fn compile_limits(
     errors: &mut ValidationErrors,
 ) -> CompiledLimits {
     if limits.burst == Some(0) {
-        errors.push(format!("{path}.limits.burst"), "must be at least 1");
+        errors.push(format!("{path}.limits.burst"), Msg::AtLeast { min: 1 });
     }
     CompiledLimits {
         service: Rate::new(limits.service_qps, limits.burst),

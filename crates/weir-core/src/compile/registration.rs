@@ -9,6 +9,7 @@ use ipnet::IpNet;
 use super::IpSet;
 use crate::error::ValidationErrors;
 use crate::model::{MAX_MAX_INSTANCES, SelfRegistration};
+use crate::msg::Msg;
 
 const MAX_CIDRS: usize = 1_000;
 
@@ -46,21 +47,20 @@ impl RegistrationPolicy {
         if settings.max_instances == 0 || settings.max_instances > MAX_MAX_INSTANCES {
             errors.push(
                 format!("{path}.max_instances"),
-                format!("must be between 1 and {MAX_MAX_INSTANCES}"),
+                Msg::Between {
+                    min: 1,
+                    max: u64::from(MAX_MAX_INSTANCES),
+                },
             );
         }
         let cidrs = &settings.allowed_cidrs;
         if cidrs.len() > MAX_CIDRS {
             errors.push(
                 format!("{path}.allowed_cidrs"),
-                format!("at most {MAX_CIDRS} entries"),
+                Msg::AtMostEntries { max: MAX_CIDRS },
             );
         } else if settings.enabled && cidrs.is_empty() {
-            errors.push(
-                format!("{path}.allowed_cidrs"),
-                "is required when registration is enabled: name the networks instances \
-                 register from, e.g. 10.0.0.0/8",
-            );
+            errors.push(format!("{path}.allowed_cidrs"), Msg::CidrsRequired);
         }
         let allowed = match IpSet::parse(cidrs) {
             Ok(set) => set,

@@ -16,6 +16,7 @@ use crate::error::ValidationErrors;
 use crate::model::{
     Balance, CheckKind, HashKey, HeaderOpKind, Service, ServiceKind, Upstream, UpstreamTls,
 };
+use crate::msg::Msg;
 use crate::rules::{
     HEALTH_THRESHOLD, HTTP_STATUS, MAX_EJECTED_PERCENT, MAX_IDLE_PER_NODE, MAX_PREFIX_LEN,
     MAX_WEIGHT, MIN_DNS_TTL_MS, MIN_HEALTH_INTERVAL_MS, NAME_MAX_LEN, is_valid_name,
@@ -263,15 +264,15 @@ pub(crate) fn compile_service(
 
 pub(crate) fn validate_name(name: &str, path: &str, errors: &mut ValidationErrors) {
     if name.is_empty() {
-        errors.push(path, "is required");
+        errors.push(path, Msg::Required);
     } else if name.len() > NAME_MAX_LEN {
-        errors.push(path, format!("is longer than {NAME_MAX_LEN} characters"));
+        errors.push(path, Msg::TooLongChars { max: NAME_MAX_LEN });
     } else if !is_valid_name(name) {
         errors.push(
             path,
-            format!(
-                "{name:?} may only contain letters, digits, '_', '-' and '.', and must start with a letter or digit"
-            ),
+            Msg::InvalidName {
+                name: name.to_owned(),
+            },
         );
     }
 }
@@ -279,82 +280,56 @@ pub(crate) fn validate_name(name: &str, path: &str, errors: &mut ValidationError
 /// Fields that only make sense for some kinds.
 fn check_kind_fields(svc: &Service, path: &str, errors: &mut ValidationErrors) {
     let kind = svc.kind.as_str();
-    let mut not_for = |field: &str, set: bool, why: &str| {
+    let mut not_for = |field: &str, set: bool, why: Msg| {
         if set {
             errors.push(
                 format!("{path}.{field}"),
-                format!("does not apply to {kind} services ({why})"),
+                Msg::NotForKind {
+                    kind: kind.to_owned(),
+                    why: why.into(),
+                },
             );
         }
     };
     match svc.kind {
         ServiceKind::Http => {
-            not_for(
-                "port",
-                svc.port.is_some(),
-                "http services share the main listeners; port is for tcp and grpc services",
-            );
+            not_for("port", svc.port.is_some(), Msg::WhyHttpListeners);
         }
         ServiceKind::Grpc => {
-            not_for("websocket", svc.websocket, "gRPC runs over HTTP/2");
-            not_for(
-                "https_redirect",
-                svc.https_redirect,
-                "gRPC clients do not follow redirects",
-            );
+            not_for("websocket", svc.websocket, Msg::WhyGrpcHttp2);
+            not_for("https_redirect", svc.https_redirect, Msg::WhyGrpcRedirects);
             if svc.port.is_none() && svc.route.is_empty() {
-                errors.push(
-                    format!("{path}.port"),
-                    "a grpc service needs its own port, a match (e.g. prefix: /package.Service/), or both",
-                );
+                errors.push(format!("{path}.port"), Msg::GrpcNeedsPortOrMatch);
             }
         }
         ServiceKind::Tcp => {
-            let why = "a tcp service carries bytes, not HTTP requests";
-            not_for(
-                "match",
-                !svc.route.is_empty(),
-                "a tcp service is reached on its port",
-            );
-            not_for("strip_prefix", svc.strip_prefix, why);
-            not_for("rewrite", !svc.rewrite.is_empty(), why);
-            not_for("request_headers", !svc.request_headers.is_empty(), why);
-            not_for("websocket", svc.websocket, why);
-            not_for("https_redirect", svc.https_redirect, why);
-            not_for("allow_encoded_slashes", svc.allow_encoded_slashes, why);
-            not_for("max_body_bytes", svc.max_body_bytes.is_some(), why);
-            not_for(
-                "access.auth",
-                svc.access.auth.enabled,
-                "TCP connections carry no token",
-            );
-            not_for(
-                "upstream.tls",
-                svc.upstream.tls.enabled,
-                "TLS origination is not supported for tcp services",
-            );
+            let why = || Msg::WhyTcpBytes;
+            not_for("match", !svc.route.is_empty(), Msg::WhyTcpPort);
+            not_for("strip_prefix", svc.strip_prefix, why());
+            not_for("rewrite", !svc.rewrite.is_empty(), why());
+            not_for("request_headers", !svc.request_headers.is_empty(), why());
+            not_for("websocket", svc.websocket, why());
+            not_for("https_redirect", svc.https_redirect, why());
+            not_for("allow_encoded_slashes", svc.allow_encoded_slashes, why());
+            not_for("max_body_bytes", svc.max_body_bytes.is_some(), why());
+            not_for("access.auth", svc.access.auth.enabled, Msg::WhyTcpToken);
+            not_for("upstream.tls", svc.upstream.tls.enabled, Msg::WhyTcpTls);
             if matches!(
                 svc.upstream.hash_key,
                 Some(HashKey::Uri | HashKey::Header(_))
             ) {
-                errors.push(
-                    format!("{path}.upstream.hash_key"),
-                    "tcp services can only hash by client_ip",
-                );
+                errors.push(format!("{path}.upstream.hash_key"), Msg::TcpHashClientIp);
             }
             if svc.port.is_none() {
-                errors.push(format!("{path}.port"), "is required for tcp services");
+                errors.push(format!("{path}.port"), Msg::RequiredForTcp);
             }
         }
     }
     if svc.port == Some(0) {
-        errors.push(format!("{path}.port"), "must be between 1 and 65535");
+        errors.push(format!("{path}.port"), Msg::Between { min: 1, max: 65535 });
     }
     if svc.limits.max_connections > 0 && svc.kind != ServiceKind::Tcp {
-        errors.push(
-            format!("{path}.limits.max_connections"),
-            "only applies to tcp services",
-        );
+        errors.push(format!("{path}.limits.max_connections"), Msg::OnlyForTcp);
     }
 }
 
@@ -362,24 +337,33 @@ fn compile_match(svc: &Service, path: &str, errors: &mut ValidationErrors) -> Op
     let m = &svc.route;
     let before = errors.errors.len();
     if m.prefix.is_none() && m.host.is_none() {
-        errors.push(
-            format!("{path}.match"),
-            "needs a prefix, a host, or both (e.g. match: { prefix: /api/ })",
-        );
+        errors.push(format!("{path}.match"), Msg::MatchNeedsPrefixOrHost);
     }
     if let Some(prefix) = &m.prefix {
         let p = format!("{path}.match.prefix");
         if !prefix.starts_with('/') {
-            errors.push(p, format!("{prefix:?} must start with '/'"));
+            errors.push(
+                p,
+                Msg::MustStartWithSlash {
+                    value: prefix.clone(),
+                },
+            );
         } else if prefix.len() > MAX_PREFIX_LEN {
-            errors.push(p, format!("is longer than {MAX_PREFIX_LEN} bytes"));
+            errors.push(
+                p,
+                Msg::TooLongBytes {
+                    max: MAX_PREFIX_LEN,
+                },
+            );
         } else if prefix
             .bytes()
             .any(|b| b.is_ascii_control() || b == b' ' || b == b'?' || b == b'#')
         {
             errors.push(
                 p,
-                format!("{prefix:?} contains a space, control character, '?' or '#'"),
+                Msg::PrefixBadChars {
+                    prefix: prefix.clone(),
+                },
             );
         } else {
             check_normal_path(prefix, svc.allow_encoded_slashes, &p, errors);
@@ -391,16 +375,19 @@ fn compile_match(svc: &Service, path: &str, errors: &mut ValidationErrors) -> Op
         if let Err(why) = validate_hostname(bare) {
             errors.push(
                 format!("{path}.match.host"),
-                format!("{h:?} is not a valid host name ({why}); write it without a port, e.g. api.example.com or *.example.com"),
+                Msg::MatchHostInvalid {
+                    host: h.clone(),
+                    why: why.into(),
+                },
             );
         }
-        normalized.strip_suffix('.').map(str::to_owned).unwrap_or(normalized)
+        normalized
+            .strip_suffix('.')
+            .map(str::to_owned)
+            .unwrap_or(normalized)
     });
     if svc.strip_prefix && m.prefix.is_none() {
-        errors.push(
-            format!("{path}.strip_prefix"),
-            "needs match.prefix (there is no prefix to strip)",
-        );
+        errors.push(format!("{path}.strip_prefix"), Msg::StripPrefixNeedsPrefix);
     }
     (errors.errors.len() == before).then(|| RouteKey {
         host,
@@ -423,9 +410,18 @@ pub(crate) fn check_normal_path(
         Ok(n) if n == p => {}
         Ok(n) => errors.push(
             field,
-            format!("{p:?} is not a normalised path and would never match; write {n:?}"),
+            Msg::PathNotNormal {
+                path: p.to_owned(),
+                normal: n.into_owned(),
+            },
         ),
-        Err(why) => errors.push(field, format!("{p:?}: {why}")),
+        Err(why) => errors.push(
+            field,
+            Msg::PathInvalid {
+                path: p.to_owned(),
+                why: Msg::from(why).into(),
+            },
+        ),
     }
 }
 
@@ -445,7 +441,9 @@ fn compile_rewrites(
             Err(e) => {
                 errors.push(
                     format!("{p}.pattern"),
-                    format!("invalid regular expression: {}", one_line(&e.to_string())),
+                    Msg::RegexInvalid {
+                        error: one_line(&e.to_string()),
+                    },
                 );
                 continue;
             }
@@ -469,7 +467,7 @@ fn one_line(s: &str) -> String {
 /// Every `$name` / `${name}` in `replacement` must name a group of `regex`;
 /// the regex crate would silently substitute an empty string otherwise — and
 /// `$1abc` means the group named `1abc`, a classic mistake.
-fn check_replacement(regex: &Regex, replacement: &str) -> Result<(), String> {
+fn check_replacement(regex: &Regex, replacement: &str) -> Result<(), Msg> {
     let names: Vec<&str> = regex.capture_names().flatten().collect();
     let groups = regex.captures_len();
     let bytes = replacement.as_bytes();
@@ -486,7 +484,7 @@ fn check_replacement(regex: &Regex, replacement: &str) -> Result<(), String> {
         let (name, braced, next) = if bytes.get(i + 1) == Some(&b'{') {
             match replacement[i + 2..].find('}') {
                 Some(end) => (&replacement[i + 2..i + 2 + end], true, i + 3 + end),
-                None => return Err(format!("unclosed '${{' at byte {i}")),
+                None => return Err(Msg::ReplacementUnclosed { at: i }),
             }
         } else {
             let len = bytes[i + 1..]
@@ -504,18 +502,18 @@ fn check_replacement(regex: &Regex, replacement: &str) -> Result<(), String> {
             Err(_) => names.contains(&name),
         };
         if !known {
-            let hint = if !braced && name.as_bytes()[0].is_ascii_digit() {
+            let group = name.to_owned();
+            return Err(if !braced && name.as_bytes()[0].is_ascii_digit() {
                 let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
-                format!(
-                    " (to follow group {digits} with text, write ${{{digits}}}{})",
-                    &name[digits.len()..]
-                )
+                let rest = name[digits.len()..].to_owned();
+                Msg::ReplacementGroupHint {
+                    group,
+                    digits,
+                    rest,
+                }
             } else {
-                String::new()
-            };
-            return Err(format!(
-                "refers to group {name:?}, which the pattern does not have{hint}"
-            ));
+                Msg::ReplacementUnknownGroup { group }
+            });
         }
         i = next;
     }
@@ -535,7 +533,9 @@ fn compile_header_ops(
             Err(_) => {
                 errors.push(
                     format!("{p}.name"),
-                    format!("{:?} is not a valid header name", op.name),
+                    Msg::HeaderNameInvalid {
+                        name: op.name.clone(),
+                    },
                 );
                 continue;
             }
@@ -543,30 +543,26 @@ fn compile_header_ops(
         if MANAGED_HEADERS.contains(&name.as_str()) {
             errors.push(
                 format!("{p}.name"),
-                format!(
-                    "{} is managed by the gateway and cannot be changed",
-                    op.name
-                ),
+                Msg::HeaderManaged {
+                    name: op.name.clone(),
+                },
             );
             continue;
         }
         let value = match (op.op, &op.value) {
             (HeaderOpKind::Remove, Some(_)) => {
-                errors.push(format!("{p}.value"), "must be empty for op remove");
+                errors.push(format!("{p}.value"), Msg::ValueEmptyForRemove);
                 continue;
             }
             (HeaderOpKind::Remove, None) => None,
             (_, None) => {
-                errors.push(format!("{p}.value"), "is required for op add and set");
+                errors.push(format!("{p}.value"), Msg::ValueRequiredForAddSet);
                 continue;
             }
             (_, Some(v)) => match HeaderValue::from_str(v) {
                 Ok(v) => Some(v),
                 Err(_) => {
-                    errors.push(
-                        format!("{p}.value"),
-                        "contains characters not allowed in a header value",
-                    );
+                    errors.push(format!("{p}.value"), Msg::HeaderValueInvalid);
                     continue;
                 }
             },
@@ -589,7 +585,7 @@ fn compile_upstream(
     let p = format!("{path}.upstream");
     let before = errors.errors.len();
     if up.nodes.is_empty() {
-        errors.push(format!("{p}.nodes"), "needs at least one node");
+        errors.push(format!("{p}.nodes"), Msg::NeedsNode);
     }
     let weighted = matches!(
         up.balance,
@@ -608,21 +604,24 @@ fn compile_upstream(
         if nodes.iter().any(|n: &CompiledNode| n.addr == addr) {
             errors.push(
                 format!("{np}.addr"),
-                format!("{} is listed twice", node.addr),
+                Msg::AddrListedTwice {
+                    addr: node.addr.clone(),
+                },
             );
         }
         if node.weight > MAX_WEIGHT {
             errors.push(
                 format!("{np}.weight"),
-                format!("must be at most {MAX_WEIGHT}"),
+                Msg::AtMost {
+                    max: u64::from(MAX_WEIGHT),
+                },
             );
         } else if node.weight == 0 && weighted && !matches!(addr, NodeAddr::Srv { .. }) {
             errors.push(
                 format!("{np}.weight"),
-                format!(
-                    "must be at least 1 with balance {} (disable the node with enabled: false instead)",
-                    up.balance.as_str()
-                ),
+                Msg::WeightZero {
+                    balance: up.balance.as_str().to_owned(),
+                },
             );
         }
         nodes.push(CompiledNode {
@@ -632,10 +631,7 @@ fn compile_upstream(
         });
     }
     if up.hash_key.is_some() && up.balance != Balance::ConsistentHash {
-        errors.push(
-            format!("{p}.hash_key"),
-            "only applies to balance: consistent_hash",
-        );
+        errors.push(format!("{p}.hash_key"), Msg::OnlyForConsistentHash);
     }
     let tls = compile_upstream_tls(&up.tls, &format!("{p}.tls"), errors);
     let t = &up.timeouts;
@@ -644,20 +640,19 @@ fn compile_upstream(
         ("response_header", t.response_header),
     ] {
         if d.get().is_zero() {
-            errors.push(format!("{p}.timeouts.{field}"), "must be greater than 0");
+            errors.push(format!("{p}.timeouts.{field}"), Msg::GreaterThanZero);
         }
     }
     if up.max_idle_per_node > MAX_IDLE_PER_NODE {
         errors.push(
             format!("{p}.max_idle_per_node"),
-            format!("must be at most {MAX_IDLE_PER_NODE}"),
+            Msg::AtMost {
+                max: u64::from(MAX_IDLE_PER_NODE),
+            },
         );
     }
     if t.stream_idle.get().is_zero() {
-        errors.push(
-            format!("{p}.timeouts.stream_idle"),
-            "must be greater than 0",
-        );
+        errors.push(format!("{p}.timeouts.stream_idle"), Msg::GreaterThanZero);
     }
     let protocol = match svc.kind {
         ServiceKind::Http => UpstreamProtocol::Http1,
@@ -669,11 +664,18 @@ fn compile_upstream(
     if up.dns.min_ttl.get() < Duration::from_millis(MIN_DNS_TTL_MS) {
         errors.push(
             format!("{p}.dns.min_ttl"),
-            format!("must be at least {MIN_DNS_TTL_MS}ms"),
+            Msg::AtLeastMs {
+                min: MIN_DNS_TTL_MS,
+            },
         );
     }
     if up.dns.max_ttl < up.dns.min_ttl {
-        errors.push(format!("{p}.dns.max_ttl"), "must not be less than min_ttl");
+        errors.push(
+            format!("{p}.dns.max_ttl"),
+            Msg::NotLessThan {
+                other: "min_ttl".into(),
+            },
+        );
     }
     (errors.errors.len() == before).then(|| CompiledUpstream {
         balance: up.balance,
@@ -705,45 +707,42 @@ fn compile_health_check(
     if hc.interval.get() < Duration::from_millis(MIN_HEALTH_INTERVAL_MS) {
         errors.push(
             format!("{p}.interval"),
-            format!("must be at least {MIN_HEALTH_INTERVAL_MS}ms"),
+            Msg::AtLeastMs {
+                min: MIN_HEALTH_INTERVAL_MS,
+            },
         );
     }
     if hc.timeout.get().is_zero() {
-        errors.push(format!("{p}.timeout"), "must be greater than 0");
+        errors.push(format!("{p}.timeout"), Msg::GreaterThanZero);
     } else if hc.timeout > hc.interval {
-        errors.push(
-            format!("{p}.timeout"),
-            "must not be longer than the interval",
-        );
+        errors.push(format!("{p}.timeout"), Msg::TimeoutOverInterval);
     }
     for (field, v) in [("healthy", hc.healthy), ("unhealthy", hc.unhealthy)] {
         if !HEALTH_THRESHOLD.contains(&v) {
             errors.push(
                 format!("{p}.{field}"),
-                format!(
-                    "must be between {} and {}",
-                    HEALTH_THRESHOLD.start(),
-                    HEALTH_THRESHOLD.end()
-                ),
+                Msg::Between {
+                    min: u64::from(*HEALTH_THRESHOLD.start()),
+                    max: u64::from(*HEALTH_THRESHOLD.end()),
+                },
             );
         }
     }
     match (hc.kind, kind) {
         (CheckKind::Http, ServiceKind::Tcp) => {
-            errors.push(
-                format!("{p}.type"),
-                "http checks need an http or grpc service; use tcp",
-            );
+            errors.push(format!("{p}.type"), Msg::HttpCheckNeedsHttp);
         }
         (CheckKind::Grpc, k) if k != ServiceKind::Grpc => {
-            errors.push(format!("{p}.type"), "grpc checks need a grpc service");
+            errors.push(format!("{p}.type"), Msg::GrpcCheckNeedsGrpc);
         }
         _ => {}
     }
     if !hc.path.starts_with('/') {
         errors.push(
             format!("{p}.path"),
-            format!("{:?} must start with '/'", hc.path),
+            Msg::MustStartWithSlash {
+                value: hc.path.clone(),
+            },
         );
     }
     let expect = match parse_status_ranges(&hc.expect_status) {
@@ -756,7 +755,7 @@ fn compile_health_check(
     if let Some(h) = &hc.host
         && validate_hostname(h.split(':').next().unwrap_or(h)).is_err()
     {
-        errors.push(format!("{p}.host"), format!("{h:?} is not a valid host"));
+        errors.push(format!("{p}.host"), Msg::HostInvalid { host: h.clone() });
     }
     (errors.errors.len() == before).then(|| CompiledHealthCheck {
         kind: hc.kind,
@@ -772,7 +771,7 @@ fn compile_health_check(
 }
 
 /// `200-399`, `200,204`, `200-299,404`.
-fn parse_status_ranges(s: &str) -> Result<Vec<(u16, u16)>, String> {
+fn parse_status_ranges(s: &str) -> Result<Vec<(u16, u16)>, Msg> {
     let mut out = Vec::new();
     for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let (lo, hi) = match part.split_once('-') {
@@ -783,16 +782,20 @@ fn parse_status_ranges(s: &str) -> Result<Vec<(u16, u16)>, String> {
             v.parse::<u16>()
                 .ok()
                 .filter(|n| HTTP_STATUS.contains(n))
-                .ok_or_else(|| format!("{v:?} is not an HTTP status (100-599)"))
+                .ok_or_else(|| Msg::StatusInvalid {
+                    value: v.to_owned(),
+                })
         };
         let (lo, hi) = (parse(lo)?, parse(hi)?);
         if lo > hi {
-            return Err(format!("{part:?} is an empty range"));
+            return Err(Msg::StatusRangeEmpty {
+                range: part.to_owned(),
+            });
         }
         out.push((lo, hi));
     }
     if out.is_empty() {
-        return Err("names no status (e.g. 200-399)".into());
+        return Err(Msg::StatusNone);
     }
     Ok(out)
 }
@@ -806,29 +809,31 @@ fn compile_outlier(
     let p = format!("{path}.outlier");
     let before = errors.errors.len();
     if o.consecutive_failures == 0 {
-        errors.push(format!("{p}.consecutive_failures"), "must be at least 1");
+        errors.push(format!("{p}.consecutive_failures"), Msg::AtLeast { min: 1 });
     }
     if o.base_ejection.get().is_zero() {
-        errors.push(format!("{p}.base_ejection"), "must be greater than 0");
+        errors.push(format!("{p}.base_ejection"), Msg::GreaterThanZero);
     }
     if o.max_ejection < o.base_ejection {
         errors.push(
             format!("{p}.max_ejection"),
-            "must not be less than base_ejection",
+            Msg::NotLessThan {
+                other: "base_ejection".into(),
+            },
         );
     }
     if o.max_ejected_percent > MAX_EJECTED_PERCENT {
         errors.push(
             format!("{p}.max_ejected_percent"),
-            format!("must be between 0 and {MAX_EJECTED_PERCENT}"),
+            Msg::Between {
+                min: 0,
+                max: u64::from(MAX_EJECTED_PERCENT),
+            },
         );
     }
     for (i, s) in o.failure_statuses.iter().enumerate() {
         if !HTTP_STATUS.contains(s) {
-            errors.push(
-                format!("{p}.failure_statuses[{i}]"),
-                "is not an HTTP status (100-599)",
-            );
+            errors.push(format!("{p}.failure_statuses[{i}]"), Msg::NotAStatus);
         }
     }
     (errors.errors.len() == before).then(|| CompiledOutlier {
@@ -854,8 +859,13 @@ fn compile_upstream_tls(
         let certs: Result<Vec<_>, _> = CertificateDer::pem_slice_iter(ca.as_bytes()).collect();
         match certs {
             Ok(c) if !c.is_empty() => {}
-            Ok(_) => errors.push(format!("{path}.ca"), "contains no CERTIFICATE block"),
-            Err(e) => errors.push(format!("{path}.ca"), format!("is not valid PEM: {e}")),
+            Ok(_) => errors.push(format!("{path}.ca"), Msg::NoCertificateBlock),
+            Err(e) => errors.push(
+                format!("{path}.ca"),
+                Msg::PemInvalid {
+                    error: e.to_string(),
+                },
+            ),
         }
     }
     if let Some(name) = &tls.server_name
@@ -864,7 +874,10 @@ fn compile_upstream_tls(
     {
         errors.push(
             format!("{path}.server_name"),
-            format!("{name:?} is not a valid host name: {why}"),
+            Msg::HostNameInvalid {
+                host: name.clone(),
+                why: why.into(),
+            },
         );
     }
     Some(CompiledUpstreamTls {

@@ -7,6 +7,7 @@ use super::ipset::IpSet;
 use super::policy::Rate;
 use crate::error::ValidationErrors;
 use crate::model::Tenant;
+use crate::msg::Msg;
 use crate::rules::SECRET_LEN;
 
 #[derive(Debug, Clone)]
@@ -33,20 +34,16 @@ pub(crate) fn compile_tenants(
         super::service::validate_name(&t.app_id, &format!("{path}.app_id"), errors);
         let secret = match &t.secret {
             None => {
-                errors.push(
-                    format!("{path}.secret"),
-                    "is required (a new tenant needs a secret)",
-                );
+                errors.push(format!("{path}.secret"), Msg::SecretRequired);
                 String::new()
             }
             Some(s) if !SECRET_LEN.contains(&s.chars().count()) => {
                 errors.push(
                     format!("{path}.secret"),
-                    format!(
-                        "must be {} to {} characters",
-                        SECRET_LEN.start(),
-                        SECRET_LEN.end()
-                    ),
+                    Msg::SecretLength {
+                        min: *SECRET_LEN.start(),
+                        max: *SECRET_LEN.end(),
+                    },
                 );
                 String::new()
             }
@@ -66,7 +63,9 @@ pub(crate) fn compile_tenants(
         if out.contains_key(&app_id) {
             errors.push(
                 format!("{path}.app_id"),
-                format!("{:?} is used by another tenant", t.app_id),
+                Msg::AppIdTaken {
+                    app_id: t.app_id.clone(),
+                },
             );
             continue;
         }

@@ -356,3 +356,78 @@ fn doc_errors(yaml: &str) -> String {
         Err(e) => e.to_string(),
     }
 }
+
+/// What the admin API hands the dashboard to translate: each problem's code
+/// and named parameters, with user data in the parameters only.
+#[test]
+fn errors_carry_codes_with_named_params() {
+    let e = compile(&doc(r#"
+services:
+  - name: a
+    match: { prefix: /a/ }
+    upstream: { nodes: [{ addr: "10.0.0.1" }] }
+  - name: b
+    kind: tcp
+    port: 9000
+    websocket: true
+    match: { prefix: /b/ }
+    upstream: { nodes: [{ addr: "10.0.0.2:80" }] }
+  - name: c
+    match: { prefix: /a/ }
+    rewrite: [{ pattern: "^/(x)", replacement: "$1y" }]
+    upstream: { nodes: [{ addr: "10.0.0.3:80", weight: 2000000 }] }
+"#))
+    .unwrap_err();
+    let find = |path: &str| {
+        e.errors
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| serde_json::to_value(f).unwrap())
+            .unwrap_or_else(|| panic!("no {path} in {e}"))
+    };
+    let addr = find("services[0].upstream.nodes[0].addr");
+    assert_eq!(addr["code"], "addr_no_port");
+    assert_eq!(addr["params"], serde_json::json!({"addr": "10.0.0.1"}));
+    // Reasons inside a sentence are messages of their own.
+    let ws = find("services[1].websocket");
+    assert_eq!(ws["code"], "not_for_kind");
+    assert_eq!(ws["params"]["kind"], "tcp");
+    assert_eq!(ws["params"]["why"]["code"], "why_tcp_bytes");
+    let replacement = find("services[2].rewrite[0].replacement");
+    assert_eq!(replacement["code"], "replacement_group_hint");
+    assert_eq!(
+        replacement["params"],
+        serde_json::json!({"group": "1y", "digits": "1", "rest": "y"})
+    );
+    assert_eq!(
+        replacement["message"],
+        "refers to group \"1y\", which the pattern does not have \
+         (to follow group 1 with text, write ${1}y)"
+    );
+    let weight = find("services[2].upstream.nodes[0].weight");
+    assert_eq!(weight["code"], "at_most");
+    assert_eq!(weight["params"]["max"], 1_000_000);
+}
+
+#[test]
+fn a_route_taken_names_the_route_as_a_message() {
+    let e = compile(&doc(r#"
+services:
+  - name: a
+    match: { host: api.example.com, prefix: /x/ }
+    upstream: { nodes: [{ addr: "10.0.0.1:80" }] }
+  - name: b
+    match: { host: api.example.com, prefix: /x/ }
+    upstream: { nodes: [{ addr: "10.0.0.2:80" }] }
+"#))
+    .unwrap_err();
+    let f = &e.errors[0];
+    assert_eq!(f.code, "route_taken");
+    assert_eq!(f.params["route"]["code"], "route_host_prefix");
+    assert_eq!(f.params["route"]["params"]["prefix"], "/x/");
+    assert_eq!(f.params["service"], "a");
+    assert_eq!(
+        f.message,
+        "the route host api.example.com + prefix /x/ is already used by services[0] (\"a\")"
+    );
+}
