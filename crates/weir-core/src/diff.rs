@@ -15,7 +15,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use crate::model::{ConfigDocument, ResourceKind};
+use crate::model::{ConfigDocument, ResourceKind, defaults};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -76,15 +76,36 @@ pub fn is_secret_path(kind: ResourceKind, path: &str) -> bool {
 
 impl Change {
     /// Field-level differences (empty for adds and removes), secrets
-    /// redacted.
+    /// redacted. Specs leave defaults out, so a field one side leaves out
+    /// shows as its default (`upstream.balance: "round_robin" -> "random"`),
+    /// and a block one side leaves out (`upstream.timeouts`) is compared
+    /// field by field.
     pub fn fields(&self) -> Vec<FieldChange> {
         match (&self.before, &self.after) {
-            (Some(a), Some(b)) => field_changes(a, b)
-                .into_iter()
-                .map(|fc| redact_field(self.kind, fc))
-                .collect(),
+            (Some(a), Some(b)) => {
+                let a2 = defaults::open_blocks(self.kind, a, b);
+                let b2 = defaults::open_blocks(self.kind, b, a);
+                field_changes(&a2, &b2)
+                    .into_iter()
+                    .map(|fc| with_defaults(self.kind, fc))
+                    .map(|fc| redact_field(self.kind, fc))
+                    .collect()
+            }
             _ => Vec::new(),
         }
+    }
+}
+
+/// A field absent on one side of a change is at its default there. Only
+/// leaves reach here absent on one side with their parent on both (a
+/// whole new block or list entry is one change of its own), so the
+/// default is the value in effect.
+fn with_defaults(kind: ResourceKind, fc: FieldChange) -> FieldChange {
+    let default = || defaults::at(kind, &fc.path);
+    FieldChange {
+        before: fc.before.clone().or_else(default),
+        after: fc.after.clone().or_else(default),
+        path: fc.path,
     }
 }
 
@@ -648,6 +669,45 @@ mod tests {
         assert!(diff_documents(&current, &ConfigDocument::default()).is_empty());
         let empty = parse_document("services: []").unwrap();
         assert_eq!(diff_documents(&current, &empty)[0].op, ChangeOp::Remove);
+    }
+
+    #[test]
+    fn a_field_left_out_shows_as_its_default() {
+        let spec = |extra: &str| {
+            parse_document(&format!(
+                "services:\n  - {{ name: a, match: {{ prefix: /a }}, upstream: {{ nodes: [{{ addr: \"127.0.0.1:1\" }}]{extra} }} }}\n"
+            ))
+            .unwrap()
+        };
+        let changes = diff_documents(
+            &spec(""),
+            &spec(", balance: random, timeouts: { connect: 2s }"),
+        );
+        let fields: Vec<_> = changes[0]
+            .fields()
+            .into_iter()
+            .map(|f| {
+                format!(
+                    "{}: {} -> {}",
+                    f.path,
+                    show(f.before.as_ref()),
+                    show(f.after.as_ref())
+                )
+            })
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "upstream.balance: \"round_robin\" -> \"random\"",
+                "upstream.timeouts.connect: \"5s\" -> \"2s\""
+            ]
+        );
+        // A block that is off when absent is one change, shown as written.
+        let changes = diff_documents(&spec(""), &spec(", health_check: { interval: 1s }"));
+        let fields = changes[0].fields();
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0].path, "upstream.health_check");
+        assert_eq!(fields[0].before, None);
     }
 
     #[test]

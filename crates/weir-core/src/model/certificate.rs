@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::is_default;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Certificate {
@@ -13,10 +15,10 @@ pub struct Certificate {
     /// PEM private key (PKCS#8, PKCS#1 or SEC1). Not printed by `weir
     /// export` unless `--include-secrets`; omitted on `apply`, the stored
     /// one is kept.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub key: Option<String>,
     /// Serve this certificate to clients that send no SNI or a name no
     /// certificate covers.
-    #[serde(default, skip_serializing_if = "super::is_false")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub default: bool,
 }

@@ -5,9 +5,38 @@
 //! The same types serialise to YAML (`weir apply`/`export`) and JSON (the
 //! store and the admin API). Unknown fields are rejected so a typo is an error,
 //! not a silently ignored setting.
+//!
+//! Defaults stay implicit: a field left out reads as its default, and a
+//! field equal to its default is left out when serialised, so what is
+//! stored, exported, answered and diffed is what someone chose — not every
+//! default Weir has (which change between versions without anyone choosing
+//! them). Every defaulted field pairs its `default` with a
+//! `skip_serializing_if` on the same value: `#[serde(default)]` with
+//! [`is_default`], and a default of its own with the predicate
+//! [`field_default!`] declares next to it. Parsing what was serialised gives
+//! the same value back (`tests::round_trip`). [`defaults`] lists the
+//! defaults for the admin API's schema and the dashboard.
+
+/// Declares a field default other than its type's own, as the pair serde
+/// needs: `field_default!(name, is_name: Type = value)` gives `fn name()`
+/// (for `#[serde(default = "name")]`) and `fn is_name(&Type)` (for
+/// `skip_serializing_if = "is_name"`), built from one value so that the two
+/// cannot disagree.
+macro_rules! field_default {
+    ($name:ident, $is:ident: $ty:ty = $value:expr) => {
+        pub(crate) fn $name() -> $ty {
+            $value
+        }
+        #[allow(clippy::trivially_copy_pass_by_ref)] // serde passes a reference
+        pub(crate) fn $is(v: &$ty) -> bool {
+            *v == $name()
+        }
+    };
+}
 
 mod access;
 mod certificate;
+pub mod defaults;
 mod duration;
 mod health;
 mod registration;
@@ -63,14 +92,12 @@ pub struct ConfigDocument {
     pub certificates: Option<Vec<Certificate>>,
 }
 
-fn yes() -> bool {
-    true
-}
-fn is_true(b: &bool) -> bool {
-    *b
-}
-fn is_false(b: &bool) -> bool {
-    !*b
+field_default!(yes, is_true: bool = true);
+
+/// Whether `v` is its type's default: the `skip_serializing_if` of every
+/// `#[serde(default)]` field (see the module docs).
+pub(crate) fn is_default<T: Default + PartialEq>(v: &T) -> bool {
+    *v == T::default()
 }
 
 /// A key written with no value (`services:`) means an empty list, not absence.
@@ -231,6 +258,27 @@ impl ConfigDocument {
     }
 }
 
+/// `spec` as the model writes it: parsed as a resource of `kind` and
+/// serialised again, so that two specs of the same meaning are equal —
+/// one with defaults written out (stored by an older Weir, or sent by a
+/// client) and one without. Fails when `spec` does not parse as the model.
+pub fn canonical_spec(
+    kind: ResourceKind,
+    spec: serde_json::Value,
+) -> Result<serde_json::Value, serde_json::Error> {
+    fn via<T: Serialize + serde::de::DeserializeOwned>(
+        spec: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Error> {
+        serde_json::to_value(serde_json::from_value::<T>(spec)?)
+    }
+    match kind {
+        ResourceKind::Service => via::<Service>(spec),
+        ResourceKind::Tenant => via::<Tenant>(spec),
+        ResourceKind::SigningKey => via::<SigningKey>(spec),
+        ResourceKind::Certificate => via::<Certificate>(spec),
+    }
+}
+
 fn to_named_json<T: Serialize + Named>(list: &[T]) -> Vec<(String, serde_json::Value)> {
     let mut out: Vec<(String, serde_json::Value)> = list
         .iter()
@@ -292,3 +340,6 @@ impl Named for SigningKey {
         &self.name
     }
 }
+
+#[cfg(test)]
+mod tests;

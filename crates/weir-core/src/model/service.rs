@@ -8,7 +8,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{
-    Access, DnsSettings, HealthCheck, HumanDuration, Limits, Outlier, SelfRegistration, is_false,
+    Access, DnsSettings, HealthCheck, HumanDuration, Limits, Outlier, SelfRegistration, is_default,
     is_true, yes,
 };
 
@@ -18,56 +18,56 @@ use super::{
 pub struct Service {
     /// Unique name: letters, digits, `_`, `-`, `.`; at most 64 characters.
     pub name: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub kind: ServiceKind,
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub description: String,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub enabled: bool,
     /// Own listening port: required for `tcp`, optional for `grpc` (the
     /// seed's model: each gRPC service on its port).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub port: Option<u16>,
     /// How requests are matched on the main HTTP/HTTPS listeners (`http`,
     /// and `grpc` routed by path prefix such as `/package.Service/`).
-    #[serde(rename = "match", default, skip_serializing_if = "Match::is_empty")]
+    #[serde(rename = "match", default, skip_serializing_if = "is_default")]
     pub route: Match,
     /// Answer plain-HTTP requests with a redirect to HTTPS.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub https_redirect: bool,
     /// Accept an encoded slash (`%2F`) in request paths, forwarded as
     /// `%2F`; refused with 400 by default (see docs/proxying.md).
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub allow_encoded_slashes: bool,
     /// Remove the matched path prefix before forwarding (seed: `need_strip_uri`).
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub strip_prefix: bool,
     /// Regex rewrites of the path, applied in order after `strip_prefix`
     /// (seed: `url_rewrite`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub rewrite: Vec<RewriteRule>,
     /// Request header operations, applied in order (seed: `header_transfor`).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub request_headers: Vec<HeaderOp>,
     /// Allow WebSocket upgrades (seed: `need_websocket`).
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub websocket: bool,
     /// Largest request body in bytes; absent or 0 = no limit. A larger
     /// Content-Length is answered 413 before anything is forwarded; a
     /// streamed body is cut with 413 when it crosses the limit. For gRPC it
     /// bounds all the messages a client sends in one call; WebSocket
     /// tunnels are not counted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub max_body_bytes: Option<u64>,
     /// IP lists and tenant authentication.
-    #[serde(default, skip_serializing_if = "Access::is_default")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub access: Access,
     /// Rate limits.
-    #[serde(default, skip_serializing_if = "Limits::is_default")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub limits: Limits,
     pub upstream: Upstream,
     /// Self-registration of instances (off by default).
-    #[serde(default, skip_serializing_if = "SelfRegistration::is_default")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub registration: SelfRegistration,
 }
 
@@ -121,7 +121,7 @@ impl Upstream {
             nodes,
             tls: UpstreamTls::default(),
             timeouts: Timeouts::default(),
-            max_idle_per_node: default_max_idle(),
+            max_idle_per_node: default_max_idle_per_node(),
             health_check: None,
             outlier: None,
             fail_open: false,
@@ -147,11 +147,11 @@ impl ServiceKind {
 pub struct Match {
     /// Path prefix, compared byte for byte (`/user/` matches `/user/1` but
     /// not `/username`; `/user` matches both).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub prefix: Option<String>,
     /// Host name (case-insensitive, any port), or `*.example.com` for any
     /// subdomain.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub host: Option<String>,
 }
 
@@ -176,7 +176,7 @@ pub struct RewriteRule {
 pub struct HeaderOp {
     pub op: HeaderOpKind,
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub value: Option<String>,
 }
 
@@ -197,38 +197,39 @@ pub enum HeaderOpKind {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Upstream {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub balance: Balance,
     /// What `consistent_hash` hashes; defaults to the client IP.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub hash_key: Option<HashKey>,
     pub nodes: Vec<Node>,
     /// Speak TLS to the nodes (seed: `need_https`): `true`, or options.
-    #[serde(default, skip_serializing_if = "UpstreamTls::is_off")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub tls: UpstreamTls,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub timeouts: Timeouts,
     /// Idle keep-alive connections kept per node (seed: `upstream_max_idle`).
-    #[serde(default = "default_max_idle")]
+    #[serde(
+        default = "default_max_idle_per_node",
+        skip_serializing_if = "is_default_max_idle_per_node"
+    )]
     pub max_idle_per_node: u32,
     /// Active health checks (the seed's probing); off when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub health_check: Option<HealthCheck>,
     /// Passive health: eject nodes that fail requests; off when absent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub outlier: Option<Outlier>,
     /// When no node is available, try every enabled node anyway instead of
     /// answering 503.
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub fail_open: bool,
     /// Re-resolution of nodes given by DNS name.
-    #[serde(default, skip_serializing_if = "DnsSettings::is_default")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub dns: DnsSettings,
 }
 
-fn default_max_idle() -> u32 {
-    64
-}
+field_default!(default_max_idle_per_node, is_default_max_idle_per_node: u32 = 64);
 
 /// Load-balancing strategy (seed: `round_type` 0 random, 1 round robin,
 /// 2 weighted round robin, 3 hash).
@@ -319,47 +320,52 @@ pub struct Node {
     /// `_http._tcp.api.internal` (targets, ports and weights from the SRV
     /// records).
     pub addr: String,
-    #[serde(default = "default_weight")]
+    #[serde(default = "default_weight", skip_serializing_if = "is_default_weight")]
     pub weight: u32,
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub enabled: bool,
 }
 
-fn default_weight() -> u32 {
-    1
-}
+field_default!(default_weight, is_default_weight: u32 = 1);
 
 /// Upstream timeouts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Timeouts {
     /// TCP connect to a node.
-    #[serde(default = "default_connect")]
+    #[serde(
+        default = "default_connect",
+        skip_serializing_if = "is_default_connect"
+    )]
     pub connect: HumanDuration,
     /// From the request sent to the response headers received.
-    #[serde(default = "default_response_header")]
+    #[serde(
+        default = "default_response_header",
+        skip_serializing_if = "is_default_response_header"
+    )]
     pub response_header: HumanDuration,
     /// How long an unused keep-alive connection is kept.
-    #[serde(default = "default_idle")]
+    #[serde(default = "default_idle", skip_serializing_if = "is_default_idle")]
     pub idle: HumanDuration,
     /// A WebSocket or TCP connection with no byte in either direction for
     /// this long is closed.
-    #[serde(default = "default_stream_idle")]
+    #[serde(
+        default = "default_stream_idle",
+        skip_serializing_if = "is_default_stream_idle"
+    )]
     pub stream_idle: HumanDuration,
 }
 
-fn default_connect() -> HumanDuration {
-    HumanDuration::from_secs(5)
-}
-fn default_response_header() -> HumanDuration {
-    HumanDuration::from_secs(60)
-}
-fn default_idle() -> HumanDuration {
-    HumanDuration::from_secs(90)
-}
-fn default_stream_idle() -> HumanDuration {
-    HumanDuration::from_secs(600)
-}
+field_default!(default_connect, is_default_connect: HumanDuration = HumanDuration::from_secs(5));
+field_default!(
+    default_response_header,
+    is_default_response_header: HumanDuration = HumanDuration::from_secs(60)
+);
+field_default!(default_idle, is_default_idle: HumanDuration = HumanDuration::from_secs(90));
+field_default!(
+    default_stream_idle,
+    is_default_stream_idle: HumanDuration = HumanDuration::from_secs(600)
+);
 
 impl Default for Timeouts {
     fn default() -> Self {
@@ -397,11 +403,9 @@ impl UpstreamTls {
         !self.enabled
     }
 
-    fn is_plain_on(&self) -> bool {
-        self.enabled
-            && self.ca.is_none()
-            && self.server_name.is_none()
-            && !self.insecure_skip_verify
+    /// No option set: written as the plain `true` or `false`.
+    fn is_plain(&self) -> bool {
+        self.ca.is_none() && self.server_name.is_none() && !self.insecure_skip_verify
     }
 }
 
@@ -410,11 +414,11 @@ impl UpstreamTls {
 struct UpstreamTlsOptions {
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     enabled: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_default")]
     ca: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_default")]
     server_name: Option<String>,
-    #[serde(default, skip_serializing_if = "is_false")]
+    #[serde(default, skip_serializing_if = "is_default")]
     insecure_skip_verify: bool,
 }
 
@@ -427,7 +431,9 @@ enum UpstreamTlsRepr {
 
 impl Serialize for UpstreamTls {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if !self.enabled || self.is_plain_on() {
+        // Options written with `enabled: false` (TLS switched off for a
+        // while) are kept, not collapsed to `false`.
+        if self.is_plain() {
             return s.serialize_bool(self.enabled);
         }
         UpstreamTlsOptions {

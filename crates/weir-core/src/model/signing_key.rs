@@ -5,20 +5,22 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::is_default;
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SigningKey {
     /// Key id (`kid` in token headers and the JWKS).
     pub name: String,
     pub algorithm: SigningAlgorithm,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub status: KeyStatus,
     /// HS256: the shared secret (base64). RS256 / EdDSA: the private key in
     /// PKCS#8 PEM. Not printed by `weir export` unless `--include-secrets`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub key: Option<String>,
     /// Unix seconds; informational.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "is_default")]
     pub created_at: Option<i64>,
 }
 
