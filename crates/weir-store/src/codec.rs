@@ -6,6 +6,10 @@
 //! Rows of a kind this version does not know are skipped, not errors: a newer
 //! Weir sharing the database during a rolling upgrade may have written them,
 //! and this version can neither serve nor change them.
+//!
+//! Specs are read back in the model's canonical form ([`canonical`]):
+//! an older Weir stored every default written out, this one stores only
+//! what was set, and both must read — and compare — the same.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -79,6 +83,19 @@ pub(crate) fn parse_spec(kind: &str, name: &str, text: &str) -> Result<Value, St
         .map_err(|e| StoreError::corrupt(kind, name, format!("invalid JSON: {e}")))
 }
 
+/// A stored spec as the model writes it now (defaults left out), or as
+/// stored when it does not read as the model — a newer Weir sharing the
+/// database may have written a field this one does not know; showing it
+/// as it is beats refusing to show it.
+pub(crate) fn canonical(kind: ResourceKind, spec: Value) -> Value {
+    weir_core::model::canonical_spec(kind, spec.clone()).unwrap_or(spec)
+}
+
+/// [`parse_spec`] then [`canonical`].
+pub(crate) fn read_spec(kind: ResourceKind, name: &str, text: &str) -> Result<Value, StoreError> {
+    Ok(canonical(kind, parse_spec(kind.as_str(), name, text)?))
+}
+
 /// `(kind, name, op, before_spec, after_spec)` as selected from
 /// `weir_revision_changes`.
 pub(crate) type ChangeRow = (String, String, String, Option<String>, Option<String>);
@@ -102,7 +119,9 @@ pub(crate) fn change_from_row(
             ));
         }
     };
-    let spec = |text: Option<String>| text.map(|t| parse_spec(&kind_str, &name, &t)).transpose();
+    // Canonical, so that a revision written by an older Weir (defaults
+    // spelled out) shows the same field changes as one written now.
+    let spec = |text: Option<String>| text.map(|t| read_spec(kind, &name, &t)).transpose();
     let before = spec(before)?;
     let after = spec(after)?;
     Ok(Some(Change {

@@ -21,7 +21,8 @@ use crate::{APPLY_ATTEMPTS, RevisionMeta, Store, StoreError, codec};
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredResource {
     pub name: String,
-    /// The spec as stored (the model's JSON).
+    /// The spec as stored, in the model's canonical form (defaults left
+    /// out, also for specs an older version stored with them).
     pub spec: Value,
     pub version: i64,
 }
@@ -59,7 +60,7 @@ impl Store {
         let mut out = Vec::new();
         for (k, name, spec, version) in rows {
             if k == kind.as_str() {
-                let spec = codec::parse_spec(&k, &name, &spec)?;
+                let spec = codec::read_spec(kind, &name, &spec)?;
                 out.push(StoredResource {
                     name,
                     spec,
@@ -87,7 +88,7 @@ impl Store {
         row.map(|(spec, version)| {
             Ok(StoredResource {
                 name: name.to_owned(),
-                spec: codec::parse_spec(kind.as_str(), name, &spec)?,
+                spec: codec::read_spec(kind, name, &spec)?,
                 version,
             })
         })
@@ -110,12 +111,16 @@ impl Store {
         meta: RevisionMeta,
     ) -> Result<ResourceWrite, StoreError> {
         let what = format!("{} {name:?}", kind.as_str());
+        // Compared with the stored spec, which reads canonical.
+        let spec = spec.map(|s| codec::canonical(kind, s));
         for attempt in 1..=APPLY_ATTEMPTS {
             let (base, rows) = self.rows().await?;
             let existing = rows
                 .iter()
                 .find(|(k, n, _, _)| k == kind.as_str() && n == name)
-                .map(|(k, n, s, v)| codec::parse_spec(k, n, s).map(|spec| (spec, *v)))
+                // Canonical: a spec stored with its defaults written out
+                // equals the same spec without them (no empty revision).
+                .map(|(_, n, s, v)| codec::read_spec(kind, n, s).map(|spec| (spec, *v)))
                 .transpose()?;
             match (expect, &existing, &spec) {
                 (Expect::Absent, Some(_), _) => return Err(StoreError::AlreadyExists(what)),

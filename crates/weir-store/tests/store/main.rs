@@ -240,3 +240,119 @@ async fn sqlite_concurrent_first_opens_migrate_once() {
         }
     }
 }
+
+/// Defaults stay implicit: specs an older Weir stored with every default
+/// written out read back without them, compare equal to the same spec
+/// without them (no empty revision, no change in a diff), and a change of
+/// one field shows that field alone.
+#[tokio::test]
+async fn sqlite_specs_stored_with_defaults_read_and_diff_as_written() {
+    use serde_json::json;
+    use weir_core::ResourceKind;
+    use weir_core::model::defaults;
+    use weir_store::{Expect, RevisionMeta};
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("weir.db").display());
+    let store = weir_store::Store::open(&url).await.unwrap();
+    let meta = || RevisionMeta {
+        author: "alice".into(),
+        source: "api".into(),
+        summary: None,
+    };
+    let sparse = json!({"name": "a", "match": {"prefix": "/a/"},
+                        "upstream": {"nodes": [{"addr": "127.0.0.1:9"}]}});
+    let full = defaults::fill(ResourceKind::Service, &sparse);
+    assert!(full["upstream"]["timeouts"].is_object(), "{full}");
+
+    // Written with its defaults spelled out: stored as written (sparse).
+    let w = store
+        .write_resource(
+            ResourceKind::Service,
+            "a",
+            Some(full.clone()),
+            Expect::Absent,
+            meta(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(w.revision, Some(1));
+    assert_eq!(w.change.unwrap().after, Some(sparse.clone()));
+
+    // As an older Weir stored it: every default in the row and the history.
+    {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let text = full.to_string();
+        sqlx::query("UPDATE weir_resources SET spec = ? WHERE name = 'a'")
+            .bind(&text)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE weir_revision_changes SET after_spec = ? WHERE revision = 1")
+            .bind(&text)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let read = store
+        .resource(ResourceKind::Service, "a")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(read.spec, sparse);
+    let (_, all) = store.resources(ResourceKind::Service).await.unwrap();
+    assert_eq!(all[0].spec, sparse);
+    let history = store.revision_changes(1).await.unwrap();
+    assert_eq!(history[0].after, Some(sparse.clone()));
+
+    // The same meaning written again, either way: nothing to write.
+    for spec in [&sparse, &full] {
+        let again = store
+            .write_resource(
+                ResourceKind::Service,
+                "a",
+                Some(spec.clone()),
+                Expect::Version(1),
+                meta(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(again.revision, None);
+    }
+    let doc: weir_core::ConfigDocument =
+        serde_json::from_value(json!({"services": [sparse.clone()]})).unwrap();
+    assert!(store.plan(&doc).await.unwrap().changes.is_empty());
+
+    // One field changed: that field is the whole difference, in the
+    // revision and between revisions.
+    let mut changed = sparse.clone();
+    changed["description"] = json!("users");
+    let w = store
+        .write_resource(
+            ResourceKind::Service,
+            "a",
+            Some(changed),
+            Expect::Version(1),
+            meta(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(w.revision, Some(2));
+    let paths = |changes: Vec<weir_core::Change>| -> Vec<String> {
+        changes
+            .iter()
+            .flat_map(|c| c.fields())
+            .map(|f| f.path)
+            .collect()
+    };
+    assert_eq!(
+        paths(store.revision_changes(2).await.unwrap()),
+        ["description"]
+    );
+    assert_eq!(
+        paths(store.diff_revisions(1, 2).await.unwrap()),
+        ["description"]
+    );
+    store.close().await;
+}
