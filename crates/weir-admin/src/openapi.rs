@@ -14,9 +14,12 @@
 //!   (request types deny unknown fields; the model does too);
 //! - `links` from the operations that create or list a resource to those
 //!   that read, change or delete it ([`LINKS`]), so a client — or a
-//!   stateful test — can follow a created service to its update.
+//!   stateful test — can follow a created service to its update;
+//! - the `default` of every defaulted field of the configuration model,
+//!   from `weir_core::model::defaults`: answers leave defaults out, and
+//!   this is where a client learns what an absent field is.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use utoipa::openapi::Required;
 use utoipa::openapi::extensions::Extensions;
@@ -28,6 +31,8 @@ use utoipa::openapi::schema::{
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{ComponentsBuilder, ContentBuilder, PathItem, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
+use weir_core::ResourceKind;
+use weir_core::model::defaults;
 
 use crate::api::{
     audit_log, certificates, config, explain, listeners, registrations, revisions, services,
@@ -171,6 +176,7 @@ impl Modify for Additions {
             }
         }
         cross_field_rules(openapi);
+        model_defaults(openapi);
         optional_bodies_are_objects(openapi);
         close_request_objects(openapi);
         add_links(openapi);
@@ -193,6 +199,131 @@ fn cross_field_rules(openapi: &mut utoipa::openapi::OpenApi) {
             o.extensions = Some(Extensions::from_iter([("allOf", rules)]));
         }
     }
+}
+
+/// The component schema of each kind of resource with defaults.
+const DEFAULTED: [(&str, ResourceKind); 3] = [
+    ("Service", ResourceKind::Service),
+    ("Tenant", ResourceKind::Tenant),
+    ("Certificate", ResourceKind::Certificate),
+];
+
+/// Sets the model's default on each property it has one for; returns the
+/// paths no property was found for (`openapi_tests` wants none).
+pub(crate) fn model_defaults(openapi: &mut utoipa::openapi::OpenApi) -> Vec<String> {
+    let mut missing = Vec::new();
+    let Some(components) = openapi.components.as_mut() else {
+        return missing;
+    };
+    for (schema, kind) in DEFAULTED {
+        for (path, value) in defaults::table(kind) {
+            let segments: Vec<&str> = path.split('.').collect();
+            if !set_default(&mut components.schemas, schema, &segments, value) {
+                missing.push(format!("{schema}.{path}"));
+            }
+        }
+    }
+    missing
+}
+
+/// Where the walk down a property path got to.
+enum Step<'p> {
+    Done,
+    Missing,
+    /// Go on in another component with the rest of the path.
+    Ref(String, &'p [&'p str]),
+}
+
+fn set_default(
+    schemas: &mut BTreeMap<String, RefOr<Schema>>,
+    component: &str,
+    path: &[&str],
+    value: serde_json::Value,
+) -> bool {
+    let mut component = component.to_owned();
+    let mut path = path;
+    // Bounded: each hop follows one `$ref`; the model is not that deep.
+    for _ in 0..16 {
+        let Some(schema) = schemas.get_mut(&component) else {
+            return false;
+        };
+        match descend(schema, path, &value) {
+            Step::Done => return true,
+            Step::Missing => return false,
+            Step::Ref(next, rest) => {
+                component = next;
+                path = rest;
+            }
+        }
+    }
+    false
+}
+
+/// Find property `path[0]` in `schema` (an object, a reference to one, or
+/// a composition holding one) and go on with the rest of the path.
+fn descend<'p>(
+    schema: &mut RefOr<Schema>,
+    path: &'p [&'p str],
+    value: &serde_json::Value,
+) -> Step<'p> {
+    let Some((first, rest)) = path.split_first() else {
+        return Step::Missing;
+    };
+    let schema = match schema {
+        RefOr::Ref(r) => {
+            return match r.ref_location.strip_prefix("#/components/schemas/") {
+                Some(name) => Step::Ref(name.to_owned(), path),
+                None => Step::Missing,
+            };
+        }
+        RefOr::T(schema) => schema,
+    };
+    let items = match schema {
+        Schema::Object(o) => {
+            let key = first.strip_suffix("[]").unwrap_or(first);
+            let Some(property) = o.properties.get_mut(key) else {
+                return Step::Missing;
+            };
+            if rest.is_empty() {
+                set_default_on(property, value.clone());
+                return Step::Done;
+            }
+            if first.ends_with("[]") {
+                return match property {
+                    RefOr::T(Schema::Array(a)) => match &mut a.items {
+                        ArrayItems::RefOrSchema(items) => descend(items, rest, value),
+                        ArrayItems::False => Step::Missing,
+                    },
+                    _ => Step::Missing,
+                };
+            }
+            return descend(property, rest, value);
+        }
+        Schema::OneOf(o) => &mut o.items,
+        Schema::AllOf(o) => &mut o.items,
+        Schema::AnyOf(o) => &mut o.items,
+        _ => return Step::Missing,
+    };
+    for item in items {
+        match descend(item, path, value) {
+            Step::Missing => continue,
+            found => return found,
+        }
+    }
+    Step::Missing
+}
+
+fn set_default_on(property: &mut RefOr<Schema>, value: serde_json::Value) {
+    let slot = match property {
+        RefOr::Ref(r) => &mut r.default,
+        RefOr::T(Schema::Object(o)) => &mut o.default,
+        RefOr::T(Schema::Array(a)) => &mut a.default,
+        RefOr::T(Schema::OneOf(o)) => &mut o.default,
+        RefOr::T(Schema::AllOf(o)) => &mut o.default,
+        RefOr::T(Schema::AnyOf(o)) => &mut o.default,
+        RefOr::T(_) => return,
+    };
+    *slot = Some(value);
 }
 
 /// utoipa writes an optional body (`Option<T>`) as `T` or `null`; the

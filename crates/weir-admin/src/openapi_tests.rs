@@ -75,23 +75,24 @@ fn keys(v: &Value, prefix: &str, out: &mut BTreeSet<String>) {
 #[test]
 fn model_fields_are_documented() {
     // A service with every field set away from its default, so that the
-    // model serialises every key it has.
+    // model serialises every key it has (it leaves defaults out).
     let full: weir_core::Service = serde_json::from_value(serde_json::json!({
-        "name": "a", "kind": "http", "description": "d", "enabled": false,
+        "name": "a", "kind": "grpc", "description": "d", "enabled": false,
         "port": 8001, "https_redirect": true, "allow_encoded_slashes": true,
         "match": {"prefix": "/a/", "host": "a.example.com"},
         "strip_prefix": true,
         "rewrite": [{"pattern": "^/x", "replacement": "/y"}],
         "request_headers": [{"op": "set", "name": "x-a", "value": "1"}],
         "websocket": true, "max_body_bytes": 1048576,
-        "access": {"ip_allow": {"enabled": true, "ips": ["10.0.0.0/8"]},
-                   "ip_deny": {"enabled": true, "ips": ["10.0.0.1"]},
+        "access": {"ip_allow": {"enabled": false, "ips": ["10.0.0.0/8"]},
+                   "ip_deny": {"enabled": false, "ips": ["10.0.0.1"]},
                    "auth": {"enabled": true, "allow_paths": ["/health"], "tenants": ["app-a"]}},
         "limits": {"service_qps": 1, "client_ip_qps": 1, "burst": 2, "max_connections": 9},
         "upstream": {"balance": "consistent_hash", "hash_key": "uri",
                      "nodes": [{"addr": "127.0.0.1:1", "weight": 2, "enabled": false},
                                {"addr": "_http._tcp.api.internal"}],
-                     "tls": {"ca": "x", "server_name": "s", "insecure_skip_verify": true},
+                     "tls": {"enabled": false, "ca": "x", "server_name": "s",
+                             "insecure_skip_verify": true},
                      "timeouts": {"connect": "1s", "response_header": "2s", "idle": "3s", "stream_idle": "4s"},
                      "max_idle_per_node": 3,
                      "health_check": {"type": "http", "interval": "1s", "timeout": "500ms",
@@ -121,12 +122,7 @@ fn model_fields_are_documented() {
         missing.is_empty(),
         "model fields missing from schema::ServiceSchema: {missing:?}"
     );
-    // `tls.enabled` is only ever serialised as the plain `false` (see
-    // `upstream_tls_options_are_documented`).
-    let extra: Vec<_> = documented
-        .difference(&model)
-        .filter(|p| *p != "upstream.tls.enabled")
-        .collect();
+    let extra: Vec<_> = documented.difference(&model).collect();
     assert!(
         extra.is_empty(),
         "schema::ServiceSchema documents fields the model lacks: {extra:?}"
@@ -203,25 +199,24 @@ fn tenant_fields_are_documented() {
 }
 
 /// The TLS options object: serialised by the model only when some option
-/// differs from plain `tls: true`, and `enabled` only when false.
+/// is set (otherwise the plain `true`/`false`), and `enabled` only when
+/// false.
 #[test]
 fn upstream_tls_options_are_documented() {
     let tls: weir_core::model::UpstreamTls = serde_json::from_value(serde_json::json!(
         {"enabled": false, "ca": "x", "server_name": "s", "insecure_skip_verify": true}
     ))
     .unwrap();
-    // `enabled: false` serialises as the plain flag; an enabled one as options.
-    assert_eq!(
-        serde_json::to_value(&tls).unwrap(),
-        serde_json::json!(false)
-    );
-    let on = weir_core::model::UpstreamTls {
+    let plain = weir_core::model::UpstreamTls {
         enabled: true,
-        ..tls
+        ..Default::default()
     };
+    assert_eq!(
+        serde_json::to_value(&plain).unwrap(),
+        serde_json::json!(true)
+    );
     let mut model = BTreeSet::new();
-    keys(&serde_json::to_value(&on).unwrap(), "", &mut model);
-    model.insert("enabled".into());
+    keys(&serde_json::to_value(&tls).unwrap(), "", &mut model);
     let d = doc();
     let mut documented = BTreeSet::new();
     properties(
@@ -505,4 +500,123 @@ fn problems_carry_codes_and_params() {
     }
     assert_eq!(field["properties"]["params"]["type"], "object");
     assert_eq!(problem["properties"]["params"]["type"], "object");
+}
+
+/// Answers leave defaults out, so the schema says what each one is: every
+/// field of the model's defaults table has its `default`, and every
+/// optional field that cannot be `null` (the model holds a plain value)
+/// is in the table — except objects, whose fields carry the defaults.
+#[test]
+fn every_defaulted_field_documents_its_default() {
+    let mut api = document();
+    assert_eq!(
+        crate::openapi::model_defaults(&mut api),
+        Vec::<String>::new(),
+        "defaults with no documented property"
+    );
+    let d = doc();
+    let mut missing = Vec::new();
+    for name in ["Service", "Tenant", "Certificate"] {
+        undocumented_defaults(&d, &d["components"]["schemas"][name], name, &mut missing, 0);
+    }
+    assert!(
+        missing.is_empty(),
+        "optional, not nullable, no default: {missing:?}"
+    );
+    let svc = &d["components"]["schemas"]["UpstreamTimeouts"]["properties"]["connect"];
+    assert_eq!(svc["default"], "5s", "{svc}");
+    let weight = &d["components"]["schemas"]["UpstreamNode"]["properties"]["weight"];
+    assert_eq!(weight["default"], 1, "{weight}");
+}
+
+fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")],
+        None => schema,
+    }
+}
+
+fn takes_null(doc: &Value, schema: &Value) -> bool {
+    let s = resolve(doc, schema);
+    let typed_null = match &s["type"] {
+        Value::String(t) => t == "null",
+        Value::Array(types) => types.iter().any(|t| t == "null"),
+        _ => false,
+    };
+    typed_null
+        || ["oneOf", "anyOf"].iter().any(|k| {
+            s[k].as_array()
+                .is_some_and(|items| items.iter().any(|i| takes_null(doc, i)))
+        })
+}
+
+/// The object schemas `schema` is or holds (through `$ref`, `oneOf`, items).
+fn objects<'a>(doc: &'a Value, schema: &'a Value, out: &mut Vec<&'a Value>) {
+    let s = resolve(doc, schema);
+    if s.get("properties").is_some() {
+        out.push(s);
+    }
+    for k in ["oneOf", "anyOf", "allOf"] {
+        for item in s[k].as_array().into_iter().flatten() {
+            objects(doc, item, out);
+        }
+    }
+    if let Some(items) = s.get("items") {
+        objects(doc, items, out);
+    }
+}
+
+fn undocumented_defaults(
+    doc: &Value,
+    schema: &Value,
+    path: &str,
+    out: &mut Vec<String>,
+    depth: usize,
+) {
+    if depth > 8 {
+        return;
+    }
+    let mut found = Vec::new();
+    objects(doc, schema, &mut found);
+    for object in found {
+        let required: Vec<&str> = object["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        for (key, property) in object["properties"].as_object().into_iter().flatten() {
+            let p = format!("{path}.{key}");
+            let mut inner = Vec::new();
+            objects(doc, property, &mut inner);
+            let plain_object = !inner.is_empty() && resolve(doc, property).get("oneOf").is_none();
+            if !required.contains(&key.as_str())
+                && !takes_null(doc, property)
+                && property.get("default").is_none()
+                && !plain_object
+            {
+                out.push(p.clone());
+            }
+            undocumented_defaults(doc, property, &p, out, depth + 1);
+        }
+    }
+}
+
+/// The dashboard fills in defaults from `web/src/api/defaults.json`; it is
+/// the model's table. Run with `WEIR_BLESS=1` to write it after changing a
+/// default.
+#[test]
+fn dashboard_defaults_are_the_models() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/src/api/defaults.json");
+    let want = weir_core::model::defaults::all();
+    let text = format!("{}\n", serde_json::to_string_pretty(&want).unwrap());
+    if std::env::var_os("WEIR_BLESS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == text,
+        "{} is not the model's defaults table; run \
+         `WEIR_BLESS=1 cargo test -p weir-admin --lib dashboard_defaults` to write it",
+        path.display()
+    );
 }

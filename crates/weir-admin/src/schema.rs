@@ -9,9 +9,12 @@
 //! Conventions, so that the document states what the server enforces:
 //! - bounds and formats come from `weir_core::rules` (the constants
 //!   validation uses), through the small `schema_with` functions below;
-//! - a field the model defaults is optional; it is `nullable` only where the
-//!   model takes `null` (an `Option`), hence the `nullable = false` on
-//!   optional fields the model holds as plain values;
+//! - a field the model defaults is optional — in bodies and in answers,
+//!   which leave defaults out — and carries its `default` (set for the whole
+//!   document by `openapi::Additions` from `weir_core::model::defaults`);
+//!   it is `nullable` only where the model takes `null` (an `Option`), hence
+//!   the `nullable = false` on optional fields the model holds as plain
+//!   values;
 //! - every object is closed (`additionalProperties: false`: the model denies
 //!   unknown fields), set for the whole document by `openapi::Additions`;
 //! - a rule JSON Schema cannot state (one field depending on another, a
@@ -609,14 +612,15 @@ pub struct DnsSettingsSchema {
 #[schema(as = SelfRegistration)]
 pub struct SelfRegistrationSchema {
     /// Accept registrations (default false).
+    #[schema(nullable = false)]
     enabled: Option<bool>,
     /// Networks registered addresses must lie in; required when enabled.
     /// Loopback is accepted only when an entry lies inside it
     /// (`127.0.0.0/8`, `::1`).
-    #[schema(example = json!(["10.0.0.0/8"]))]
+    #[schema(example = json!(["10.0.0.0/8"]), nullable = false)]
     allowed_cidrs: Option<Vec<String>>,
     /// Live registrations at most (default 50).
-    #[schema(minimum = 1, maximum = 10000)]
+    #[schema(minimum = 1, maximum = 10000, nullable = false)]
     max_instances: Option<u32>,
 }
 

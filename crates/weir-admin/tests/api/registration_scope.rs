@@ -76,13 +76,14 @@ async fn registration_is_opt_in_and_validated() {
             r.paths()
         );
     }
-    // The happy path, and the block reads back as written.
+    // The happy path, and the block reads back as written (the default
+    // `max_instances` stays implicit).
     let r = create(&api, &a, registering_service("api", "/api/"))
         .await
         .expect(201);
     assert_eq!(
         r.body["spec"]["registration"],
-        json!({"enabled": true, "allowed_cidrs": ["10.0.0.0/8", "2001:db8::/32"], "max_instances": 50})
+        json!({"enabled": true, "allowed_cidrs": ["10.0.0.0/8", "2001:db8::/32"]})
     );
     register(&api, &a, "api", "10.1.2.3:8080").await.expect(201);
     register(&api, &a, "api", "[2001:db8::9]:8080")

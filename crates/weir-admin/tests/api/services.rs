@@ -25,9 +25,8 @@ async fn create_show_replace_delete_with_versions() {
     assert_eq!(r.body["version"], 1);
     assert_eq!(r.headers[header::ETAG], "\"1\"");
     assert_eq!(r.headers[header::LOCATION], "/api/v1/services/users");
-    assert_eq!(r.body["spec"]["upstream"]["nodes"][1]["weight"], 3);
-    // Defaults are normalised: the stored spec is the model's.
-    assert_eq!(r.body["spec"]["upstream"]["balance"], "round_robin");
+    // Defaults stay implicit: the answer is what was set.
+    assert_eq!(r.body["spec"], service("users", "/users/"));
 
     let r = api
         .call(
@@ -674,4 +673,80 @@ async fn tcp_services_are_summarised_by_port() {
         .await
         .expect(200);
     assert_eq!(r.body["total"], 1);
+}
+
+/// Defaults stay implicit: a service that sets only its name, match and
+/// nodes reads back, exports and enters the history as exactly that — also
+/// when a client spells every default out, which is then no change at all.
+#[tokio::test]
+async fn answers_exports_and_history_hold_only_what_was_set() {
+    let api = Api::new().await;
+    let admin = api.token("admin").await;
+    let auth = Auth::Bearer(&admin);
+    let written = json!({"name": "a", "match": {"prefix": "/a/"},
+                         "upstream": {"nodes": [{"addr": "127.0.0.1:9001"}]}});
+    api.call(
+        Method::POST,
+        "/api/v1/services",
+        auth.clone(),
+        Some(written.clone()),
+    )
+    .await
+    .expect(201);
+    let spelled = weir_core::model::defaults::fill(weir_core::ResourceKind::Service, &written);
+    assert!(spelled["upstream"]["nodes"][0]["weight"].is_number());
+    let r = api
+        .call_with(
+            Method::PUT,
+            "/api/v1/services/a",
+            auth.clone(),
+            Some(spelled),
+            &[("if-match", "\"1\"")],
+        )
+        .await
+        .expect(200);
+    assert_eq!((&r.body["version"], &r.body["spec"]), (&json!(1), &written));
+    assert_eq!(
+        api.store.revision().await.unwrap(),
+        1,
+        "no revision written"
+    );
+
+    let r = api
+        .call(Method::GET, "/api/v1/services/a", auth.clone(), None)
+        .await
+        .expect(200);
+    assert_eq!(r.body["spec"], written);
+    let r = api
+        .call(Method::GET, "/api/v1/config", auth.clone(), None)
+        .await
+        .expect(200);
+    assert_eq!(r.body["document"]["services"], json!([written]));
+    let r = api
+        .call(Method::GET, "/api/v1/revisions/1", auth.clone(), None)
+        .await
+        .expect(200);
+    assert_eq!(r.body["changes"][0]["after"], written);
+
+    // One field changed: the revision shows that field alone, its old
+    // value the default in effect.
+    let mut changed = written.clone();
+    changed["upstream"]["timeouts"] = json!({"connect": "2s"});
+    api.call_with(
+        Method::PUT,
+        "/api/v1/services/a",
+        auth.clone(),
+        Some(changed),
+        &[("if-match", "\"1\"")],
+    )
+    .await
+    .expect(200);
+    let r = api
+        .call(Method::GET, "/api/v1/revisions/2", auth.clone(), None)
+        .await
+        .expect(200);
+    assert_eq!(
+        r.body["changes"][0]["fields"],
+        json!([{"path": "upstream.timeouts.connect", "before": "5s", "after": "2s"}])
+    );
 }
