@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Service } from '@/api'
-import { checkForm, emptyForm, formToSpec, ineffective, lineNumberOf, mapProblems, specToForm } from '@/utils/serviceForm'
+import { SERVICE_DEFAULTS } from '@/api/defaults'
+import { DEFAULTS, checkForm, emptyForm, formToSpec, ineffective, lineNumberOf, mapProblems, specToForm } from '@/utils/serviceForm'
 
 const full: Service = {
   name: 'user_api',
@@ -112,6 +113,42 @@ describe('the service form', () => {
     expect(spec.registration).toEqual({ max_instances: 10 })
     // And a stored default weight is not shown as if someone had chosen it.
     expect(specToForm({ name: 'a', upstream: { nodes: [{ addr: '10.0.0.1:80', weight: 1 }] } }).nodes).toBe('10.0.0.1:80')
+  })
+
+  it('shows unset settings empty, the default being a placeholder, not a value', () => {
+    // What the server answers for a service that sets only name, match and nodes.
+    const f = specToForm({ name: 'a', match: { prefix: '/a/' }, upstream: { nodes: [{ addr: '10.0.0.1:80' }] } })
+    f.hcEnabled = true
+    f.outlierEnabled = true
+    for (const k of ['connectTimeout', 'responseHeaderTimeout', 'idleTimeout', 'streamIdleTimeout', 'dnsMinTtl', 'dnsMaxTtl', 'hcInterval', 'hcTimeout', 'hcPath', 'hcExpect', 'olBase', 'olMax'] as const) {
+      expect(f[k], k).toBe('')
+    }
+    for (const k of ['maxIdlePerNode', 'hcHealthy', 'hcUnhealthy', 'olFailures', 'olMaxPercent', 'regMaxInstances'] as const) {
+      expect(f[k], k).toBeNull()
+    }
+    // Left empty, nothing is written; a value is written as set.
+    expect(checkForm(f)).toEqual([])
+    expect(formToSpec(f).spec.upstream).toEqual({ nodes: [{ addr: '10.0.0.1:80' }], health_check: {}, outlier: {} })
+    f.connectTimeout = '2s'
+    f.maxIdlePerNode = 0
+    expect(formToSpec(f).spec.upstream).toMatchObject({ timeouts: { connect: '2s' }, max_idle_per_node: 0 })
+    // A value set shows as a value.
+    expect(specToForm({ name: 'a', upstream: { nodes: [], timeouts: { idle: '0s' } } }).idleTimeout).toBe('0s')
+  })
+
+  it('takes its defaults from the server\'s table', () => {
+    expect(DEFAULTS.connect).toBe(SERVICE_DEFAULTS['upstream.timeouts.connect'])
+    expect(DEFAULTS.maxIdle).toBe(SERVICE_DEFAULTS['upstream.max_idle_per_node'])
+    expect(DEFAULTS.olStatuses).toBe(SERVICE_DEFAULTS['upstream.outlier.failure_statuses'].join(', '))
+    expect(emptyForm().balance).toBe(SERVICE_DEFAULTS['upstream.balance'])
+  })
+
+  it('checks empty bounds as their defaults apply', () => {
+    const f = emptyForm()
+    f.dnsMinTtl = '10m' // above the default maximum of 5m
+    expect(checkForm(f).map((p) => [p.field, p.key])).toContainEqual(['dnsMinTtl', 'rules.minAboveMax'])
+    f.dnsMaxTtl = '1h'
+    expect(checkForm(f).map((p) => p.field)).not.toContain('dnsMinTtl')
   })
 
   it('checks every field before sending, each problem on its field and line', () => {

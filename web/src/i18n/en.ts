@@ -273,6 +273,8 @@ export default {
     streamIdleTimeout: 'Stream idle timeout',
     maxIdle: 'Max idle connections per node',
     durationHelp: 'Durations like 500ms, 5s, 1m30s.',
+    defaultsHelp: 'An empty field uses the default shown in grey; only what you set is saved.',
+    defaultMark: '(default)',
     tls: 'TLS to nodes',
     tlsServerName: 'Server name (SNI)',
     tlsServerNameHelp: 'default: node host',

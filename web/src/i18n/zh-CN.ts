@@ -273,6 +273,8 @@ const zhCN: typeof en = {
     streamIdleTimeout: '流空闲超时',
     maxIdle: '每节点最大空闲连接',
     durationHelp: '时长格式如 500ms、5s、1m30s。',
+    defaultsHelp: '留空的字段使用灰色显示的默认值；只保存你设置的值。',
+    defaultMark: '（默认）',
     tls: '以 TLS 连接节点',
     tlsServerName: '服务器名称 (SNI)',
     tlsServerNameHelp: '默认：节点主机名',

@@ -8,7 +8,13 @@
 //   nodes            `ADDR [WEIGHT]`                  (seed: ip_list + weight_list)
 //   disabled nodes   `ADDR`                           (seed: forbid_list)
 //   IP lists, API allow-list, registration networks: one entry per line.
+//
+// Defaults stay implicit (docs/configuration.md): a tuning field the stored
+// service does not set is empty in the form, with the default as its
+// placeholder (`DEFAULTS`, from the server's own table), and only what
+// differs from the default is sent.
 
+import { SERVICE_DEFAULTS as D } from '@/api/defaults'
 import type { Balance, CheckKind, FieldProblem, HeaderOp, HeaderOpKind, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
 import { fromLines, splitLines, splitList, toLines } from './lines'
 import * as rules from './rules'
@@ -53,12 +59,12 @@ export interface ServiceForm {
   hashKey: string
   nodes: string
   disabledNodes: string
-  // upstream tuning
+  // upstream tuning ('' or null: not set, the default applies)
   connectTimeout: string
   responseHeaderTimeout: string
   idleTimeout: string
   streamIdleTimeout: string
-  maxIdlePerNode: number
+  maxIdlePerNode: number | null
   tls: boolean
   tlsServerName: string
   tlsCa: string
@@ -66,53 +72,60 @@ export interface ServiceForm {
   failOpen: boolean
   dnsMinTtl: string
   dnsMaxTtl: string
-  // health
+  // health ('' or null: not set, the default applies)
   hcEnabled: boolean
   hcType: CheckKind
   hcInterval: string
   hcTimeout: string
-  hcHealthy: number
-  hcUnhealthy: number
+  hcHealthy: number | null
+  hcUnhealthy: number | null
   hcPath: string
   hcExpect: string
   hcHost: string
   hcGrpcService: string
   outlierEnabled: boolean
-  olFailures: number
+  olFailures: number | null
   olBase: string
   olMax: string
-  olMaxPercent: number
+  olMaxPercent: number | null
+  /** A list shows its value (an empty list is a setting of its own). */
   olStatuses: string
   // self-registration
   regEnabled: boolean
   regCidrs: string
-  regMaxInstances: number
+  regMaxInstances: number | null
 }
 
 export type FormField = keyof ServiceForm
 
+/** The defaults the form shows as placeholders, by form field name. */
 export const DEFAULTS = {
-  connect: '5s',
-  responseHeader: '1m',
-  idle: '1m30s',
-  streamIdle: '10m',
-  maxIdle: 64,
-  dnsMin: '1s',
-  dnsMax: '5m',
-  regMaxInstances: 50,
-  hcInterval: '5s',
-  hcTimeout: '2s',
-  hcHealthy: 2,
-  hcUnhealthy: 3,
-  hcPath: '/',
-  hcExpect: '200-399',
-  olFailures: 5,
-  olBase: '30s',
-  olMax: '5m',
-  olMaxPercent: 50,
-  olStatuses: '502, 503, 504',
-  weight: 1,
+  balance: D['upstream.balance'] as Balance,
+  connect: D['upstream.timeouts.connect'],
+  responseHeader: D['upstream.timeouts.response_header'],
+  idle: D['upstream.timeouts.idle'],
+  streamIdle: D['upstream.timeouts.stream_idle'],
+  maxIdle: D['upstream.max_idle_per_node'],
+  dnsMin: D['upstream.dns.min_ttl'],
+  dnsMax: D['upstream.dns.max_ttl'],
+  regMaxInstances: D['registration.max_instances'],
+  hcType: D['upstream.health_check.type'] as CheckKind,
+  hcInterval: D['upstream.health_check.interval'],
+  hcTimeout: D['upstream.health_check.timeout'],
+  hcHealthy: D['upstream.health_check.healthy'],
+  hcUnhealthy: D['upstream.health_check.unhealthy'],
+  hcPath: D['upstream.health_check.path'],
+  hcExpect: D['upstream.health_check.expect_status'],
+  olFailures: D['upstream.outlier.consecutive_failures'],
+  olBase: D['upstream.outlier.base_ejection'],
+  olMax: D['upstream.outlier.max_ejection'],
+  olMaxPercent: D['upstream.outlier.max_ejected_percent'],
+  olStatuses: D['upstream.outlier.failure_statuses'].join(', '),
+  weight: D['upstream.nodes[].weight'],
 } as const
+
+/** A text field's value, or its default when left empty. */
+export const orDefault = (v: string, d: string): string => v.trim() || d
 
 /** Balancers that pick without looking at node weights (crates/weir-proxy/src/balance). */
 export const WEIGHTLESS_BALANCES: readonly Balance[] = ['round_robin', 'random', 'least_request']
@@ -145,41 +158,41 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     burst: null,
     maxConnections: 0,
     maxBodyBytes: 0,
-    balance: 'round_robin',
+    balance: DEFAULTS.balance,
     hashKey: 'client_ip',
     nodes: '',
     disabledNodes: '',
-    connectTimeout: DEFAULTS.connect,
-    responseHeaderTimeout: DEFAULTS.responseHeader,
-    idleTimeout: DEFAULTS.idle,
-    streamIdleTimeout: DEFAULTS.streamIdle,
-    maxIdlePerNode: DEFAULTS.maxIdle,
+    connectTimeout: '',
+    responseHeaderTimeout: '',
+    idleTimeout: '',
+    streamIdleTimeout: '',
+    maxIdlePerNode: null,
     tls: false,
     tlsServerName: '',
     tlsCa: '',
     tlsInsecure: false,
     failOpen: false,
-    dnsMinTtl: DEFAULTS.dnsMin,
-    dnsMaxTtl: DEFAULTS.dnsMax,
+    dnsMinTtl: '',
+    dnsMaxTtl: '',
     hcEnabled: false,
-    hcType: 'tcp',
-    hcInterval: DEFAULTS.hcInterval,
-    hcTimeout: DEFAULTS.hcTimeout,
-    hcHealthy: DEFAULTS.hcHealthy,
-    hcUnhealthy: DEFAULTS.hcUnhealthy,
-    hcPath: DEFAULTS.hcPath,
-    hcExpect: DEFAULTS.hcExpect,
+    hcType: DEFAULTS.hcType,
+    hcInterval: '',
+    hcTimeout: '',
+    hcHealthy: null,
+    hcUnhealthy: null,
+    hcPath: '',
+    hcExpect: '',
     hcHost: '',
     hcGrpcService: '',
     outlierEnabled: false,
-    olFailures: DEFAULTS.olFailures,
-    olBase: DEFAULTS.olBase,
-    olMax: DEFAULTS.olMax,
-    olMaxPercent: DEFAULTS.olMaxPercent,
+    olFailures: null,
+    olBase: '',
+    olMax: '',
+    olMaxPercent: null,
     olStatuses: DEFAULTS.olStatuses,
     regEnabled: false,
     regCidrs: '',
-    regMaxInstances: DEFAULTS.regMaxInstances,
+    regMaxInstances: null,
   }
 }
 
@@ -212,7 +225,7 @@ export function specToForm(s: Service): ServiceForm {
   f.burst = s.limits?.burst ?? null
   f.maxConnections = s.limits?.max_connections ?? 0
   f.maxBodyBytes = s.max_body_bytes ?? 0
-  f.balance = u.balance ?? 'round_robin'
+  f.balance = u.balance ?? DEFAULTS.balance
   f.hashKey = u.hash_key ?? 'client_ip'
   // A weight is shown only when one was set: `ADDR` alone means the default.
   f.nodes = u.nodes.map((n) => (n.weight === undefined || n.weight === DEFAULTS.weight ? n.addr : `${n.addr} ${n.weight}`)).join('\n')
@@ -220,11 +233,12 @@ export function specToForm(s: Service): ServiceForm {
     .filter((n) => n.enabled === false)
     .map((n) => n.addr)
     .join('\n')
-  f.connectTimeout = u.timeouts?.connect ?? DEFAULTS.connect
-  f.responseHeaderTimeout = u.timeouts?.response_header ?? DEFAULTS.responseHeader
-  f.idleTimeout = u.timeouts?.idle ?? DEFAULTS.idle
-  f.streamIdleTimeout = u.timeouts?.stream_idle ?? DEFAULTS.streamIdle
-  f.maxIdlePerNode = u.max_idle_per_node ?? DEFAULTS.maxIdle
+  // Unset stays empty: the form shows the default as a placeholder.
+  f.connectTimeout = u.timeouts?.connect ?? ''
+  f.responseHeaderTimeout = u.timeouts?.response_header ?? ''
+  f.idleTimeout = u.timeouts?.idle ?? ''
+  f.streamIdleTimeout = u.timeouts?.stream_idle ?? ''
+  f.maxIdlePerNode = u.max_idle_per_node ?? null
   if (typeof u.tls === 'boolean') f.tls = u.tls
   else if (u.tls) {
     f.tls = u.tls.enabled ?? true
@@ -233,35 +247,35 @@ export function specToForm(s: Service): ServiceForm {
     f.tlsInsecure = !!u.tls.insecure_skip_verify
   }
   f.failOpen = !!u.fail_open
-  f.dnsMinTtl = u.dns?.min_ttl ?? DEFAULTS.dnsMin
-  f.dnsMaxTtl = u.dns?.max_ttl ?? DEFAULTS.dnsMax
+  f.dnsMinTtl = u.dns?.min_ttl ?? ''
+  f.dnsMaxTtl = u.dns?.max_ttl ?? ''
   const hc = u.health_check
   if (hc) {
     f.hcEnabled = true
-    f.hcType = hc.type ?? 'tcp'
-    f.hcInterval = hc.interval ?? f.hcInterval
-    f.hcTimeout = hc.timeout ?? f.hcTimeout
-    f.hcHealthy = hc.healthy ?? f.hcHealthy
-    f.hcUnhealthy = hc.unhealthy ?? f.hcUnhealthy
-    f.hcPath = hc.path ?? f.hcPath
-    f.hcExpect = hc.expect_status ?? f.hcExpect
+    f.hcType = hc.type ?? DEFAULTS.hcType
+    f.hcInterval = hc.interval ?? ''
+    f.hcTimeout = hc.timeout ?? ''
+    f.hcHealthy = hc.healthy ?? null
+    f.hcUnhealthy = hc.unhealthy ?? null
+    f.hcPath = hc.path ?? ''
+    f.hcExpect = hc.expect_status ?? ''
     f.hcHost = hc.host ?? ''
     f.hcGrpcService = hc.grpc_service ?? ''
   }
   const ol = u.outlier
   if (ol) {
     f.outlierEnabled = true
-    f.olFailures = ol.consecutive_failures ?? f.olFailures
-    f.olBase = ol.base_ejection ?? f.olBase
-    f.olMax = ol.max_ejection ?? f.olMax
-    f.olMaxPercent = ol.max_ejected_percent ?? f.olMaxPercent
+    f.olFailures = ol.consecutive_failures ?? null
+    f.olBase = ol.base_ejection ?? ''
+    f.olMax = ol.max_ejection ?? ''
+    f.olMaxPercent = ol.max_ejected_percent ?? null
     if (ol.failure_statuses) f.olStatuses = ol.failure_statuses.join(', ')
   }
   const reg = s.registration
   if (reg) {
     f.regEnabled = !!reg.enabled
     f.regCidrs = toLines(reg.allowed_cidrs)
-    f.regMaxInstances = reg.max_instances ?? DEFAULTS.regMaxInstances
+    f.regMaxInstances = reg.max_instances ?? null
   }
   return f
 }
@@ -380,10 +394,13 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
   if (limits) spec.limits = limits
   if (!tcp && f.maxBodyBytes) spec.max_body_bytes = f.maxBodyBytes
 
+  // Defaults stay implicit: only what differs from them is written (the
+  // server leaves the rest out too), and an empty field is not set.
+  const unlessDefault = <T>(v: T, d: T) => (v === d || v === '' || v === null ? undefined : v)
+
   // Load balancing
   const u = spec.upstream
-  // Defaults stay implicit: only what the operator chose is written.
-  if (f.balance !== 'round_robin') u.balance = f.balance
+  if (f.balance !== DEFAULTS.balance) u.balance = f.balance
   if (f.balance === 'consistent_hash' && f.hashKey.trim() && f.hashKey.trim() !== 'client_ip') u.hash_key = f.hashKey.trim()
   const disabled = new Set(fromLines(f.disabledNodes))
   const nodeLines: number[] = []
@@ -408,13 +425,14 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
 
   // Upstream tuning
   const timeouts = stripEmpty({
-    connect: f.connectTimeout.trim() !== DEFAULTS.connect ? f.connectTimeout.trim() : undefined,
-    response_header: !tcp && f.responseHeaderTimeout.trim() !== DEFAULTS.responseHeader ? f.responseHeaderTimeout.trim() : undefined,
-    idle: !tcp && f.idleTimeout.trim() !== DEFAULTS.idle ? f.idleTimeout.trim() : undefined,
-    stream_idle: f.streamIdleTimeout.trim() !== DEFAULTS.streamIdle ? f.streamIdleTimeout.trim() : undefined,
+    connect: unlessDefault(f.connectTimeout.trim(), DEFAULTS.connect),
+    response_header: tcp ? undefined : unlessDefault(f.responseHeaderTimeout.trim(), DEFAULTS.responseHeader),
+    idle: tcp ? undefined : unlessDefault(f.idleTimeout.trim(), DEFAULTS.idle),
+    stream_idle: unlessDefault(f.streamIdleTimeout.trim(), DEFAULTS.streamIdle),
   })
   if (timeouts) u.timeouts = timeouts
-  if (!tcp && f.maxIdlePerNode !== DEFAULTS.maxIdle) u.max_idle_per_node = f.maxIdlePerNode
+  const maxIdle = tcp ? undefined : unlessDefault(f.maxIdlePerNode, DEFAULTS.maxIdle)
+  if (maxIdle !== undefined) u.max_idle_per_node = maxIdle
   if (f.tls) {
     const opts: UpstreamTlsOptions | undefined = stripEmpty({
       server_name: f.tlsServerName.trim(),
@@ -425,23 +443,22 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
   }
   if (f.failOpen) u.fail_open = true
   const dns = stripEmpty({
-    min_ttl: f.dnsMinTtl.trim() !== DEFAULTS.dnsMin ? f.dnsMinTtl.trim() : undefined,
-    max_ttl: f.dnsMaxTtl.trim() !== DEFAULTS.dnsMax ? f.dnsMaxTtl.trim() : undefined,
+    min_ttl: unlessDefault(f.dnsMinTtl.trim(), DEFAULTS.dnsMin),
+    max_ttl: unlessDefault(f.dnsMaxTtl.trim(), DEFAULTS.dnsMax),
   })
   if (dns) u.dns = dns
 
   // Health: each setting only when it differs from the default.
-  const unlessDefault = <T>(v: T, d: T) => (v === d ? undefined : v)
   if (f.hcEnabled) {
     const hcHttp = f.hcType === 'http'
     u.health_check = stripEmpty({
-      type: unlessDefault(f.hcType, 'tcp'),
+      type: unlessDefault(f.hcType, DEFAULTS.hcType),
       interval: unlessDefault(f.hcInterval.trim(), DEFAULTS.hcInterval),
       timeout: unlessDefault(f.hcTimeout.trim(), DEFAULTS.hcTimeout),
       healthy: unlessDefault(f.hcHealthy, DEFAULTS.hcHealthy),
       unhealthy: unlessDefault(f.hcUnhealthy, DEFAULTS.hcUnhealthy),
-      path: hcHttp ? unlessDefault(f.hcPath.trim() || '/', DEFAULTS.hcPath) : undefined,
-      expect_status: hcHttp ? unlessDefault(f.hcExpect.trim() || DEFAULTS.hcExpect, DEFAULTS.hcExpect) : undefined,
+      path: hcHttp ? unlessDefault(f.hcPath.trim(), DEFAULTS.hcPath) : undefined,
+      expect_status: hcHttp ? unlessDefault(f.hcExpect.trim(), DEFAULTS.hcExpect) : undefined,
       host: hcHttp ? f.hcHost.trim() : undefined,
       grpc_service: f.hcType === 'grpc' ? f.hcGrpcService.trim() : undefined,
     }) ?? {}
@@ -460,7 +477,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
   }
   // Self-registration: written only when set away from the default (off).
   const regCidrs = fromLines(f.regCidrs)
-  if (f.regEnabled || regCidrs.length || f.regMaxInstances !== DEFAULTS.regMaxInstances) {
+  if (f.regEnabled || regCidrs.length || unlessDefault(f.regMaxInstances, DEFAULTS.regMaxInstances) !== undefined) {
     spec.registration = stripEmpty({
       enabled: f.regEnabled || undefined,
       allowed_cidrs: regCidrs,
@@ -509,7 +526,14 @@ export function checkForm(f: ServiceForm): FormProblem[] {
   eachLine('ipDeny', rules.ipOrCidr)
   eachLine('regCidrs', rules.ipOrCidr)
   if (f.regEnabled && !f.regCidrs.trim()) put('regCidrs', { key: 'rules.required' })
-  put('regMaxInstances', rules.intRange(f.regMaxInstances, 1, 10_000))
+  // An empty field is not set: only what is written is checked.
+  const num = (field: FormField, v: number | null, min: number, max: number) => {
+    if (v !== null) put(field, rules.intRange(v, min, max))
+  }
+  const dur = (field: FormField, v: string, opts: Parameters<typeof rules.duration>[1] = {}) => {
+    if (v.trim()) put(field, rules.duration(v, opts))
+  }
+  num('regMaxInstances', f.regMaxInstances, 1, 10_000)
 
   if (!splitLines(f.nodes).length && !f.regEnabled) put('nodes', { key: 'rules.nodesRequired' })
   for (const { line, text } of splitLines(f.nodes)) {
@@ -519,37 +543,38 @@ export function checkForm(f: ServiceForm): FormProblem[] {
   }
   if (f.balance === 'consistent_hash' && f.hashKey.trim()) put('hashKey', rules.hashKey(f.hashKey))
 
-  put('connectTimeout', rules.duration(f.connectTimeout, { positive: true }))
+  dur('connectTimeout', f.connectTimeout, { positive: true })
   if (!tcp) {
-    put('responseHeaderTimeout', rules.duration(f.responseHeaderTimeout, { positive: true }))
-    put('idleTimeout', rules.duration(f.idleTimeout))
-    put('maxIdlePerNode', rules.intRange(f.maxIdlePerNode, 0, rules.MAX_IDLE_PER_NODE))
+    dur('responseHeaderTimeout', f.responseHeaderTimeout, { positive: true })
+    dur('idleTimeout', f.idleTimeout)
+    num('maxIdlePerNode', f.maxIdlePerNode, 0, rules.MAX_IDLE_PER_NODE)
   }
-  put('streamIdleTimeout', rules.duration(f.streamIdleTimeout, { positive: true }))
-  put('dnsMinTtl', rules.duration(f.dnsMinTtl, { minMs: rules.MIN_DNS_TTL_MS }))
-  put('dnsMaxTtl', rules.duration(f.dnsMaxTtl, { minMs: rules.MIN_DNS_TTL_MS }))
-  const lo = rules.durationMs(f.dnsMinTtl)
-  const hi = rules.durationMs(f.dnsMaxTtl)
-  if (lo !== undefined && hi !== undefined && lo > hi) put('dnsMaxTtl', { key: 'rules.minAboveMax' })
+  dur('streamIdleTimeout', f.streamIdleTimeout, { positive: true })
+  dur('dnsMinTtl', f.dnsMinTtl, { minMs: rules.MIN_DNS_TTL_MS })
+  dur('dnsMaxTtl', f.dnsMaxTtl, { minMs: rules.MIN_DNS_TTL_MS })
+  // Bounds against each other as they apply: a field left empty is its default.
+  const lo = rules.durationMs(orDefault(f.dnsMinTtl, DEFAULTS.dnsMin))
+  const hi = rules.durationMs(orDefault(f.dnsMaxTtl, DEFAULTS.dnsMax))
+  if (lo !== undefined && hi !== undefined && lo > hi) put(f.dnsMaxTtl.trim() ? 'dnsMaxTtl' : 'dnsMinTtl', { key: 'rules.minAboveMax' })
 
   if (f.hcEnabled) {
-    put('hcInterval', rules.duration(f.hcInterval, { minMs: rules.MIN_HEALTH_INTERVAL_MS }))
-    put('hcTimeout', rules.duration(f.hcTimeout, { positive: true }))
-    put('hcHealthy', rules.intRange(f.hcHealthy, ...rules.HEALTH_THRESHOLD))
-    put('hcUnhealthy', rules.intRange(f.hcUnhealthy, ...rules.HEALTH_THRESHOLD))
+    dur('hcInterval', f.hcInterval, { minMs: rules.MIN_HEALTH_INTERVAL_MS })
+    dur('hcTimeout', f.hcTimeout, { positive: true })
+    num('hcHealthy', f.hcHealthy, ...rules.HEALTH_THRESHOLD)
+    num('hcUnhealthy', f.hcUnhealthy, ...rules.HEALTH_THRESHOLD)
     if (f.hcType === 'http') {
       if (f.hcPath.trim() && !f.hcPath.trim().startsWith('/')) put('hcPath', { key: 'rules.prefixSlash' })
       if (f.hcExpect.trim()) put('hcExpect', rules.statusSpec(f.hcExpect))
     }
   }
   if (f.outlierEnabled) {
-    put('olFailures', rules.intRange(f.olFailures, 1, 1000))
-    put('olBase', rules.duration(f.olBase, { positive: true }))
-    put('olMax', rules.duration(f.olMax, { positive: true }))
-    const b = rules.durationMs(f.olBase)
-    const m = rules.durationMs(f.olMax)
-    if (b !== undefined && m !== undefined && b > m) put('olMax', { key: 'rules.minAboveMax' })
-    put('olMaxPercent', rules.intRange(f.olMaxPercent, 0, rules.MAX_EJECTED_PERCENT))
+    num('olFailures', f.olFailures, 1, 1000)
+    dur('olBase', f.olBase, { positive: true })
+    dur('olMax', f.olMax, { positive: true })
+    const b = rules.durationMs(orDefault(f.olBase, DEFAULTS.olBase))
+    const m = rules.durationMs(orDefault(f.olMax, DEFAULTS.olMax))
+    if (b !== undefined && m !== undefined && b > m) put(f.olMax.trim() ? 'olMax' : 'olBase', { key: 'rules.minAboveMax' })
+    num('olMaxPercent', f.olMaxPercent, 0, rules.MAX_EJECTED_PERCENT)
   }
   return out
 }
