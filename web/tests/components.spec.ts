@@ -215,6 +215,33 @@ describe('service editor in Chinese', () => {
   })
 })
 
+describe('service editor defaults', () => {
+  it('shows defaults as placeholders in empty fields and saves only what was set', async () => {
+    // A service as the API answers it: defaults left out.
+    const spec = { name: 'demo', match: { prefix: '/demo/' }, upstream: { nodes: [{ addr: '127.0.0.1:9001' }] } }
+    handler = (url, init) => {
+      if (url === '/api/v1/session') return { status: 200, body: session() }
+      if (url === '/api/v1/services/demo' && (init.method ?? 'GET') === 'GET') return { status: 200, body: { version: 5, spec } }
+      if (url === '/api/v1/services/demo' && init.method === 'PUT') return { status: 200, body: { version: 6, spec } }
+      return { status: 404, body: problem(404, 'not_found') }
+    }
+    const { wrapper } = await mountApp('/services/demo/edit')
+    await until(() => wrapper.find('[data-test=f-connect]').exists(), 'the editor')
+    const input = (sel: string) => {
+      const el = wrapper.find(sel).element
+      return (el.tagName === 'INPUT' ? el : el.querySelector('input')) as HTMLInputElement
+    }
+    expect([input('[data-test=f-connect]').value, input('[data-test=f-connect]').placeholder]).toEqual(['', '5s'])
+    expect([input('[data-test=f-max-idle]').value, input('[data-test=f-max-idle]').placeholder]).toEqual(['', '64'])
+    await wrapper.find('form').trigger('submit')
+    await flushPromises()
+    // Nothing was touched: the body is the service as it was, no default added.
+    await until(() => seen.some((s) => s.method === 'PUT'), 'the save')
+    expect(seen.find((s) => s.method === 'PUT')?.body).toEqual(spec)
+    wrapper.unmount()
+  })
+})
+
 describe('language switch', () => {
   it('switches every string and remembers the choice', async () => {
     const Host = defineComponent({ setup: () => () => h('div', [h(LanguageSwitch), h('span', { class: 'msg' }, i18n.global.t('nav.services'))]) })

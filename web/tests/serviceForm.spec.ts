@@ -68,10 +68,13 @@ describe('the service form', () => {
     expect(form.allowEncodedSlashes).toBe(true)
     const { spec, problems } = formToSpec(form, full)
     expect(problems).toEqual([])
-    // The settings equal to their defaults are left out; the rest is kept.
+    // The settings equal to their defaults are left out (`kind: http`
+    // too); the rest is kept.
     const upstream = full.upstream
+    expect(spec.kind).toBeUndefined()
     expect(spec).toEqual({
       ...full,
+      kind: undefined,
       upstream: {
         ...upstream,
         health_check: { type: 'http', path: '/healthz' },
@@ -87,7 +90,6 @@ describe('the service form', () => {
     f.nodes = '127.0.0.1:9001'
     expect(formToSpec(f).spec).toEqual({
       name: 'demo',
-      kind: 'http',
       match: { prefix: '/demo/' },
       upstream: { nodes: [{ addr: '127.0.0.1:9001' }] },
     })

@@ -333,7 +333,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
     delete spec.upstream[k]
   }
 
-  spec.kind = f.kind
+  if (f.kind !== D.kind) spec.kind = f.kind
   if (f.description.trim()) spec.description = f.description.trim()
   if (!f.enabled) spec.enabled = false
   if (!http && f.port) spec.port = f.port
