@@ -89,6 +89,18 @@ fn export_apply_round_trip() {
     assert!(exported.status.success(), "{}", stderr(&exported));
     let yaml = stdout(&exported);
     assert!(yaml.contains("user_api") && yaml.contains("shop.internal:8080"));
+    // Defaults stay implicit: `kind: http` and `idle: 90s` as written are
+    // the defaults and are left out; what differs from them is kept.
+    assert!(
+        !yaml.contains("kind:")
+            && !yaml.contains(" idle:")
+            && !yaml.contains("timeouts:\n        connect: 5s"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("response_header: 30s") && yaml.contains("max_idle_per_node: 100"),
+        "{yaml}"
+    );
 
     // export | apply -f - changes nothing.
     let again = weir(dir.path(), &["apply", "-f", "-"], Some(&yaml));
