@@ -203,7 +203,7 @@ impl Gen {
     /// One of `choices`, the first (the default) about half the time.
     fn pick<T: Clone>(&mut self, choices: &[T]) -> T {
         let n = self.next();
-        let i = if n % 2 == 0 {
+        let i = if n.is_multiple_of(2) {
             0
         } else {
             (n / 2) as usize % choices.len()
@@ -211,7 +211,7 @@ impl Gen {
         choices[i].clone()
     }
     fn flip(&mut self) -> bool {
-        self.next() % 2 == 0
+        self.next().is_multiple_of(2)
     }
     fn maybe<T>(&mut self, v: T) -> Option<T> {
         self.flip().then_some(v)
