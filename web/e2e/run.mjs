@@ -293,6 +293,10 @@ async function main() {
     'set X-Gateway weir', 'X-Gateway', 'e2e_shop', 'E2E shop', 'e2e_cert', 'e2e.example.com', 'e2e-key', 'e2e-ci',
     '/e2e/explained?x=1', 'admin', 'e2e-echo', 'e2e-kept',
     'weir', // the X-Gateway header's value, shown by the explain panel
+    // History summaries name what changed as written in the configuration:
+    // the field the test switches off (a YAML key) and the signing key the
+    // gateway created for itself (its name).
+    'enabled', 'default',
   ]
   zhCheck = new ChineseCheck(userData)
   zhCheck.listen(page)
