@@ -407,11 +407,27 @@ async fn p99(c: &reqwest::Client, url: &str, n: usize) -> Duration {
     took[(n * 99).div_ceil(100) - 1]
 }
 
+/// The median of `v` (odd length).
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// One gateway holds 1,000 slow connections, a second identical one holds
+/// none; normal requests go to both in alternating blocks, so both are
+/// measured under the same machine load (this test shares two cores with
+/// the rest of the suite, and a sub-millisecond p99 doubles whenever the
+/// scheduler looks elsewhere). Each round compares the p99 of one block
+/// on each; the median over the rounds must stay under 2, so one round
+/// that a burst of outside load lands on does not decide the result, and a
+/// gateway that slows down because of the connections it holds fails every
+/// round.
 #[tokio::test]
 async fn slowloris_does_not_slow_normal_requests() {
     let _alone = MEASURING.write().await;
     const HOLD: usize = 1000;
-    const N: usize = 1000;
+    const ROUNDS: usize = 9;
+    const BLOCK: usize = 200;
     // 1,000 client sockets and the gateway's 1,000 in this one process.
     if let Some(limit) = open_file_limit() {
         assert!(
@@ -421,20 +437,22 @@ async fn slowloris_does_not_slow_normal_requests() {
     }
     let run = async {
         let up = TestUpstream::start("up").await;
-        let gw = TestGateway::start_with(&echo(&up), |c| {
+        let tweak = |c: &mut ProcessConfig| {
             c.proxy.max_connections_per_ip = 2 * HOLD;
             // Longer than the whole run: the attackers stay connected.
             c.proxy.header_read_timeout = HumanDuration::from_secs(120);
-        })
-        .await;
-        let addr = gw.gateway.http_addr.unwrap();
-        let url = gw.url("/");
-        let normal = client();
-        p99(&normal, &url, 50).await; // warm-up: pool, caches
-        let unloaded = p99(&normal, &url, N).await;
+        };
+        let attacked = TestGateway::start_with(&echo(&up), tweak).await;
+        let control = TestGateway::start_with(&echo(&up), tweak).await;
+        let addr = attacked.gateway.http_addr.unwrap();
+        let (to_attacked, to_control) = (attacked.url("/"), control.url("/"));
+        let (a, b) = (client(), client());
+        // Warm-up: pools, caches.
+        p99(&a, &to_attacked, 50).await;
+        p99(&b, &to_control, 50).await;
 
         // Half the attackers say nothing; half trickle a request head one
-        // byte at a time, never finishing it.
+        // byte a second, never finishing it.
         let mut attackers = tokio::task::JoinSet::new();
         for i in 0..HOLD {
             let s = TcpStream::connect(addr).await.unwrap();
@@ -448,35 +466,60 @@ async fn slowloris_does_not_slow_normal_requests() {
                     if s.write_all(&[*b]).await.is_err() {
                         return;
                     }
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+                    tokio::time::sleep(Duration::from_secs(1)).await;
                 }
             });
         }
         eventually(
             "the gateway holds every attacking connection",
             Duration::from_secs(20),
-            async || gw.gateway.plane.open_connections() >= HOLD as i64,
+            async || attacked.gateway.plane.open_connections() >= HOLD as i64,
         )
         .await;
 
-        let loaded = p99(&normal, &url, N).await;
+        let mut ratios = Vec::with_capacity(ROUNDS);
+        let mut worst = (Duration::ZERO, Duration::ZERO);
+        for round in 0..ROUNDS {
+            // Alternate which goes first, so neither always follows the other.
+            let (loaded, unloaded) = if round % 2 == 0 {
+                let l = p99(&a, &to_attacked, BLOCK).await;
+                (l, p99(&b, &to_control, BLOCK).await)
+            } else {
+                let u = p99(&b, &to_control, BLOCK).await;
+                (p99(&a, &to_attacked, BLOCK).await, u)
+            };
+            eprintln!(
+                "round {round}: p99 {loaded:?} with {HOLD} slow connections, {unloaded:?} without"
+            );
+            ratios.push(loaded.as_secs_f64() / unloaded.as_secs_f64());
+            worst = (worst.0.max(loaded), worst.1.max(unloaded));
+        }
         assert_eq!(
-            gw.gateway
+            attacked
+                .gateway
                 .plane
                 .connections
                 .refused(weir_proxy::conn::ConnRefusal::PerIp),
             0
         );
+        assert!(
+            attacked.gateway.plane.open_connections() >= HOLD as i64,
+            "the attackers were let go before the measurement ended"
+        );
         attackers.abort_all();
-        gw.stop().await;
-        (unloaded, loaded)
+        attacked.stop().await;
+        control.stop().await;
+        (median(ratios), worst)
     };
-    let (unloaded, loaded) = tokio::time::timeout(Duration::from_secs(120), run)
+    let (ratio, worst) = tokio::time::timeout(Duration::from_secs(120), run)
         .await
         .expect("slowloris run did not finish within 120s");
-    eprintln!("p99 unloaded {unloaded:?}, with {HOLD} slow connections {loaded:?}");
+    eprintln!(
+        "median p99 ratio {ratio:.2}; worst p99 {:?} with, {:?} without",
+        worst.0, worst.1
+    );
     assert!(
-        loaded < 2 * unloaded,
-        "p99 {loaded:?} with {HOLD} slow connections, {unloaded:?} without"
+        ratio < 2.0,
+        "median p99 with {HOLD} slow connections is {ratio:.2} times the p99 without"
     );
 }
