@@ -180,7 +180,11 @@ export interface ServiceSummary {
   kind: ServiceKind
   description: string
   enabled: boolean
+  /** In English; the dashboard shows `ruleText({ host, prefix, port })`. */
   rule: string
+  host?: string | null
+  prefix?: string | null
+  port?: number | null
   node_count: number
   enabled_node_count: number
   balance: string

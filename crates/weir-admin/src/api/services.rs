@@ -56,8 +56,18 @@ pub struct ServiceSummary {
     pub description: String,
     pub enabled: bool,
     /// The rule: `prefix /user/`, `host api.example.com`, `host a.com + prefix /x`,
-    /// `port 6379` (TCP and gRPC services with their own port).
+    /// `port 6379` (TCP and gRPC services with their own port). English
+    /// words: a dashboard builds its own text from the three fields below.
     pub rule: String,
+    /// The rule's host pattern (`match.host`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The rule's path prefix (`match.prefix`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// The service's own port, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
     pub node_count: u32,
     /// Nodes configured `enabled`.
     pub enabled_node_count: u32,
@@ -194,6 +204,9 @@ pub async fn list(
                 description: svc.description.clone(),
                 enabled: svc.enabled,
                 rule: rule_summary(&svc),
+                host: svc.route.host.clone(),
+                prefix: svc.route.prefix.clone(),
+                port: svc.port,
                 node_count: u32::try_from(svc.upstream.nodes.len()).unwrap_or(u32::MAX),
                 enabled_node_count: u32::try_from(
                     svc.upstream.nodes.iter().filter(|n| n.enabled).count(),
