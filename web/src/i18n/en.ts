@@ -593,7 +593,6 @@ export default {
     actor: 'Actor',
     actorKinds: { user: 'user', token: 'API token' },
     action: 'Action',
-    actionPh: 'Action, e.g. service.update',
     target: 'Target',
     targetPh: 'Target, e.g. service/user_api',
     outcome: 'Outcome',

@@ -592,7 +592,6 @@ const zhCN: typeof en = {
     actor: '操作人',
     actorKinds: { user: '用户', token: 'API 令牌' },
     action: '操作',
-    actionPh: '操作，如 service.update',
     target: '对象',
     targetPh: '对象，如 service/user_api',
     outcome: '结果',
