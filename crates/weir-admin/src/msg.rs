@@ -7,8 +7,6 @@
 //! dashboard's English messages (`web/src/i18n/server/validation.en.ts`),
 //! so that file follows the Rust source.
 
-use weir_core::Coded;
-
 weir_core::messages! {
     /// What the admin API itself refuses in a request.
     pub enum ApiMsg {
@@ -28,22 +26,11 @@ weir_core::messages! {
         TokenNameRule { max: usize } = "token_name_rule" => "1–{max} characters, no control characters",
         TtlNotWhole { value: String } = "ttl_not_whole" => "{value} is not a whole number of seconds",
         TtlTooLarge { value: String } = "ttl_too_large" => "{value:?} is too large",
-        /// A malformed duration, in the duration parser's words.
-        TtlInvalid { error: String } = "ttl_invalid" => "{error}",
         TtlType = "ttl_type" => "must be a duration string such as 30s, or seconds",
         OwnListener { addr: String } = "own_listener" => "{addr} is one of the gateway's own listeners",
         RequiredForScope = "required_for_scope" => "is required for this scope",
         RenameRefused { body: String, url: String } = "rename_refused" =>
             "is {body:?} but the URL names {url:?}; renaming is create + delete",
-        /// Text from a part of the server that has no code for it yet.
-        Text { text: String } = "text" => "{text}",
-    }
-}
-
-impl ApiMsg {
-    /// A message that has no code of its own (yet).
-    pub fn text(text: impl Into<String>) -> Coded {
-        ApiMsg::Text { text: text.into() }.into()
     }
 }
 

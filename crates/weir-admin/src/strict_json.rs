@@ -34,8 +34,10 @@ weir_core::messages! {
             "unknown field `{field}`, expected {expected}",
         MissingField { field: String } = "missing_field" => "missing field `{field}`",
         DuplicateField { field: String } = "duplicate_field" => "duplicate field `{field}`",
-        /// A type's own complaint about a value (e.g. a malformed duration),
-        /// in its words.
+        /// A type's own complaint about a value (e.g. a malformed duration).
+        Value { reason: Box<Coded> } = "value_invalid" => "{reason}",
+        /// A complaint in serde's or a type's words, with no code of its own
+        /// (serde's derive: "data did not match any variant").
         Invalid { text: String } = "invalid" => "{text}",
         /// A complaint about the body as a whole (the path would be empty).
         Body { reason: Box<Coded> } = "body_shape" => "the request body: {reason}",
@@ -65,8 +67,13 @@ fn one_of(names: &[&str]) -> String {
 
 impl de::Error for ShapeMsg {
     fn custom<T: fmt::Display>(msg: T) -> Self {
-        ShapeMsg::Invalid {
-            text: msg.to_string(),
+        let text = msg.to_string();
+        // A type's own coded complaint (weir_core::msg::de_error).
+        match weir_core::msg::take_coded(&text) {
+            Some(reason) => ShapeMsg::Value {
+                reason: Box::new(reason),
+            },
+            None => ShapeMsg::Invalid { text },
         }
     }
 

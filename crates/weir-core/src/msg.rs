@@ -53,6 +53,40 @@ impl fmt::Display for Coded {
     }
 }
 
+thread_local! {
+    /// The coded message behind the serde error being built on this thread
+    /// (see [`de_error`]).
+    static PENDING: std::cell::RefCell<Option<Coded>> = const { std::cell::RefCell::new(None) };
+}
+
+/// A serde error for a value a type refuses (a malformed duration, an
+/// unknown hash key). serde's `Error::custom` takes only text, so every
+/// deserializer gets the English text (YAML errors print it); a
+/// deserializer that keeps codes (the admin API's strict JSON) takes the
+/// code and parameters back with [`take_coded`] inside its `custom`.
+pub fn de_error<E: serde::de::Error>(message: impl Into<Coded>) -> E {
+    let coded = message.into();
+    let text = coded.message.clone();
+    PENDING.with(|p| *p.borrow_mut() = Some(coded));
+    let e = E::custom(text);
+    // A deserializer that did not take it: nothing is left for the next.
+    PENDING.with(|p| p.borrow_mut().take());
+    e
+}
+
+/// Inside `serde::de::Error::custom`: the coded message [`de_error`] is
+/// building, when `text` is its text.
+pub fn take_coded(text: &str) -> Option<Coded> {
+    PENDING.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.as_ref().is_some_and(|c| c.message == text) {
+            p.take()
+        } else {
+            None
+        }
+    })
+}
+
 /// Declare a message enum:
 ///
 /// ```
@@ -288,6 +322,26 @@ crate::messages! {
         NotAStatus = "not_a_status" => "is not an HTTP status (100-599)",
         NoCertificateBlock = "no_certificate_block" => "contains no CERTIFICATE block",
         PemInvalid { error: String } = "pem_invalid" => "is not valid PEM: {error}",
+
+        // ---- values of their own syntax ----
+        DurationInvalid { input: String, why: Box<Coded> } = "duration_invalid" =>
+            "invalid duration {input:?}: {why} (write it like 2s, 500ms, 1m30s or 1h)",
+        DurationEmpty = "duration_empty" => "it is empty",
+        DurationTooLong = "duration_too_long" => "it is too long",
+        DurationExpectedNumber = "duration_expected_number" => "expected a number",
+        DurationNumberTooLarge = "duration_number_too_large" => "number too large",
+        DurationMissingUnit = "duration_missing_unit" => "missing unit (ms, s, m, h or d)",
+        DurationUnknownUnit = "duration_unknown_unit" => "unknown unit (use ms, s, m, h or d)",
+        DurationTooLarge = "duration_too_large" => "too large",
+        HashKeyUnknown { value: String } = "hash_key_unknown" =>
+            "unknown hash key {value:?} (expected client_ip, uri or header:NAME)",
+        UpstreamTlsShape = "upstream_tls_shape" =>
+            "expected true/false or {{ ca, server_name, insecure_skip_verify }}",
+
+        // ---- explain: the request to explain ----
+        MethodInvalid { method: String } = "method_invalid" => "{method:?} is not an HTTP method",
+        RequestPathInvalid = "request_path_invalid" => "is not a valid request path",
+        NotAnIp { value: String } = "not_an_ip" => "{value:?} is not an IP address",
 
         // ---- IP lists ----
         IpEmpty = "ip_empty" => "is empty",

@@ -151,10 +151,7 @@ impl GatewayRuntime for Runtime {
         // the explain tests, and reported rather than panicking.
         serde_json::to_value(&answer)
             .and_then(serde_json::from_value)
-            .map_err(|e| ExplainError::Invalid {
-                path: String::new(),
-                message: format!("internal: explain answer does not convert: {e}"),
-            })
+            .map_err(|e| ExplainError::Internal(format!("explain answer does not convert: {e}")))
     }
 
     fn metrics(&self) -> Option<String> {

@@ -10,7 +10,6 @@ use axum::extract::State;
 use crate::auth::Viewer;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
-use crate::msg::ApiMsg;
 use crate::runtime::{ExplainError, ExplainRequest, Explanation};
 use crate::state::AdminState;
 
@@ -27,9 +26,8 @@ pub async fn explain(
 ) -> ApiResult<Json<Explanation>> {
     match state.runtime().explain(&req) {
         Ok(e) => Ok(Json(e)),
-        Err(ExplainError::Invalid { path, message }) => {
-            Err(ApiError::invalid_field(path, ApiMsg::text(message)))
-        }
+        Err(ExplainError::Invalid { path, message }) => Err(ApiError::invalid_field(path, message)),
+        Err(ExplainError::Internal(cause)) => Err(ApiError::internal(&cause)),
         Err(e @ ExplainError::NotReady) => Err(ApiError::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",

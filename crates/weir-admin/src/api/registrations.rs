@@ -190,15 +190,7 @@ fn parse_ttl(v: Option<&Value>) -> ApiResult<Option<Duration>> {
             .parse::<u64>()
             .map(Duration::from_secs)
             .map_err(|_| bad(ApiMsg::TtlTooLarge { value: s.clone() }.into()))?,
-        Some(Value::String(s)) => s
-            .parse::<HumanDuration>()
-            .map_err(|e| {
-                bad(ApiMsg::TtlInvalid {
-                    error: e.to_string(),
-                }
-                .into())
-            })?
-            .get(),
+        Some(Value::String(s)) => s.parse::<HumanDuration>().map_err(|e| bad(e.into()))?.get(),
         Some(_) => return Err(bad(ApiMsg::TtlType.into())),
     };
     if d < MIN_TTL || d > MAX_TTL {

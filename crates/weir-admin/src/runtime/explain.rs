@@ -196,7 +196,13 @@ pub struct NodeRef {
 pub enum ExplainError {
     /// The request description is not valid (field path and message).
     #[error("{path}: {message}")]
-    Invalid { path: String, message: String },
+    Invalid {
+        path: String,
+        message: weir_core::Coded,
+    },
+    /// The data plane's answer could not be turned into the API's (a bug).
+    #[error("internal: {0}")]
+    Internal(String),
     /// No configuration is loaded in this process yet.
     #[error("no configuration is loaded yet")]
     NotReady,

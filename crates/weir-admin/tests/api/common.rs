@@ -44,7 +44,10 @@ impl GatewayRuntime for FakeRuntime {
         if !r.path.starts_with('/') {
             return Err(ExplainError::Invalid {
                 path: "path".into(),
-                message: "must start with '/'".into(),
+                message: weir_core::Msg::MustStartWithSlash {
+                    value: r.path.clone(),
+                }
+                .into(),
             });
         }
         Ok(Explanation {

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::msg::{Coded, Msg};
 use crate::rules::{DURATION_MAX_DIGITS, DURATION_MAX_LEN};
 
 /// A [`Duration`] that reads and writes as `90s`, `500ms`, `1m30s`, `2h`.
@@ -33,43 +34,65 @@ impl From<HumanDuration> for Duration {
 }
 
 /// Why a duration string did not parse.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid duration {input:?}: {reason} (write it like 2s, 500ms, 1m30s or 1h)")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DurationParseError {
     input: String,
-    reason: &'static str,
+    why: Msg,
+}
+
+impl fmt::Display for DurationParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        Msg::from(self.clone()).fmt(f)
+    }
+}
+
+impl std::error::Error for DurationParseError {}
+
+impl From<DurationParseError> for Msg {
+    fn from(e: DurationParseError) -> Self {
+        Msg::DurationInvalid {
+            input: e.input,
+            why: e.why.into(),
+        }
+    }
+}
+
+impl From<DurationParseError> for Coded {
+    fn from(e: DurationParseError) -> Self {
+        Msg::from(e).into()
+    }
 }
 
 impl FromStr for HumanDuration {
     type Err = DurationParseError;
 
     fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let err = |reason| DurationParseError {
+        let err = |why| DurationParseError {
             input: input.to_owned(),
-            reason,
+            why,
         };
         // No trimming: the admin API's document states this exact format
         // (`rules::DURATION_PATTERN`), and YAML has trimmed plain scalars.
         let s = input;
         if s.is_empty() {
-            return Err(err("it is empty"));
+            return Err(err(Msg::DurationEmpty));
         }
         if s.chars().count() > DURATION_MAX_LEN {
-            return Err(err("it is too long"));
+            return Err(err(Msg::DurationTooLong));
         }
         let mut total_ms: u64 = 0;
         let mut rest = s;
         while !rest.is_empty() {
             let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
             if digits == 0 {
-                return Err(err("expected a number"));
+                return Err(err(Msg::DurationExpectedNumber));
             }
             if digits > DURATION_MAX_DIGITS {
-                return Err(err("number too large"));
+                return Err(err(Msg::DurationNumberTooLarge));
             }
             let n: u64 = rest[..digits]
                 .parse()
-                .map_err(|_| err("number too large"))?;
+                .map_err(|_| err(Msg::DurationNumberTooLarge))?;
             rest = &rest[digits..];
             let unit_len = rest.bytes().take_while(|b| b.is_ascii_alphabetic()).count();
             let factor_ms = match &rest[..unit_len] {
@@ -78,14 +101,14 @@ impl FromStr for HumanDuration {
                 "m" => 60_000,
                 "h" => 3_600_000,
                 "d" => 86_400_000,
-                "" => return Err(err("missing unit (ms, s, m, h or d)")),
-                _ => return Err(err("unknown unit (use ms, s, m, h or d)")),
+                "" => return Err(err(Msg::DurationMissingUnit)),
+                _ => return Err(err(Msg::DurationUnknownUnit)),
             };
             rest = &rest[unit_len..];
             total_ms = n
                 .checked_mul(factor_ms)
                 .and_then(|v| total_ms.checked_add(v))
-                .ok_or_else(|| err("too large"))?;
+                .ok_or_else(|| err(Msg::DurationTooLarge))?;
         }
         Ok(Self(Duration::from_millis(total_ms)))
     }
@@ -128,7 +151,7 @@ impl<'de> Deserialize<'de> for HumanDuration {
                 f.write_str("a duration such as 2s, 500ms or 1m30s")
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<HumanDuration, E> {
-                v.parse().map_err(E::custom)
+                v.parse().map_err(crate::msg::de_error)
             }
         }
         d.deserialize_str(V)

@@ -278,7 +278,7 @@ impl fmt::Display for HashKey {
 }
 
 impl FromStr for HashKey {
-    type Err = String;
+    type Err = crate::msg::Msg;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
@@ -288,10 +288,12 @@ impl FromStr for HashKey {
                 Some(name) if http::HeaderName::from_bytes(name.as_bytes()).is_ok() => {
                     Ok(HashKey::Header(name.to_ascii_lowercase()))
                 }
-                Some(name) => Err(format!("{name:?} is not a valid header name")),
-                None => Err(format!(
-                    "unknown hash key {s:?} (expected client_ip, uri or header:NAME)"
-                )),
+                Some(name) => Err(crate::msg::Msg::HeaderNameInvalid {
+                    name: name.to_owned(),
+                }),
+                None => Err(crate::msg::Msg::HashKeyUnknown {
+                    value: s.to_owned(),
+                }),
             },
         }
     }
@@ -306,7 +308,7 @@ impl Serialize for HashKey {
 impl<'de> Deserialize<'de> for HashKey {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let s = String::deserialize(d)?;
-        s.parse().map_err(serde::de::Error::custom)
+        s.parse().map_err(crate::msg::de_error)
     }
 }
 
@@ -448,11 +450,8 @@ impl Serialize for UpstreamTls {
 
 impl<'de> Deserialize<'de> for UpstreamTls {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let repr = UpstreamTlsRepr::deserialize(d).map_err(|_| {
-            serde::de::Error::custom(
-                "expected true/false or { ca, server_name, insecure_skip_verify }",
-            )
-        })?;
+        let repr = UpstreamTlsRepr::deserialize(d)
+            .map_err(|_| crate::msg::de_error(crate::msg::Msg::UpstreamTlsShape))?;
         Ok(match repr {
             UpstreamTlsRepr::Flag(enabled) => UpstreamTls {
                 enabled,

@@ -26,7 +26,7 @@ use http::uri::PathAndQuery;
 use http::{Method, StatusCode};
 use serde::Serialize;
 use weir_core::compile::{CompiledService, Rate};
-use weir_core::{Balance, HashKey, HeaderOpKind};
+use weir_core::{Balance, Coded, HashKey, HeaderOpKind, Msg};
 
 use crate::DataPlane;
 use crate::balance::{Peek, hash_key};
@@ -58,7 +58,7 @@ pub struct ExplainInput {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExplainError {
     #[error("{path}: {message}")]
-    Invalid { path: String, message: String },
+    Invalid { path: String, message: Coded },
     #[error("no configuration is loaded yet")]
     NotReady,
 }
@@ -137,7 +137,7 @@ pub struct NodeRef {
     pub weight: u32,
 }
 
-fn invalid(path: &str, message: impl Into<String>) -> ExplainError {
+fn invalid(path: &str, message: Msg) -> ExplainError {
     ExplainError::Invalid {
         path: path.into(),
         message: message.into(),
@@ -174,14 +174,21 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
     let method = Method::from_str(&input.method).map_err(|_| {
         invalid(
             "method",
-            format!("{:?} is not an HTTP method", input.method),
+            Msg::MethodInvalid {
+                method: input.method.clone(),
+            },
         )
     })?;
     if !input.path.starts_with('/') {
-        return Err(invalid("path", "must start with '/'"));
+        return Err(invalid(
+            "path",
+            Msg::MustStartWithSlash {
+                value: input.path.clone(),
+            },
+        ));
     }
     let pq = PathAndQuery::from_str(&input.path)
-        .map_err(|_| invalid("path", "is not a valid request path"))?;
+        .map_err(|_| invalid("path", Msg::RequestPathInvalid))?;
     // As the handler: encoded slashes are kept until the service is known.
     let keep_slashes = weir_core::path::Options {
         allow_encoded_slash: true,
@@ -189,26 +196,34 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
     let normalized = weir_core::path::normalize(pq.path(), keep_slashes).map(|p| p.into_owned());
     let mut headers = HeaderMap::new();
     for (name, value) in &input.headers {
-        let n = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| invalid(&format!("headers.{name}"), "is not a valid header name"))?;
+        let n = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            invalid(
+                &format!("headers.{name}"),
+                Msg::HeaderNameInvalid { name: name.clone() },
+            )
+        })?;
         let v = HeaderValue::from_str(value)
-            .map_err(|_| invalid(&format!("headers.{name}"), "is not a valid header value"))?;
+            .map_err(|_| invalid(&format!("headers.{name}"), Msg::HeaderValueInvalid))?;
         headers.append(n, v);
     }
     let host_value = match &input.host {
-        Some(h) => {
-            Some(HeaderValue::from_str(h).map_err(|_| invalid("host", "is not a valid host"))?)
-        }
+        Some(h) => Some(
+            HeaderValue::from_str(h)
+                .map_err(|_| invalid("host", Msg::HostInvalid { host: h.clone() }))?,
+        ),
         None => headers.get(header::HOST).cloned(),
     };
     if let (Some(h), false) = (&host_value, headers.contains_key(header::HOST)) {
         headers.insert(header::HOST, h.clone());
     }
-    let peer: IpAddr = input
-        .client_ip
-        .trim()
-        .parse()
-        .map_err(|_| invalid("client_ip", "is not an IP address"))?;
+    let peer: IpAddr = input.client_ip.trim().parse().map_err(|_| {
+        invalid(
+            "client_ip",
+            Msg::NotAnIp {
+                value: input.client_ip.clone(),
+            },
+        )
+    })?;
     if plane.install_counts().0 == 0 {
         return Err(ExplainError::NotReady);
     }
@@ -247,7 +262,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
                 None => p,
             };
             PathAndQuery::from_str(&with_query)
-                .map_err(|_| invalid("path", "is not a valid request path"))?
+                .map_err(|_| invalid("path", Msg::RequestPathInvalid))?
         }
     };
     let path = pq.path();

@@ -25,7 +25,7 @@ const messages: Record<string, string> = {
   must_start_with_slash: '“{value}”必须以“/”开头',
   only_trailing_star: '只支持末尾的“*”',
   reported_on: '{message}（报告于 {path}）',
-  document_invalid: '配置不符合模型：{error}',
+  document_invalid: '配置不符合模型：“{error}”',
 
   // ---- the document as a whole ----
   name_taken: '“{name}”已是 {other} 的名称',
@@ -72,7 +72,7 @@ const messages: Record<string, string> = {
   host_invalid: '“{host}”不是有效的主机',
 
   // ---- rewrites and header operations ----
-  regex_invalid: '正则表达式无效：{error}',
+  regex_invalid: '正则表达式无效：“{error}”',
   replacement_unclosed: "第 {at} 字节处的“${'{'}”未闭合",
   replacement_unknown_group: '引用了分组“{group}”，但模式中没有该分组',
   replacement_group_hint:
@@ -104,7 +104,7 @@ const messages: Record<string, string> = {
   status_none: '未指定任何状态码（如 200-399）',
   not_a_status: '不是 HTTP 状态码（100-599）',
   no_certificate_block: '不含 CERTIFICATE 块',
-  pem_invalid: '不是有效的 PEM：{error}',
+  pem_invalid: '不是有效的 PEM：“{error}”',
 
   // ---- IP lists ----
   ip_empty: '为空',
@@ -135,10 +135,10 @@ const messages: Record<string, string> = {
   key_required: '新密钥必填',
   hs256_not_base64: 'HS256 密钥必须是 base64',
   hs256_too_short: 'HS256 密钥至少需要 {min} 字节（实际 {got}）',
-  rsa_pem_invalid: '不是有效的 RSA 私钥 PEM：{error}',
-  rsa_public_key: '无法导出 RSA 公钥：{error}',
-  key_unusable: '密钥无法使用：{error}',
-  ed25519_invalid: '不是有效的 Ed25519 PKCS#8 密钥：{error}',
+  rsa_pem_invalid: '不是有效的 RSA 私钥 PEM：“{error}”',
+  rsa_public_key: '无法导出 RSA 公钥：“{error}”',
+  key_unusable: '密钥无法使用：“{error}”',
+  ed25519_invalid: '不是有效的 Ed25519 PKCS#8 密钥：“{error}”',
   pem_no_begin: '不是 PEM {label}（应以 {begin} 开头）',
   pem_no_end: 'PEM {label} 缺少 {end} 行',
   pem_body_base64: 'PEM {label} 的内容不是有效的 base64',
@@ -146,9 +146,9 @@ const messages: Record<string, string> = {
 
   // ---- certificates ----
   cert_key_required: '新证书必填',
-  key_pem_invalid: '不是有效的 PEM 私钥：{error}',
-  cert_unreadable: '无法读取第一个证书：{error}',
-  key_unsupported: '不是受支持的密钥：{error}',
+  key_pem_invalid: '不是有效的 PEM 私钥：“{error}”',
+  cert_unreadable: '无法读取第一个证书：“{error}”',
+  key_unsupported: '不是受支持的密钥：“{error}”',
   key_mismatch: '与证书不匹配',
   cert_no_host: '未指定任何主机（没有 DNS 主题备用名称）；请将其设为默认证书，或使用带 DNS 名称的证书',
   default_twice: '只能有一个默认证书；{other} 也是默认证书',
@@ -169,12 +169,27 @@ const messages: Record<string, string> = {
   token_name_rule: '1–{max} 个字符，不含控制字符',
   ttl_not_whole: '{value} 不是整数秒',
   ttl_too_large: '“{value}”过大',
-  ttl_invalid: '时长无效：{error}',
   ttl_type: '必须是时长字符串（如 30s）或秒数',
   own_listener: '{addr} 是网关自己的监听地址',
   required_for_scope: '此范围下必填',
   rename_refused: '为“{body}”，但 URL 指定的是“{url}”；重命名需先创建再删除',
-  text: '{text}',
+
+  // ---- values of their own syntax ----
+  duration_invalid: '时长“{input}”无效：{why}（请写成 2s、500ms、1m30s 或 1h 的形式）',
+  duration_empty: '为空',
+  duration_too_long: '太长',
+  duration_expected_number: '此处应为数字',
+  duration_number_too_large: '数字太大',
+  duration_missing_unit: '缺少单位（ms、s、m、h 或 d）',
+  duration_unknown_unit: '未知单位（请用 ms、s、m、h 或 d）',
+  duration_too_large: '太大',
+  hash_key_unknown: '未知的哈希键“{value}”（应为 client_ip、uri 或 header:名称）',
+  upstream_tls_shape: "应为 true/false 或 {'{'} ca, server_name, insecure_skip_verify {'}'}",
+
+  // ---- explain: the request to explain ----
+  method_invalid: '“{method}”不是 HTTP 方法',
+  request_path_invalid: '不是有效的请求路径',
+  not_an_ip: '“{value}”不是 IP 地址',
 
   // ---- request shapes ----
   invalid_type: '类型无效：收到 {found}，应为 {expected}',
@@ -184,7 +199,9 @@ const messages: Record<string, string> = {
   unknown_field: '未知字段 `{field}`，应为 {expected}',
   missing_field: '缺少字段 `{field}`',
   duplicate_field: '字段 `{field}` 重复',
-  invalid: '{text}',
+  value_invalid: '{reason}',
+  // serde's own words, with no code of their own: quoted as they are.
+  invalid: '值无效：“{text}”',
   body_shape: '请求体：{reason}',
 }
 
