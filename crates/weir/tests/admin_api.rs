@@ -463,6 +463,53 @@ async fn explain_agrees_with_the_data_plane() {
         first[2],
         "explain moved the rotation: {first:?}"
     );
+
+    // A request that could not have been sent is refused field by field,
+    // each reason with its code (the dashboard words it).
+    for (body, path, code) in [
+        (
+            json!({"method": "G T", "path": "/x"}),
+            "method",
+            "method_invalid",
+        ),
+        (json!({"path": "x"}), "path", "must_start_with_slash"),
+        (json!({"path": "/x y"}), "path", "request_path_invalid"),
+        (
+            json!({"path": "/x", "headers": {"a b": "1"}}),
+            "headers.a b",
+            "header_name_invalid",
+        ),
+        (
+            json!({"path": "/x", "host": "a\u{1}b"}),
+            "host",
+            "host_invalid",
+        ),
+        (
+            json!({"path": "/x", "client_ip": "nobody"}),
+            "client_ip",
+            "not_an_ip",
+        ),
+    ] {
+        let mut body = body;
+        if body.get("client_ip").is_none() {
+            body["client_ip"] = json!("10.0.0.1");
+        }
+        let res = http
+            .post(admin_url(&gw, "/api/v1/explain"))
+            .bearer_auth(&viewer)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{body}");
+        let problem: Value = res.json().await.unwrap();
+        let e = &problem["errors"][0];
+        assert_eq!(
+            (e["path"].as_str(), e["code"].as_str()),
+            (Some(path), Some(code)),
+            "{body}: {problem}"
+        );
+    }
     gw.stop().await;
 }
 

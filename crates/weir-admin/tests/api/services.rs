@@ -288,6 +288,38 @@ async fn problems_carry_codes_and_params_to_translate() {
         .expect(409);
     assert_eq!(r.code(), "already_exists");
     assert_eq!(r.body["params"], json!({"kind": "service", "name": "web"}));
+
+    // A value a type of its own syntax refuses (a duration, a hash key)
+    // keeps its code through the JSON parser, nested under value_invalid,
+    // with the same English as the YAML loader prints.
+    for (field, value, code, why) in [
+        (
+            "timeouts",
+            json!({"connect": "5x"}),
+            "duration_invalid",
+            Some("duration_unknown_unit"),
+        ),
+        ("hash_key", json!("cookie"), "hash_key_unknown", None),
+    ] {
+        let mut bad = service("odd", "/odd/");
+        bad["upstream"][field] = value;
+        let r = api
+            .call(Method::POST, "/api/v1/services", auth.clone(), Some(bad))
+            .await
+            .expect(422);
+        let e = &r.body["errors"][0];
+        assert_eq!(e["code"], "value_invalid", "{field}: {e}");
+        let reason = &e["params"]["reason"];
+        assert_eq!(reason["code"], code, "{field}: {e}");
+        assert_eq!(e["message"], reason["message"], "{field}: {e}");
+        if let Some(why) = why {
+            assert_eq!(reason["params"]["why"]["code"], why);
+            assert_eq!(
+                reason["message"],
+                "invalid duration \"5x\": unknown unit (use ms, s, m, h or d) (write it like 2s, 500ms, 1m30s or 1h)"
+            );
+        }
+    }
 }
 
 #[tokio::test]
@@ -483,6 +515,9 @@ async fn list_pages_sorts_searches_and_filters() {
         ),
         (Some("http"), Some("prefix /a/"), Some(2))
     );
+    // Its parts, for a client that words the rule itself; unset ones absent.
+    assert_eq!(item["prefix"], "/a/");
+    assert!(item.get("host").is_none() && item.get("port").is_none());
     assert_eq!(
         (item["today_requests"].as_u64(), item["qps"].as_u64()),
         (Some(0), Some(0))
@@ -668,6 +703,7 @@ async fn tcp_services_are_summarised_by_port() {
         .await
         .expect(200);
     assert_eq!(r.body["items"][0]["rule"], "port 16379");
+    assert_eq!(r.body["items"][0]["port"], 16379);
     let r = api
         .call(Method::GET, "/api/v1/services?q=16379", auth.clone(), None)
         .await
