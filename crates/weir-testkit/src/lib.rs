@@ -10,7 +10,7 @@
 //! - [`grpc`]: a gRPC echo service with all four call types and
 //!   `grpc.health.v1` ([`GrpcServer`]), plus its generated client.
 //! - [`tcp`]: a TCP echo server with half-close ([`TcpEcho`]) and
-//!   address helpers (free, refused, black-holed).
+//!   address helpers (refused, black-holed).
 //!
 //! The protocol crates are re-exported ([`tonic`], [`tokio_tungstenite`],
 //! [`rustls`], ...) so test crates use the same versions without declaring
@@ -27,7 +27,7 @@ pub mod ws;
 pub use dns::{Srv, TestDns};
 pub use grpc::{EchoClient, EchoReply, EchoRequest, GrpcServer};
 pub use http::{Generated, TestUpstream, checksum, generated_body, slow_upstream};
-pub use tcp::{Blackhole, TcpEcho, free_port, refused_addr};
+pub use tcp::{Blackhole, TcpEcho, refused_addr};
 pub use tls::{IssuedCert, PeerInfo, TestCa, Validity};
 pub use ws::{WsEcho, WsUpgrade};
 

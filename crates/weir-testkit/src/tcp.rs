@@ -1,7 +1,8 @@
 //! TCP-level peers and address helpers: an echo server that honours
-//! half-close (for the gateway's TCP proxy), a free port for configurations
-//! that need a concrete port, an address that refuses connections and one
-//! that never answers.
+//! half-close (for the gateway's TCP proxy), an address that refuses
+//! connections and one that never answers. (A port that a configuration
+//! names before the gateway starts comes from the gateway tests' own
+//! `common::prebound`, which keeps the socket open.)
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -106,14 +107,6 @@ async fn echo(mut stream: TcpStream, bytes: &AtomicU64) {
     }
 }
 
-/// A port on 127.0.0.1 that was free a moment ago: bind port 0, read the
-/// port, release it. Another process may take it in between; use it only
-/// for configurations that need a port number before the server exists.
-pub fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
 /// A `127.0.0.1` address where nothing listens: connecting is refused.
 pub async fn refused_addr() -> SocketAddr {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -202,10 +195,6 @@ mod tests {
         assert_eq!(n, 0);
         // ...and nothing listens any more.
         assert!(TcpStream::connect(addr).await.is_err());
-
-        let port = free_port();
-        assert_ne!(port, 0);
-        assert!(TcpListener::bind(("127.0.0.1", port)).await.is_ok());
         assert!(TcpStream::connect(refused_addr().await).await.is_err());
     }
 }

@@ -12,10 +12,11 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use common::TestGateway;
+use common::prebound::Prebound;
 use weir_testkit::grpc::{self, SERVED_BY, TRAILER_DETAIL, echo_client};
 use weir_testkit::tonic::metadata::MetadataKey;
 use weir_testkit::tonic::{Code, Request};
-use weir_testkit::{EchoRequest, GrpcServer, free_port};
+use weir_testkit::{EchoRequest, GrpcServer};
 
 fn config(server: &GrpcServer, port: u16) -> String {
     format!(
@@ -158,8 +159,9 @@ async fn wait_listening(addr: SocketAddr) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn all_call_types_on_a_dedicated_port_and_a_routed_prefix() {
     let server = GrpcServer::start("grpc-a").await;
-    let port = free_port();
-    let gw = TestGateway::start(&config(&server, port)).await;
+    let ports = Prebound::bind(1);
+    let port = ports.port(0);
+    let gw = TestGateway::start_prebound(&config(&server, port), ports).await;
     let dedicated: SocketAddr = ([127, 0, 0, 1], port).into();
     wait_listening(dedicated).await;
     all_call_types(dedicated, ("x-gateway", "weir")).await;
@@ -170,8 +172,9 @@ async fn all_call_types_on_a_dedicated_port_and_a_routed_prefix() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deadlines_are_enforced_by_the_gateway() {
     let server = GrpcServer::start("grpc-a").await;
-    let port = free_port();
-    let gw = TestGateway::start(&config(&server, port)).await;
+    let ports = Prebound::bind(1);
+    let port = ports.port(0);
+    let gw = TestGateway::start_prebound(&config(&server, port), ports).await;
     let target: SocketAddr = ([127, 0, 0, 1], port).into();
     wait_listening(target).await;
 
@@ -304,13 +307,14 @@ async fn raw_unary(target: SocketAddr, msg: EchoRequest, timeout: &str) -> (i32,
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_errors_are_grpc_statuses() {
     let server = GrpcServer::start("grpc-a").await;
-    let port = free_port();
+    let ports = Prebound::bind(1);
+    let port = ports.port(0);
     let yaml = format!(
         "{}  - name: nobody_home\n    kind: grpc\n    match: {{ prefix: /weir.test.v1.Other/ }}\n    upstream: {{ nodes: [{{ addr: \"{}\", enabled: false }}] }}\n",
         config(&server, port),
         server.addr
     );
-    let gw = TestGateway::start(&yaml).await;
+    let gw = TestGateway::start_prebound(&yaml, ports).await;
     let main = gw.gateway.http_addr.unwrap();
 
     // No route on the main listener: UNIMPLEMENTED (trailers-only).

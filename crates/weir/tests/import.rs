@@ -16,13 +16,14 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use common::prebound::Prebound;
 use common::{TestGateway, client};
 use serde_json::Value;
 use sqlx::mysql::MySqlConnection;
 use sqlx::{AssertSqlSafe, Connection as _};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use weir_core::yaml::parse_document;
-use weir_testkit::{TcpEcho, TestUpstream, free_port};
+use weir_testkit::{TcpEcho, TestUpstream};
 
 const SERVER: &str = "mysql://root@127.0.0.1:3306";
 const DUMP: &str = include_str!("fixtures/go-gateway-schema.sql");
@@ -235,15 +236,26 @@ async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn go_gateway_database_imports_and_serves() {
     with_database(|url| async move {
+        let ports = Prebound::bind(2);
         let peers = Peers {
             api: TestUpstream::start("api").await,
             shop: TestUpstream::start("shop").await,
             echo: TcpEcho::start().await,
-            tcp_port: free_port(),
-            grpc_port: free_port(),
+            tcp_port: ports.port(0),
+            grpc_port: ports.port(1),
         };
         load(&url, &rows(&peers)).await;
-        let gw = TestGateway::start("").await;
+        // The imported services' ports are handed to the gateway at start,
+        // so its starting configuration must claim them (an unclaimed
+        // handed-over socket is closed): placeholders with the names, kinds
+        // and ports that the import gives them, and no usable node. The
+        // import replaces them; a listener whose name, kind and port stay
+        // is kept and serves the new service's settings.
+        let placeholders = format!(
+            "services:\n  - {{ name: echo_tcp, kind: tcp, port: {}, upstream: {{ nodes: [{{ addr: \"127.0.0.1:1\" }}] }} }}\n  - {{ name: rpc_grpc, kind: grpc, port: {}, upstream: {{ nodes: [{{ addr: \"127.0.0.1:1\" }}] }} }}\n",
+            peers.tcp_port, peers.grpc_port
+        );
+        let gw = TestGateway::start_prebound(&placeholders, ports).await;
         let dir = gw.dir.path().to_owned();
         let store = format!("sqlite://{}/weir.db", dir.display());
         // The gateway's first start writes its signing key as a revision.

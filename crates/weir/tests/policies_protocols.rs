@@ -11,11 +11,12 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use common::TestGateway;
+use common::prebound::Prebound;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use weir_testkit::grpc::{self, echo_client};
 use weir_testkit::tonic::{Code, Request};
-use weir_testkit::{EchoRequest, GrpcServer, TcpEcho, free_port};
+use weir_testkit::{EchoRequest, GrpcServer, TcpEcho};
 
 fn local(port: u16) -> SocketAddr {
     ([127, 0, 0, 1], port).into()
@@ -56,7 +57,8 @@ async fn echoes(mut s: TcpStream) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tcp_allow_deny_matrix_and_connection_rate() {
     let echo = TcpEcho::start().await;
-    let (both, deny_only, rated) = (free_port(), free_port(), free_port());
+    let ports = Prebound::bind(3);
+    let (both, deny_only, rated) = (ports.port(0), ports.port(1), ports.port(2));
     let yaml = format!(
         r#"services:
   - name: both
@@ -79,7 +81,7 @@ async fn tcp_allow_deny_matrix_and_connection_rate() {
 "#,
         e = echo.addr
     );
-    let gw = TestGateway::start(&yaml).await;
+    let gw = TestGateway::start_prebound(&yaml, ports).await;
     // Readiness from the listener status, not by connecting: a probe
     // connection would spend the rate-limited service's burst.
     let listeners = gw.gateway.listeners.clone().unwrap();
@@ -109,7 +111,8 @@ async fn tcp_allow_deny_matrix_and_connection_rate() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grpc_rejections_are_grpc_statuses() {
     let server = GrpcServer::start("grpc-a").await;
-    let (port, open_port) = (free_port(), free_port());
+    let ports = Prebound::bind(2);
+    let (port, open_port) = (ports.port(0), ports.port(1));
     let yaml = format!(
         r#"services:
   - name: guarded
@@ -130,7 +133,7 @@ tenants:
 "#,
         a = server.addr
     );
-    let gw = TestGateway::start_with(&yaml, |c| {
+    let gw = TestGateway::start_prebound_with(&yaml, ports, |c| {
         c.proxy.trusted_proxies = vec!["127.0.0.1".into()];
     })
     .await;

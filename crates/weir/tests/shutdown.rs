@@ -7,6 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use common::prebound::Prebound;
 use common::process::GatewayProcess;
 use weir_testkit::TestUpstream;
 
@@ -95,12 +96,15 @@ async fn grace_period_bounds_the_drain() {
 async fn open_tcp_connection_keeps_working_until_it_closes_after_sigterm() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let echo = weir_testkit::TcpEcho::start().await;
-    let port = weir_testkit::free_port();
+    let ports = Prebound::bind(1);
+    let port = ports.port(0);
     let yaml = format!(
         "services:\n  - {{ name: t, kind: tcp, port: {port}, upstream: {{ nodes: [{{ addr: \"{}\" }}] }} }}\n",
         echo.addr
     );
-    let mut gw = GatewayProcess::start(&yaml, &[("WEIR_PROXY_SHUTDOWN_GRACE", "10s")]);
+    let mut gw = tokio::task::block_in_place(|| {
+        GatewayProcess::start_prebound(&yaml, &[("WEIR_PROXY_SHUTDOWN_GRACE", "10s")], ports)
+    });
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
     let start = Instant::now();
     let mut s = loop {

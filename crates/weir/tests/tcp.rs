@@ -9,12 +9,13 @@ mod common;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
+use common::prebound::{Prebound, ReservedPort};
 use common::{TestGateway, apply};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use weir_testkit::tokio_tungstenite::{connect_async, tungstenite::Message};
-use weir_testkit::{TcpEcho, WsEcho, free_port};
+use weir_testkit::{TcpEcho, WsEcho};
 
 fn local(port: u16) -> SocketAddr {
     ([127, 0, 0, 1], port).into()
@@ -51,11 +52,12 @@ async fn roundtrip(stream: &mut TcpStream, data: &[u8]) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn echo_with_half_close_through_the_gateway() {
     let echo = TcpEcho::start().await;
-    let port = free_port();
-    let gw = TestGateway::start(&format!(
-        "services:\n{}",
-        tcp_service("echo", port, echo.addr, "")
-    ))
+    let ports = Prebound::bind(1);
+    let port = ports.port(0);
+    let gw = TestGateway::start_prebound(
+        &format!("services:\n{}", tcp_service("echo", port, echo.addr, "")),
+        ports,
+    )
     .await;
     let mut s = TcpStream::connect(local(port)).await.unwrap();
     assert_eq!(roundtrip(&mut s, b"hello tcp").await, b"hello tcp");
@@ -79,13 +81,22 @@ async fn echo_with_half_close_through_the_gateway() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn real_redis_through_the_gateway() {
-    let port = free_port();
-    let gw = TestGateway::start(&format!(
-        "services:\n{}",
-        tcp_service("redis", port, "127.0.0.1:6379".parse().unwrap(), "")
-    ))
+    let ports = Prebound::bind(1);
+    let port = ports.port(0);
+    let gw = TestGateway::start_prebound(
+        &format!(
+            "services:\n{}",
+            tcp_service("redis", port, "127.0.0.1:6379".parse().unwrap(), "")
+        ),
+        ports,
+    )
     .await;
-    let key = format!("weir-test:{}:{}", std::process::id(), free_port());
+    // Unique per run: the process id, and the time for runs in one process.
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let key = format!("weir-test:{}:{nanos}", std::process::id());
     let mut s = TcpStream::connect(local(port)).await.unwrap();
     let cmd = |parts: &[&str]| {
         let mut out = format!("*{}\r\n", parts.len());
@@ -116,13 +127,18 @@ async fn real_redis_through_the_gateway() {
 async fn listeners_open_and_close_at_run_time_without_touching_others() {
     let echo = TcpEcho::start().await;
     let ws = WsEcho::start().await;
-    let steady_port = free_port();
+    let ports = Prebound::bind(1);
+    let steady_port = ports.port(0);
+    // Opened only by a later revision: reserved, not handed over (see
+    // common::prebound).
+    let reserved = ReservedPort::bind();
+    let new_port = reserved.port;
     let base = format!(
         "services:\n{}  - {{ name: chat, match: {{ prefix: /chat/ }}, websocket: true, upstream: {{ nodes: [{{ addr: \"{}\" }}] }} }}\n",
         tcp_service("steady", steady_port, echo.addr, ""),
         ws.addr
     );
-    let gw = TestGateway::start(&base).await;
+    let gw = TestGateway::start_prebound(&base, ports).await;
 
     // Long-lived connections on untouched services.
     let mut steady = TcpStream::connect(local(steady_port)).await.unwrap();
@@ -134,7 +150,6 @@ async fn listeners_open_and_close_at_run_time_without_touching_others() {
     assert_eq!(chat.next().await.unwrap().unwrap(), Message::text("before"));
 
     // Add a TCP service: reachable within a second of the revision.
-    let new_port = free_port();
     let with_new = format!("{base}{}", tcp_service("added", new_port, echo.addr, ""));
     apply(&gw.store, &with_new).await;
     let took = wait_until("new listener", Duration::from_secs(1), async || {
@@ -165,9 +180,14 @@ async fn listeners_open_and_close_at_run_time_without_touching_others() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn moved_port_drains_old_connections() {
     let echo = TcpEcho::start().await;
-    let (a, b) = (free_port(), free_port());
-    let gw = TestGateway::start_with(
+    let ports = Prebound::bind(1);
+    let a = ports.port(0);
+    // The port moved to: reserved, not handed over (see common::prebound).
+    let moved_to = ReservedPort::bind();
+    let b = moved_to.port;
+    let gw = TestGateway::start_prebound_with(
         &format!("services:\n{}", tcp_service("mover", a, echo.addr, "")),
+        ports,
         |c| {
             c.proxy.listener_drain_grace = weir_core::HumanDuration::from_secs(5);
         },
@@ -196,22 +216,26 @@ async fn moved_port_drains_old_connections() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ip_rules_and_connection_limits_close_at_accept() {
     let echo = TcpEcho::start().await;
-    let (denied, limited) = (free_port(), free_port());
-    let gw = TestGateway::start(&format!(
-        "services:\n{}{}",
-        tcp_service(
-            "denied",
-            denied,
-            echo.addr,
-            "    access: { ip_deny: { ips: [127.0.0.0/8] } }\n"
+    let ports = Prebound::bind(2);
+    let (denied, limited) = (ports.port(0), ports.port(1));
+    let gw = TestGateway::start_prebound(
+        &format!(
+            "services:\n{}{}",
+            tcp_service(
+                "denied",
+                denied,
+                echo.addr,
+                "    access: { ip_deny: { ips: [127.0.0.0/8] } }\n"
+            ),
+            tcp_service(
+                "limited",
+                limited,
+                echo.addr,
+                "    limits: { max_connections: 1 }\n"
+            ),
         ),
-        tcp_service(
-            "limited",
-            limited,
-            echo.addr,
-            "    limits: { max_connections: 1 }\n"
-        ),
-    ))
+        ports,
+    )
     .await;
     let mut s = TcpStream::connect(local(denied)).await.unwrap();
     let mut buf = [0u8; 1];

@@ -2,7 +2,9 @@
 //! --upgrade-socket` takes the listening sockets over from the running one
 //! while clients keep connecting — no connection is refused, no request
 //! fails — and a WebSocket and a TCP stream opened through the old process
-//! keep working until they close; the old process then exits 0.
+//! keep working until they close; the old process then exits 0. The first
+//! process takes its TCP service's socket over from the test the same way
+//! (`common::prebound`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -10,12 +12,13 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::load::{Connections, Load, Totals};
+use common::prebound::Prebound;
 use common::process::GatewayProcess;
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use weir_testkit::tokio_tungstenite::connect_async;
 use weir_testkit::tokio_tungstenite::tungstenite::Message;
-use weir_testkit::{TcpEcho, TestUpstream, WsEcho, free_port};
+use weir_testkit::{TcpEcho, TestUpstream, WsEcho};
 
 const GRACE: [(&str, &str); 2] = [
     ("WEIR_PROXY_SHUTDOWN_GRACE", "30s"),
@@ -97,10 +100,11 @@ async fn upgrade_under_load() {
     let up = TestUpstream::start("up").await;
     let ws_echo = WsEcho::start().await;
     let tcp_echo = TcpEcho::start().await;
-    let tcp_port = free_port();
+    let ports = Prebound::bind(1);
+    let tcp_port = ports.port(0);
     let yaml = config(&up, &ws_echo, &tcp_echo, tcp_port);
     let mut old =
-        tokio::task::spawn_blocking(move || GatewayProcess::start_upgradable(&yaml, &GRACE))
+        tokio::task::spawn_blocking(move || GatewayProcess::start_prebound(&yaml, &GRACE, ports))
             .await
             .unwrap();
 
@@ -208,9 +212,10 @@ async fn without_a_running_process_the_upgrade_socket_binds_fresh_and_a_stale_fi
     let up = TestUpstream::start("up").await;
     let ws_echo = WsEcho::start().await;
     let tcp_echo = TcpEcho::start().await;
-    let yaml = config(&up, &ws_echo, &tcp_echo, free_port());
+    let ports = Prebound::bind(1);
+    let yaml = config(&up, &ws_echo, &tcp_echo, ports.port(0));
     let mut first =
-        tokio::task::spawn_blocking(move || GatewayProcess::start_upgradable(&yaml, &GRACE))
+        tokio::task::spawn_blocking(move || GatewayProcess::start_prebound(&yaml, &GRACE, ports))
             .await
             .unwrap();
     // Killed hard: the socket file stays behind, nobody listens on it.
@@ -232,9 +237,10 @@ async fn a_new_process_that_fails_to_start_leaves_the_old_one_serving() {
     let up = TestUpstream::start("up").await;
     let ws_echo = WsEcho::start().await;
     let tcp_echo = TcpEcho::start().await;
-    let yaml = config(&up, &ws_echo, &tcp_echo, free_port());
+    let ports = Prebound::bind(1);
+    let yaml = config(&up, &ws_echo, &tcp_echo, ports.port(0));
     let mut old =
-        tokio::task::spawn_blocking(move || GatewayProcess::start_upgradable(&yaml, &GRACE))
+        tokio::task::spawn_blocking(move || GatewayProcess::start_prebound(&yaml, &GRACE, ports))
             .await
             .unwrap();
     let load = Load::start(format!("http://{}/x", old.http), 4, Connections::Fresh);

@@ -3,13 +3,15 @@
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod load;
+pub mod prebound;
 pub mod process;
 pub mod raw_http;
 
 use std::time::Duration;
 
+use prebound::Prebound;
 use serde_json::Value;
-use weir::{Gateway, ProcessConfig};
+use weir::{Gateway, ProcessConfig, Roles};
 use weir_core::yaml::parse_document;
 use weir_store::{RevisionMeta, Store};
 
@@ -28,6 +30,29 @@ impl TestGateway {
 
     /// Like [`TestGateway::start`], with changes to the process config.
     pub async fn start_with(yaml: &str, tweak: impl FnOnce(&mut ProcessConfig)) -> Self {
+        Self::start_inner(yaml, None, tweak).await
+    }
+
+    /// Like [`TestGateway::start`], handing the gateway the `ports` that
+    /// `yaml` names (see [`prebound`]); returns once it listens on them.
+    pub async fn start_prebound(yaml: &str, ports: Prebound) -> Self {
+        Self::start_inner(yaml, Some(ports), |_| {}).await
+    }
+
+    /// [`TestGateway::start_prebound`] with changes to the process config.
+    pub async fn start_prebound_with(
+        yaml: &str,
+        ports: Prebound,
+        tweak: impl FnOnce(&mut ProcessConfig),
+    ) -> Self {
+        Self::start_inner(yaml, Some(ports), tweak).await
+    }
+
+    async fn start_inner(
+        yaml: &str,
+        ports: Option<Prebound>,
+        tweak: impl FnOnce(&mut ProcessConfig),
+    ) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let store_url = format!("sqlite://{}/weir.db", dir.path().display());
         let store = Store::open(&store_url).await.unwrap();
@@ -43,7 +68,18 @@ impl TestGateway {
         cfg.proxy.shutdown_grace = weir_core::HumanDuration::from_secs(5);
         cfg.log.access = "off".into();
         tweak(&mut cfg);
-        let gateway = Gateway::start(&cfg).await.unwrap();
+        let gateway = match ports {
+            None => Gateway::start(&cfg).await.unwrap(),
+            Some(ports) => {
+                let socket = dir.path().join("upgrade.sock");
+                let handover = ports.serve(&socket);
+                let gateway = Gateway::start_upgradable(&cfg, Roles::ALL, Some(&socket))
+                    .await
+                    .unwrap();
+                handover.taken().await;
+                gateway
+            }
+        };
         let url = format!("http://{}", gateway.http_addr.unwrap());
         Self {
             gateway,

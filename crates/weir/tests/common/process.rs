@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 
+use super::prebound::Prebound;
+
 pub struct GatewayProcess {
     pub child: Child,
     pub http: SocketAddr,
@@ -25,16 +27,19 @@ impl GatewayProcess {
     /// Apply `yaml` to a new store and start `weir serve` on port 0 with the
     /// given extra environment; returns once it is serving.
     pub fn start(yaml: &str, env: &[(&str, &str)]) -> Self {
-        Self::start_with(yaml, env, false)
+        Self::start_with(yaml, env, None)
     }
 
-    /// Like [`GatewayProcess::start`], with `--upgrade-socket` in the
-    /// store's directory, so that [`GatewayProcess::upgrade`] can replace it.
-    pub fn start_upgradable(yaml: &str, env: &[(&str, &str)]) -> Self {
-        Self::start_with(yaml, env, true)
+    /// Like [`GatewayProcess::start`], handing the process the `ports` that
+    /// `yaml` names (see [`super::prebound`]): it runs with
+    /// `--upgrade-socket` in the store's directory, where the test plays the
+    /// previous process. Returns once it serves and has taken them; it can
+    /// then be replaced with [`GatewayProcess::upgrade`].
+    pub fn start_prebound(yaml: &str, env: &[(&str, &str)], ports: Prebound) -> Self {
+        Self::start_with(yaml, env, Some(ports))
     }
 
-    fn start_with(yaml: &str, env: &[(&str, &str)], upgradable: bool) -> Self {
+    fn start_with(yaml: &str, env: &[(&str, &str)], ports: Option<Prebound>) -> Self {
         let dir = Arc::new(tempfile::tempdir().unwrap());
         std::fs::write(dir.path().join("s.yaml"), yaml).unwrap();
         let applied = Command::new(env!("CARGO_BIN_EXE_weir"))
@@ -43,9 +48,14 @@ impl GatewayProcess {
             .output()
             .unwrap();
         assert!(applied.status.success(), "{applied:?}");
-        let socket = upgradable.then(|| dir.path().join("upgrade.sock"));
+        let socket = ports.as_ref().map(|_| dir.path().join("upgrade.sock"));
+        let handover = ports.zip(socket.as_deref()).map(|(p, path)| p.serve(path));
         let addrs = ["127.0.0.1:0", "127.0.0.1:0", "127.0.0.1:0"];
-        spawn(dir, addrs, socket, env, "weir is serving")
+        let process = spawn(dir, addrs, socket, env, "weir is serving");
+        if let Some(handover) = handover {
+            handover.wait();
+        }
+        process
     }
 
     /// Start a second `weir serve` on the same store, addresses and upgrade
@@ -65,7 +75,7 @@ impl GatewayProcess {
     /// with a store that cannot be opened; returns its output once it
     /// has failed.
     pub fn failed_upgrade(&self) -> std::process::Output {
-        let socket = self.upgrade_socket.clone().expect("started upgradable");
+        let socket = self.upgrade_socket.clone().expect("started prebound");
         Command::new(env!("CARGO_BIN_EXE_weir"))
             .args(["serve", "--store", "postgres://weir@127.0.0.1:1/none"])
             .args(["--http", &self.http.to_string()])
@@ -79,7 +89,7 @@ impl GatewayProcess {
     }
 
     fn again(&self, env: &[(&str, &str)], ready: &str) -> Self {
-        let socket = self.upgrade_socket.clone().expect("started upgradable");
+        let socket = self.upgrade_socket.clone().expect("started prebound");
         let (http, https, admin) = (
             self.http.to_string(),
             self.https
