@@ -393,41 +393,48 @@ fn open_file_limit() -> Option<u64> {
     line.split_whitespace().nth(3)?.parse().ok()
 }
 
-/// p99 of the latencies of `n` sequential GETs, all of which must be 200.
-async fn p99(c: &reqwest::Client, url: &str, n: usize) -> Duration {
-    let mut took = Vec::with_capacity(n);
+/// What the OS adds to a request of this test when it gives the CPU to
+/// another process meanwhile: a few time slices of about 4 ms on a loaded
+/// two-core machine. A p99 of either gateway may or may not contain such a
+/// delay, by chance. A gateway slowed by the connections it holds adds far
+/// more: the attackers trickle a byte a second and wait for a 120 s head
+/// deadline, so requests that wait behind them wait seconds.
+const SCHEDULER_NOISE: Duration = Duration::from_millis(15);
+
+/// Warm a client up: `n` sequential GETs, all of which must be 200.
+async fn warm(c: &reqwest::Client, url: &str, n: usize) {
     for _ in 0..n {
-        let start = Instant::now();
-        let res = c.get(url).send().await.unwrap();
-        assert_eq!(res.status(), 200);
-        res.bytes().await.unwrap();
-        took.push(start.elapsed());
+        timed_get(c, url).await;
     }
-    took.sort();
-    took[(n * 99).div_ceil(100) - 1]
 }
 
-/// The median of `v` (odd length).
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
+/// One GET, which must be 200, and how long it took.
+async fn timed_get(c: &reqwest::Client, url: &str) -> Duration {
+    let start = Instant::now();
+    let res = c.get(url).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res.bytes().await.unwrap();
+    start.elapsed()
+}
+
+/// The 99th percentile of `took`.
+fn p99(mut took: Vec<Duration>) -> Duration {
+    took.sort();
+    took[(took.len() * 99).div_ceil(100) - 1]
 }
 
 /// One gateway holds 1,000 slow connections, a second identical one holds
-/// none; normal requests go to both in alternating blocks, so both are
-/// measured under the same machine load (this test shares two cores with
-/// the rest of the suite, and a sub-millisecond p99 doubles whenever the
-/// scheduler looks elsewhere). Each round compares the p99 of one block
-/// on each; the median over the rounds must stay under 2, so one round
-/// that a burst of outside load lands on does not decide the result, and a
-/// gateway that slows down because of the connections it holds fails every
-/// round.
+/// none; normal requests go to one and then the other, request by request,
+/// so that both are measured under the same machine load: whatever slows
+/// one moment (this test shares two cores with the rest of the suite)
+/// slows both gateways' requests of that moment. The p99 with the slow
+/// connections must stay under twice the p99 without, plus
+/// [`SCHEDULER_NOISE`].
 #[tokio::test]
 async fn slowloris_does_not_slow_normal_requests() {
     let _alone = MEASURING.write().await;
     const HOLD: usize = 1000;
-    const ROUNDS: usize = 9;
-    const BLOCK: usize = 200;
+    const PAIRS: usize = 2000;
     // 1,000 client sockets and the gateway's 1,000 in this one process.
     if let Some(limit) = open_file_limit() {
         assert!(
@@ -448,11 +455,13 @@ async fn slowloris_does_not_slow_normal_requests() {
         let (to_attacked, to_control) = (attacked.url("/"), control.url("/"));
         let (a, b) = (client(), client());
         // Warm-up: pools, caches.
-        p99(&a, &to_attacked, 50).await;
-        p99(&b, &to_control, 50).await;
+        warm(&a, &to_attacked, 50).await;
+        warm(&b, &to_control, 50).await;
 
         // Half the attackers say nothing; half trickle a request head one
-        // byte a second, never finishing it.
+        // byte a second, never finishing it, each on its own beat (spread
+        // over the second, as independent attackers are: not 500 bytes at
+        // the same instant).
         let mut attackers = tokio::task::JoinSet::new();
         for i in 0..HOLD {
             let s = TcpStream::connect(addr).await.unwrap();
@@ -461,6 +470,8 @@ async fn slowloris_does_not_slow_normal_requests() {
                 if i % 2 == 0 {
                     std::future::pending::<()>().await;
                 }
+                let beat = Duration::from_secs(1) * u32::try_from(i).unwrap() / HOLD as u32;
+                tokio::time::sleep(beat).await;
                 let head = b"GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ";
                 for b in head.iter().chain(std::iter::repeat(&b'a')) {
                     if s.write_all(&[*b]).await.is_err() {
@@ -477,22 +488,16 @@ async fn slowloris_does_not_slow_normal_requests() {
         )
         .await;
 
-        let mut ratios = Vec::with_capacity(ROUNDS);
-        let mut worst = (Duration::ZERO, Duration::ZERO);
-        for round in 0..ROUNDS {
+        let (mut with, mut without) = (Vec::with_capacity(PAIRS), Vec::with_capacity(PAIRS));
+        for i in 0..PAIRS {
             // Alternate which goes first, so neither always follows the other.
-            let (loaded, unloaded) = if round % 2 == 0 {
-                let l = p99(&a, &to_attacked, BLOCK).await;
-                (l, p99(&b, &to_control, BLOCK).await)
+            if i % 2 == 0 {
+                with.push(timed_get(&a, &to_attacked).await);
+                without.push(timed_get(&b, &to_control).await);
             } else {
-                let u = p99(&b, &to_control, BLOCK).await;
-                (p99(&a, &to_attacked, BLOCK).await, u)
-            };
-            eprintln!(
-                "round {round}: p99 {loaded:?} with {HOLD} slow connections, {unloaded:?} without"
-            );
-            ratios.push(loaded.as_secs_f64() / unloaded.as_secs_f64());
-            worst = (worst.0.max(loaded), worst.1.max(unloaded));
+                without.push(timed_get(&b, &to_control).await);
+                with.push(timed_get(&a, &to_attacked).await);
+            }
         }
         assert_eq!(
             attacked
@@ -509,17 +514,14 @@ async fn slowloris_does_not_slow_normal_requests() {
         attackers.abort_all();
         attacked.stop().await;
         control.stop().await;
-        (median(ratios), worst)
+        (p99(with), p99(without))
     };
-    let (ratio, worst) = tokio::time::timeout(Duration::from_secs(120), run)
+    let (loaded, unloaded) = tokio::time::timeout(Duration::from_secs(120), run)
         .await
         .expect("slowloris run did not finish within 120s");
-    eprintln!(
-        "median p99 ratio {ratio:.2}; worst p99 {:?} with, {:?} without",
-        worst.0, worst.1
-    );
+    eprintln!("p99 {loaded:?} with {HOLD} slow connections, {unloaded:?} without");
     assert!(
-        ratio < 2.0,
-        "median p99 with {HOLD} slow connections is {ratio:.2} times the p99 without"
+        loaded < 2 * unloaded + SCHEDULER_NOISE,
+        "p99 {loaded:?} with {HOLD} slow connections, {unloaded:?} without"
     );
 }
