@@ -96,6 +96,7 @@ fn point(h: &crate::stats::HourStats) -> HourPoint {
         p99_ms: h.p99_ms,
         bytes_in: h.bytes_in,
         bytes_out: h.bytes_out,
+        failed_grpc: h.failed_grpc,
     }
 }
 

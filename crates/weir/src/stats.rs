@@ -186,6 +186,9 @@ fn extra_counters(c: &Counters) -> BTreeMap<String, u64> {
     if c.bytes_out > 0 {
         out.insert("bytes_out".to_owned(), c.bytes_out);
     }
+    if c.grpc_errors > 0 {
+        out.insert(FAILED_GRPC.to_owned(), c.grpc_errors);
+    }
     for (code, n) in c.grpc.iter().enumerate() {
         if *n > 0 {
             out.insert(grpc_key(code), *n);
@@ -193,6 +196,10 @@ fn extra_counters(c: &Counters) -> BTreeMap<String, u64> {
     }
     out
 }
+
+/// The stored name of gRPC calls that failed on the server side over an
+/// HTTP 200 (not `grpc_…`: those are the calls by code).
+const FAILED_GRPC: &str = "failed_grpc_calls";
 
 /// `grpc_<code>`; the last slot holds codes above 16 (`grpc_other`).
 fn grpc_key(code: usize) -> String {
@@ -298,6 +305,9 @@ pub struct HourStats {
     pub p99_ms: Option<f64>,
     pub bytes_in: u64,
     pub bytes_out: u64,
+    /// Of the 2xx, gRPC calls that failed on the server side
+    /// (UNAVAILABLE, INTERNAL, …): gRPC answers them with an HTTP 200.
+    pub failed_grpc: u64,
 }
 
 /// Today's and yesterday's hours, and today's rejections by reason.
@@ -505,6 +515,7 @@ impl StatsView {
             point.rejected += h.rejections.values().sum::<u64>();
             point.bytes_in += h.counters.get("bytes_in").copied().unwrap_or(0);
             point.bytes_out += h.counters.get("bytes_out").copied().unwrap_or(0);
+            point.failed_grpc += h.counters.get(FAILED_GRPC).copied().unwrap_or(0);
             for (i, n) in &h.latency {
                 if let Some(slot) = hist[local].get_mut(*i) {
                     *slot += n;
@@ -556,6 +567,7 @@ impl StatsView {
             day.rejected += p.rejected;
             day.bytes_in += p.bytes_in;
             day.bytes_out += p.bytes_out;
+            day.failed_grpc += p.failed_grpc;
         }
         Ok(Series {
             today,

@@ -279,3 +279,46 @@ async fn a_dead_node_is_reported_failing_without_checks_and_numbers_add_up() {
     assert!(by_class["policy"].get("upstream_connect").is_none());
     gw.stop().await;
 }
+
+/// gRPC answers a failed call with an HTTP 200 and a `grpc-status`: such
+/// calls are counted apart (`failed_grpc`), a part of the 2xx, so that the
+/// dashboard shows a failing gRPC service as failing while its status
+/// classes still sum to its requests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_grpc_calls_are_counted_apart_from_the_2xx() {
+    use weir_testkit::grpc::{self, echo_client};
+    use weir_testkit::tonic::{Code, Request};
+
+    let dead = weir_testkit::refused_addr().await;
+    let yaml = format!(
+        "services:\n  - name: rpc\n    kind: grpc\n    match: {{ prefix: /weir.test.v1.Echo/ }}\n    upstream: {{ nodes: [{{ addr: \"{dead}\" }}] }}\n"
+    );
+    let gw = TestGateway::start(&yaml).await;
+    let viewer = token(&gw.store, "viewer").await;
+    let http = client();
+    let mut c = echo_client(grpc::channel(gw.gateway.http_addr.unwrap()).await.unwrap());
+    const CALLS: u64 = 3;
+    for _ in 0..CALLS {
+        let err = c
+            .unary(Request::new(weir_testkit::EchoRequest::default()))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+    }
+    let stats = api_get(&http, &gw, &viewer, "/api/v1/services/rpc/stats").await;
+    let day = &stats["day"];
+    assert_eq!(
+        (&day["requests"], &day["status_2xx"], &day["failed_grpc"]),
+        (&json!(CALLS), &json!(CALLS), &json!(CALLS)),
+        "{stats}"
+    );
+    assert_eq!(stats["grpc_status_today"]["14"], CALLS, "{stats}");
+    let hours: u64 = stats["today"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["failed_grpc"].as_u64().unwrap())
+        .sum();
+    assert_eq!(hours, CALLS);
+    gw.stop().await;
+}

@@ -127,6 +127,11 @@ pub struct HourPoint {
     pub bytes_in: u64,
     /// TCP services: bytes from nodes to clients.
     pub bytes_out: u64,
+    /// gRPC calls that failed on the server side (`grpc-status` UNKNOWN,
+    /// DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE or DATA_LOSS) although
+    /// answered with an HTTP 200: a part of `status_2xx`, the errors a
+    /// status class cannot show.
+    pub failed_grpc: u64,
 }
 
 /// Today's rejections by reason, grouped by whose doing they were.
