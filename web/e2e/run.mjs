@@ -444,6 +444,13 @@ async function main() {
     await eventually('the gRPC service answers UNAVAILABLE', async () => (await grpcCall(gateway, '/e2e.Echo/Unary')) === '14')
     for (let i = 0; i < 5; i++) await grpcCall(gateway, '/e2e.Echo/Unary')
     await page.locator('[data-test=grpc-status]', { hasText: 'UNAVAILABLE' }).waitFor({ timeout: 15_000 })
+    // Failed over an HTTP 200: a bar of their own, not green 2xx, and the
+    // bars still sum to the calls.
+    await eventually('the failed calls have their own bar', async () => {
+      const c = page.locator('[data-test=status-chart][data-bar-total]')
+      const bars = Number(await c.getAttribute('data-bar-total'))
+      return Number(await c.getAttribute('data-failed-grpc')) >= 6 && bars === Number(await c.getAttribute('data-today-total'))
+    }, 15_000)
     await page.locator('[data-test=detail-health][data-state=down]').waitFor({ timeout: 10_000 })
     await shot('en-04d-service-grpc')
   })

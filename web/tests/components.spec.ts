@@ -204,7 +204,7 @@ describe('service editor in Chinese', () => {
       await flushPromises()
       const item = wrapper.find('[data-test=f-rewrite]').element.closest('.el-form-item')!
       await until(() => !!item.querySelector('.el-form-item__error'), 'the field error')
-      expect(item.querySelector('.el-form-item__error')?.textContent).toContain('正则表达式无效：look-around is not supported')
+      expect(item.querySelector('.el-form-item__error')?.textContent).toContain('正则表达式无效：“look-around is not supported”')
       expect(item.textContent).not.toContain('invalid regular expression')
       // A code this dashboard does not know: the server's English.
       expect(wrapper.find('.general').text()).toContain('as the server says it')

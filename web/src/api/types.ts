@@ -289,6 +289,8 @@ export interface HourPoint {
   p99_ms?: number | null
   bytes_in: number
   bytes_out: number
+  /** gRPC calls that failed over an HTTP 200: a part of status_2xx. */
+  failed_grpc?: number
 }
 export type RejectionClass = 'policy' | 'upstream' | 'client' | 'routing'
 export interface HourlySeries {

@@ -40,7 +40,8 @@ export function fmtPercent(ratio: number | null | undefined, digits = 2): string
 
 export function fmtDateTime(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—'
-  const when = new Intl.DateTimeFormat(loc(), { dateStyle: 'medium', timeStyle: 'medium', timeZone: getDisplayZone() }).format(new Date(ms))
+  // 24-hour clock in every language, as the charts' hours are.
+  const when = new Intl.DateTimeFormat(loc(), { dateStyle: 'medium', timeStyle: 'medium', hourCycle: 'h23', timeZone: getDisplayZone() }).format(new Date(ms))
   return `${when} ${getDisplayZone()}`
 }
 

@@ -11,7 +11,7 @@ const messages: Record<string, string> = {
   rollback: '回滚到版本 {revision}：{changes}',
   tenant_secret_reset: '租户：已重置 {app_id} 的密钥',
   signing_key_rotated: '签名密钥：轮换到 {name}（{algorithm}）',
-  signing_key_retired: '签名密钥：停用 {name}',
+  signing_key_retired: '签名密钥：移除 {name}',
   signing_key_generated: '生成 {algorithm} 签名密钥',
   imported_from_go_gateway: '从 go-gateway 导入：{services} 个服务，{tenants} 个租户',
   // The pieces of a change summary (`changes` above).
