@@ -36,7 +36,7 @@ const GIVE_UP: Duration = Duration::from_secs(10);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_fleet_sees_a_change_within_100ms() {
     with_database(Server::Postgres, |url| async move {
-        let times = measure("PostgreSQL", &url).await;
+        let times = measure(Server::Postgres, &url).await;
         let p99 = percentile(&times, 99);
         assert!(
             p99 <= Duration::from_millis(100),
@@ -49,7 +49,7 @@ async fn postgres_fleet_sees_a_change_within_100ms() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mariadb_fleet_sees_a_change_within_the_poll_interval() {
     with_database(Server::MySql, |url| async move {
-        let times = measure("MariaDB", &url).await;
+        let times = measure(Server::MySql, &url).await;
         // Polling: at most one interval, plus the reload and a busy machine.
         let bound = POLL_INTERVAL + Duration::from_millis(250);
         let p99 = percentile(&times, 99);
@@ -60,7 +60,11 @@ async fn mariadb_fleet_sees_a_change_within_the_poll_interval() {
 
 /// Starts the fleet on `url`, runs [`ROUNDS`] changes and returns, per
 /// change, the time until all three proxies served it (sorted).
-async fn measure(label: &str, url: &str) -> Vec<Duration> {
+async fn measure(server: Server, url: &str) -> Vec<Duration> {
+    let label = match server {
+        Server::Postgres => "PostgreSQL",
+        Server::MySql => "MariaDB",
+    };
     let dir = tempfile::tempdir().unwrap();
     let origin = TestUpstream::start("origin").await;
     apply(dir.path(), url, &origin.addr, 0).await;
@@ -78,9 +82,13 @@ async fn measure(label: &str, url: &str) -> Vec<Duration> {
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
-    // Everyone serves the starting configuration before the clock runs.
+    // Everyone serves the starting configuration, and on PostgreSQL
+    // listens, before the clock runs.
     for addr in &addrs {
         live_after(&client, *addr, 0, Instant::now()).await;
+    }
+    if let Server::Postgres = server {
+        fleet_listens(url, 1 + proxies.len()).await;
     }
 
     let mut times = Vec::with_capacity(ROUNDS);
@@ -95,7 +103,9 @@ async fn measure(label: &str, url: &str) -> Vec<Duration> {
         .await;
         times.push(all.into_iter().max().unwrap());
     }
+    let in_order: Vec<u128> = times.iter().map(Duration::as_millis).collect();
     times.sort();
+    println!("{label}: per round (ms): {in_order:?}");
     println!(
         "{label}: change live on 3 proxies after `weir apply` returned, {ROUNDS} rounds, \
          poll interval {POLL_INTERVAL:?}: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, min {:.1} ms",
@@ -155,6 +165,32 @@ async fn live_after(
         );
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
+}
+
+/// Waits (up to 10 s) until `processes` revision listeners are connected
+/// to `url`'s database and have run `LISTEN`: a process reports that it
+/// serves before its listener is up, and until then it only polls.
+async fn fleet_listens(url: &str, processes: usize) {
+    let mut conn = AnyConnection::connect(url).await.unwrap();
+    let start = Instant::now();
+    loop {
+        let listening: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND application_name = 'weir revision listener' AND query LIKE 'LISTEN%'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        if listening as usize >= processes {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "{listening} of {processes} processes listen"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    conn.close().await.unwrap();
 }
 
 /// `weir <role>` on `url`, every listener on port 0; returns once serving.
