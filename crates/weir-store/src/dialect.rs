@@ -245,6 +245,19 @@ mod tests {
     }
 
     #[test]
+    fn only_postgres_announces_revisions() {
+        assert!(Dialect::Postgres.listens());
+        assert!(!Dialect::MySql.listens());
+        assert!(!Dialect::Sqlite.listens());
+        assert_eq!(
+            &*Dialect::Postgres
+                .sql(Dialect::Postgres.announce_revision().unwrap())
+                .0,
+            "SELECT 1 FROM pg_notify($1, $2)"
+        );
+    }
+
+    #[test]
     fn sqlite_urls() {
         let t = Target::parse("sqlite://weir.db").unwrap();
         assert_eq!(t.dialect, Dialect::Sqlite);

@@ -109,3 +109,40 @@ impl RevisionFollower {
         Ok((Some(revision) != self.last).then_some((revision, doc)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::RevisionMeta;
+
+    /// A listener that can never connect (here: a PostgreSQL URL nobody
+    /// answers, beside a SQLite store) costs the follower nothing: it keeps
+    /// following by polling, and `next` never fails.
+    #[tokio::test]
+    async fn a_listener_that_cannot_connect_leaves_polling_working() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("weir.db").display());
+        let mut store = Store::open(&url).await.unwrap();
+        store.listen_url = Some("postgres://weir@127.0.0.1:1/none".into());
+        let mut follower = RevisionFollower::new(store.clone(), Duration::from_millis(20));
+        let within = Duration::from_secs(5);
+        let (first, _) = tokio::time::timeout(within, follower.next()).await.unwrap();
+        assert_eq!(first, 0);
+        assert!(follower.wakeup.is_some(), "the listener was started");
+
+        let doc = weir_core::yaml::parse_document(
+            "services: [{ name: a, match: { prefix: /a }, upstream: { nodes: [{ addr: \"127.0.0.1:9\" }] } }]",
+        )
+        .unwrap();
+        let meta = RevisionMeta {
+            author: "t".into(),
+            source: "test".into(),
+            summary: None,
+        };
+        store.apply(&doc, meta).await.unwrap();
+        let (second, _) = tokio::time::timeout(within, follower.next()).await.unwrap();
+        assert_eq!(second, 1);
+    }
+}
