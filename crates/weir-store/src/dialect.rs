@@ -72,6 +72,25 @@ impl Dialect {
         }
     }
 
+    /// The statement that announces a committed revision (bound: the
+    /// channel, then the revision as text), run inside the write
+    /// transaction; `None` where followers only poll. See `notify`.
+    pub(crate) fn announce_revision(self) -> Option<&'static str> {
+        match self {
+            // `FROM`: a result of type void is more than sqlx's `Any`
+            // driver can take; an integer column is not.
+            Dialect::Postgres => Some("SELECT 1 FROM pg_notify(?, ?)"),
+            // MySQL has no notifications; SQLite is one machine, where a
+            // poll is a file read.
+            Dialect::Sqlite | Dialect::MySql => None,
+        }
+    }
+
+    /// Whether followers can be woken by [`Dialect::announce_revision`].
+    pub(crate) fn listens(self) -> bool {
+        self.announce_revision().is_some()
+    }
+
     /// Statements run on every new connection.
     pub(crate) fn session_setup(self) -> &'static [&'static str] {
         match self {
@@ -226,6 +245,19 @@ mod tests {
     }
 
     #[test]
+    fn only_postgres_announces_revisions() {
+        assert!(Dialect::Postgres.listens());
+        assert!(!Dialect::MySql.listens());
+        assert!(!Dialect::Sqlite.listens());
+        assert_eq!(
+            &*Dialect::Postgres
+                .sql(Dialect::Postgres.announce_revision().unwrap())
+                .0,
+            "SELECT 1 FROM pg_notify($1, $2)"
+        );
+    }
+
+    #[test]
     fn sqlite_urls() {
         let t = Target::parse("sqlite://weir.db").unwrap();
         assert_eq!(t.dialect, Dialect::Sqlite);
@@ -317,6 +349,13 @@ pub fn redact_url(url: &str) -> String {
         out.push_str(&params.join("&"));
     }
     out
+}
+
+/// `text` (an error message) with `url`'s secrets replaced by `***`.
+pub(crate) fn scrub(url: &str, text: &str) -> String {
+    url_secrets(url)
+        .iter()
+        .fold(text.to_owned(), |t, s| t.replace(s.as_str(), "***"))
 }
 
 /// The secrets of `url` (its password, `password=` parameters), to scrub

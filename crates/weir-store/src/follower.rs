@@ -3,21 +3,32 @@
 //! configuration only when the number moved, and never gives up: while the
 //! database is unreachable the gateway keeps serving its last snapshot, so
 //! errors are logged and retried rather than returned.
+//!
+//! On PostgreSQL it also listens for the notification each committed
+//! revision sends (`notify`) and polls at once when one arrives, so a change
+//! is live in milliseconds rather than within the poll interval. The
+//! interval still applies: it is what catches anything a notification
+//! missed, and all there is on MySQL and SQLite.
 
 use std::time::Duration;
 
 use weir_core::ConfigDocument;
 
+use crate::notify::Wakeup;
 use crate::{Store, StoreError};
 
 /// A poll interval below this would only spin on the database.
 const MIN_INTERVAL: Duration = Duration::from_millis(10);
 
-/// Follows a store's revision by polling. See [`RevisionFollower::next`].
+/// Follows a store's revision by polling, woken early by notifications on
+/// PostgreSQL. See [`RevisionFollower::next`].
 #[derive(Debug)]
 pub struct RevisionFollower {
     store: Store,
     interval: Duration,
+    /// The PostgreSQL listener, started by the first [`RevisionFollower::next`]
+    /// (which runs in a Tokio runtime, unlike `new`); stops with the follower.
+    wakeup: Option<Wakeup>,
     /// The revision last delivered; `None` before the first.
     last: Option<i64>,
     /// The last error logged, so a database that stays down is reported once
@@ -31,6 +42,7 @@ impl RevisionFollower {
         Self {
             store,
             interval: interval.max(MIN_INTERVAL),
+            wakeup: None,
             last: None,
             last_error: None,
         }
@@ -41,9 +53,17 @@ impl RevisionFollower {
     /// delivered. Intermediate revisions that come and go within one interval
     /// are skipped; only the latest state matters to a gateway.
     ///
+    /// On PostgreSQL, a notification of a new revision ends the wait
+    /// between polls early.
+    ///
     /// Cancel-safe: dropping the future (e.g. in `select!` with a shutdown
     /// signal) loses nothing; the next call picks up where this left off.
     pub async fn next(&mut self) -> (i64, ConfigDocument) {
+        if self.wakeup.is_none() {
+            // Started before the first poll: what commits in between is
+            // caught by the wake-up the listener gives once it listens.
+            self.wakeup = self.store.listen_url.as_deref().map(Wakeup::start);
+        }
         loop {
             match self.poll().await {
                 Ok(Some(found)) => {
@@ -65,7 +85,15 @@ impl RevisionFollower {
                     }
                 }
             }
-            tokio::time::sleep(self.interval).await;
+            match &self.wakeup {
+                Some(wakeup) => {
+                    tokio::select! {
+                        () = wakeup.woken() => {}
+                        () = tokio::time::sleep(self.interval) => {}
+                    }
+                }
+                None => tokio::time::sleep(self.interval).await,
+            }
         }
     }
 
@@ -79,5 +107,42 @@ impl RevisionFollower {
         // that matches the document.
         let (revision, doc) = self.store.load().await?;
         Ok((Some(revision) != self.last).then_some((revision, doc)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use super::*;
+    use crate::RevisionMeta;
+
+    /// A listener that can never connect (here: a PostgreSQL URL nobody
+    /// answers, beside a SQLite store) costs the follower nothing: it keeps
+    /// following by polling, and `next` never fails.
+    #[tokio::test]
+    async fn a_listener_that_cannot_connect_leaves_polling_working() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("weir.db").display());
+        let mut store = Store::open(&url).await.unwrap();
+        store.listen_url = Some("postgres://weir@127.0.0.1:1/none".into());
+        let mut follower = RevisionFollower::new(store.clone(), Duration::from_millis(20));
+        let within = Duration::from_secs(5);
+        let (first, _) = tokio::time::timeout(within, follower.next()).await.unwrap();
+        assert_eq!(first, 0);
+        assert!(follower.wakeup.is_some(), "the listener was started");
+
+        let doc = weir_core::yaml::parse_document(
+            "services: [{ name: a, match: { prefix: /a }, upstream: { nodes: [{ addr: \"127.0.0.1:9\" }] } }]",
+        )
+        .unwrap();
+        let meta = RevisionMeta {
+            author: "t".into(),
+            source: "test".into(),
+            summary: None,
+        };
+        store.apply(&doc, meta).await.unwrap();
+        let (second, _) = tokio::time::timeout(within, follower.next()).await.unwrap();
+        assert_eq!(second, 1);
     }
 }

@@ -56,6 +56,7 @@ mod error;
 mod follower;
 mod history;
 mod message;
+mod notify;
 mod registrations;
 mod resources;
 mod stats;
@@ -111,6 +112,9 @@ const REVISION_SQL: &str = "SELECT revision FROM weir_meta WHERE id = 1";
 pub struct Store {
     pool: AnyPool,
     dialect: Dialect,
+    /// Where a follower opens its `LISTEN` connection: the store URL, on
+    /// PostgreSQL only (see `notify`).
+    listen_url: Option<std::sync::Arc<str>>,
 }
 
 /// Who made a change, for the revision history.
@@ -239,7 +243,12 @@ impl Store {
             })
             .connect(&target.url)
             .await?;
-        let store = Store { pool, dialect };
+        let listen_url = dialect.listens().then(|| target.url.as_str().into());
+        let store = Store {
+            pool,
+            dialect,
+            listen_url,
+        };
         let mut attempt = 1;
         loop {
             match store.prepare_schema(target.sqlite_file.is_some()).await {
@@ -427,6 +436,15 @@ impl Store {
             return Ok(None);
         }
         let revision = base + 1;
+        // In the transaction: PostgreSQL delivers it at commit, and not at
+        // all on rollback.
+        if let Some(announce) = self.dialect.announce_revision() {
+            self.q(announce)
+                .bind(notify::CHANNEL)
+                .bind(revision.to_string())
+                .execute(&mut *tx)
+                .await?;
+        }
         let summary = match &meta.summary {
             Some(summary) => summary.stored(),
             None => StoredText::coded(&RevisionSummary::Changes {

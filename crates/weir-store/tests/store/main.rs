@@ -9,11 +9,22 @@
 
 mod admin;
 mod databases;
+mod notify;
 mod registrations;
 mod scenarios;
 mod stats;
 
 use databases::{with_mysql, with_postgres, with_sqlite};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_notification_wakes_the_follower() {
+    with_postgres(notify::notification_wakes_the_follower).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_follower_polls_through_lost_notifications_and_listens_again() {
+    with_postgres(notify::follower_polls_through_lost_notifications_and_listens_again).await
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_stats_rollups_add_up() {
