@@ -17,6 +17,7 @@
 //! them.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod db;
 pub mod dns;
 pub mod grpc;
 pub mod http;

@@ -23,41 +23,10 @@ use sqlx::mysql::MySqlConnection;
 use sqlx::{AssertSqlSafe, Connection as _};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use weir_core::yaml::parse_document;
+use weir_testkit::db::with_mysql;
 use weir_testkit::{TcpEcho, TestUpstream};
 
-const SERVER: &str = "mysql://root@127.0.0.1:3306";
 const DUMP: &str = include_str!("fixtures/go-gateway-schema.sql");
-
-/// A database of its own on the MariaDB server, dropped when the test body
-/// has finished, whether it passed or panicked.
-async fn with_database<F, Fut>(body: F)
-where
-    F: FnOnce(String) -> Fut,
-    Fut: std::future::Future<Output = ()> + Send + 'static,
-{
-    let name = format!(
-        "weir_import_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos()
-    );
-    let mut admin = MySqlConnection::connect(SERVER).await.unwrap();
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE `{name}`")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let outcome = tokio::spawn(body(format!("{SERVER}/{name}"))).await;
-    sqlx::raw_sql(AssertSqlSafe(format!("DROP DATABASE `{name}`")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
-}
 
 /// The seed's dump as is, then our rows.
 async fn load(url: &str, rows: &str) {
@@ -235,7 +204,7 @@ async fn send(req: reqwest::RequestBuilder) -> (u16, Value) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn go_gateway_database_imports_and_serves() {
-    with_database(|url| async move {
+    with_mysql(|url| async move {
         let ports = Prebound::bind(2);
         let peers = Peers {
             api: TestUpstream::start("api").await,

@@ -13,15 +13,14 @@
 
 mod common;
 
-use std::future::Future;
-use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::process::ServingProcess;
-use sqlx::{AnyConnection, AssertSqlSafe, Connection};
+use sqlx::{AnyConnection, Connection};
+use weir_testkit::db::{Server, with_server_database};
 use weir_testkit::http::TestUpstream;
 
 /// Route changes measured per store.
@@ -35,7 +34,7 @@ const GIVE_UP: Duration = Duration::from_secs(10);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_fleet_sees_a_change_within_100ms() {
-    with_database(Server::Postgres, |url| async move {
+    with_server_database(Server::Postgres, |url| async move {
         let times = measure(Server::Postgres, &url).await;
         let p99 = percentile(&times, 99);
         assert!(
@@ -48,7 +47,7 @@ async fn postgres_fleet_sees_a_change_within_100ms() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mariadb_fleet_sees_a_change_within_the_poll_interval() {
-    with_database(Server::MySql, |url| async move {
+    with_server_database(Server::MySql, |url| async move {
         let times = measure(Server::MySql, &url).await;
         // Polling: at most one interval, plus the reload and a busy machine.
         let bound = POLL_INTERVAL + Duration::from_millis(250);
@@ -214,57 +213,4 @@ fn percentile(times: &[Duration], p: usize) -> Duration {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-#[derive(Clone, Copy)]
-enum Server {
-    Postgres,
-    MySql,
-}
-
-/// Runs `scenario` with the URL of a fresh database on `server`, dropped
-/// afterwards even when the scenario panics.
-async fn with_database<F, Fut>(server: Server, scenario: F)
-where
-    F: FnOnce(String) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    sqlx::any::install_default_drivers();
-    let (var, default, admin_db) = match server {
-        Server::Postgres => (
-            "WEIR_TEST_PG_URL",
-            "postgres://postgres@127.0.0.1:5432",
-            "postgres",
-        ),
-        Server::MySql => ("WEIR_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306", "test"),
-    };
-    let base = std::env::var(var)
-        .unwrap_or_else(|_| default.to_owned())
-        .trim_end_matches('/')
-        .to_owned();
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    let name = format!("weir_prop_{}_{:012x}", std::process::id(), random >> 16);
-    let admin_url = format!("{base}/{admin_db}");
-    let mut admin = AnyConnection::connect(&admin_url)
-        .await
-        .unwrap_or_else(|e| panic!("database server at {admin_url} is unreachable: {e}"));
-    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let outcome = tokio::spawn(scenario(format!("{base}/{name}"))).await;
-    let drop = match server {
-        Server::Postgres => format!("DROP DATABASE {name} WITH (FORCE)"),
-        Server::MySql => format!("DROP DATABASE {name}"),
-    };
-    sqlx::raw_sql(AssertSqlSafe(drop))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    admin.close().await.unwrap();
-    if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
-    }
 }

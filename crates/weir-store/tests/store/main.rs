@@ -8,13 +8,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
-mod databases;
 mod notify;
 mod registrations;
 mod scenarios;
 mod stats;
 
-use databases::{with_mysql, with_postgres, with_sqlite};
+use weir_testkit::db::{with_mysql, with_postgres, with_sqlite};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pg_notification_wakes_the_follower() {

@@ -1,13 +1,14 @@
-//! Where each test's database comes from: a fresh SQLite file, or a uniquely
-//! named database on a local server that is dropped afterwards, even when the
-//! scenario panics.
+//! Where a test's database comes from: a fresh SQLite file, or a uniquely
+//! named database on a local server (PostgreSQL at `WEIR_TEST_PG_URL`,
+//! MariaDB/MySQL at `WEIR_TEST_MYSQL_URL`, the machine's own by default)
+//! that is dropped afterwards, even when the scenario panics.
 
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 
 use sqlx::{AnyConnection, AssertSqlSafe, Connection};
 
-pub(crate) async fn with_sqlite<F, Fut>(scenario: F)
+pub async fn with_sqlite<F, Fut>(scenario: F)
 where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = ()>,
@@ -16,7 +17,7 @@ where
     scenario(format!("sqlite://{}", dir.path().join("weir.db").display())).await;
 }
 
-pub(crate) async fn with_postgres<F, Fut>(scenario: F)
+pub async fn with_postgres<F, Fut>(scenario: F)
 where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -24,7 +25,7 @@ where
     with_server_database(Server::Postgres, scenario).await
 }
 
-pub(crate) async fn with_mysql<F, Fut>(scenario: F)
+pub async fn with_mysql<F, Fut>(scenario: F)
 where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
@@ -32,15 +33,16 @@ where
     with_server_database(Server::MySql, scenario).await
 }
 
-#[derive(Clone, Copy)]
-enum Server {
+/// A database server the tests use.
+#[derive(Debug, Clone, Copy)]
+pub enum Server {
     Postgres,
     MySql,
 }
 
 impl Server {
     /// Server URL without a database.
-    fn base_url(self) -> String {
+    pub fn base_url(self) -> String {
         let (var, default) = match self {
             Server::Postgres => ("WEIR_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432"),
             Server::MySql => ("WEIR_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306"),
@@ -60,7 +62,8 @@ impl Server {
     }
 }
 
-async fn with_server_database<F, Fut>(server: Server, scenario: F)
+/// Runs `scenario` with the URL of a fresh database on `server`.
+pub async fn with_server_database<F, Fut>(server: Server, scenario: F)
 where
     F: FnOnce(String) -> Fut,
     Fut: Future<Output = ()> + Send + 'static,
