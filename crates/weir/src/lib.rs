@@ -7,6 +7,7 @@ mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod echo;
+pub mod fleet;
 pub mod handover;
 mod logging;
 pub mod remote;
