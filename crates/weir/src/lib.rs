@@ -13,6 +13,7 @@ mod logging;
 pub mod remote;
 pub mod serve;
 pub mod stats;
+pub mod wait;
 
 pub use config::ProcessConfig;
 pub use serve::{Gateway, Roles};
