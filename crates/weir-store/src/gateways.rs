@@ -29,7 +29,7 @@ const MAX_ROLE: usize = 16;
 const MAX_VERSION: usize = 64;
 
 /// Whether a node is serving, as far as the store can tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GatewayState {
     /// Heartbeated within [`MISSED_BEATS`] of its intervals.

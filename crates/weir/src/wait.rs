@@ -25,7 +25,7 @@ pub struct NodeView {
     pub id: String,
     pub host: String,
     pub revision: i64,
-    pub state: String,
+    pub state: GatewayState,
 }
 
 /// Where the fleet is read from.
@@ -51,12 +51,7 @@ async fn fleet_from_store(store: &Store) -> anyhow::Result<FleetView> {
         .await?
         .into_iter()
         .map(|g| NodeView {
-            state: match g.state(now) {
-                GatewayState::Alive => "alive",
-                GatewayState::Down => "down",
-                GatewayState::Stopped => "stopped",
-            }
-            .to_owned(),
+            state: g.state(now),
             id: g.id,
             host: g.host,
             revision: g.revision,
@@ -73,7 +68,7 @@ fn behind(fleet: &FleetView, revision: i64) -> Vec<&NodeView> {
     fleet
         .gateways
         .iter()
-        .filter(|n| n.state == "alive" && n.revision < revision)
+        .filter(|n| n.state == GatewayState::Alive && n.revision < revision)
         .collect()
 }
 
@@ -106,7 +101,11 @@ pub async fn wait_for_fleet(source: Source<'_>, timeout: Duration) -> anyhow::Re
 }
 
 fn report_live(fleet: &FleetView, revision: i64, took: Duration) {
-    let alive = fleet.gateways.iter().filter(|n| n.state == "alive").count();
+    let alive = fleet
+        .gateways
+        .iter()
+        .filter(|n| n.state == GatewayState::Alive)
+        .count();
     if alive == 0 {
         println!("no gateway is alive; nothing to wait for");
     } else {

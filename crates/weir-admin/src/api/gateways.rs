@@ -12,7 +12,8 @@ use crate::auth::Viewer;
 use crate::error::ApiResult;
 use crate::state::AdminState;
 
-/// Whether a node is serving, as far as the store can tell.
+/// Whether a node is serving, as far as the store can tell (the store's
+/// `GatewayState`, with the API's schema).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GatewayState {
@@ -88,15 +89,20 @@ pub async fn list(State(state): State<AdminState>, _: Viewer) -> ApiResult<Json<
     }))
 }
 
+impl From<weir_store::GatewayState> for GatewayState {
+    fn from(state: weir_store::GatewayState) -> Self {
+        match state {
+            weir_store::GatewayState::Alive => GatewayState::Alive,
+            weir_store::GatewayState::Down => GatewayState::Down,
+            weir_store::GatewayState::Stopped => GatewayState::Stopped,
+        }
+    }
+}
+
 fn node(g: weir_store::Gateway, now_ms: i64, store_revision: i64) -> GatewayNode {
-    let state = match g.state(now_ms) {
-        weir_store::GatewayState::Alive => GatewayState::Alive,
-        weir_store::GatewayState::Down => GatewayState::Down,
-        weir_store::GatewayState::Stopped => GatewayState::Stopped,
-    };
     GatewayNode {
         current: g.revision == store_revision,
-        state,
+        state: g.state(now_ms).into(),
         id: g.id,
         host: g.host,
         addresses: g.addresses,
