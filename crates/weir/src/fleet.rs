@@ -145,3 +145,64 @@ fn host_name() -> String {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "unknown".to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn beater(store: Store) -> Beater {
+        Beater {
+            store,
+            plane: Arc::new(DataPlane::new()),
+            node: NewGateway {
+                id: NewGateway::new_id(),
+                host: host_name(),
+                addresses: vec!["127.0.0.1:8080".into()],
+                role: "proxy".into(),
+                version: "0.0.0".into(),
+                revision: 0,
+                heartbeat: Duration::from_secs(2),
+            },
+            registered: false,
+            failing: false,
+        }
+    }
+
+    /// A store that cannot be reached fails the beat, not the process; the
+    /// next beat against a store that answers registers the node.
+    #[tokio::test]
+    async fn a_store_outage_is_logged_and_retried() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("weir.db").display());
+        let gone = Store::open(&url).await.unwrap();
+        gone.close().await;
+        let mut b = beater(gone);
+        b.beat(7).await;
+        b.beat(7).await;
+        assert!(b.failing && !b.registered);
+
+        let back = Store::open(&url).await.unwrap();
+        b.store = back.clone();
+        b.beat(7).await;
+        assert!(!b.failing && b.registered);
+        let nodes = back.gateways().await.unwrap();
+        assert_eq!(nodes.len(), 1);
+        assert_eq!(
+            (nodes[0].id.as_str(), nodes[0].revision),
+            (b.node.id.as_str(), 7)
+        );
+
+        // Its row pruned meanwhile (a long outage): the next beat registers again.
+        back.prune_gateways(i64::MAX).await.unwrap();
+        assert!(back.gateways().await.unwrap().is_empty());
+        b.beat(8).await;
+        assert_eq!(back.gateways().await.unwrap()[0].revision, 8);
+    }
+
+    #[test]
+    fn the_host_name_is_never_empty() {
+        assert!(!host_name().is_empty());
+    }
+}
