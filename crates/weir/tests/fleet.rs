@@ -1,5 +1,6 @@
 //! The fleet, end to end: three `weir proxy` processes and a `weir admin` on
-//! one store (a SQLite file the processes share). The admin API lists every
+//! one store (a SQLite file the processes share, and a database of its own
+//! on the local PostgreSQL and MariaDB servers). The admin API lists every
 //! node with its revision; `weir apply --wait` returns once all of them
 //! serve the new revision and says how long it took; a SIGKILLed node shows
 //! as down within 3 heartbeats and is no longer waited for; a cleanly
@@ -105,9 +106,81 @@ impl Fleet {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_fleet_is_listed_converges_and_notices_a_killed_node() {
+async fn sqlite_fleet_is_listed_converges_and_notices_a_killed_node() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("weir.db").display());
+    fleet_scenario(format!("sqlite://{}", dir.path().join("weir.db").display())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_fleet_is_listed_converges_and_notices_a_killed_node() {
+    with_database(Server::Postgres, fleet_scenario).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_fleet_is_listed_converges_and_notices_a_killed_node() {
+    with_database(Server::MySql, fleet_scenario).await;
+}
+
+#[derive(Clone, Copy)]
+enum Server {
+    Postgres,
+    MySql,
+}
+
+/// A database of its own on the local PostgreSQL or MariaDB server
+/// (`WEIR_TEST_PG_URL` / `WEIR_TEST_MYSQL_URL`, as the store's tests),
+/// dropped afterwards whether the body passed or panicked.
+async fn with_database<F, Fut>(server: Server, body: F)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use futures_util::FutureExt;
+    use sqlx::{AnyConnection, AssertSqlSafe, Connection};
+    sqlx::any::install_default_drivers();
+    let (var, default, admin_db) = match server {
+        Server::Postgres => (
+            "WEIR_TEST_PG_URL",
+            "postgres://postgres@127.0.0.1:5432",
+            "postgres",
+        ),
+        Server::MySql => ("WEIR_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306", "test"),
+    };
+    let base = std::env::var(var).unwrap_or_else(|_| default.to_owned());
+    let base = base.trim_end_matches('/');
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let name = format!("weir_fleet_{}_{nanos}", std::process::id());
+    let mut admin = AnyConnection::connect(&format!("{base}/{admin_db}"))
+        .await
+        .unwrap();
+    sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    // A panic is caught, so that the database is dropped before it is passed on.
+    let outcome = std::panic::AssertUnwindSafe(body(format!("{base}/{name}")))
+        .catch_unwind()
+        .await;
+    let drop = match server {
+        // FORCE: the killed processes' connections may linger.
+        Server::Postgres => format!("DROP DATABASE {name} WITH (FORCE)"),
+        Server::MySql => format!("DROP DATABASE {name}"),
+    };
+    sqlx::raw_sql(AssertSqlSafe(drop))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    if let Err(e) = outcome {
+        std::panic::resume_unwind(e);
+    }
+}
+
+async fn fleet_scenario(url: String) {
+    let dir = tempfile::tempdir().unwrap();
     // Created here first, so the processes find the schema in place.
     let store = Store::open(&url).await.unwrap();
     let viewer = token(&store, "viewer").await;
