@@ -64,6 +64,9 @@ impl Membership {
     /// store outage must not hold the shutdown up).
     pub async fn leave(self, store: &Store, now_ms: i64) {
         self.task.abort();
+        // Wait for the abort to land, so that a beat in flight (a
+        // re-registration would clear the stop) cannot commit after it.
+        let _ = self.task.await;
         match tokio::time::timeout(STOP_TIMEOUT, store.gateway_stopped(&self.id, now_ms)).await {
             Ok(Ok(())) => tracing::info!(node = %self.id, "left the fleet"),
             Ok(Err(e)) => tracing::warn!(error = %e, "cannot record the stop in the store"),
