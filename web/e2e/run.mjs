@@ -609,6 +609,12 @@ async function main() {
     await page.locator('[data-test=token-table]', { hasText: 'e2e-kept' }).waitFor()
   })
 
+  await step('the fleet page lists this gateway, alive and on the store\'s revision', async () => {
+    await go('/gateways')
+    await page.locator('[data-test=gateway-table] [data-state=alive]').first().waitFor()
+    await page.locator('[data-test=fleet-converged]').waitFor()
+  })
+
   // Every page, at both sizes and in both languages, for the screenshots
   // (each must load cleanly); `then` brings the page into the state shown.
   const firstRevision = '[data-test=revision-table] :is(.el-table__row, [data-test=list-card])'
@@ -634,6 +640,7 @@ async function main() {
     ['17-tenants', '/tenants'],
     ['18-tenant-new', '/tenants/new'],
     ['19-tenant-detail', '/tenants/e2e_shop'],
+    ['19a-gateways', '/gateways'],
     ['20-certificates', '/certificates'],
     ['21-signing-keys', '/signing-keys'],
     ['22-history', '/history'],
@@ -693,7 +700,7 @@ async function main() {
   ]
   // The lists: a table at 1440 px, a card per record on a phone.
   const LISTS = {
-    '/services': 'service-table', '/tenants': 'tenant-table', '/certificates': 'cert-table', '/signing-keys': 'key-table',
+    '/services': 'service-table', '/tenants': 'tenant-table', '/gateways': 'gateway-table', '/certificates': 'cert-table', '/signing-keys': 'key-table',
     '/history': 'revision-table', '/audit': 'audit-table', '/account': 'token-table', '/users': 'user-table',
   }
 
@@ -797,7 +804,7 @@ async function main() {
       for (const sel of ['[data-test=menu-button]', '[data-test=language]', '[data-test=user-menu]']) await onScreen(sel)
       // The drawer reaches every page.
       await p.goto(admin + '/')
-      const items = ['services', 'tenants', 'certificates', 'signing-keys', 'history', 'audit', 'account', 'users', 'overview']
+      const items = ['services', 'tenants', 'gateways', 'certificates', 'signing-keys', 'history', 'audit', 'account', 'users', 'overview']
       for (const item of items) {
         await p.click('[data-test=menu-button]')
         const entry = p.locator(`.drawer-nav [data-test=nav-${item}]`)

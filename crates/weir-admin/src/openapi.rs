@@ -35,8 +35,8 @@ use weir_core::ResourceKind;
 use weir_core::model::defaults;
 
 use crate::api::{
-    audit_log, certificates, config, explain, listeners, registrations, revisions, services,
-    session, signing_keys, stats, status, tenants, token_tryout, tokens, users,
+    audit_log, certificates, config, explain, gateways, listeners, registrations, revisions,
+    services, session, signing_keys, stats, status, tenants, token_tryout, tokens, users,
 };
 use crate::error::{FieldProblem, Problem};
 use crate::extract::IF_MATCH_PATTERN;
@@ -47,7 +47,7 @@ use crate::extract::IF_MATCH_PATTERN;
         title = "Weir admin API",
         description = "Manage a Weir gateway: services, tenants, certificates, revisions and \
                        rollback, accounts and API tokens, statistics, node health, \
-                       self-registration, listeners, audit log and request explain. Errors are \
+                       self-registration, listeners, the fleet of gateways, audit log and request explain. Errors are \
                        `application/problem+json` documents with a stable `code`. See \
                        docs/admin-api.md."
     ),
@@ -96,6 +96,7 @@ use crate::extract::IF_MATCH_PATTERN;
         registrations::list_for_service,
         registrations::list,
         registrations::registered_nodes,
+        gateways::list,
         listeners::list,
         stats::summary,
         stats::series,
@@ -124,6 +125,8 @@ use crate::extract::IF_MATCH_PATTERN;
         (name = "certificates", description = "TLS certificates; private keys are write-only"),
         (name = "registrations", description = "Self-registration of service instances with a TTL \
                                                 (roles admin and registrar; any role may list)"),
+        (name = "gateways", description = "The gateway processes sharing the store: the revision \
+                                           each serves and whether it is alive"),
         (name = "stats", description = "Traffic statistics"),
         (name = "explain", description = "What the gateway would do with a request"),
         (name = "status", description = "Liveness and status"),

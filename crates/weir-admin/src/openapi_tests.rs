@@ -169,6 +169,7 @@ fn document_is_openapi_31_with_security_and_problem_defaults() {
         "/api/v1/registrations",
         "/api/v1/nodes",
         "/api/v1/listeners",
+        "/api/v1/gateways",
     ] {
         assert!(paths.contains_key(p), "{p} is not documented");
     }

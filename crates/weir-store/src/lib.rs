@@ -26,6 +26,9 @@
 //!   `detail_code`/`detail_params` on `weir_audit` (0021): the summaries and
 //!   details Weir generated, as a message code with parameters beside the
 //!   English text (`message`), so the dashboard can translate them.
+//! - `weir_gateways` (0022): the fleet, one row per data-plane process
+//!   start, heartbeated with the revision it serves (`gateways`; runtime
+//!   state, never part of a revision).
 //!
 //! Beyond whole-document [`Store::apply`], `resources` writes one resource
 //! against the version it was read at (optimistic concurrency for the admin
@@ -54,6 +57,7 @@ mod codec;
 mod dialect;
 mod error;
 mod follower;
+mod gateways;
 mod history;
 mod message;
 mod notify;
@@ -76,6 +80,9 @@ pub use accounts::{ApiTokenRecord, SessionRecord, UserRecord};
 pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use error::StoreError;
 pub use follower::RevisionFollower;
+pub use gateways::{
+    Gateway, GatewayState, MISSED_BEATS, NewGateway, RETENTION as GATEWAY_RETENTION,
+};
 pub use message::{AuditDetail, RevisionSummary, StoredText};
 pub use registrations::{NewRegistration, Registered, Registration, RegistrationUpdate};
 pub use resources::{Expect, ResourceWrite, StoredResource};

@@ -194,7 +194,7 @@ fn check_metadata(metadata: &BTreeMap<String, String>, errors: &mut ValidationEr
     }
 }
 
-fn new_id() -> String {
+pub(crate) fn new_id() -> String {
     let mut buf = [0u8; 16];
     rand::rng().fill_bytes(&mut buf);
     buf.iter().map(|b| format!("{b:02x}")).collect()

@@ -6,6 +6,7 @@
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
 
+use futures_util::FutureExt;
 use sqlx::{AnyConnection, AssertSqlSafe, Connection};
 
 pub async fn with_sqlite<F, Fut>(scenario: F)
@@ -20,7 +21,7 @@ where
 pub async fn with_postgres<F, Fut>(scenario: F)
 where
     F: FnOnce(String) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
+    Fut: Future<Output = ()>,
 {
     with_server_database(Server::Postgres, scenario).await
 }
@@ -28,7 +29,7 @@ where
 pub async fn with_mysql<F, Fut>(scenario: F)
 where
     F: FnOnce(String) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
+    Fut: Future<Output = ()>,
 {
     with_server_database(Server::MySql, scenario).await
 }
@@ -66,7 +67,7 @@ impl Server {
 pub async fn with_server_database<F, Fut>(server: Server, scenario: F)
 where
     F: FnOnce(String) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
+    Fut: Future<Output = ()>,
 {
     sqlx::any::install_default_drivers();
     let base = server.base_url();
@@ -84,9 +85,11 @@ where
         .await
         .unwrap();
 
-    // A spawned task turns a panic into a JoinError, so the database is
-    // dropped before the panic is passed on.
-    let outcome = tokio::spawn(scenario(format!("{base}/{name}"))).await;
+    // The panic is caught, so that the database is dropped before it is
+    // passed on (not a spawned task: the scenario need not be Send).
+    let outcome = std::panic::AssertUnwindSafe(scenario(format!("{base}/{name}")))
+        .catch_unwind()
+        .await;
 
     let drop = match server {
         // FORCE: a scenario that panicked may have left connections open.
@@ -99,6 +102,6 @@ where
         .unwrap();
     admin.close().await.unwrap();
     if let Err(e) = outcome {
-        std::panic::resume_unwind(e.into_panic());
+        std::panic::resume_unwind(e);
     }
 }

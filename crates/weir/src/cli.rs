@@ -154,6 +154,17 @@ struct ApplyArgs {
     /// Summary recorded in the revision. Default: generated from the diff.
     #[arg(long, short = 'm')]
     message: Option<String>,
+    /// Then wait until every alive gateway serves the store's revision, up
+    /// to TIMEOUT (default 60s); print how long it took, or the nodes that
+    /// did not get there (exit code 1).
+    #[arg(
+        long,
+        value_name = "TIMEOUT",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "60s"
+    )]
+    wait: Option<weir_core::HumanDuration>,
 }
 
 #[derive(Debug, Args)]
@@ -400,15 +411,33 @@ async fn apply(args: ApplyArgs) -> anyhow::Result<ExitCode> {
         if args.author.is_some() {
             eprintln!("note: --author is ignored with --server; the API token's name is recorded");
         }
-        return remote
+        let code = remote
             .apply(&doc, args.dry_run, args.if_empty, args.message.as_deref())
-            .await;
+            .await?;
+        return then_wait(&args, code, crate::wait::Source::Remote(&remote)).await;
     }
     let cfg = args.config.load()?;
     let store = open_store(&cfg).await?;
-    let result = apply_to(&store, &doc, &args).await;
+    let result = match apply_to(&store, &doc, &args).await {
+        Ok(code) => then_wait(&args, code, crate::wait::Source::Store(&store)).await,
+        Err(e) => Err(e),
+    };
     store.close().await;
     result
+}
+
+/// With `--wait` after a successful apply: wait for the fleet.
+async fn then_wait(
+    args: &ApplyArgs,
+    code: ExitCode,
+    source: crate::wait::Source<'_>,
+) -> anyhow::Result<ExitCode> {
+    match args.wait {
+        Some(timeout) if code == ExitCode::SUCCESS && !args.dry_run => {
+            crate::wait::wait_for_fleet(source, timeout.get()).await
+        }
+        _ => Ok(code),
+    }
 }
 
 async fn apply_to(

@@ -63,6 +63,10 @@ pub struct StoreConfig {
     pub url: String,
     /// How often the revision is polled for changes.
     pub poll_interval: HumanDuration,
+    /// How often each data-plane process records in the store that it is
+    /// alive and which revision it serves (the fleet, `/api/v1/gateways`).
+    /// A node silent for 3 intervals shows as down.
+    pub heartbeat_interval: HumanDuration,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -242,6 +246,7 @@ impl Default for StoreConfig {
         Self {
             url: "sqlite://weir.db".into(),
             poll_interval: HumanDuration::from_millis(250),
+            heartbeat_interval: HumanDuration::from_secs(2),
         }
     }
 }
@@ -341,6 +346,10 @@ impl ProcessConfig {
         }
         if self.store.poll_interval.get() < Duration::from_millis(10) {
             bail!("store.poll_interval: must be at least 10ms");
+        }
+        let beat = self.store.heartbeat_interval.get();
+        if beat < Duration::from_millis(100) || beat > Duration::from_secs(60) {
+            bail!("store.heartbeat_interval: must be between 100ms and 60s");
         }
         self.validate_connections()?;
         if self.proxy.body_read_timeout.get() < Duration::from_millis(10) {
@@ -598,6 +607,33 @@ mod tests {
     }
 
     #[test]
+    fn heartbeat_interval_defaults_to_2s_within_bounds() {
+        assert_eq!(
+            ProcessConfig::default().store.heartbeat_interval,
+            HumanDuration::from_secs(2)
+        );
+        let c = ProcessConfig::from_sources(
+            "[store]\nheartbeat_interval = \"500ms\"\n",
+            "weir.toml",
+            env(&[]),
+        )
+        .unwrap();
+        assert_eq!(c.store.heartbeat_interval, HumanDuration::from_millis(500));
+        for bad in ["10ms", "2m"] {
+            let e = ProcessConfig::from_sources(
+                "",
+                "weir.toml",
+                env(&[("WEIR_STORE_HEARTBEAT_INTERVAL", bad)]),
+            )
+            .unwrap_err();
+            assert!(
+                format!("{e:#}").contains("store.heartbeat_interval"),
+                "{e:#}"
+            );
+        }
+    }
+
+    #[test]
     fn file_then_env_override() {
         let text = r#"
 time_zone = "Asia/Shanghai"
@@ -637,6 +673,7 @@ worker_threads = 2
             "WEIR_LISTEN_ADMIN",
             "WEIR_STORE_URL",
             "WEIR_STORE_POLL_INTERVAL",
+            "WEIR_STORE_HEARTBEAT_INTERVAL",
             "WEIR_TIME_ZONE",
             "WEIR_LOG_LEVEL",
             "WEIR_LOG_FORMAT",
@@ -668,7 +705,7 @@ worker_threads = 2
         ] {
             assert!(vars.contains(&v), "{v} missing from {vars:?}");
         }
-        assert_eq!(keys.len(), 36, "a new key needs docs/configuration.md too");
+        assert_eq!(keys.len(), 37, "a new key needs docs/configuration.md too");
     }
 
     #[test]

@@ -7,11 +7,13 @@ mod bootstrap;
 pub mod cli;
 pub mod config;
 pub mod echo;
+pub mod fleet;
 pub mod handover;
 mod logging;
 pub mod remote;
 pub mod serve;
 pub mod stats;
+pub mod wait;
 
 pub use config::ProcessConfig;
 pub use serve::{Gateway, Roles};

@@ -94,6 +94,15 @@ impl Remote {
         Ok((body.revision, body.document))
     }
 
+    /// The fleet as the admin API lists it (`GET /api/v1/gateways`).
+    pub async fn gateways(&self) -> anyhow::Result<crate::wait::FleetView> {
+        let res = self
+            .send(Self::client()?.get(self.url("/api/v1/gateways")))
+            .await?;
+        let res = ok_or_problem(res).await?;
+        res.json().await.context("unexpected answer")
+    }
+
     /// Apply (or plan) a document; prints the changes as the local apply does.
     pub async fn apply(
         &self,

@@ -75,6 +75,8 @@ pub struct Gateway {
     main_sockets: Arc<std::sync::Mutex<Vec<(String, OwnedFd)>>>,
     /// Turns true once a new process has taken over the sockets.
     upgraded: watch::Receiver<bool>,
+    /// This process in the fleet (data-plane processes only).
+    membership: Option<crate::fleet::Membership>,
 }
 
 impl Gateway {
@@ -111,6 +113,9 @@ impl Gateway {
         // Last, so that its `/readyz` answers only once everything above
         // has started: store open, configuration installed, ports bound.
         gateway.start_health(cfg).await?;
+        if roles.proxy {
+            gateway.join_fleet(cfg, roles);
+        }
         for addr in inherited.close_unclaimed() {
             tracing::info!(%addr, "closing a handed-over socket the configuration no longer uses");
         }
@@ -204,6 +209,7 @@ impl Gateway {
             inherited,
             main_sockets: Default::default(),
             upgraded,
+            membership: None,
         };
         if roles.proxy {
             gateway.start_proxy(cfg, &stopped).await?;
@@ -375,6 +381,31 @@ impl Gateway {
         Ok(())
     }
 
+    /// Register this data-plane process in the store and heartbeat (see
+    /// [`crate::fleet`]).
+    fn join_fleet(&mut self, cfg: &ProcessConfig, roles: Roles) {
+        let addresses = [
+            self.http_addr,
+            self.https_addr,
+            self.admin_addr,
+            self.health_addr,
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let info = crate::fleet::NodeInfo {
+            role: if roles.admin { "serve" } else { "proxy" },
+            addresses,
+            heartbeat: cfg.store.heartbeat_interval.get(),
+            poll: cfg.store.poll_interval.get(),
+        };
+        self.membership = Some(crate::fleet::Membership::start(
+            self.store.clone(),
+            Arc::clone(&self.plane),
+            info,
+        ));
+    }
+
     /// Adopt the handed-over socket listening on `addr`, or bind it; keep a
     /// copy of it for the next upgrade.
     async fn listen(
@@ -402,6 +433,11 @@ impl Gateway {
         // The copies kept for an upgrade would hold the ports open.
         lock(&self.main_sockets).clear();
         let _ = self.stop.send(true);
+        // First, so that nobody waits for a draining node to take a revision.
+        if let Some(membership) = self.membership {
+            let now = self.plane.options.wall_clock.now_ms();
+            membership.leave(&self.store, now).await;
+        }
         let grace = self.shutdown_grace;
         let services = async {
             if let Some(l) = &self.listeners {

@@ -10,6 +10,7 @@ import type {
   CreatedToken,
   Explanation,
   ExplainRequest,
+  GatewayList,
   HourlySeries,
   KeyInfo,
   ListenerList,
@@ -121,6 +122,10 @@ export const tokensApi = {
   create: (name: string, role: Role, services?: string[]) =>
     http.post<CreatedToken>('/tokens', services ? { name, role, services } : { name, role }),
   revoke: (id: string) => http.del<void>(`/tokens/${enc(id)}`),
+}
+
+export const gatewaysApi = {
+  list: () => http.get<GatewayList>('/gateways'),
 }
 
 export const keysApi = {

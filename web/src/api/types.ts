@@ -342,6 +342,30 @@ export interface RegisteredNodes {
   nodes: RegisteredNode[]
 }
 
+/** A gateway process sharing the store, as `GET /api/v1/gateways` lists it. */
+export type GatewayState = 'alive' | 'down' | 'stopped'
+export interface GatewayNode {
+  id: string
+  host: string
+  addresses: string[]
+  role: 'serve' | 'proxy' | string
+  version: string
+  revision: number
+  state: GatewayState
+  /** Serves the store's current revision. */
+  current: boolean
+  heartbeat_ms: number
+  started_at_ms: number
+  last_seen_ms: number
+  stopped_at_ms?: number | null
+}
+export interface GatewayList {
+  store_revision: number
+  alive: number
+  converged: boolean
+  gateways: GatewayNode[]
+}
+
 export interface ExplainRequest {
   method?: string
   host?: string | null

@@ -31,6 +31,7 @@ export const routes: RouteRecordRaw[] = [
       { path: 'tenants/new', name: 'tenant-new', component: () => import('@/views/tenants/TenantEditor.vue'), meta: { title: 'tenant.newTitle', menu: '/tenants', admin: true } },
       { path: 'tenants/:appId', name: 'tenant', component: () => import('@/views/tenants/TenantDetail.vue'), props: true, meta: { title: 'tenant.detailTitle', menu: '/tenants' } },
       { path: 'tenants/:appId/edit', name: 'tenant-edit', component: () => import('@/views/tenants/TenantEditor.vue'), props: true, meta: { title: 'tenant.editTitle', menu: '/tenants', admin: true } },
+      { path: 'gateways', name: 'gateways', component: () => import('@/views/GatewaysView.vue'), meta: { title: 'nav.gateways', menu: '/gateways' } },
       { path: 'certificates', name: 'certificates', component: () => import('@/views/security/CertificatesView.vue'), meta: { title: 'nav.certificates', menu: '/certificates' } },
       { path: 'signing-keys', name: 'signing-keys', component: () => import('@/views/security/SigningKeysView.vue'), meta: { title: 'nav.signingKeys', menu: '/signing-keys' } },
       { path: 'history', name: 'history', component: () => import('@/views/history/HistoryView.vue'), meta: { title: 'nav.history', menu: '/history' } },

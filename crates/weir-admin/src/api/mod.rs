@@ -10,6 +10,7 @@ pub mod audit_log;
 pub mod certificates;
 pub mod config;
 pub mod explain;
+pub mod gateways;
 pub mod listeners;
 pub mod registrations;
 pub mod resource;
@@ -164,6 +165,7 @@ pub fn routes() -> Router<AdminState> {
         )
         .route("/registrations", get(registrations::list))
         .route("/nodes", get(registrations::registered_nodes))
+        .route("/gateways", get(gateways::list))
         .route("/listeners", get(listeners::list))
         .route("/stats/summary", get(stats::summary))
         .route("/stats/series", get(stats::series))

@@ -8,6 +8,7 @@ mod auth;
 mod bodies;
 mod certificates;
 mod common;
+mod gateways;
 mod history;
 mod login_throttle;
 mod registration_scope;

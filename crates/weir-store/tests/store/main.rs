@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod admin;
+mod gateways;
 mod notify;
 mod registrations;
 mod scenarios;
@@ -365,4 +366,28 @@ async fn sqlite_specs_stored_with_defaults_read_and_diff_as_written() {
         ["description"]
     );
     store.close().await;
+}
+
+macro_rules! gateway_tests {
+    ($runner:path; $($test:ident => $scenario:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $test() {
+            $runner(gateways::$scenario).await
+        }
+    )*};
+}
+
+gateway_tests! { with_sqlite;
+    sqlite_gateways_register_beat_and_go_down => gateways_register_beat_and_go_down,
+    sqlite_gateways_are_pruned_and_come_back => gateways_are_pruned_and_come_back,
+}
+
+gateway_tests! { with_postgres;
+    pg_gateways_register_beat_and_go_down => gateways_register_beat_and_go_down,
+    pg_gateways_are_pruned_and_come_back => gateways_are_pruned_and_come_back,
+}
+
+gateway_tests! { with_mysql;
+    mysql_gateways_register_beat_and_go_down => gateways_register_beat_and_go_down,
+    mysql_gateways_are_pruned_and_come_back => gateways_are_pruned_and_come_back,
 }
