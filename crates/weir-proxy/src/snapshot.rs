@@ -138,6 +138,9 @@ pub struct DataPlane {
     install_lock: Mutex<()>,
     installs: AtomicU64,
     install_failures: AtomicU64,
+    /// The revision of the snapshot in use, for whoever reports it as soon
+    /// as it changes (the fleet heartbeat).
+    revision: tokio::sync::watch::Sender<i64>,
 }
 
 impl Default for DataPlane {
@@ -173,7 +176,14 @@ impl DataPlane {
             install_lock: Mutex::new(()),
             installs: AtomicU64::new(0),
             install_failures: AtomicU64::new(0),
+            // The empty snapshot above is revision 0.
+            revision: tokio::sync::watch::Sender::new(0),
         }
+    }
+
+    /// The revision of the snapshot in use, changed by every install.
+    pub fn watch_revision(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.revision.subscribe()
     }
 
     /// The snapshot to use for one request or connection.
@@ -283,6 +293,7 @@ impl DataPlane {
             tokens: Default::default(),
         }));
         self.installs.fetch_add(1, Ordering::Relaxed);
+        self.revision.send_replace(revision);
         // Health checks and DNS discovery of new runtimes (outside a tokio
         // runtime, e.g. in plain unit tests, there is nothing to run them).
         if tokio::runtime::Handle::try_current().is_ok() {

@@ -87,13 +87,19 @@ struct Beater {
 
 impl Beater {
     /// Beats every heartbeat interval, and at once when the served revision
-    /// moves (checked every `check`).
+    /// moves (told by the data plane; also checked every `check`).
     async fn run(mut self, check: Duration) {
         let mut tick = tokio::time::interval(check);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut installed = self.plane.watch_revision();
         let mut last: Option<(Instant, i64)> = None;
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                // A new configuration: report it now, so that `weir apply
+                // --wait` and the dashboard see it within milliseconds.
+                Ok(()) = installed.changed() => {}
+            }
             let revision = self.plane.snapshot().revision;
             let due = match last {
                 None => true,
