@@ -338,6 +338,9 @@ async function main() {
     await page.click('[data-test=f-save]')
     await page.waitForURL(new RegExp(`/services/${svc}$`))
     await page.locator('[data-test=detail-name]', { hasText: svc }).waitFor()
+    // The dashboard says when the fleet (this one gateway) serves it.
+    const live = await page.locator('.fleet-live', { hasText: 'Live on every gateway (1) after' }).innerText({ timeout: 10_000 })
+    console.log(`e2e:   ${live.trim()}`)
     // Live on the gateway within a second or so.
     await eventually('the service answers through the gateway', async () => (await fetch(`${gateway}/e2e/hello`)).status === 200)
   })

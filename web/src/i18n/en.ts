@@ -540,6 +540,10 @@ export default {
     deleteConfirm: 'Delete the certificate {name}? Handshakes for its names fail unless another certificate covers them.',
     deleted: '{name} deleted',
   },
+  fleetLive: {
+    live: 'Live on every gateway ({n}) after {ms} ms',
+    behind: 'Not live after 60 s on: {nodes}',
+  },
   gateways: {
     intro: 'The gateway processes sharing this store, the revision each serves, and whether it is alive (seen within 3 heartbeats).',
     storeRevision: 'Store revision {revision}',

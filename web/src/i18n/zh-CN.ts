@@ -539,6 +539,10 @@ const zhCN: typeof en = {
     deleteConfirm: '确定删除证书 {name} 吗？除非有其他证书覆盖，其域名的握手将失败。',
     deleted: '{name} 已删除',
   },
+  fleetLive: {
+    live: '已在全部 {n} 个网关节点生效，用时 {ms} ms',
+    behind: '60 秒后仍未生效的节点：{nodes}',
+  },
   gateways: {
     intro: '共用此存储的网关进程、各自服务的修订版本，以及是否存活（最近 3 个心跳间隔内有心跳）。',
     storeRevision: '存储修订版本 {revision}',
