@@ -9,30 +9,10 @@ mod common;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use common::{TestGateway, client};
+use common::{TestGateway, api_token, client};
 use serde_json::{Value, json};
-use weir_admin::auth::secret;
-use weir_store::{ApiTokenRecord, Store};
+use weir_store::Store;
 use weir_testkit::TestUpstream;
-
-/// An admin API token, created directly in the store.
-async fn token(store: &Store, role: &str) -> String {
-    let (id, token) = secret::new_api_token();
-    store
-        .create_token(&ApiTokenRecord {
-            id,
-            name: format!("{role}-test"),
-            token_hash: secret::sha256_hex(&token),
-            role: role.into(),
-            created_by: "test".into(),
-            created_at_ms: 0,
-            last_used_ms: None,
-            revoked_at_ms: None,
-        })
-        .await
-        .unwrap();
-    token
-}
 
 fn admin_url(gw: &TestGateway, path: &str) -> String {
     format!("http://{}{path}", gw.gateway.admin_addr.unwrap())
@@ -62,7 +42,7 @@ async fn wait_until(url: &str, within: Duration, done: impl Fn(u16, &Value) -> b
 async fn created_service_is_live_within_a_second_and_rollback_removes_it() {
     let up = TestUpstream::start("fresh").await;
     let gw = TestGateway::start("").await;
-    let token = token(&gw.store, "admin").await;
+    let token = api_token(&gw.store, "admin").await;
     let http = client();
     let url = gw.url("/fresh/hello");
     assert_eq!(http.get(&url).send().await.unwrap().status(), 404);
@@ -245,7 +225,7 @@ async fn explain_agrees_with_the_data_plane() {
         host = a(4),
     );
     let gw = TestGateway::start(&yaml).await;
-    let viewer = token(&gw.store, "viewer").await;
+    let viewer = api_token(&gw.store, "viewer").await;
     // Redirects are answers to compare, not to follow.
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -539,7 +519,7 @@ async fn futures_join<const N: usize>(names: [&str; N]) -> Vec<TestUpstream> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn apply_and_export_over_the_admin_api() {
     let gw = TestGateway::start("").await;
-    let token = token(&gw.store, "admin").await;
+    let token = api_token(&gw.store, "admin").await;
     let server = format!("http://{}", gw.gateway.admin_addr.unwrap());
     let file = gw.dir.path().join("s.yaml");
     std::fs::write(
@@ -631,7 +611,7 @@ async fn admin_only_process_explains_the_current_configuration() {
         "services:\n  - { name: x, match: { prefix: /x/ }, upstream: { nodes: [{ addr: \"127.0.0.1:9\" }] } }\n",
     )
     .await;
-    let token = token(&store, "viewer").await;
+    let token = api_token(&store, "viewer").await;
     let mut cfg = weir::ProcessConfig::default();
     cfg.listen.http = "127.0.0.1:0".parse().unwrap();
     cfg.listen.admin = "127.0.0.1:0".parse().unwrap();
@@ -691,7 +671,7 @@ async fn registrations_survive_a_gateway_restart() {
         "services:\n  - { name: api, match: { prefix: /api/ }, upstream: { nodes: [{ addr: \"127.0.0.1:9\" }] },\n      registration: { enabled: true, allowed_cidrs: [127.0.0.0/8] } }\n",
     )
     .await;
-    let registrar = token(&gw.store, "registrar").await;
+    let registrar = api_token(&gw.store, "registrar").await;
     let revision = gw.store.revision().await.unwrap();
     let http = client();
     let regs = admin_url(&gw, "/api/v1/services/api/registrations");
@@ -801,7 +781,7 @@ async fn registrations_survive_a_gateway_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn remote_apply_never_prints_secrets() {
     let gw = TestGateway::start("").await;
-    let token = token(&gw.store, "admin").await;
+    let token = api_token(&gw.store, "admin").await;
     let server = format!("http://{}", gw.gateway.admin_addr.unwrap());
     let file = gw.dir.path().join("t.yaml");
     let f = file.display().to_string();

@@ -9,28 +9,8 @@ mod common;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{TestGateway, client};
+use common::{TestGateway, api_token, client};
 use serde_json::{Value, json};
-use weir_admin::auth::secret;
-use weir_store::{ApiTokenRecord, Store};
-
-async fn token(store: &Store, role: &str) -> String {
-    let (id, token) = secret::new_api_token();
-    store
-        .create_token(&ApiTokenRecord {
-            id,
-            name: format!("{role}-dashboard-test"),
-            token_hash: secret::sha256_hex(&token),
-            role: role.into(),
-            created_by: "test".into(),
-            created_at_ms: 0,
-            last_used_ms: None,
-            revoked_at_ms: None,
-        })
-        .await
-        .unwrap();
-    token
-}
 
 fn admin_url(gw: &TestGateway, path: &str) -> String {
     format!("http://{}{path}", gw.gateway.admin_addr.unwrap())
@@ -70,8 +50,8 @@ async fn token_tryout_goes_through_the_data_plane() {
   - { app_id: off, name: Off, secret: "off-secret-456", enabled: false }
 "#;
     let gw = TestGateway::start(yaml).await;
-    let admin = token(&gw.store, "admin").await;
-    let viewer = token(&gw.store, "viewer").await;
+    let admin = api_token(&gw.store, "admin").await;
+    let viewer = api_token(&gw.store, "viewer").await;
     let http = client();
     let tryout = |app: &str, t: &str, secret: &str| {
         http.post(admin_url(
@@ -158,7 +138,7 @@ async fn a_dead_node_is_reported_failing_without_checks_and_numbers_add_up() {
         live.addr
     );
     let gw = TestGateway::start(&yaml).await;
-    let viewer = token(&gw.store, "viewer").await;
+    let viewer = api_token(&gw.store, "viewer").await;
     let http = client();
 
     let before = api_get(&http, &gw, &viewer, "/api/v1/services/dead/health").await;
@@ -294,7 +274,7 @@ async fn failed_grpc_calls_are_counted_apart_from_the_2xx() {
         "services:\n  - name: rpc\n    kind: grpc\n    match: {{ prefix: /weir.test.v1.Echo/ }}\n    upstream: {{ nodes: [{{ addr: \"{dead}\" }}] }}\n"
     );
     let gw = TestGateway::start(&yaml).await;
-    let viewer = token(&gw.store, "viewer").await;
+    let viewer = api_token(&gw.store, "viewer").await;
     let http = client();
     let mut c = echo_client(grpc::channel(gw.gateway.http_addr.unwrap()).await.unwrap());
     const CALLS: u64 = 3;

@@ -15,11 +15,10 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 use weir_testkit::db::{with_mysql, with_postgres, with_sqlite};
 
-use common::eventually;
 use common::process::ServingProcess;
+use common::{api_token, eventually};
 use serde_json::Value;
-use weir_admin::auth::secret;
-use weir_store::{ApiTokenRecord, NewGateway, Store};
+use weir_store::{NewGateway, Store};
 
 const HEARTBEAT_MS: u64 = 200;
 const POLL_MS: u64 = 50;
@@ -29,24 +28,6 @@ fn config(prefix: &str) -> String {
         "services:\n  - name: api\n    match: {{ prefix: {prefix} }}\n    \
          upstream: {{ nodes: [{{ addr: \"127.0.0.1:9\" }}] }}\n"
     )
-}
-
-async fn token(store: &Store, role: &str) -> String {
-    let (id, token) = secret::new_api_token();
-    store
-        .create_token(&ApiTokenRecord {
-            id,
-            name: format!("{role}-test"),
-            token_hash: secret::sha256_hex(&token),
-            role: role.into(),
-            created_by: "test".into(),
-            created_at_ms: 0,
-            last_used_ms: None,
-            revoked_at_ms: None,
-        })
-        .await
-        .unwrap();
-    token
 }
 
 fn weir_process(dir: &Path, url: &str, args: &[&str]) -> ServingProcess {
@@ -125,7 +106,7 @@ async fn fleet_scenario(url: String) {
     let dir = tempfile::tempdir().unwrap();
     // Created here first, so the processes find the schema in place.
     let store = Store::open(&url).await.unwrap();
-    let viewer = token(&store, "viewer").await;
+    let viewer = api_token(&store, "viewer").await;
     std::fs::write(dir.path().join("one.yaml"), config("/one/")).unwrap();
     std::fs::write(dir.path().join("two.yaml"), config("/two/")).unwrap();
     let first = apply(dir.path(), &url, "one.yaml", "--wait=10s");
@@ -254,7 +235,7 @@ async fn fleet_scenario(url: String) {
     drop(stopped);
 
     // Through the admin API (`--server`) the same.
-    let admin_token = token(&store, "admin").await;
+    let admin_token = api_token(&store, "admin").await;
     let out = Command::new(env!("CARGO_BIN_EXE_weir"))
         .current_dir(dir.path())
         .args(["apply", "-f", "two.yaml", "--wait"])

@@ -18,6 +18,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use common::eventually;
 use common::process::ServingProcess;
 use sqlx::{AnyConnection, Connection};
 use weir_testkit::db::{Server, with_server_database};
@@ -177,24 +178,21 @@ async fn live_after(
 /// serves before its listener is up, and until then it only polls.
 async fn fleet_listens(url: &str, processes: usize) {
     let mut conn = AnyConnection::connect(url).await.unwrap();
-    let start = Instant::now();
-    loop {
-        let listening: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
-             AND application_name = 'weir revision listener' AND query LIKE 'LISTEN%'",
-        )
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-        if listening as usize >= processes {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{listening} of {processes} processes listen"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    eventually(
+        &format!("{processes} processes listen"),
+        Duration::from_secs(10),
+        async || {
+            let listening: i64 = sqlx::query_scalar(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() \
+                 AND application_name = 'weir revision listener' AND query LIKE 'LISTEN%'",
+            )
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+            listening as usize >= processes
+        },
+    )
+    .await;
     conn.close().await.unwrap();
 }
 

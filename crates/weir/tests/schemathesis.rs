@@ -30,8 +30,6 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use common::TestGateway;
-use weir_admin::auth::secret;
-use weir_store::ApiTokenRecord;
 use weir_testkit::TestUpstream;
 
 /// Generated examples per operation.
@@ -58,20 +56,7 @@ async fn openapi_document_holds_under_schemathesis() {
         up.addr
     ))
     .await;
-    let (id, token) = secret::new_api_token();
-    gw.store
-        .create_token(&ApiTokenRecord {
-            id,
-            name: "schemathesis".into(),
-            token_hash: secret::sha256_hex(&token),
-            role: "admin".into(),
-            created_by: "test".into(),
-            created_at_ms: 0,
-            last_used_ms: None,
-            revoked_at_ms: None,
-        })
-        .await
-        .unwrap();
+    let token = common::api_token(&gw.store, "admin").await;
     let base = format!("http://{}", gw.gateway.admin_addr.unwrap());
     // Another seed, or more examples, explore other requests:
     // WEIR_SCHEMATHESIS_SEED=…, WEIR_SCHEMATHESIS_MAX_EXAMPLES=… .

@@ -212,3 +212,24 @@ pub fn node_status(gw: &TestGateway, service: &str, addr: &str) -> Option<String
                 .to_owned()
         })
 }
+
+/// An admin API token with `role`, created directly in the store; returns
+/// the bearer secret.
+pub async fn api_token(store: &Store, role: &str) -> String {
+    use weir_admin::auth::secret;
+    let (id, token) = secret::new_api_token();
+    store
+        .create_token(&weir_store::ApiTokenRecord {
+            id,
+            name: format!("{role}-test"),
+            token_hash: secret::sha256_hex(&token),
+            role: role.into(),
+            created_by: "test".into(),
+            created_at_ms: 0,
+            last_used_ms: None,
+            revoked_at_ms: None,
+        })
+        .await
+        .unwrap();
+    token
+}
