@@ -1,7 +1,8 @@
 //! Prometheus text exposition (version 0.0.4) of the data plane: requests
 //! by service and status class, latency histograms, upstream errors,
 //! rejections by reason, open, refused and timed-out client connections,
-//! the configuration revision and reload counts. Labels are service names
+//! the configuration revision and reload counts, where limits are counted
+//! (local, shared in Redis, degraded). Labels are service names
 //! and fixed reasons only — never a tenant or client address, which would
 //! make the series count unbounded.
 
@@ -219,7 +220,36 @@ pub fn render(plane: &DataPlane) -> String {
             compat.accepted()
         );
     }
+    limits(&mut out, &*plane.options.limits);
     out
+}
+
+/// Where limits are counted: one series per mode, 1 for the current one.
+fn limits(out: &mut String, backend: &dyn crate::policy::limit::LimitBackend) {
+    let status = backend.status();
+    header(
+        out,
+        "weir_limits_mode",
+        "gauge",
+        "Where this node counts limits and quotas: local (this process), shared (the fleet, in Redis) or degraded (Redis away: this node counts its share).",
+    );
+    for mode in ["local", "shared", "degraded"] {
+        let on = u8::from(status.mode() == mode);
+        let _ = writeln!(out, "weir_limits_mode{{mode=\"{mode}\"}} {on}");
+    }
+    if status.mode() != "local" {
+        header(
+            out,
+            "weir_limits_redis_errors_total",
+            "counter",
+            "Exchanges with Redis for fleet-wide limits that failed or timed out.",
+        );
+        let _ = writeln!(
+            out,
+            "weir_limits_redis_errors_total {}",
+            backend.sync_errors()
+        );
+    }
 }
 
 /// Refused and timed-out client connections of the HTTP listeners.

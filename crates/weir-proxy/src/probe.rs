@@ -9,12 +9,15 @@
 //! - `GET /healthz`: `200 ok` while the process runs (liveness);
 //! - `GET /readyz`: `200 ready` once the process has started — the store
 //!   opened, the first configuration installed, every listener bound — and
-//!   `503 draining` from the moment it stops accepting (readiness).
+//!   `503 draining` from the moment it stops accepting (readiness);
+//! - `GET /metrics`: the data plane's Prometheus metrics (as on the admin
+//!   listener), in the roles that run one: a fleet of `weir proxy`
+//!   processes is scraped here.
 //!
 //! Readiness does not follow the store: a proxy that loses its store keeps
 //! serving the configuration it has, which is what it should do, so it stays
 //! ready. Nothing else is served here, so the port can be exposed to a
-//! kubelet or a load balancer without exposing the admin API.
+//! kubelet, a load balancer or a scraper without exposing the admin API.
 //!
 //! Container images ship no curl; [`probe`] is the small HTTP client behind
 //! `weir probe`, used by the Docker `HEALTHCHECK`.
@@ -47,6 +50,7 @@ pub async fn serve_health(
     listener: TcpListener,
     stopped: watch::Receiver<bool>,
     stop_accepting: impl Future<Output = ()>,
+    metrics: Option<Arc<crate::DataPlane>>,
 ) {
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     tokio::pin!(stop_accepting);
@@ -67,10 +71,15 @@ pub async fn serve_health(
             continue;
         };
         let stopped = stopped.clone();
+        let metrics = metrics.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
                 let ready = !*stopped.borrow();
-                async move { Ok::<_, Infallible>(answer(&req, ready)) }
+                let answer = match (req.method(), req.uri().path(), &metrics) {
+                    (&http::Method::GET, "/metrics", Some(plane)) => metrics_answer(plane),
+                    _ => answer(&req, ready),
+                };
+                async move { Ok::<_, Infallible>(answer) }
             });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
@@ -81,6 +90,16 @@ pub async fn serve_health(
             drop(permit);
         });
     }
+}
+
+/// `/metrics`: the Prometheus text exposition.
+fn metrics_answer(plane: &crate::DataPlane) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(crate::metrics::render(plane))));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    response
 }
 
 /// The answer to one probe request.
@@ -94,7 +113,10 @@ fn answer<B>(req: &Request<B>, ready: bool) -> Response<Full<Bytes>> {
             (StatusCode::SERVICE_UNAVAILABLE, "draining\n")
         }
         (_, "/healthz" | "/readyz") => (StatusCode::METHOD_NOT_ALLOWED, "GET only\n"),
-        _ => (StatusCode::NOT_FOUND, "not found: /healthz or /readyz\n"),
+        _ => (
+            StatusCode::NOT_FOUND,
+            "not found: /healthz, /readyz or (with a data plane) /metrics\n",
+        ),
     };
     let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
     *response.status_mut() = status;
@@ -182,7 +204,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(serve_health(listener, stopped, std::future::pending()));
+        let task = tokio::spawn(serve_health(listener, stopped, std::future::pending(), None));
         (addr, stop, task)
     }
 

@@ -3,13 +3,15 @@
 //! The state of every limit lives in the data plane's runtime objects
 //! (per service, per tenant) and is carried across reloads by name, so
 //! changing one service's limit never resets another's counters. Checks go
-//! through [`LimitBackend`]: [`LocalLimits`] counts in this process; a
-//! cluster-wide backend (Redis) implements the same trait, receiving the
-//! stable key of each scope along with the local state it can fall back to.
+//! through [`LimitBackend`]: [`LocalLimits`] counts in this process;
+//! [`shared::SharedLimits`] counts for the whole fleet in Redis, receiving
+//! the stable key of each scope along with the local state it falls back to
+//! when Redis is away.
 
 mod gcra;
 mod keyed;
 mod quota;
+pub mod shared;
 
 #[cfg(test)]
 mod tests;
@@ -78,6 +80,51 @@ pub trait LimitBackend: Send + Sync + Debug {
         now_ms: i64,
         tz: &TimeZone,
     ) -> QuotaDecision;
+
+    /// Where limits are counted right now.
+    fn status(&self) -> LimitStatus {
+        LimitStatus::Local
+    }
+
+    /// The fleet's live data-plane nodes (the shares of a degraded shared
+    /// backend); ignored by a per-process one.
+    fn set_fleet_size(&self, _nodes: u32) {}
+
+    /// The live nodes as last told (1 for a per-process backend).
+    fn fleet_size(&self) -> u32 {
+        1
+    }
+
+    /// Failed exchanges with a shared backend since start.
+    fn sync_errors(&self) -> u64 {
+        0
+    }
+}
+
+/// Where a node's limits are counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LimitStatus {
+    /// In this process only (no `[cluster] redis`).
+    Local,
+    /// Once for the whole fleet, in Redis.
+    Shared,
+    /// Redis is configured but away: each node counts its share locally.
+    Degraded {
+        /// Unix ms.
+        since_ms: i64,
+        reason: String,
+    },
+}
+
+impl LimitStatus {
+    /// `local`, `shared` or `degraded`.
+    pub fn mode(&self) -> &'static str {
+        match self {
+            LimitStatus::Local => "local",
+            LimitStatus::Shared => "shared",
+            LimitStatus::Degraded { .. } => "degraded",
+        }
+    }
 }
 
 /// Limits counted in this process only.
