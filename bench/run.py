@@ -59,7 +59,7 @@ NCPU = os.cpu_count() or 1
 PROXY_CPU = "0"  # the proxy under test
 CLIENT_CPU = "1"  # load client and upstream
 POOL = 512  # idle upstream connections kept: nginx `keepalive`, Weir `max_idle_per_node`
-TARGET_ORDER = ["direct", "nginx", "haproxy", "weir-plain", "weir", "weir-routed"]
+TARGET_ORDER = ["direct", "nginx", "haproxy", "weir-plain", "weir", "weir-redis", "weir-routed"]
 TARGET_TITLES = {
     "direct": "upstream direct",
     "nginx": "nginx proxy_pass",
@@ -67,10 +67,12 @@ TARGET_TITLES = {
     "weir-plain": "Weir plain (s1 configuration)",
     "weir": "Weir",
     "weir-routed": "Weir, routed by prefix on the main port",
+    "weir-redis": "Weir, limits shared in Redis",
 }
 # Per-scenario names where the generic ones would mislead.
 SCENARIO_TITLES = {
-    "s2-policies": {"nginx": "nginx proxy_pass (plain, reference)", "weir": "Weir, every policy on"},
+    "s2-policies": {"nginx": "nginx proxy_pass (plain, reference)", "weir": "Weir, every policy on",
+                    "weir-redis": "Weir, every policy on, limits and quota shared in Redis ([cluster] redis)"},
     "s6-tcp": {"direct": "sink direct", "nginx": "nginx stream proxy_pass", "haproxy": "HAProxy mode tcp",
                "weir": "Weir kind: tcp"},
     "s6-grpc": {"direct": "gRPC server direct", "nginx": "nginx grpc_pass", "haproxy": "HAProxy (h2 both sides)",
@@ -394,6 +396,7 @@ def indent(text: str, n: int) -> str:
 
 BENCH_APP, BENCH_SECRET = "bench_app", "bench-secret-0123456789"
 HIGH_QPS = 10_000_000  # far above what one core can serve: no request is ever limited
+HIGH_QPD = 1_000_000_000_000  # a daily quota that is counted but never reached
 S2_PATH = "/v1/bench"  # rewritten to /bench by the policy service
 S2_CHECK = "/v1/check/x"  # the upstream echoes what it received for /check/
 
@@ -605,6 +608,7 @@ class Server:
     tls_port: int | None = None  # HTTPS: TLS 1.3, ALPN h2 and http/1.1
     token: str | None = None  # a bearer token from Weir's POST /oauth/tokens (s2)
     log_file: Path | None = None  # the access log (s1-accesslog)
+    sock: Path | None = None  # a unix socket (the run's own redis-server, s2)
 
 
 @dataclass
@@ -678,7 +682,7 @@ class Bench:
             out.append("  - name: grpc_routed\n    kind: grpc\n    match: { prefix: /bench.Echo/ }\n" + up)
         if policies:
             out.append(f"tenants:\n  - app_id: {BENCH_APP}\n    name: bench\n    secret: \"{BENCH_SECRET}\"\n"
-                       f"    enabled: true\n    ip_allow: [\"127.0.0.0/8\"]\n    qps: {HIGH_QPS}\n    qpd: 0\n")
+                       f"    enabled: true\n    ip_allow: [\"127.0.0.0/8\"]\n    qps: {HIGH_QPS}\n    qpd: {HIGH_QPD}\n")
         if tls:
             out.append("certificates:\n  - name: bench\n    default: true\n"
                        f"    cert: |\n{indent(tls.cert.read_text(), 6)}"
@@ -688,13 +692,15 @@ class Bench:
     def start_weir(self, name: str, upstream: Server, routes: Routes | None,
                    valgrind_out: Path | None = None, policies: bool = False,
                    tcp_sink: Server | None = None, grpc_server: Server | None = None,
-                   tls: "TlsCert | None" = None, access_log: Path | None = None) -> Server:
+                   tls: "TlsCert | None" = None, access_log: Path | None = None,
+                   redis: str | None = None) -> Server:
         """Weir with a plain prefix-/ service (or a route table); optionally every
         policy on (s2), a certificate and the HTTPS listener (s4), a kind: tcp
         service to `tcp_sink` (s6-tcp; Server.port is then the TCP port), gRPC
         services to `grpc_server` (s6-grpc; Server.port is the own gRPC port,
         h2c_port the main port where the gRPC service is routed by prefix),
-        or an access log file (s1-accesslog)."""
+        or an access log file (s1-accesslog); limits shared in `redis` (s2, the
+        `[cluster] redis` URL)."""
         db = self.work / f"{name}.db"
         yaml = self.work / f"{name}.yaml"
         tcp = (free_port(), tcp_sink.port) if tcp_sink else None
@@ -720,6 +726,8 @@ class Bench:
                    WEIR_LISTEN_HTTPS=f"127.0.0.1:{tls_port}" if tls else "off",
                    WEIR_LISTEN_SERVICE_ADDRESS="127.0.0.1", WEIR_PROXY_SHUTDOWN_GRACE="1s",
                    WEIR_PROXY_LISTENER_DRAIN_GRACE="1s")
+        if redis:
+            env.update(WEIR_CLUSTER_REDIS=redis, WEIR_CLUSTER_KEY_PREFIX=f"weir-bench-{os.getpid()}-{name}")
         argv = [str(self.weir)] + self.weir_role + ["--store", f"sqlite://{db}", "--http", f"127.0.0.1:{port}"]
         if self.weir_role == ["serve"]:  # binaries before the proxy/admin split
             argv += ["--admin", f"127.0.0.1:{free_port()}"]
@@ -1318,6 +1326,12 @@ class Bench:
             w = self.start_weir("weir-policies", up, None, policies=True)
             self.check_policies(w)
             return {"weir": w}
+        if key == "policies-redis":
+            redis = self.start_redis()
+            w = self.start_weir("weir-policies-redis", up, None, policies=True,
+                                redis=f"redis+unix://{redis.sock}")
+            self.check_policies(w)
+            return {"weir": w, "redis": redis}
         if key == "tls":
             out = {"direct": up, "nginx": self.start_nginx("nginx-tls", up, None, tls=True),
                    "haproxy": self.start_haproxy("haproxy-tls", up, None, tls=True),
@@ -1337,6 +1351,22 @@ class Bench:
         if key == "grpc":
             return self.start_grpc()
         raise ValueError(f"unknown set of servers {key!r}")
+
+    def start_redis(self) -> Server:
+        """A redis-server of the run's own for the shared limiter (s2), on a
+        unix socket in the work directory, beside the load client's core."""
+        sock = self.work / "redis.sock"
+        proc = start("redis", ["redis-server", "--port", "0", "--unixsocket", str(sock), "--save", "",
+                               "--appendonly", "no", "--dir", str(self.work)], self.work, cpu=CLIENT_CPU)
+        deadline = time.time() + 15
+        while True:
+            r = subprocess.run(["redis-cli", "-s", str(sock), "ping"], capture_output=True, text=True)
+            if r.stdout.strip() == "PONG":
+                break
+            if time.time() > deadline or not proc.alive():
+                raise RuntimeError(f"redis-server did not start (see {proc.log_path})")
+            time.sleep(0.05)
+        return Server("redis", proc, 0, 0, sock=sock)
 
     def stop_setup(self, key: str) -> None:
         for srv in self.setups.pop(key, {}).values():
@@ -1525,9 +1555,11 @@ SCENARIOS = [
              setups=("accesslog",)),
     Scenario("s2-policies", "s1 with every policy on: 1,000-CIDR allow list, JWT, service + client-IP + tenant "
              "limits, header set + remove, regex rewrite", "throughput",
-             path=S2_PATH, headers=["X-Debug: 1"], setups=("plain", "policies"),
-             pick={"nginx": ("plain", "nginx"), "weir-plain": ("plain", "weir"), "weir": ("policies", "weir")},
-             ratios=[("Weir policies / Weir plain", "weir", "weir-plain")]),
+             path=S2_PATH, headers=["X-Debug: 1"], setups=("plain", "policies", "policies-redis"),
+             pick={"nginx": ("plain", "nginx"), "weir-plain": ("plain", "weir"), "weir": ("policies", "weir"),
+                   "weir-redis": ("policies-redis", "weir")},
+             ratios=[("Weir policies / Weir plain", "weir", "weir-plain"),
+                     ("Weir limits in Redis / per process", "weir-redis", "weir")]),
     Scenario("s3-routes-10", "route table of 10 services (prefix + host), requests spread over all",
              "throughput", routes=10),
     Scenario("s3-routes-1000", "route table of 1,000 services (prefix + host), requests spread over all",
@@ -1849,6 +1881,10 @@ def goal_lines(cells, cg) -> list[str]:
             g.append(f"all-policy scenario ≥ 0.9 × plain (issue 4): req/s not measured in this run; "
                      f"instructions/request with every policy {ci['instr_per_req']:,.0f} vs plain "
                      f"{cp['instr_per_req']:,.0f} = {ci['instr_per_req'] / cp['instr_per_req']:.2f}×")
+    wr = cells.get(("s2-policies", "weir-redis"))
+    if ww and wr and ww["rps"] and wr["rps"]:
+        g.append(f"shared limiter on Redis ≥ 0.9 × per-process (issue 14): {wr['rps']:,.0f} req/s / "
+                 f"{ww['rps']:,.0f} req/s = {wr['rps'] / ww['rps']:.2f}× (s2-policies, same run){st(wr, ww)}")
     # Issue 3's closing note: through the gateway vs direct, same run.
     tw, td = cells.get(("s6-tcp", "weir")), cells.get(("s6-tcp", "direct"))
     if tw and td and tw["mib_s"] and td["mib_s"]:

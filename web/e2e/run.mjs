@@ -612,10 +612,12 @@ async function main() {
     await page.locator('[data-test=token-table]', { hasText: 'e2e-kept' }).waitFor()
   })
 
-  await step('the fleet page lists this gateway, alive and on the store\'s revision', async () => {
+  await step('the fleet page lists this gateway, alive, on the store\'s revision, counting limits per process', async () => {
     await go('/gateways')
     await page.locator('[data-test=gateway-table] [data-state=alive]').first().waitFor()
     await page.locator('[data-test=fleet-converged]').waitFor()
+    // No [cluster] redis in this run: limits are counted in the process.
+    await page.locator('[data-test=gateway-table] [data-limits=local]').first().waitFor()
   })
 
   // Every page, at both sizes and in both languages, for the screenshots

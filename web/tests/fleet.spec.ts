@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { GatewayList, GatewayNode } from '@/api'
 import { isBehind, sortNodes, summarize } from '@/utils/fleet'
 
-function node(id: string, state: GatewayNode['state'], revision: number, started = 0): GatewayNode {
+function node(id: string, state: GatewayNode['state'], revision: number, started = 0, limits: GatewayNode['limits']['mode'] = 'shared'): GatewayNode {
   return {
     id,
     host: `h-${id}`,
@@ -15,6 +15,7 @@ function node(id: string, state: GatewayNode['state'], revision: number, started
     heartbeat_ms: 2000,
     started_at_ms: started,
     last_seen_ms: started,
+    limits: limits === 'degraded' ? { mode: limits, reason: 'refused', since_ms: started } : { mode: limits },
   }
 }
 
@@ -33,7 +34,17 @@ describe('fleet', () => {
       converged: false,
       gateways: [node('a', 'alive', 5), node('b', 'alive', 4), node('c', 'down', 3), node('d', 'stopped', 2)],
     }
-    expect(summarize(list)).toEqual({ total: 4, alive: 2, behind: 1 })
+    expect(summarize(list)).toEqual({ total: 4, alive: 2, behind: 1, degraded: 0 })
+  })
+
+  it('counts alive nodes whose limits are degraded (Redis away), not down ones', () => {
+    const list: GatewayList = {
+      store_revision: 5,
+      alive: 2,
+      converged: true,
+      gateways: [node('a', 'alive', 5, 0, 'degraded'), node('b', 'alive', 5), node('c', 'down', 5, 0, 'degraded')],
+    }
+    expect(summarize(list).degraded).toBe(1)
   })
 
   it('lists alive first, then down, then stopped, newest first within each', () => {

@@ -204,7 +204,12 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(serve_health(listener, stopped, std::future::pending(), None));
+        let task = tokio::spawn(serve_health(
+            listener,
+            stopped,
+            std::future::pending(),
+            None,
+        ));
         (addr, stop, task)
     }
 

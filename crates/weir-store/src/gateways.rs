@@ -61,7 +61,36 @@ pub struct Gateway {
     pub last_seen_ms: i64,
     /// Unix ms of a clean shutdown.
     pub stopped_at_ms: Option<i64>,
+    /// Where the node counts its limits, as of its last heartbeat.
+    pub limits: NodeLimits,
 }
+
+/// Where a node counts its limits and quotas.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NodeLimits {
+    /// `local` (in the process), `shared` (for the fleet, in Redis) or
+    /// `degraded` (Redis configured but away: the node counts its share).
+    pub mode: String,
+    /// Why the node is degraded.
+    pub reason: Option<String>,
+    /// Unix ms since when the node is degraded.
+    pub since_ms: Option<i64>,
+}
+
+impl Default for NodeLimits {
+    /// Counted in the process (no shared backend).
+    fn default() -> Self {
+        NodeLimits {
+            mode: "local".into(),
+            reason: None,
+            since_ms: None,
+        }
+    }
+}
+
+/// Longest limits mode / reason kept.
+const MAX_MODE: usize = 16;
+const MAX_REASON: usize = 255;
 
 impl Gateway {
     /// The node's state at `now_ms`.
@@ -91,6 +120,7 @@ pub struct NewGateway {
     pub version: String,
     pub revision: i64,
     pub heartbeat: Duration,
+    pub limits: NodeLimits,
 }
 
 impl NewGateway {
@@ -111,10 +141,14 @@ type Row = (
     i64,
     i64,
     Option<i64>,
+    String,
+    Option<String>,
+    Option<i64>,
 );
 
 const SELECT: &str = "SELECT id, host, addresses, role, version, revision, heartbeat_ms, \
-     started_at_ms, last_seen_ms, stopped_at_ms FROM weir_gateways ORDER BY started_at_ms, id";
+     started_at_ms, last_seen_ms, stopped_at_ms, limits, limits_reason, limits_since_ms \
+     FROM weir_gateways ORDER BY started_at_ms, id";
 
 fn from_row(
     (
@@ -128,6 +162,9 @@ fn from_row(
         started_at_ms,
         last_seen_ms,
         stopped_at_ms,
+        mode,
+        reason,
+        since_ms,
     ): Row,
 ) -> Result<Gateway, StoreError> {
     let addresses =
@@ -143,6 +180,11 @@ fn from_row(
         started_at_ms,
         last_seen_ms,
         stopped_at_ms,
+        limits: NodeLimits {
+            mode,
+            reason,
+            since_ms,
+        },
     })
 }
 
@@ -166,8 +208,8 @@ impl Store {
             .await?;
         self.q(
             "INSERT INTO weir_gateways (id, host, addresses, role, version, revision, \
-             heartbeat_ms, started_at_ms, last_seen_ms, stopped_at_ms) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+             heartbeat_ms, started_at_ms, last_seen_ms, stopped_at_ms, limits, limits_reason, \
+             limits_since_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
         )
         .bind(node.id.as_str())
         .bind(clip(&node.host, MAX_HOST))
@@ -178,24 +220,35 @@ impl Store {
         .bind(ms(node.heartbeat))
         .bind(now_ms)
         .bind(now_ms)
+        .bind(clip(&node.limits.mode, MAX_MODE))
+        .bind(node.limits.reason.as_deref().map(|r| clip(r, MAX_REASON)))
+        .bind(node.limits.since_ms)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Records that node `id` serves `revision` at `now_ms`. False when the
-    /// node has no row (pruned, or never registered): register it again.
+    /// Records that node `id` serves `revision` and counts its limits as
+    /// `limits` at `now_ms`. False when the node has no row (pruned, or
+    /// never registered): register it again.
     pub async fn gateway_heartbeat(
         &self,
         id: &str,
         revision: i64,
+        limits: &NodeLimits,
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         let updated = self
-            .q("UPDATE weir_gateways SET revision = ?, last_seen_ms = ? WHERE id = ?")
+            .q(
+                "UPDATE weir_gateways SET revision = ?, last_seen_ms = ?, limits = ?, \
+                limits_reason = ?, limits_since_ms = ? WHERE id = ?",
+            )
             .bind(revision)
             .bind(now_ms)
+            .bind(clip(&limits.mode, MAX_MODE))
+            .bind(limits.reason.as_deref().map(|r| clip(r, MAX_REASON)))
+            .bind(limits.since_ms)
             .bind(id)
             .execute(&self.pool)
             .await?

@@ -81,7 +81,7 @@ pub use audit::{AuditEntry, AuditFilter, NewAuditEntry};
 pub use error::StoreError;
 pub use follower::RevisionFollower;
 pub use gateways::{
-    Gateway, GatewayState, MISSED_BEATS, NewGateway, RETENTION as GATEWAY_RETENTION,
+    Gateway, GatewayState, MISSED_BEATS, NewGateway, NodeLimits, RETENTION as GATEWAY_RETENTION,
 };
 pub use message::{AuditDetail, RevisionSummary, StoredText};
 pub use registrations::{NewRegistration, Registered, Registration, RegistrationUpdate};

@@ -28,6 +28,74 @@ pub struct ProcessConfig {
     pub stats: StatsConfig,
     pub admin: AdminConfig,
     pub compat: CompatConfig,
+    pub cluster: ClusterConfig,
+}
+
+/// A fleet's shared state besides the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    /// Redis for limits and quotas counted once for the whole fleet:
+    /// `redis://[user:password@]host:port/db`, `rediss://…` (TLS) or
+    /// `redis+unix:///path/redis.sock`. Empty = each process counts its
+    /// own. Prefer `WEIR_CLUSTER_REDIS` when it holds a password.
+    pub redis: String,
+    /// Prefix of every Redis key Weir writes (several fleets can share one
+    /// Redis under different prefixes).
+    pub key_prefix: String,
+    /// A Redis call slower than this counts as Redis being away; each node
+    /// then counts its share of every limit until Redis answers again.
+    pub redis_timeout: HumanDuration,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        Self {
+            redis: String::new(),
+            key_prefix: "weir".into(),
+            redis_timeout: HumanDuration::from_millis(250),
+        }
+    }
+}
+
+impl ClusterConfig {
+    fn validate(&self) -> anyhow::Result<()> {
+        if !self.redis.is_empty() {
+            let scheme = self.redis.split("://").next().unwrap_or_default();
+            if !["redis", "rediss", "redis+unix", "unix"].contains(&scheme)
+                || !self.redis.contains("://")
+            {
+                bail!(
+                    "cluster.redis: must start with redis://, rediss:// or redis+unix:// (e.g. redis://10.0.0.5:6379/0)"
+                );
+            }
+            if redis_url_is_unusable(&self.redis) {
+                bail!(
+                    "cluster.redis: not a usable Redis URL (e.g. redis://:PASSWORD@10.0.0.5:6379/0)"
+                );
+            }
+        }
+        let p = &self.key_prefix;
+        if p.is_empty()
+            || p.len() > 64
+            || !p
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.:".contains(c))
+        {
+            bail!("cluster.key_prefix: 1 to 64 letters, digits, '-', '_', '.' or ':'");
+        }
+        let t = self.redis_timeout.get();
+        if t < Duration::from_millis(10) || t > Duration::from_secs(10) {
+            bail!("cluster.redis_timeout: must be between 10ms and 10s");
+        }
+        Ok(())
+    }
+}
+
+/// Whether the Redis client refuses `url` (checked without connecting;
+/// nothing of the URL is quoted back, it may hold a password).
+fn redis_url_is_unusable(url: &str) -> bool {
+    !weir_proxy::policy::limit::shared::url_is_usable(url)
 }
 
 /// Migration aids, all off by default.
@@ -205,6 +273,7 @@ impl Default for ProcessConfig {
             stats: StatsConfig::default(),
             admin: AdminConfig::default(),
             compat: CompatConfig::default(),
+            cluster: ClusterConfig::default(),
         }
     }
 }
@@ -352,6 +421,7 @@ impl ProcessConfig {
             bail!("store.heartbeat_interval: must be between 100ms and 60s");
         }
         self.validate_connections()?;
+        self.cluster.validate()?;
         if self.proxy.body_read_timeout.get() < Duration::from_millis(10) {
             bail!("proxy.body_read_timeout: must be at least 10ms");
         }

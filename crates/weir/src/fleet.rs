@@ -3,6 +3,11 @@
 //! it serves, and marks itself stopped on a clean shutdown, so that
 //! `/api/v1/gateways`, the dashboard and `weir apply --wait` see every node.
 //!
+//! Each beat also says where the node counts its limits (in the process,
+//! for the fleet in Redis, or degraded), and reads back how many nodes are
+//! alive: a degraded node counts its share of each limit, the limit divided
+//! by that number.
+//!
 //! The store going away must never stop the gateway: a failed beat is
 //! logged and tried again on the next one, and a node whose row was pruned
 //! meanwhile registers again.
@@ -14,7 +19,8 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use weir_proxy::DataPlane;
-use weir_store::{NewGateway, Store};
+use weir_proxy::policy::limit::LimitStatus;
+use weir_store::{NewGateway, NodeLimits, Store};
 
 /// How long a clean shutdown waits to record "stopped" before going anyway.
 const STOP_TIMEOUT: Duration = Duration::from_secs(2);
@@ -46,6 +52,7 @@ impl Membership {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             revision: plane.snapshot().revision,
             heartbeat: info.heartbeat,
+            limits: node_limits(&plane.options.limits.status()),
         };
         let id = node.id.clone();
         tracing::info!(node = %id, "joining the fleet");
@@ -87,7 +94,8 @@ struct Beater {
 
 impl Beater {
     /// Beats every heartbeat interval, and at once when the served revision
-    /// moves (told by the data plane; also checked every `check`).
+    /// moves (told by the data plane; also checked every `check`) or the
+    /// limits change mode (checked every `check`).
     async fn run(mut self, check: Duration) {
         let mut tick = tokio::time::interval(check);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -101,11 +109,17 @@ impl Beater {
                 Ok(()) = installed.changed() => {}
             }
             let revision = self.plane.snapshot().revision;
+            let limits = node_limits(&self.plane.options.limits.status());
             let due = match last {
                 None => true,
-                Some((at, sent)) => sent != revision || at.elapsed() >= self.node.heartbeat,
+                Some((at, sent)) => {
+                    sent != revision
+                        || limits.mode != self.node.limits.mode
+                        || at.elapsed() >= self.node.heartbeat
+                }
             };
             if due {
+                self.node.limits = limits;
                 self.beat(revision).await;
                 last = Some((Instant::now(), revision));
             }
@@ -132,7 +146,7 @@ impl Beater {
         let beaten = self.registered
             && self
                 .store
-                .gateway_heartbeat(&self.node.id, revision, now)
+                .gateway_heartbeat(&self.node.id, revision, &self.node.limits, now)
                 .await?;
         if !beaten {
             // First beat, or the row was pruned during a long outage.
@@ -141,7 +155,28 @@ impl Beater {
             self.registered = true;
         }
         self.store.prune_gateways(now).await?;
+        let live = self.store.live_gateways(now).await?;
+        self.plane
+            .options
+            .limits
+            .set_fleet_size(u32::try_from(live).unwrap_or(u32::MAX));
         Ok(())
+    }
+}
+
+/// A limit backend's status as the store keeps it.
+fn node_limits(status: &LimitStatus) -> NodeLimits {
+    match status {
+        LimitStatus::Degraded { since_ms, reason } => NodeLimits {
+            mode: status.mode().to_owned(),
+            reason: Some(reason.clone()),
+            since_ms: Some(*since_ms),
+        },
+        _ => NodeLimits {
+            mode: status.mode().to_owned(),
+            reason: None,
+            since_ms: None,
+        },
     }
 }
 
@@ -173,6 +208,7 @@ mod tests {
                 version: "0.0.0".into(),
                 revision: 0,
                 heartbeat: Duration::from_secs(2),
+                limits: NodeLimits::default(),
             },
             registered: false,
             failing: false,

@@ -20,7 +20,8 @@ use weir_proxy::conn::ConnLimits;
 use weir_proxy::discovery::DnsResolver;
 use weir_proxy::listeners::{InheritedSockets, ServiceListeners, handover_copy, listen};
 use weir_proxy::policy::GoGatewayCompat;
-use weir_proxy::policy::limit::LocalLimits;
+use weir_proxy::policy::limit::shared::{RedisSettings, SharedLimits, SyncTask};
+use weir_proxy::policy::limit::{LimitBackend, LocalLimits};
 use weir_proxy::upstream::Registration;
 use weir_proxy::{DataPlane, DataPlaneOptions, HttpListenerOptions, serve_http, serve_https};
 use weir_store::{RevisionFollower, Store};
@@ -77,6 +78,8 @@ pub struct Gateway {
     upgraded: watch::Receiver<bool>,
     /// This process in the fleet (data-plane processes only).
     membership: Option<crate::fleet::Membership>,
+    /// Fleet-wide limits' exchange with Redis (`[cluster] redis`).
+    shared_limits: Option<SyncTask>,
 }
 
 impl Gateway {
@@ -190,7 +193,8 @@ impl Gateway {
         crate::bootstrap::ensure_signing_key(&store, cfg.token.algorithm)
             .await
             .context("cannot create the token signing key")?;
-        let plane = Arc::new(DataPlane::with_options(data_plane_options(cfg).await?));
+        let (options, shared_limits) = data_plane_options(cfg, roles.proxy).await?;
+        let plane = Arc::new(DataPlane::with_options(options));
         let (stop, stopped) = watch::channel(false);
         let mut gateway = Self {
             http_addr: None,
@@ -210,6 +214,7 @@ impl Gateway {
             main_sockets: Default::default(),
             upgraded,
             membership: None,
+            shared_limits,
         };
         if roles.proxy {
             gateway.start_proxy(cfg, &stopped).await?;
@@ -377,6 +382,7 @@ impl Gateway {
                 listener,
                 self.stop.subscribe(),
                 taken_over,
+                self.http_addr.map(|_| Arc::clone(&self.plane)),
             )));
         Ok(())
     }
@@ -467,6 +473,10 @@ impl Gateway {
         }
         if let Some(flusher) = self.flusher {
             flusher.stop_and_flush().await;
+        }
+        // Unused leased tokens back to the fleet's buckets.
+        if let Some(sync) = self.shared_limits {
+            sync.stop().await;
         }
         self.store.close().await;
     }
@@ -582,8 +592,39 @@ fn follow_registrations(store: Store, plane: Arc<DataPlane>, every: Duration) ->
     })
 }
 
+/// Where limits are counted: in this process, or (`[cluster] redis`, data
+/// plane only) for the whole fleet, with the task that talks to Redis.
+fn limit_backend(
+    cfg: &ProcessConfig,
+    data_plane: bool,
+) -> anyhow::Result<(Arc<dyn LimitBackend>, Option<SyncTask>)> {
+    if cfg.cluster.redis.is_empty() || !data_plane {
+        return Ok((Arc::new(LocalLimits), None));
+    }
+    let shared = Arc::new(SharedLimits::new());
+    let task = SyncTask::spawn(
+        Arc::clone(&shared),
+        RedisSettings {
+            url: cfg.cluster.redis.clone(),
+            key_prefix: cfg.cluster.key_prefix.clone(),
+            timeout: cfg.cluster.redis_timeout.get(),
+        },
+    )
+    .map_err(|e| anyhow::anyhow!("cluster.redis: {e}"))?;
+    tracing::info!(
+        redis = %weir_store::redact_url(&cfg.cluster.redis),
+        prefix = %cfg.cluster.key_prefix,
+        "limits and quotas are counted for the whole fleet in Redis"
+    );
+    Ok((shared, Some(task)))
+}
+
 /// The data plane's settings from the process configuration.
-async fn data_plane_options(cfg: &ProcessConfig) -> anyhow::Result<DataPlaneOptions> {
+async fn data_plane_options(
+    cfg: &ProcessConfig,
+    data_plane: bool,
+) -> anyhow::Result<(DataPlaneOptions, Option<SyncTask>)> {
+    let (limits, sync) = limit_backend(cfg, data_plane)?;
     let trusted_proxies = IpSet::parse(&cfg.proxy.trusted_proxies)
         .map_err(|(i, why)| anyhow::anyhow!("proxy.trusted_proxies[{i}]: {why}"))?;
     let time_zone = jiff::tz::TimeZone::get(&cfg.time_zone)
@@ -596,33 +637,36 @@ async fn data_plane_options(cfg: &ProcessConfig) -> anyhow::Result<DataPlaneOpti
                 .with_context(|| format!("log.access: cannot open {:?}", cfg.log.access))?,
         ),
     };
-    Ok(DataPlaneOptions {
-        trusted_proxies,
-        time_zone,
-        token_ttl: cfg.token.ttl.get(),
-        token_endpoint_rate: Rate {
-            per_second: cfg.token.requests_per_second,
-            burst: cfg.token.burst,
+    Ok((
+        DataPlaneOptions {
+            trusted_proxies,
+            time_zone,
+            token_ttl: cfg.token.ttl.get(),
+            token_endpoint_rate: Rate {
+                per_second: cfg.token.requests_per_second,
+                burst: cfg.token.burst,
+            },
+            client_ip_capacity: cfg.proxy.client_ip_capacity,
+            ipv6_client_prefix: cfg.proxy.ipv6_client_prefix,
+            wall_clock: WallClock::System,
+            limits,
+            access_log,
+            resolver: Some(Arc::new(
+                DnsResolver::new(&cfg.dns_servers()?)
+                    .map_err(|e| anyhow::anyhow!("proxy.dns_servers: {e}"))?,
+            )),
+            connection_limits: ConnLimits {
+                max_total: cfg.proxy.max_connections,
+                max_per_ip: cfg.proxy.max_connections_per_ip,
+                ipv6_prefix: cfg.proxy.ipv6_client_prefix,
+            },
+            body_read_timeout: cfg.proxy.body_read_timeout.get(),
+            go_gateway_compat: Some(cfg.compat.go_gateway_token_secret.as_str())
+                .filter(|s| !s.is_empty())
+                .map(GoGatewayCompat::new),
         },
-        client_ip_capacity: cfg.proxy.client_ip_capacity,
-        ipv6_client_prefix: cfg.proxy.ipv6_client_prefix,
-        wall_clock: WallClock::System,
-        limits: Arc::new(LocalLimits),
-        access_log,
-        resolver: Some(Arc::new(
-            DnsResolver::new(&cfg.dns_servers()?)
-                .map_err(|e| anyhow::anyhow!("proxy.dns_servers: {e}"))?,
-        )),
-        connection_limits: ConnLimits {
-            max_total: cfg.proxy.max_connections,
-            max_per_ip: cfg.proxy.max_connections_per_ip,
-            ipv6_prefix: cfg.proxy.ipv6_client_prefix,
-        },
-        body_read_timeout: cfg.proxy.body_read_timeout.get(),
-        go_gateway_compat: Some(cfg.compat.go_gateway_token_secret.as_str())
-            .filter(|s| !s.is_empty())
-            .map(GoGatewayCompat::new),
-    })
+        sync,
+    ))
 }
 
 async fn wait_for(mut stopped: watch::Receiver<bool>) {

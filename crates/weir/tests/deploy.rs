@@ -588,15 +588,14 @@ fn compose_one_node_runs_and_is_healthy() {
 fn compose_fleet_runs_admin_and_two_proxies() {
     let file = "deploy/compose/docker-compose.fleet.yml";
     let text = read(file);
-    // Cluster-mode limits are not implemented yet: no Redis that nothing uses.
+    // A Redis for the limits the fleet shares, and every proxy pointed at it.
     let compose: Value = serde_yaml_ng::from_str(&text).unwrap();
+    let redis = &compose["services"]["redis"];
     assert!(
-        !compose["services"]
-            .as_object()
-            .unwrap()
-            .values()
-            .any(|s| s["image"].as_str().is_some_and(|i| i.contains("redis"))),
-        "a Redis service that no setting uses"
+        redis["image"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("redis:")),
+        "no Redis service: {redis:?}"
     );
     let image = dockerfile();
     let launches = compose_launches(file, &image);
@@ -617,6 +616,14 @@ fn compose_fleet_runs_admin_and_two_proxies() {
             "{}",
             l.what
         );
+        if l.args[0] == "proxy" {
+            assert_eq!(
+                l.env.get("WEIR_CLUSTER_REDIS").map(String::as_str),
+                Some("redis://redis:6379/0"),
+                "{}",
+                l.what
+            );
+        }
     }
     launches.iter().for_each(run);
 }

@@ -264,6 +264,7 @@ async fn fleet_scenario(url: String) {
         version: "0.0.1".into(),
         revision: 1,
         heartbeat: Duration::from_secs(60),
+        limits: Default::default(),
     };
     store
         .register_gateway(&stuck, jiff::Timestamp::now().as_millisecond())

@@ -358,6 +358,16 @@ export interface GatewayNode {
   started_at_ms: number
   last_seen_ms: number
   stopped_at_ms?: number | null
+  limits: NodeLimits
+}
+/** Where a node counts limits: in the process, for the fleet in Redis, or degraded (Redis away). */
+export type LimitsMode = 'local' | 'shared' | 'degraded'
+/** Why Redis is away (`reason` of a degraded node). */
+export type LimitsReason = 'timeout' | 'refused' | 'connection_lost' | 'redis_error' | 'bad_answer'
+export interface NodeLimits {
+  mode: LimitsMode
+  reason?: LimitsReason | string | null
+  since_ms?: number | null
 }
 export interface GatewayList {
   store_revision: number

@@ -13,6 +13,8 @@ export interface FleetSummary {
   total: number
   alive: number
   behind: number
+  /** Alive nodes counting limits at their share because Redis is away. */
+  degraded: number
 }
 
 export function summarize(list: GatewayList): FleetSummary {
@@ -21,6 +23,7 @@ export function summarize(list: GatewayList): FleetSummary {
     total: list.gateways.length,
     alive: alive.length,
     behind: alive.filter((g) => isBehind(g, list.store_revision)).length,
+    degraded: alive.filter((g) => g.limits?.mode === 'degraded').length,
   }
 }
 

@@ -25,6 +25,29 @@ pub enum GatewayState {
     Stopped,
 }
 
+/// Where a node counts its limits and quotas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitsMode {
+    /// In the process: no `[cluster] redis`.
+    Local,
+    /// Once for the whole fleet, in Redis.
+    Shared,
+    /// Redis is configured but not answering: the node counts its share of
+    /// each limit (the limit divided by the live nodes) until it does.
+    Degraded,
+}
+
+/// Where a node counts its limits, as of its last heartbeat.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct NodeLimits {
+    pub mode: LimitsMode,
+    /// Why the node is degraded (`connection refused`, `timed out`, …).
+    pub reason: Option<String>,
+    /// Unix milliseconds since when the node is degraded.
+    pub since_ms: Option<i64>,
+}
+
 /// One node of the fleet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct GatewayNode {
@@ -50,6 +73,7 @@ pub struct GatewayNode {
     pub last_seen_ms: i64,
     /// Unix milliseconds of a clean shutdown.
     pub stopped_at_ms: Option<i64>,
+    pub limits: NodeLimits,
 }
 
 /// The fleet.
@@ -113,5 +137,14 @@ fn node(g: weir_store::Gateway, now_ms: i64, store_revision: i64) -> GatewayNode
         started_at_ms: g.started_at_ms,
         last_seen_ms: g.last_seen_ms,
         stopped_at_ms: g.stopped_at_ms,
+        limits: NodeLimits {
+            mode: match g.limits.mode.as_str() {
+                "shared" => LimitsMode::Shared,
+                "degraded" => LimitsMode::Degraded,
+                _ => LimitsMode::Local,
+            },
+            reason: g.limits.reason,
+            since_ms: g.limits.since_ms,
+        },
     }
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use axum::http::Method;
-use weir_store::NewGateway;
+use weir_store::{NewGateway, NodeLimits};
 
 use crate::common::{Api, Auth, START_MS, service};
 
@@ -21,6 +21,7 @@ fn node(id: &str, revision: i64) -> NewGateway {
         version: "9.9.9".to_owned(),
         revision,
         heartbeat: Duration::from_secs(2),
+        limits: NodeLimits::default(),
     }
 }
 
@@ -104,7 +105,7 @@ async fn the_fleet_lists_nodes_revisions_and_states() {
     api.clock.advance(Duration::from_secs(6));
     assert!(
         api.store
-            .gateway_heartbeat("a", revision, api.clock.now_ms())
+            .gateway_heartbeat("a", revision, &NodeLimits::default(), api.clock.now_ms())
             .await
             .unwrap()
     );

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use weir_store::{GATEWAY_RETENTION, GatewayState, NewGateway, Store};
+use weir_store::{GATEWAY_RETENTION, GatewayState, NewGateway, NodeLimits, Store};
 
 const T0: i64 = 1_800_000_000_000;
 const BEAT_MS: i64 = 2_000;
@@ -18,6 +18,7 @@ fn node(id: &str, revision: i64) -> NewGateway {
         version: "1.2.3".to_owned(),
         revision,
         heartbeat: Duration::from_millis(BEAT_MS as u64),
+        limits: NodeLimits::default(),
     }
 }
 
@@ -55,9 +56,25 @@ pub(crate) async fn gateways_register_beat_and_go_down(url: String) {
 
     // a beats with a new revision; b falls silent.
     let beat = T0 + 3 * BEAT_MS;
-    assert!(store.gateway_heartbeat("a", 7, beat).await.unwrap());
+    let degraded = NodeLimits {
+        mode: "degraded".into(),
+        reason: Some("connection refused".into()),
+        since_ms: Some(beat - 1),
+    };
+    assert!(
+        store
+            .gateway_heartbeat("a", 7, &degraded, beat)
+            .await
+            .unwrap()
+    );
     let listed = store.gateways().await.unwrap();
     assert_eq!((listed[0].revision, listed[0].last_seen_ms), (7, beat));
+    assert_eq!(
+        listed[0].limits, degraded,
+        "the beat carries where limits are counted"
+    );
+    assert_eq!(listed[1].limits, NodeLimits::default());
+    assert_eq!(listed[1].limits.mode, "local");
     assert_eq!(listed[0].started_at_ms, T0, "a beat keeps the start time");
 
     // Alive exactly up to 3 heartbeats of silence, down one ms later.
@@ -90,7 +107,12 @@ pub(crate) async fn gateways_are_pruned_and_come_back(url: String) {
     // Within the retention nothing goes.
     assert_eq!(store.prune_gateways(T0 + retention).await.unwrap(), 0);
     let later = T0 + retention + 20;
-    assert!(store.gateway_heartbeat("live", 2, later).await.unwrap());
+    assert!(
+        store
+            .gateway_heartbeat("live", 2, &NodeLimits::default(), later)
+            .await
+            .unwrap()
+    );
     assert_eq!(store.prune_gateways(later).await.unwrap(), 2);
     let ids: Vec<_> = store
         .gateways()
@@ -103,7 +125,12 @@ pub(crate) async fn gateways_are_pruned_and_come_back(url: String) {
 
     // A node whose row went (say, after a long store outage) hears so from
     // its heartbeat and registers again under the same id.
-    assert!(!store.gateway_heartbeat("old", 3, later).await.unwrap());
+    assert!(
+        !store
+            .gateway_heartbeat("old", 3, &NodeLimits::default(), later)
+            .await
+            .unwrap()
+    );
     store
         .register_gateway(&node("old", 3), later)
         .await

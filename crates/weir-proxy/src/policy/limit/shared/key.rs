@@ -203,6 +203,7 @@ impl LeaseTable {
         }
     }
 
+    #[cfg(test)]
     pub(super) fn len(&self) -> usize {
         self.shards.iter().map(|s| lock(s).len()).sum()
     }

@@ -159,8 +159,7 @@ impl Lease {
 
     /// The fleet-wide count last heard, if recent.
     pub fn fresh_level(&self, now: u64) -> Option<u64> {
-        (self.level_at > 0 && now.saturating_sub(self.level_at) < FRESH_NANOS)
-            .then_some(self.level)
+        (self.level_at > 0 && now.saturating_sub(self.level_at) < FRESH_NANOS).then_some(self.level)
     }
 
     /// The fleet-wide count last heard, however old.
@@ -329,7 +328,12 @@ mod tests {
             },
             now + 3 * MS,
         );
-        assert_eq!(l.take(now + 4 * MS), Take::Refused { until: now + 10 * MS });
+        assert_eq!(
+            l.take(now + 4 * MS),
+            Take::Refused {
+                until: now + 10 * MS
+            }
+        );
         assert!(!l.wants_refill(now + 4 * MS));
         assert_eq!(l.take(now + 10 * MS), Take::Unleased);
     }

@@ -133,7 +133,13 @@ impl SharedLimits {
         })
     }
 
-    fn acquire_fleet_quota(&self, app_id: &str, limit: u64, now_ms: i64, tz: &TimeZone) -> QuotaDecision {
+    fn acquire_fleet_quota(
+        &self,
+        app_id: &str,
+        limit: u64,
+        now_ms: i64,
+        tz: &TimeZone,
+    ) -> QuotaDecision {
         let now = crate::clock::mono_nanos();
         let key = KeyRef::Quota(app_id);
         let nodes = u64::from(self.nodes());
@@ -223,7 +229,8 @@ impl SharedLimits {
         if !self.degraded.swap(true, Ordering::AcqRel) {
             self.degraded_since_ms.store(now_ms, Ordering::Relaxed);
             // Rate leases are a second's worth at most: start afresh on return.
-            self.table.retain(|lease| !matches!(lease.kind, LeaseKind::Rate(_)));
+            self.table
+                .retain(|lease| !matches!(lease.kind, LeaseKind::Rate(_)));
         }
     }
 

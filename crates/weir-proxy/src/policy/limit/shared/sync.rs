@@ -117,12 +117,12 @@ impl Syncer {
                 }
                 answered = true;
             }
-            if answered {
+            if answered
+                || (last_answer.elapsed() >= IDLE_PING
+                    && !self.limits.is_degraded()
+                    && self.ping().await)
+            {
                 last_answer = tokio::time::Instant::now();
-            } else if last_answer.elapsed() >= IDLE_PING && !self.limits.is_degraded() {
-                if self.ping().await {
-                    last_answer = tokio::time::Instant::now();
-                }
             }
         }
     }
@@ -134,13 +134,12 @@ impl Syncer {
             return;
         }
         let now = mono_nanos();
-        let keys = self
-            .limits
-            .table
-            .keys_where(|l| !l.queued && l.needs_sync(now) && {
+        let keys = self.limits.table.keys_where(|l| {
+            !l.queued && l.needs_sync(now) && {
                 l.queued = true;
                 true
-            });
+            }
+        });
         if !keys.is_empty() {
             super::lock(&self.limits.queue).extend(keys);
         }
@@ -206,7 +205,11 @@ impl Syncer {
                 let why = match other {
                     Err(why) => why,
                     Ok(v) => {
-                        tracing::debug!(answers = v.len(), keys = batch.len(), "Redis answered a batch wrongly");
+                        tracing::debug!(
+                            answers = v.len(),
+                            keys = batch.len(),
+                            "Redis answered a batch wrongly"
+                        );
                         "bad_answer".to_owned()
                     }
                 };

@@ -47,7 +47,11 @@ async fn clean(prefix: &str) {
         .await
         .unwrap();
     if !keys.is_empty() {
-        let _: () = redis::cmd("DEL").arg(keys).query_async(&mut c).await.unwrap();
+        let _: () = redis::cmd("DEL")
+            .arg(keys)
+            .query_async(&mut c)
+            .await
+            .unwrap();
     }
 }
 
@@ -91,7 +95,10 @@ async fn two_nodes_share_one_service_limit() {
         tokio::time::sleep(Duration::from_micros(200)).await;
     }
     let expected = 300 + 10;
-    assert!(asked > 3 * expected, "the load was not beyond the limit: {asked}");
+    assert!(
+        asked > 3 * expected,
+        "the load was not beyond the limit: {asked}"
+    );
     assert!(
         admitted.abs_diff(expected) <= expected / 10,
         "{admitted} admitted in 3 s for 100/s (burst 10) over two nodes"
@@ -131,7 +138,10 @@ async fn a_quota_is_counted_once_and_survives_a_restart() {
     let (again, task) = node(REDIS, &p);
     let mut more = 0;
     for _ in 0..100 {
-        if again.acquire_quota("app", &counter, 50, now_ms, &tz).allowed {
+        if again
+            .acquire_quota("app", &counter, 50, now_ms, &tz)
+            .allowed
+        {
             more += 1;
         }
         tokio::time::sleep(Duration::from_millis(1)).await;
@@ -142,7 +152,10 @@ async fn a_quota_is_counted_once_and_survives_a_restart() {
         admitted + more <= 50 + 1,
         "{admitted} + {more} after the restart, for a quota of 50"
     );
-    assert!(admitted + more >= 49, "{admitted} + {more}: the refunds came back");
+    assert!(
+        admitted + more >= 49,
+        "{admitted} + {more}: the refunds came back"
+    );
     task.stop().await;
     clean(&p).await;
 }
@@ -177,7 +190,9 @@ async fn without_redis_each_node_counts_its_share() {
     }
     // A share of 100/s, burst 40 over 4 nodes: a burst of 10 at one instant.
     let now = crate::clock::mono_nanos() + 10_000_000_000;
-    let admitted = (0..50).filter(|_| n.acquire(scope, rate, now).allowed).count();
+    let admitted = (0..50)
+        .filter(|_| n.acquire(scope, rate, now).allowed)
+        .count();
     assert_eq!(admitted, 10);
     let counter = DailyCounter::new();
     let now_ms = jiff::Timestamp::now().as_millisecond();
@@ -187,7 +202,10 @@ async fn without_redis_each_node_counts_its_share() {
                 .allowed
         })
         .count();
-    assert_eq!(q, 25, "a quota of 100 over 4 nodes, nothing heard from Redis");
+    assert_eq!(
+        q, 25,
+        "a quota of 100 over 4 nodes, nothing heard from Redis"
+    );
     assert!(n.sync_errors() > 0);
     task.stop().await;
 }
@@ -214,7 +232,11 @@ async fn quota_use_during_an_outage_reaches_redis_when_it_returns() {
     let key = format!("{p}:q:3:app:{day}");
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
-        let used: Option<u64> = redis::cmd("GET").arg(&key).query_async(&mut c).await.unwrap();
+        let used: Option<u64> = redis::cmd("GET")
+            .arg(&key)
+            .query_async(&mut c)
+            .await
+            .unwrap();
         if used.unwrap_or(0) >= 7 {
             break;
         }
@@ -222,7 +244,11 @@ async fn quota_use_during_an_outage_reaches_redis_when_it_returns() {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     task.stop().await;
-    let used: u64 = redis::cmd("GET").arg(&key).query_async(&mut c).await.unwrap();
+    let used: u64 = redis::cmd("GET")
+        .arg(&key)
+        .query_async(&mut c)
+        .await
+        .unwrap();
     assert_eq!(used, 7, "after stop, only what was admitted stays charged");
     clean(&p).await;
 }
