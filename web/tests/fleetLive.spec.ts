@@ -16,6 +16,7 @@ const node = (host: string, revision: number, state: GatewayNode['state'] = 'ali
   heartbeat_ms: 2000,
   started_at_ms: 0,
   last_seen_ms: 0,
+  limits: { mode: 'local' },
 })
 const list = (...gateways: GatewayNode[]): GatewayList => ({ store_revision: 7, alive: 0, converged: false, gateways })
 

@@ -78,6 +78,10 @@ async fn the_fleet_lists_nodes_revisions_and_states() {
     );
     assert_eq!(a["heartbeat_ms"], 2000);
     assert!(a["stopped_at_ms"].is_null());
+    assert_eq!(
+        a["limits"],
+        serde_json::json!({"mode": "local", "reason": null, "since_ms": null})
+    );
     assert_eq!(listed.body["alive"], 2);
 
     // A new revision: nobody serves it yet, then a does; b falls silent and
@@ -103,9 +107,15 @@ async fn the_fleet_lists_nodes_revisions_and_states() {
         (Some(revision), Some(false))
     );
     api.clock.advance(Duration::from_secs(6));
+    // a beats with Redis away: its limits are degraded, and say why.
+    let degraded = NodeLimits {
+        mode: "degraded".into(),
+        reason: Some("refused".into()),
+        since_ms: Some(api.clock.now_ms() - 500),
+    };
     assert!(
         api.store
-            .gateway_heartbeat("a", revision, &NodeLimits::default(), api.clock.now_ms())
+            .gateway_heartbeat("a", revision, &degraded, api.clock.now_ms())
             .await
             .unwrap()
     );
@@ -126,6 +136,10 @@ async fn the_fleet_lists_nodes_revisions_and_states() {
     assert_eq!(
         (nodes[0]["state"].as_str(), nodes[0]["current"].as_bool()),
         (Some("alive"), Some(true))
+    );
+    assert_eq!(
+        nodes[0]["limits"],
+        serde_json::json!({"mode": "degraded", "reason": "refused", "since_ms": api.clock.now_ms() - 501})
     );
     assert_eq!(
         (nodes[1]["state"].as_str(), nodes[1]["current"].as_bool()),
