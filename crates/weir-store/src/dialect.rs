@@ -314,8 +314,8 @@ mod tests {
 }
 
 /// `url` with its password replaced by `***` (`postgres://weir:***@db/weir`),
-/// also in a `password=` query parameter: what logs and errors may show of a
-/// store URL.
+/// also in a `password=` query parameter (or Redis's `pass=`): what logs and
+/// errors may show of a store or Redis URL.
 pub fn redact_url(url: &str) -> String {
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
@@ -341,7 +341,12 @@ pub fn redact_url(url: &str) -> String {
         let params: Vec<String> = q
             .split('&')
             .map(|kv| match kv.split_once('=') {
-                Some((k, _)) if k.to_ascii_lowercase().contains("password") => format!("{k}=***"),
+                Some((k, _))
+                    if k.to_ascii_lowercase().contains("password")
+                        || k.eq_ignore_ascii_case("pass") =>
+                {
+                    format!("{k}=***")
+                }
                 _ => kv.to_owned(),
             })
             .collect();
@@ -404,6 +409,14 @@ mod redact_tests {
             ),
             ("sqlite:///var/lib/weir.db", "sqlite:///var/lib/weir.db"),
             ("sqlite://weir.db?mode=rwc", "sqlite://weir.db?mode=rwc"),
+            (
+                "redis://:s3cret@10.0.0.5:6379/0",
+                "redis://:***@10.0.0.5:6379/0",
+            ),
+            (
+                "redis+unix:///run/redis.sock?db=0&pass=s3cret",
+                "redis+unix:///run/redis.sock?db=0&pass=***",
+            ),
         ] {
             assert_eq!(redact_url(url), want);
         }

@@ -358,7 +358,7 @@ async fn shared_limits_scenario(url: String) {
 }
 
 /// A `redis-server` of the test's own on a unix socket (no port to pick),
-/// killed and restarted at will.
+/// with a password, killed and restarted at will.
 struct OwnRedis {
     dir: tempfile::TempDir,
     child: Option<Child>,
@@ -379,13 +379,14 @@ impl OwnRedis {
     }
 
     fn url(&self) -> String {
-        format!("redis+unix://{}", self.socket().display())
+        format!("redis+unix://{}?pass={PASSWORD}", self.socket().display())
     }
 
     fn run(&mut self) {
         let _ = std::fs::remove_file(self.socket());
         let child = Command::new("redis-server")
             .args(["--port", "0", "--save", "", "--appendonly", "no"])
+            .args(["--requirepass", PASSWORD])
             .arg("--unixsocket")
             .arg(self.socket())
             .arg("--dir")
@@ -412,16 +413,19 @@ impl Drop for OwnRedis {
     }
 }
 
-/// Until redis-server answers PING on `socket`.
+const PASSWORD: &str = "weir-test-pass";
+
+/// Until redis-server answers PING on `socket` (after AUTH).
 fn wait_for_socket(socket: &Path) {
     use std::io::{Read, Write};
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Ok(mut s) = std::os::unix::net::UnixStream::connect(socket) {
-            let mut buf = [0u8; 7];
-            if s.write_all(b"PING\r\n").is_ok()
+            let hello = format!("AUTH {PASSWORD}\r\nPING\r\n");
+            let mut buf = [0u8; 12];
+            if s.write_all(hello.as_bytes()).is_ok()
                 && s.read_exact(&mut buf).is_ok()
-                && &buf == b"+PONG\r\n"
+                && &buf == b"+OK\r\n+PONG\r\n"
             {
                 return;
             }
@@ -442,10 +446,22 @@ async fn redis_outage_scenario(url: String) {
     apply(&store, &services(&up)).await;
     let mut redis = OwnRedis::start();
     let fleet = Fleet::start(process_config(&url, &redis.url(), "weir"), &store).await;
+    // Shared, so the password was accepted.
+    eventually("shared", Duration::from_secs(5), async || {
+        fleet.proxies.iter().all(|p| {
+            weir_proxy::metrics::render(&p.plane).contains("weir_limits_mode{mode=\"shared\"} 1")
+        })
+    })
+    .await;
 
     let load = Traffic::start(fleet.urls("/api/x"), 12, None);
+    let _ = load.admitted_over(Duration::from_millis(500)).await;
     let shared = load.admitted_over(Duration::from_secs(2)).await as f64 / 2.0;
     eprintln!("shared: {shared:.1}/s");
+    assert!(
+        (90.0..=110.0).contains(&shared),
+        "{shared:.1}/s admitted for 100/s"
+    );
 
     // Redis killed under load.
     redis.kill();
