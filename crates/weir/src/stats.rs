@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use jiff::tz::TimeZone;
 use weir_proxy::DataPlane;
 use weir_proxy::stats::{
-    BUCKETS, Counters, GRPC_CODES, Rejection, RejectionClass, Scope, percentile_us,
+    BUCKETS, Counters, GRPC_CODES, Rejection, RejectionClass, Scope, ScopeSample, percentile_us,
 };
 use weir_store::{StatsDelta, StatsHour, Store};
 
@@ -18,6 +18,16 @@ use weir_store::{StatsDelta, StatsHour, Store};
 pub type Flushed = Arc<std::sync::Mutex<HashMap<(Scope, String), Counters>>>;
 
 /// Writes this process's counter deltas to the store.
+///
+/// While the store is unreachable nothing is lost and memory stays
+/// bounded: the counters themselves keep counting, and a flush that fails
+/// marks nothing as written, so the next one that succeeds carries
+/// everything since the last success. Each hour that ends in the meantime
+/// is sealed (its counts as of its last attempt, as rows ready to write),
+/// so that counts land in the hour they were counted in, not the hour the
+/// store came back in; past [`MAX_SEALED_HOURS`], the oldest sealed hour
+/// is folded into the next one (counts then land a little late, never
+/// lost).
 pub struct StatsFlusher {
     plane: Arc<DataPlane>,
     store: Store,
@@ -30,7 +40,20 @@ pub struct StatsFlusher {
     /// rows are its own (the node id is unique per start), so it writes
     /// totals without reading them back: one statement per active scope.
     written: HashMap<(Scope, String), StatsDelta>,
+    /// Hours that ended unwritten, oldest first: each one's counts per
+    /// scope (deltas, to add to whatever was written for that hour).
+    sealed: VecDeque<Vec<((Scope, String), StatsDelta)>>,
+    /// Cumulative counters at the end of the last sealed hour, which the
+    /// next hour's counts are measured from (before `flushed`).
+    sealed_upto: HashMap<(Scope, String), Counters>,
+    /// The last failed attempt: its hour and the counters then, sealed
+    /// when the next attempt falls in another hour.
+    failed: Option<(i64, Vec<ScopeSample>)>,
 }
+
+/// Hours of counts kept apart through a store outage (two days); see
+/// [`StatsFlusher`]. Each costs one set of counters per active scope.
+pub const MAX_SEALED_HOURS: usize = 48;
 
 impl StatsFlusher {
     pub fn new(plane: Arc<DataPlane>, store: Store, time_zone: TimeZone, flushed: Flushed) -> Self {
@@ -49,54 +72,112 @@ impl StatsFlusher {
             node,
             flushed,
             written: HashMap::new(),
+            sealed: VecDeque::new(),
+            sealed_upto: HashMap::new(),
+            failed: None,
         }
     }
 
     /// Write what was counted since the last flush, attributed to the
-    /// current local hour. On failure nothing is marked as written, so the
+    /// current local hour (and to the hours that ended unwritten, see
+    /// [`StatsFlusher`]). On failure nothing is marked as written, so the
     /// next flush carries it.
     pub async fn flush(&mut self) -> Result<usize, weir_store::StoreError> {
-        let hour = hour_start(jiff::Timestamp::now().as_second(), &self.time_zone);
+        self.flush_at(jiff::Timestamp::now().as_second()).await
+    }
+
+    async fn flush_at(&mut self, now_secs: i64) -> Result<usize, weir_store::StoreError> {
+        let hour = hour_start(now_secs, &self.time_zone);
         let samples = self.plane.stats.samples();
-        let mut keys = Vec::new();
-        let mut totals = Vec::new();
+        if let Some((failed_hour, counters)) = self.failed.take()
+            && failed_hour != hour
         {
-            // Diff under the lock (nothing awaits here): copying the map
-            // would clone every scope's counters on every flush.
-            let flushed = lock(&self.flushed);
-            for s in &samples {
-                let key = (s.scope, s.name.clone());
-                let d = match flushed.get(&key) {
-                    Some(b) => s.counters.since(b),
-                    None => s.counters.clone(),
-                };
-                if d.is_zero() {
-                    continue;
-                }
-                let delta = to_delta(s.scope, &s.name, hour, &d);
-                let total = match self.written.get(&key) {
-                    Some(t) if t.counts.hour == hour => {
-                        let mut total = t.clone();
-                        total.counts.add(&delta.counts);
-                        total
-                    }
-                    _ => delta,
-                };
-                keys.push(key);
-                totals.push(total);
-            }
+            self.seal(failed_hour, counters);
         }
-        self.store.put_stats(&self.node, &totals).await?;
-        let written = totals.len();
+        let (rows, written) = self.rows(hour, &samples);
+        if let Err(e) = self.store.put_stats(&self.node, &rows).await {
+            self.failed = Some((hour, samples));
+            return Err(e);
+        }
+        self.written = written;
         self.written.retain(|_, t| t.counts.hour == hour);
-        self.written.extend(keys.into_iter().zip(totals));
+        self.sealed.clear();
+        self.sealed_upto.clear();
         let mut flushed = lock(&self.flushed);
         for s in samples {
             flushed.insert((s.scope, s.name), s.counters);
         }
         drop(flushed);
         self.plane.stats.prune();
-        Ok(written)
+        Ok(rows.len())
+    }
+
+    /// The rows to write now (the sealed hours', then this hour's, each a
+    /// total of what this process counted for its scope and hour), and
+    /// what will then have been written.
+    #[allow(clippy::type_complexity)]
+    fn rows(
+        &self,
+        hour: i64,
+        samples: &[ScopeSample],
+    ) -> (Vec<StatsDelta>, HashMap<(Scope, String), StatsDelta>) {
+        let mut written = self.written.clone();
+        let mut rows = Vec::new();
+        let mut add = |key: &(Scope, String), delta: &StatsDelta| {
+            let total = match written.get(key) {
+                Some(t) if t.counts.hour == delta.counts.hour => {
+                    let mut total = t.clone();
+                    total.counts.add(&delta.counts);
+                    total
+                }
+                _ => delta.clone(),
+            };
+            written.insert(key.clone(), total.clone());
+            rows.push(total);
+        };
+        for (key, delta) in self.sealed.iter().flatten() {
+            add(key, delta);
+        }
+        // Diff under the lock (nothing awaits here): copying the map
+        // would clone every scope's counters on every flush.
+        let flushed = lock(&self.flushed);
+        for s in samples {
+            let key = (s.scope, s.name.clone());
+            let d = match self.sealed_upto.get(&key).or_else(|| flushed.get(&key)) {
+                Some(b) => s.counters.since(b),
+                None => s.counters.clone(),
+            };
+            if !d.is_zero() {
+                add(&key, &to_delta(s.scope, &s.name, hour, &d));
+            }
+        }
+        (rows, written)
+    }
+
+    /// Keep `counters` (the last failed attempt's, in `hour`, which has
+    /// ended) as that hour's counts.
+    fn seal(&mut self, hour: i64, counters: Vec<ScopeSample>) {
+        let mut rows = Vec::new();
+        {
+            let flushed = lock(&self.flushed);
+            for s in counters {
+                let key = (s.scope, s.name);
+                let d = match self.sealed_upto.get(&key).or_else(|| flushed.get(&key)) {
+                    Some(b) => s.counters.since(b),
+                    None => s.counters.clone(),
+                };
+                if !d.is_zero() {
+                    rows.push((key.clone(), to_delta(key.0, &key.1, hour, &d)));
+                }
+                self.sealed_upto.insert(key, s.counters);
+            }
+        }
+        self.sealed.push_back(rows);
+        if self.sealed.len() > MAX_SEALED_HOURS
+            && let Some(oldest) = self.sealed.pop_front()
+        {
+            fold_into_next(oldest, &mut self.sealed, hour);
+        }
     }
 
     /// Flush every `interval` until stopped; prune old rollups once an
@@ -108,18 +189,41 @@ impl StatsFlusher {
             let mut tick = tokio::time::interval(interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut last_prune = 0i64;
+            let mut failing: Option<String> = None;
             loop {
                 tokio::select! {
                     _ = tick.tick() => {}
                     _ = &mut stopped => {
                         if let Err(e) = this.flush().await {
-                            tracing::warn!(error = %e, "final statistics flush failed");
+                            tracing::warn!(
+                                error = %e,
+                                "final statistics flush failed; what was counted since the last flush is lost"
+                            );
                         }
                         return;
                     }
                 }
-                if let Err(e) = this.flush().await {
-                    tracing::warn!(error = %e, "statistics flush failed; will retry");
+                // Once per distinct error: an outage is one warning, not
+                // one per interval.
+                match this.flush().await {
+                    Ok(_) => {
+                        if failing.take().is_some() {
+                            tracing::info!(
+                                "statistics written again, with what was counted meanwhile"
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        let message = e.to_string();
+                        if failing.as_deref() != Some(message.as_str()) {
+                            tracing::warn!(
+                                error = %message,
+                                sealed_hours = this.sealed.len(),
+                                "statistics flush failed; the counts are kept and written once the store answers"
+                            );
+                            failing = Some(message);
+                        }
+                    }
                 }
                 let now = jiff::Timestamp::now().as_second();
                 if now - last_prune > 3600 {
@@ -145,6 +249,31 @@ impl FlusherHandle {
     pub async fn stop_and_flush(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
+    }
+}
+
+/// Add the oldest sealed hour's counts to the next sealed hour's (or, with
+/// none left, to a new sealed `hour`).
+fn fold_into_next(
+    oldest: Vec<((Scope, String), StatsDelta)>,
+    sealed: &mut VecDeque<Vec<((Scope, String), StatsDelta)>>,
+    hour: i64,
+) {
+    if sealed.is_empty() {
+        sealed.push_back(Vec::new());
+    }
+    let Some(next) = sealed.front_mut() else {
+        return;
+    };
+    let next_hour = next.first().map_or(hour, |(_, d)| d.counts.hour);
+    for (key, mut delta) in oldest {
+        match next.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, d)) => d.counts.add(&delta.counts),
+            None => {
+                delta.counts.hour = next_hour;
+                next.push((key, delta));
+            }
+        }
     }
 }
 
@@ -613,7 +742,109 @@ pub fn hour_start(unix_secs: i64, tz: &TimeZone) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
     use super::*;
+
+    /// Through an outage spanning hours nothing is lost, and each count
+    /// lands in the hour it was counted in.
+    #[tokio::test]
+    async fn counts_from_an_outage_land_in_their_hours() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("weir.db").display());
+        let good = Store::open(&url).await.unwrap();
+        let gone = Store::open(&format!(
+            "sqlite://{}",
+            dir.path().join("gone.db").display()
+        ))
+        .await
+        .unwrap();
+        gone.close().await;
+        let plane = Arc::new(DataPlane::new());
+        let mut flusher = StatsFlusher::new(
+            Arc::clone(&plane),
+            good.clone(),
+            TimeZone::UTC,
+            Flushed::default(),
+        );
+        let count = |n: usize| {
+            for _ in 0..n {
+                plane
+                    .stats
+                    .gateway()
+                    .record(200, Duration::from_millis(1), None);
+            }
+        };
+        // 2026-11-25 10:00:00 UTC.
+        let h0 = 1_795_600_800;
+        count(3);
+        flusher.flush_at(h0 + 60).await.unwrap();
+        flusher.store = gone;
+        count(2);
+        assert!(flusher.flush_at(h0 + 120).await.is_err());
+        count(4);
+        assert!(flusher.flush_at(h0 + 3600 + 60).await.is_err());
+        count(1);
+        assert!(flusher.flush_at(h0 + 2 * 3600 + 60).await.is_err());
+        count(5);
+        flusher.store = good.clone();
+        flusher.flush_at(h0 + 2 * 3600 + 120).await.unwrap();
+
+        let hours = good
+            .stats_hours("gateway", "", h0, h0 + 3 * 3600)
+            .await
+            .unwrap();
+        let got: Vec<(i64, u64)> = hours.iter().map(|h| (h.hour - h0, h.requests)).collect();
+        assert_eq!(got, [(0, 5), (3600, 4), (7200, 6)]);
+
+        // And the flusher carries on from there in the same hour.
+        count(7);
+        flusher.flush_at(h0 + 2 * 3600 + 180).await.unwrap();
+        let last = good
+            .stats_hours("gateway", "", h0 + 7200, h0 + 3 * 3600)
+            .await
+            .unwrap();
+        assert_eq!(last[0].requests, 13);
+    }
+
+    /// A longer outage keeps at most [`MAX_SEALED_HOURS`] hours apart,
+    /// folding the oldest into the next: nothing is lost.
+    #[tokio::test]
+    async fn sealed_hours_are_bounded_and_nothing_is_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("weir.db").display());
+        let good = Store::open(&url).await.unwrap();
+        let gone = Store::open(&format!(
+            "sqlite://{}",
+            dir.path().join("gone.db").display()
+        ))
+        .await
+        .unwrap();
+        gone.close().await;
+        let plane = Arc::new(DataPlane::new());
+        let mut flusher =
+            StatsFlusher::new(Arc::clone(&plane), gone, TimeZone::UTC, Flushed::default());
+        let h0 = 1_795_600_800;
+        let hours = MAX_SEALED_HOURS as i64 + 10;
+        for h in 0..hours {
+            plane
+                .stats
+                .gateway()
+                .record(200, Duration::from_millis(1), None);
+            assert!(flusher.flush_at(h0 + h * 3600 + 60).await.is_err());
+            assert!(flusher.sealed.len() <= MAX_SEALED_HOURS);
+        }
+        flusher.store = good.clone();
+        flusher.flush_at(h0 + hours * 3600 + 60).await.unwrap();
+        let stored = good
+            .stats_hours("gateway", "", h0, h0 + (hours + 1) * 3600)
+            .await
+            .unwrap();
+        let total: u64 = stored.iter().map(|h| h.requests).sum();
+        assert_eq!(total, hours as u64);
+        assert_eq!(stored.len(), MAX_SEALED_HOURS);
+        assert_eq!(stored.last().unwrap().hour, h0 + (hours - 1) * 3600);
+    }
 
     #[test]
     fn hours_follow_the_zone_offset() {
