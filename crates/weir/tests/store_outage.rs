@@ -394,3 +394,69 @@ async fn postgres_stopped_under_load_nothing_fails() {
     drop(proxies);
     drop(admin);
 }
+
+/// Without the store, `weir proxy` starts from a good cache and says so;
+/// a damaged one, or one written for another store, is refused with the
+/// reason and the start fails as it would without a cache. No database
+/// server at all: the store URL names a socket directory nobody listens in.
+#[tokio::test]
+async fn a_proxy_without_the_store_serves_a_good_cache_and_refuses_a_damaged_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "postgres://postgres@localhost/weir?host={}&port=1",
+        dir.path().join("nobody").display()
+    );
+    let origin = TestUpstream::start("origin").await;
+    let doc = weir_core::yaml::parse_document(&service("api", origin.addr)).unwrap();
+    let path = dir.path().join("cache.json");
+    weir::cache::ConfigCache::new(path.clone(), &url)
+        .write(7, &doc)
+        .unwrap();
+
+    let proxy = Proxy::start(&url, "cold", &path);
+    let serving = &proxy.process.serving;
+    assert_eq!(serving["from_cache"], true, "{serving}");
+    assert_eq!(serving["revision"], 7, "{serving}");
+    let client = common::client();
+    assert_eq!(proxy.get(&client, "/api/x").await, 200);
+    let (code, body) = proxy.readyz(&client).await;
+    assert_eq!(
+        (code, body.as_str()),
+        (
+            200,
+            "ready; the store is unreachable; serving the cached configuration\n"
+        )
+    );
+    proxy.stop().await;
+
+    let refused = |why: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_weir"))
+            .arg("proxy")
+            .env("WEIR_STORE_URL", &url)
+            .env("WEIR_STORE_CACHE", &path)
+            .env("WEIR_LISTEN_HTTP", "127.0.0.1:0")
+            .env("WEIR_LISTEN_HTTPS", "off")
+            .output()
+            .unwrap();
+        let log = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "{why}: {log}");
+        assert!(
+            log.contains("the configuration cache is refused and ignored"),
+            "{why}: {log}"
+        );
+        assert!(log.contains(why), "{why}: {log}");
+        assert!(log.contains("cached configuration at"), "{why}: {log}");
+    };
+    let good = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &good[..good.len() - 10]).unwrap();
+    refused("truncated");
+    let mut altered = good.clone();
+    let last = altered.len() - 3;
+    altered[last] ^= 1;
+    std::fs::write(&path, &altered).unwrap();
+    refused("SHA-256");
+    weir::cache::ConfigCache::new(path.clone(), "postgres://postgres@elsewhere/weir")
+        .write(7, &doc)
+        .unwrap();
+    refused("another store");
+}
