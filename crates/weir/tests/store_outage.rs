@@ -255,11 +255,14 @@ async fn postgres_stopped_under_load_nothing_fails() {
     }
     assert!(!admin_cache.exists(), "the admin role keeps no cache");
 
-    // Load on the first two proxies throughout; the third is restarted
-    // during the outage, so it only answers the test's own requests.
+    // Load on the first two proxies throughout (kept-alive connections on
+    // one, a new connection per request on the other); the third is
+    // restarted during the outage, so it only answers the test's own
+    // requests.
     let loads: Vec<Load> = proxies[..2]
         .iter()
-        .map(|p| Load::start(p.url("/api/load"), 4, Connections::Reuse))
+        .zip([Connections::Reuse, Connections::Fresh])
+        .map(|(p, connections)| Load::start(p.url("/api/load"), 4, connections))
         .collect();
     for l in &loads {
         l.progress(200).await;
