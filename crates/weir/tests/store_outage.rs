@@ -5,6 +5,7 @@
 //!
 //! - PostgreSQL stopped (`pg_ctl stop -m fast`): no request fails; every
 //!   proxy notices (`/readyz` says the store is unreachable, and stays 200);
+//!   the admin API answers 503 `store_unavailable`;
 //! - a proxy restarted during the outage starts from its cache file
 //!   (`store.cache`) and serves the cached configuration;
 //! - PostgreSQL started again: a change made through the admin API reaches
@@ -292,6 +293,17 @@ async fn postgres_stopped_under_load_nothing_fails() {
     for l in &loads {
         l.progress(200).await;
     }
+    // The admin API says why it cannot change anything.
+    let refused = client
+        .get(format!("http://{admin_addr}/api/v1/services"))
+        .bearer_auth(&admin_token)
+        .send()
+        .await
+        .unwrap();
+    let code = refused.status().as_u16();
+    let problem = refused.text().await.unwrap();
+    assert_eq!(code, 503, "{problem}");
+    assert!(problem.contains("store_unavailable"), "{problem}");
 
     // A proxy restarted during the outage serves the cached configuration.
     let old = proxies.pop().unwrap();
