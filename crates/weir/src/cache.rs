@@ -16,6 +16,10 @@
 //! and renamed over the old one on every installed revision: a crash leaves
 //! the old file or the new one, never a mix. Mode 0600: the configuration
 //! holds signing keys and certificate keys.
+//!
+//! Beside it, in the same form, a proxy that stops while the store is
+//! unreachable leaves the statistics it could not write
+//! ([`ConfigCache::stats_spill`]).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -35,6 +39,63 @@ const MAX_BYTES: u64 = 256 * 1024 * 1024;
 /// Where the cache lives and which store it belongs to.
 #[derive(Debug, Clone)]
 pub struct ConfigCache {
+    file: CheckedFile,
+}
+
+impl ConfigCache {
+    pub fn new(path: PathBuf, store_url: &str) -> Self {
+        Self {
+            file: CheckedFile {
+                path,
+                // With or without a password, the same store.
+                store: sha256_hex(
+                    weir_store::redact_url(store_url)
+                        .replace(":***@", "@")
+                        .as_bytes(),
+                ),
+            },
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.file.path
+    }
+
+    /// The cached revision and configuration; `Ok(None)` when there is no
+    /// file. Every other problem (unreadable, truncated, altered, another
+    /// store's) is an error saying which; the caller logs it and ignores
+    /// the file.
+    pub fn read(&self) -> anyhow::Result<Option<(i64, ConfigDocument)>> {
+        let Some((revision, body)) = self.file.read(FORMAT)? else {
+            return Ok(None);
+        };
+        let doc: ConfigDocument =
+            serde_json::from_slice(&body).context("the configuration is unreadable")?;
+        Ok(Some((revision, doc)))
+    }
+
+    /// Replace the cache with `doc` at `revision`, atomically.
+    pub fn write(&self, revision: i64, doc: &ConfigDocument) -> anyhow::Result<()> {
+        self.file.write(FORMAT, revision, &serde_json::to_vec(doc)?)
+    }
+
+    /// The file beside the cache (`NAME.stats.json` for `NAME.json`) where
+    /// a proxy stopping while the store is unreachable leaves the
+    /// statistics it could not write, for the next start to write (see
+    /// [`crate::stats`]). Same header and checks as the cache.
+    pub fn stats_spill(&self) -> CheckedFile {
+        CheckedFile {
+            path: self.file.path.with_extension("stats.json"),
+            store: self.file.store.clone(),
+        }
+    }
+}
+
+/// A local file with a JSON header line that names its format, the store
+/// it belongs to and its body's length and SHA-256; written atomically,
+/// mode 0600.
+#[derive(Debug, Clone)]
+pub struct CheckedFile {
     path: PathBuf,
     /// Digest of the store URL without its password.
     store: String,
@@ -44,35 +105,23 @@ pub struct ConfigCache {
 #[serde(deny_unknown_fields)]
 struct Header {
     format: String,
+    /// What the body is as of: the configuration's revision (0 for a
+    /// statistics spill).
     revision: i64,
     store: String,
     length: u64,
     sha256: String,
 }
 
-impl ConfigCache {
-    pub fn new(path: PathBuf, store_url: &str) -> Self {
-        Self {
-            path,
-            // With or without a password, the same store.
-            store: sha256_hex(
-                weir_store::redact_url(store_url)
-                    .replace(":***@", "@")
-                    .as_bytes(),
-            ),
-        }
-    }
-
+impl CheckedFile {
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// The cached revision and configuration; `Ok(None)` when there is no
-    /// file. Every other problem (unreadable, truncated, altered, another
-    /// store's) is an error saying which; the caller logs it and ignores
-    /// the file.
-    pub fn read(&self) -> anyhow::Result<Option<(i64, ConfigDocument)>> {
-        let bytes = match std::fs::metadata(&self.path) {
+    /// The revision and body of a file of `format`; `Ok(None)` when there
+    /// is none; an error naming the problem otherwise.
+    pub fn read(&self, format: &str) -> anyhow::Result<Option<(i64, Vec<u8>)>> {
+        let mut bytes = match std::fs::metadata(&self.path) {
             Ok(m) if m.len() > MAX_BYTES => bail!("{} bytes, more than a cache holds", m.len()),
             Ok(_) => std::fs::read(&self.path)?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -81,10 +130,10 @@ impl ConfigCache {
         let Some(end) = bytes.iter().position(|b| *b == b'\n') else {
             bail!("no header line (truncated?)");
         };
-        let (line, body) = (&bytes[..end], &bytes[end + 1..]);
-        let header: Header = serde_json::from_slice(line).context("unreadable header")?;
-        if header.format != FORMAT {
-            bail!("format {:?}, expected {FORMAT:?}", header.format);
+        let body = bytes.split_off(end + 1);
+        let header: Header = serde_json::from_slice(&bytes[..end]).context("unreadable header")?;
+        if header.format != format {
+            bail!("format {:?}, expected {format:?}", header.format);
         }
         if header.store != self.store {
             bail!("written for another store (store.url differs)");
@@ -96,28 +145,25 @@ impl ConfigCache {
                 header.length
             );
         }
-        if sha256_hex(body) != header.sha256 {
+        if sha256_hex(&body) != header.sha256 {
             bail!("the SHA-256 of the body does not match its header (altered or corrupt)");
         }
-        let doc: ConfigDocument =
-            serde_json::from_slice(body).context("the configuration is unreadable")?;
-        Ok(Some((header.revision, doc)))
+        Ok(Some((header.revision, body)))
     }
 
-    /// Replace the cache with `doc` at `revision`, atomically: a temporary
-    /// file beside it, synced, renamed over it, and the directory synced.
-    pub fn write(&self, revision: i64, doc: &ConfigDocument) -> anyhow::Result<()> {
-        let body = serde_json::to_vec(doc)?;
+    /// Replace the file, atomically: a temporary file beside it, synced,
+    /// renamed over it, and the directory synced.
+    pub fn write(&self, format: &str, revision: i64, body: &[u8]) -> anyhow::Result<()> {
         let header = Header {
-            format: FORMAT.into(),
+            format: format.into(),
             revision,
             store: self.store.clone(),
             length: body.len() as u64,
-            sha256: sha256_hex(&body),
+            sha256: sha256_hex(body),
         };
         let mut text = serde_json::to_vec(&header)?;
         text.push(b'\n');
-        text.extend_from_slice(&body);
+        text.extend_from_slice(body);
 
         let dir = match self.path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d,
@@ -144,6 +190,14 @@ impl ConfigCache {
             let _ = d.sync_all();
         }
         Ok(())
+    }
+
+    /// Remove the file (done with it); a missing file is fine.
+    pub fn remove(&self) -> std::io::Result<()> {
+        match std::fs::remove_file(&self.path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
     }
 }
 

@@ -244,6 +244,7 @@ impl Gateway {
         if let Some(warning) = cfg.open_file_limit_warning() {
             tracing::warn!("{warning}");
         }
+        let spill = cache.as_ref().map(ConfigCache::stats_spill);
         let mut follower = RevisionFollower::new(self.store.clone(), cfg.store.poll_interval.get())
             .reachable(Arc::clone(&self.plane.store.reachable));
         match cached {
@@ -324,12 +325,15 @@ impl Gateway {
             Arc::clone(&self.plane),
             cfg.store.poll_interval.get(),
         ));
-        let flusher = StatsFlusher::new(
+        let mut flusher = StatsFlusher::new(
             Arc::clone(&self.plane),
             self.store.clone(),
             self.plane.options.time_zone.clone(),
             Arc::clone(&self.flushed),
         );
+        if let Some(spill) = spill {
+            flusher = flusher.spill_to(spill);
+        }
         self.flusher =
             Some(flusher.spawn_handle(cfg.stats.flush_interval.get(), cfg.stats.retention.get()));
         Ok(())

@@ -12,6 +12,8 @@ use weir_proxy::stats::{
 };
 use weir_store::{StatsDelta, StatsHour, Store};
 
+use crate::cache::CheckedFile;
+
 /// Counters as of the last successful flush, per scope; shared by the
 /// flusher (which moves it forward) and the reader (which adds what is not
 /// flushed yet).
@@ -27,7 +29,9 @@ pub type Flushed = Arc<std::sync::Mutex<HashMap<(Scope, String), Counters>>>;
 /// so that counts land in the hour they were counted in, not the hour the
 /// store came back in; past [`MAX_SEALED_HOURS`], the oldest sealed hour
 /// is folded into the next one (counts then land a little late, never
-/// lost).
+/// lost). A `weir proxy` that stops before the store returns leaves its
+/// counts in a file beside its configuration cache
+/// ([`StatsFlusher::spill_to`]); its next start writes them.
 pub struct StatsFlusher {
     plane: Arc<DataPlane>,
     store: Store,
@@ -49,6 +53,48 @@ pub struct StatsFlusher {
     /// The last failed attempt: its hour and the counters then, sealed
     /// when the next attempt falls in another hour.
     failed: Option<(i64, Vec<ScopeSample>)>,
+    /// Where to leave what a stop cannot write (`weir proxy` with a
+    /// configuration cache only), and what earlier runs left there, still
+    /// to write.
+    spill: Option<CheckedFile>,
+    spilled: Vec<SpilledRun>,
+}
+
+/// The statistics spill's format (see [`ConfigCache::stats_spill`]).
+///
+/// [`ConfigCache::stats_spill`]: crate::cache::ConfigCache::stats_spill
+const SPILL_FORMAT: &str = "weir-stats-spill/1";
+
+/// Runs a spill holds at most (each restart during one outage adds one);
+/// the oldest goes first.
+const MAX_SPILLED_RUNS: usize = 16;
+
+/// What one stopped run of a proxy counted and could not write: its rows,
+/// totals as [`Store::put_stats`] takes them.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpilledRun {
+    node: String,
+    rows: Vec<StatsDelta>,
+}
+
+impl SpilledRun {
+    /// A run as read from the file: its node and scopes as this process
+    /// writes them, or the reason it is not.
+    fn check(&self) -> Result<(), String> {
+        if self.node.is_empty() || self.node.len() > 64 {
+            return Err(format!("node {:?}: 1 to 64 bytes", self.node));
+        }
+        match self.rows.iter().find(|r| {
+            !["gateway", "service", "tenant"].contains(&r.scope.as_str()) || r.name.len() > 1024
+        }) {
+            Some(r) => Err(format!(
+                "row {:?}/{:?}: not a scope Weir writes",
+                r.scope, r.name
+            )),
+            None => Ok(()),
+        }
+    }
 }
 
 /// Hours of counts kept apart through a store outage (two days); see
@@ -75,7 +121,46 @@ impl StatsFlusher {
             sealed: VecDeque::new(),
             sealed_upto: HashMap::new(),
             failed: None,
+            spill: None,
+            spilled: Vec::new(),
         }
+    }
+
+    /// Leave what a stop cannot write in `file`, and write what earlier
+    /// runs left there once the store answers. A file that fails its
+    /// checks is refused with the reason and removed.
+    pub fn spill_to(mut self, file: CheckedFile) -> Self {
+        let read = file.read(SPILL_FORMAT).and_then(|found| {
+            let Some((_, body)) = found else {
+                return Ok(Vec::new());
+            };
+            let runs: Vec<SpilledRun> = serde_json::from_slice(&body)?;
+            for run in &runs {
+                run.check().map_err(anyhow::Error::msg)?;
+            }
+            Ok(runs)
+        });
+        match read {
+            Ok(runs) if runs.is_empty() => {}
+            Ok(runs) => {
+                tracing::info!(
+                    runs = runs.len(),
+                    file = %file.path().display(),
+                    "statistics of earlier runs are written once the store answers"
+                );
+                self.spilled = runs;
+            }
+            Err(e) => {
+                tracing::error!(
+                    file = %file.path().display(),
+                    error = %format!("{e:#}"),
+                    "the statistics spill is refused and removed"
+                );
+                let _ = file.remove();
+            }
+        }
+        self.spill = Some(file);
+        self
     }
 
     /// Write what was counted since the last flush, attributed to the
@@ -103,13 +188,69 @@ impl StatsFlusher {
         self.written.retain(|_, t| t.counts.hour == hour);
         self.sealed.clear();
         self.sealed_upto.clear();
-        let mut flushed = lock(&self.flushed);
-        for s in samples {
-            flushed.insert((s.scope, s.name), s.counters);
+        {
+            let mut flushed = lock(&self.flushed);
+            for s in samples {
+                flushed.insert((s.scope, s.name), s.counters);
+            }
         }
-        drop(flushed);
         self.plane.stats.prune();
+        self.write_spilled().await;
         Ok(rows.len())
+    }
+
+    /// Write what earlier runs left in the spill, then remove it; what
+    /// fails stays for the next flush.
+    async fn write_spilled(&mut self) {
+        if self.spilled.is_empty() {
+            return;
+        }
+        while let Some(run) = self.spilled.first() {
+            if let Err(e) = self.store.put_stats(&run.node, &run.rows).await {
+                tracing::debug!(error = %e, "writing an earlier run's statistics failed; will retry");
+                return;
+            }
+            tracing::info!(node = %run.node, rows = run.rows.len(), "wrote the statistics an earlier run left");
+            self.spilled.remove(0);
+        }
+        if let Some(file) = &self.spill
+            && let Err(e) = file.remove()
+        {
+            tracing::warn!(file = %file.path().display(), error = %e, "cannot remove the statistics spill");
+        }
+    }
+
+    /// On a stop that could not write everything: leave it (and what
+    /// earlier runs left) in the spill. True when something was left.
+    fn spill_unwritten(&mut self) -> anyhow::Result<bool> {
+        let Some(file) = &self.spill else {
+            return Ok(false);
+        };
+        let now = jiff::Timestamp::now().as_second();
+        let (rows, _) = self.rows(
+            hour_start(now, &self.time_zone),
+            &self.plane.stats.samples(),
+        );
+        let mut runs = std::mem::take(&mut self.spilled);
+        if !rows.is_empty() {
+            runs.push(SpilledRun {
+                node: self.node.clone(),
+                rows,
+            });
+        }
+        if runs.len() > MAX_SPILLED_RUNS {
+            let dropped = runs.len() - MAX_SPILLED_RUNS;
+            tracing::warn!(
+                dropped,
+                "the statistics spill is full; the oldest runs' counts are lost"
+            );
+            runs.drain(..dropped);
+        }
+        if runs.is_empty() {
+            return Ok(false);
+        }
+        file.write(SPILL_FORMAT, 0, &serde_json::to_vec(&runs)?)?;
+        Ok(true)
     }
 
     /// The rows to write now (the sealed hours', then this hour's, each a
@@ -180,6 +321,33 @@ impl StatsFlusher {
         }
     }
 
+    /// The last flush of a stop; what it cannot write goes to the spill,
+    /// if there is one, for the next start.
+    async fn final_flush(&mut self) {
+        let flushed = self.flush().await;
+        if flushed.is_ok() && self.spilled.is_empty() {
+            return;
+        }
+        let error = flushed.err().map(|e| e.to_string());
+        match self.spill_unwritten() {
+            Ok(true) => tracing::warn!(
+                error,
+                file = %self.spill.as_ref().map(|f| f.path().display().to_string()).unwrap_or_default(),
+                "final statistics flush failed; the counts are kept for the next start"
+            ),
+            Ok(false) if error.is_none() => {}
+            Ok(false) => tracing::warn!(
+                error,
+                "final statistics flush failed; what was counted since the last flush is lost"
+            ),
+            Err(e) => tracing::warn!(
+                error,
+                spill_error = %format!("{e:#}"),
+                "final statistics flush failed and the spill could not be written; the counts are lost"
+            ),
+        }
+    }
+
     /// Flush every `interval` until stopped; prune old rollups once an
     /// hour. The handle flushes a last time when stopped.
     pub fn spawn_handle(self, interval: Duration, retention: Duration) -> FlusherHandle {
@@ -194,12 +362,7 @@ impl StatsFlusher {
                 tokio::select! {
                     _ = tick.tick() => {}
                     _ = &mut stopped => {
-                        if let Err(e) = this.flush().await {
-                            tracing::warn!(
-                                error = %e,
-                                "final statistics flush failed; what was counted since the last flush is lost"
-                            );
-                        }
+                        this.final_flush().await;
                         return;
                     }
                 }
@@ -805,6 +968,85 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(last[0].requests, 13);
+    }
+
+    /// A stop during an outage leaves the counts beside the cache; the
+    /// next start writes them under the stopped run's node once the store
+    /// answers, and removes the file. A damaged file is refused and removed.
+    #[tokio::test]
+    async fn a_stop_in_an_outage_leaves_its_counts_to_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("weir.db").display());
+        let good = Store::open(&url).await.unwrap();
+        let gone = Store::open(&format!(
+            "sqlite://{}",
+            dir.path().join("gone.db").display()
+        ))
+        .await
+        .unwrap();
+        gone.close().await;
+        let cache = crate::cache::ConfigCache::new(dir.path().join("cache.json"), &url);
+        let spill = cache.stats_spill();
+        assert_eq!(spill.path(), dir.path().join("cache.stats.json"));
+
+        let plane = Arc::new(DataPlane::new());
+        let mut first = StatsFlusher::new(
+            Arc::clone(&plane),
+            good.clone(),
+            TimeZone::UTC,
+            Flushed::default(),
+        )
+        .spill_to(spill.clone());
+        let count = |plane: &DataPlane, n: usize| {
+            for _ in 0..n {
+                plane
+                    .stats
+                    .gateway()
+                    .record(200, Duration::from_millis(1), None);
+            }
+        };
+        count(&plane, 3);
+        first.flush().await.unwrap();
+        first.store = gone.clone();
+        count(&plane, 4);
+        first.final_flush().await;
+        assert!(spill.path().exists());
+
+        // The next run starts during the outage, counts, and stops too.
+        let plane2 = Arc::new(DataPlane::new());
+        let mut second =
+            StatsFlusher::new(Arc::clone(&plane2), gone, TimeZone::UTC, Flushed::default())
+                .spill_to(spill.clone());
+        assert_eq!(second.spilled.len(), 1);
+        count(&plane2, 5);
+        second.final_flush().await;
+
+        // The third finds the store.
+        let plane3 = Arc::new(DataPlane::new());
+        let mut third = StatsFlusher::new(
+            Arc::clone(&plane3),
+            good.clone(),
+            TimeZone::UTC,
+            Flushed::default(),
+        )
+        .spill_to(spill.clone());
+        assert_eq!(third.spilled.len(), 2);
+        third.flush().await.unwrap();
+        assert!(!spill.path().exists());
+        let now = jiff::Timestamp::now().as_second();
+        let stored = good
+            .stats_totals("gateway", now - 2 * 3600, now + 3600)
+            .await
+            .unwrap();
+        assert_eq!(stored.get(""), Some(&12), "3 + 4 + 5: {stored:?}");
+
+        spill
+            .write(SPILL_FORMAT, 0, b"[{\"node\":\"\",\"rows\":[]}]")
+            .unwrap();
+        let refused = StatsFlusher::new(plane3, good, TimeZone::UTC, Flushed::default())
+            .spill_to(spill.clone());
+        assert!(refused.spilled.is_empty());
+        assert!(!spill.path().exists(), "a refused spill is removed");
     }
 
     /// A longer outage keeps at most [`MAX_SEALED_HOURS`] hours apart,
