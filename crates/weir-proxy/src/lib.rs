@@ -33,5 +33,5 @@ pub mod upstream;
 
 pub use http::{HttpListenerOptions, serve_http, serve_https, serve_service};
 pub use snapshot::{
-    DataPlane, DataPlaneOptions, InstallReport, ServiceRuntime, Snapshot, TenantRuntime,
+    DataPlane, DataPlaneOptions, InstallReport, ServiceRuntime, Snapshot, StoreState, TenantRuntime,
 };

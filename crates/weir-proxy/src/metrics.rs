@@ -1,12 +1,14 @@
 //! Prometheus text exposition (version 0.0.4) of the data plane: requests
 //! by service and status class, latency histograms, upstream errors,
 //! rejections by reason, open, refused and timed-out client connections,
-//! the configuration revision and reload counts, where limits are counted
-//! (local, shared in Redis, degraded). Labels are service names
+//! the configuration revision and reload counts, whether the store answers
+//! and whether the configuration came from the local cache, where limits
+//! are counted (local, shared in Redis, degraded). Labels are service names
 //! and fixed reasons only — never a tenant or client address, which would
 //! make the series count unbounded.
 
 use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
 
 use crate::DataPlane;
 use crate::conn::{ConnGate, ConnRefusal, ConnTimeout};
@@ -186,6 +188,22 @@ pub fn render(plane: &DataPlane) -> String {
         "Services in the configuration serving traffic.",
     );
     let _ = writeln!(out, "weir_config_services {}", snap.config.services.len());
+    let reachable = plane.store.reachable.load(Ordering::Relaxed);
+    header(
+        &mut out,
+        "weir_store_reachable",
+        "gauge",
+        "1 when the last poll of the configuration store succeeded, 0 while it is unreachable (the configuration in use keeps serving).",
+    );
+    let _ = writeln!(out, "weir_store_reachable {}", u8::from(reachable));
+    let from_cache = plane.store.from_cache.load(Ordering::Relaxed);
+    header(
+        &mut out,
+        "weir_config_from_cache",
+        "gauge",
+        "1 when the configuration serving traffic was read from the local cache file at start (the store was unreachable) and the store has not delivered one since.",
+    );
+    let _ = writeln!(out, "weir_config_from_cache {}", u8::from(from_cache));
     let (ok, refused) = plane.install_counts();
     header(
         &mut out,

@@ -16,7 +16,10 @@
 //!
 //! Readiness does not follow the store: a proxy that loses its store keeps
 //! serving the configuration it has, which is what it should do, so it stays
-//! ready. Nothing else is served here, so the port can be exposed to a
+//! ready (taking it out of rotation would turn a store outage into a
+//! traffic outage). Its `/readyz` body says so, though: `ready; the store is
+//! unreachable; serving the cached configuration` (started from
+//! `store.cache`) or `…; serving the configuration in use`. Nothing else is served here, so the port can be exposed to a
 //! kubelet, a load balancer or a scraper without exposing the admin API.
 //!
 //! Container images ship no curl; [`probe`] is the small HTTP client behind
@@ -35,6 +38,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
+use crate::StoreState;
+
 /// Connections served at once; further ones are closed at accept. Probes
 /// are rare and tiny, so a small bound is plenty and keeps a flood cheap.
 const MAX_CONNECTIONS: usize = 64;
@@ -49,6 +54,7 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 pub async fn serve_health(
     listener: TcpListener,
     stopped: watch::Receiver<bool>,
+    store: Arc<StoreState>,
     stop_accepting: impl Future<Output = ()>,
     metrics: Option<Arc<crate::DataPlane>>,
 ) {
@@ -71,13 +77,16 @@ pub async fn serve_health(
             continue;
         };
         let stopped = stopped.clone();
+        let store = Arc::clone(&store);
         let metrics = metrics.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |req: Request<Incoming>| {
-                let ready = !*stopped.borrow();
                 let answer = match (req.method(), req.uri().path(), &metrics) {
                     (&http::Method::GET, "/metrics", Some(plane)) => metrics_answer(plane),
-                    _ => answer(&req, ready),
+                    _ => {
+                        let ready = (!*stopped.borrow()).then(|| store.readiness_note());
+                        answer(&req, ready)
+                    }
                 };
                 async move { Ok::<_, Infallible>(answer) }
             });
@@ -102,23 +111,25 @@ fn metrics_answer(plane: &crate::DataPlane) -> Response<Full<Bytes>> {
     response
 }
 
-/// The answer to one probe request.
-fn answer<B>(req: &Request<B>, ready: bool) -> Response<Full<Bytes>> {
+/// The answer to one probe request; `ready` is `None` once stopping,
+/// else what to add to `ready`.
+fn answer<B>(req: &Request<B>, ready: Option<Option<&str>>) -> Response<Full<Bytes>> {
     let (status, text) = match (req.method(), req.uri().path()) {
-        (&http::Method::GET | &http::Method::HEAD, "/healthz") => (StatusCode::OK, "ok\n"),
-        (&http::Method::GET | &http::Method::HEAD, "/readyz") if ready => {
-            (StatusCode::OK, "ready\n")
+        (&http::Method::GET | &http::Method::HEAD, "/healthz") => {
+            (StatusCode::OK, "ok\n".to_owned())
         }
-        (&http::Method::GET | &http::Method::HEAD, "/readyz") => {
-            (StatusCode::SERVICE_UNAVAILABLE, "draining\n")
-        }
-        (_, "/healthz" | "/readyz") => (StatusCode::METHOD_NOT_ALLOWED, "GET only\n"),
+        (&http::Method::GET | &http::Method::HEAD, "/readyz") => match ready {
+            Some(None) => (StatusCode::OK, "ready\n".to_owned()),
+            Some(Some(note)) => (StatusCode::OK, format!("ready; {note}\n")),
+            None => (StatusCode::SERVICE_UNAVAILABLE, "draining\n".to_owned()),
+        },
+        (_, "/healthz" | "/readyz") => (StatusCode::METHOD_NOT_ALLOWED, "GET only\n".to_owned()),
         _ => (
             StatusCode::NOT_FOUND,
-            "not found: /healthz, /readyz or (with a data plane) /metrics\n",
+            "not found: /healthz, /readyz or (with a data plane) /metrics\n".to_owned(),
         ),
     };
-    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    let mut response = Response::new(Full::new(Bytes::from(text)));
     *response.status_mut() = status;
     response.headers_mut().insert(
         http::header::CONTENT_TYPE,
@@ -207,6 +218,7 @@ mod tests {
         let task = tokio::spawn(serve_health(
             listener,
             stopped,
+            Arc::new(StoreState::default()),
             std::future::pending(),
             None,
         ));

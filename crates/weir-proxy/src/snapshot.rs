@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -141,6 +141,43 @@ pub struct DataPlane {
     /// The revision of the snapshot in use, for whoever reports it as soon
     /// as it changes (the fleet heartbeat).
     revision: tokio::sync::watch::Sender<i64>,
+    /// Whether the store answers and where the configuration came from.
+    pub store: Arc<StoreState>,
+}
+
+/// What the data plane knows about the configuration store, for
+/// `/metrics`: the data plane itself never waits on the store.
+#[derive(Debug)]
+pub struct StoreState {
+    /// The revision follower's last poll reached the store (it sets this;
+    /// true until it says otherwise).
+    pub reachable: Arc<AtomicBool>,
+    /// The configuration serving traffic was read from the local cache
+    /// file at start, and the store has not delivered one since.
+    pub from_cache: AtomicBool,
+}
+
+impl StoreState {
+    /// What `/readyz` adds to `ready` (see [`crate::probe`]); `None` while
+    /// the store answers.
+    pub fn readiness_note(&self) -> Option<&'static str> {
+        if self.from_cache.load(Ordering::Relaxed) {
+            Some("the store is unreachable; serving the cached configuration")
+        } else if !self.reachable.load(Ordering::Relaxed) {
+            Some("the store is unreachable; serving the configuration in use")
+        } else {
+            None
+        }
+    }
+}
+
+impl Default for StoreState {
+    fn default() -> Self {
+        Self {
+            reachable: Arc::new(AtomicBool::new(true)),
+            from_cache: AtomicBool::new(false),
+        }
+    }
 }
 
 impl Default for DataPlane {
@@ -178,6 +215,7 @@ impl DataPlane {
             install_failures: AtomicU64::new(0),
             // The empty snapshot above is revision 0.
             revision: tokio::sync::watch::Sender::new(0),
+            store: Arc::new(StoreState::default()),
         }
     }
 

@@ -10,6 +10,8 @@
 //! interval still applies: it is what catches anything a notification
 //! missed, and all there is on MySQL and SQLite.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use weir_core::ConfigDocument;
@@ -34,6 +36,9 @@ pub struct RevisionFollower {
     /// The last error logged, so a database that stays down is reported once
     /// per distinct error rather than every tick.
     last_error: Option<String>,
+    /// Whether the last poll reached the store, for whoever reports it
+    /// (a proxy's `/metrics`); see [`RevisionFollower::reachable`].
+    reachable: Arc<AtomicBool>,
 }
 
 impl RevisionFollower {
@@ -45,7 +50,15 @@ impl RevisionFollower {
             wakeup: None,
             last: None,
             last_error: None,
+            reachable: Arc::new(AtomicBool::new(true)),
         }
+    }
+
+    /// Report whether the store answers in `flag`: set after every poll
+    /// (true when it answered), so it reads false through an outage.
+    pub fn reachable(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.reachable = flag;
+        self
     }
 
     /// The next configuration: the current one on the first call (even at
@@ -65,7 +78,9 @@ impl RevisionFollower {
             self.wakeup = self.store.listen_url.as_deref().map(Wakeup::start);
         }
         loop {
-            match self.poll().await {
+            let polled = self.poll().await;
+            self.reachable.store(polled.is_ok(), Ordering::Relaxed);
+            match polled {
                 Ok(Some(found)) => {
                     if self.last_error.take().is_some() {
                         tracing::info!(revision = found.0, "configuration store readable again");

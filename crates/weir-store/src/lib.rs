@@ -198,6 +198,22 @@ pub struct ApplyOutcome {
     pub changes: Vec<Change>,
 }
 
+/// The pool settings of every store: its size, how long to wait for a
+/// connection, and each new connection's session set-up.
+fn pool_options(dialect: Dialect) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(MAX_CONNECTIONS)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                for statement in dialect.session_setup() {
+                    sqlx::query(*statement).execute(&mut *conn).await?;
+                }
+                Ok(())
+            })
+        })
+}
+
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Store")
@@ -232,24 +248,39 @@ impl Store {
         })
     }
 
+    /// A store whose connections open when first used: no connection now
+    /// and no schema preparation. For a proxy that starts from its cached
+    /// configuration while the database is unreachable; every query fails
+    /// until the database answers, then works. Whoever opens the store with
+    /// [`Store::open`] (the admin) brings the schema up to date.
+    ///
+    /// Fails only on a URL that names no supported database; never
+    /// contains the URL's password.
+    pub fn open_lazy(url: &str) -> Result<Store, StoreError> {
+        let target = Target::parse(url)?;
+        sqlx::any::install_default_drivers();
+        let pool = pool_options(target.dialect)
+            .connect_lazy(&target.url)
+            .map_err(|e| {
+                let secrets = dialect::url_secrets(url);
+                let text = secrets
+                    .iter()
+                    .fold(e.to_string(), |t, s| t.replace(s.as_str(), "***"));
+                StoreError::Open(text)
+            })?;
+        Ok(Store {
+            pool,
+            dialect: target.dialect,
+            listen_url: target.dialect.listens().then(|| target.url.as_str().into()),
+        })
+    }
+
     async fn open_inner(url: &str) -> Result<Store, StoreError> {
         let target = Target::parse(url)?;
         target.create_parent_dirs()?;
         sqlx::any::install_default_drivers();
         let dialect = target.dialect;
-        let pool = AnyPoolOptions::new()
-            .max_connections(MAX_CONNECTIONS)
-            .acquire_timeout(ACQUIRE_TIMEOUT)
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    for statement in dialect.session_setup() {
-                        sqlx::query(*statement).execute(&mut *conn).await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect(&target.url)
-            .await?;
+        let pool = pool_options(dialect).connect(&target.url).await?;
         let listen_url = dialect.listens().then(|| target.url.as_str().into());
         let store = Store {
             pool,

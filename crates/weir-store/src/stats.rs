@@ -8,7 +8,7 @@ use crate::{Store, StoreError};
 
 /// What one gateway counted for one scope in one hour: since its last flush
 /// for [`Store::add_stats`], in all for [`Store::put_stats`].
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatsDelta {
     /// `gateway`, `service` or `tenant`.
     pub scope: String,
@@ -19,7 +19,7 @@ pub struct StatsDelta {
 }
 
 /// One hour of one scope, summed over nodes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StatsHour {
     pub hour: i64,
     pub requests: u64,

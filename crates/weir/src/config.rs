@@ -135,6 +135,12 @@ pub struct StoreConfig {
     /// alive and which revision it serves (the fleet, `/api/v1/gateways`).
     /// A node silent for 3 intervals shows as down.
     pub heartbeat_interval: HumanDuration,
+    /// Where `weir proxy` keeps a copy of the last configuration it
+    /// installed, to serve it when it starts while the store is
+    /// unreachable: a file path, `off`, or `auto` (`weir-config-cache.json`
+    /// in `$STATE_DIRECTORY` when systemd sets it, else in the working
+    /// directory; off for a SQLite store, which is a local file anyway).
+    pub cache: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -316,6 +322,7 @@ impl Default for StoreConfig {
             url: "sqlite://weir.db".into(),
             poll_interval: HumanDuration::from_millis(250),
             heartbeat_interval: HumanDuration::from_secs(2),
+            cache: "auto".into(),
         }
     }
 }
@@ -422,6 +429,7 @@ impl ProcessConfig {
         }
         self.validate_connections()?;
         self.cluster.validate()?;
+        self.cache_path()?;
         if self.proxy.body_read_timeout.get() < Duration::from_millis(10) {
             bail!("proxy.body_read_timeout: must be at least 10ms");
         }
@@ -519,6 +527,42 @@ impl ProcessConfig {
                 self.proxy.max_connections, self.admin.max_connections
             )
         })
+    }
+
+    /// `store.cache` resolved: the file `weir proxy` caches its
+    /// configuration in, or `None` when off (see [`StoreConfig::cache`]).
+    pub fn cache_path(&self) -> anyhow::Result<Option<std::path::PathBuf>> {
+        self.cache_path_in(std::env::var_os("STATE_DIRECTORY"))
+    }
+
+    fn cache_path_in(
+        &self,
+        state_directory: Option<std::ffi::OsString>,
+    ) -> anyhow::Result<Option<std::path::PathBuf>> {
+        const FILE: &str = "weir-config-cache.json";
+        let value = self.store.cache.trim();
+        match value {
+            "off" => Ok(None),
+            "auto" if self.store.url.to_ascii_lowercase().starts_with("sqlite:") => Ok(None),
+            "auto" => {
+                // systemd may list several directories, separated by ':'.
+                let dir = state_directory
+                    .and_then(|d| {
+                        d.to_string_lossy()
+                            .split(':')
+                            .next()
+                            .filter(|d| !d.is_empty())
+                            .map(std::path::PathBuf::from)
+                    })
+                    .unwrap_or_default();
+                Ok(Some(dir.join(FILE)))
+            }
+            "" => bail!("store.cache: empty; give a file path, `auto` or `off`"),
+            path if path.ends_with('/') => {
+                bail!("store.cache: {path:?} names a directory; give a file path, `auto` or `off`")
+            }
+            path => Ok(Some(path.into())),
+        }
     }
 
     /// `proxy.dns_servers` as socket addresses (port 53 when omitted).
@@ -677,6 +721,45 @@ mod tests {
     }
 
     #[test]
+    fn store_cache_resolves_auto_off_and_paths() {
+        let pg = |cache: &str| {
+            ProcessConfig::from_sources(
+                &format!("[store]\nurl = \"postgres://weir@db/weir\"\ncache = \"{cache}\"\n"),
+                "t.toml",
+                env(&[]),
+            )
+        };
+        let auto = pg("auto").unwrap();
+        assert_eq!(
+            auto.cache_path_in(None).unwrap(),
+            Some("weir-config-cache.json".into())
+        );
+        assert_eq!(
+            auto.cache_path_in(Some("/var/lib/weir:/var/lib/other".into()))
+                .unwrap(),
+            Some("/var/lib/weir/weir-config-cache.json".into())
+        );
+        assert_eq!(pg("off").unwrap().cache_path_in(None).unwrap(), None);
+        assert_eq!(
+            pg("/srv/weir/cache.json")
+                .unwrap()
+                .cache_path_in(None)
+                .unwrap(),
+            Some("/srv/weir/cache.json".into())
+        );
+        // SQLite is a local file: nothing to cache it against.
+        assert_eq!(ProcessConfig::default().cache_path_in(None).unwrap(), None);
+        for bad in ["", "/srv/weir/"] {
+            let e = format!("{:#}", pg(bad).unwrap_err());
+            assert!(e.contains("store.cache"), "{bad:?}: {e}");
+        }
+        let from_env =
+            ProcessConfig::from_sources("", "t.toml", env(&[("WEIR_STORE_CACHE", "/tmp/c.json")]))
+                .unwrap();
+        assert_eq!(from_env.store.cache, "/tmp/c.json");
+    }
+
+    #[test]
     fn heartbeat_interval_defaults_to_2s_within_bounds() {
         assert_eq!(
             ProcessConfig::default().store.heartbeat_interval,
@@ -744,6 +827,7 @@ worker_threads = 2
             "WEIR_STORE_URL",
             "WEIR_STORE_POLL_INTERVAL",
             "WEIR_STORE_HEARTBEAT_INTERVAL",
+            "WEIR_STORE_CACHE",
             "WEIR_TIME_ZONE",
             "WEIR_LOG_LEVEL",
             "WEIR_LOG_FORMAT",
@@ -775,7 +859,7 @@ worker_threads = 2
         ] {
             assert!(vars.contains(&v), "{v} missing from {vars:?}");
         }
-        assert_eq!(keys.len(), 37, "a new key needs docs/configuration.md too");
+        assert_eq!(keys.len(), 38, "a new key needs docs/configuration.md too");
     }
 
     #[test]

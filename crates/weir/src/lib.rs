@@ -4,6 +4,7 @@
 
 pub mod admin;
 mod bootstrap;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod echo;

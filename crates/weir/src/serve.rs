@@ -1,18 +1,22 @@
 //! Running the gateway: `weir serve` (data plane and admin listener in one
 //! process), `weir proxy` and `weir admin` (one role each, for a cluster
 //! sharing one store). The data plane follows the store's revisions and
-//! installs each new configuration.
+//! installs each new configuration; `weir proxy` also keeps the last one in
+//! a local file ([`crate::cache`]) and starts from it when the store is
+//! unreachable.
 
 use std::net::SocketAddr;
 use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use weir_core::ConfigDocument;
 use weir_core::compile::{IpSet, Rate};
 use weir_proxy::access_log::{AccessLog, AccessLogTarget};
 use weir_proxy::clock::WallClock;
@@ -26,6 +30,7 @@ use weir_proxy::upstream::Registration;
 use weir_proxy::{DataPlane, DataPlaneOptions, HttpListenerOptions, serve_http, serve_https};
 use weir_store::{RevisionFollower, Store};
 
+use crate::cache::ConfigCache;
 use crate::config::ProcessConfig;
 use crate::handover::{Incoming, UpgradeServer};
 use crate::stats::StatsFlusher;
@@ -149,6 +154,7 @@ impl Gateway {
             health_addr = gateway.health_addr.map(|a| a.to_string()),
             store = %weir_store::redact_url(&cfg.store.url),
             revision = gateway.plane.snapshot().revision,
+            from_cache = gateway.plane.store.from_cache.load(Ordering::Relaxed),
             "weir is serving"
         );
         // systemd first: it must know the new main process before the old
@@ -184,15 +190,23 @@ impl Gateway {
         inherited: Arc<InheritedSockets>,
         upgraded: watch::Receiver<bool>,
     ) -> anyhow::Result<Self> {
-        let store = Store::open(&cfg.store.url).await.with_context(|| {
-            format!(
-                "cannot open the store {}",
-                weir_store::redact_url(&cfg.store.url)
-            )
-        })?;
-        crate::bootstrap::ensure_signing_key(&store, cfg.token.algorithm)
-            .await
-            .context("cannot create the token signing key")?;
+        // Only `weir proxy` may start without the store (from its cache):
+        // the admin side has nothing to serve without it.
+        let cache = match roles {
+            Roles {
+                proxy: true,
+                admin: false,
+            } => cfg
+                .cache_path()?
+                .map(|path| ConfigCache::new(path, &cfg.store.url)),
+            _ => None,
+        };
+        let (store, cached) = crate::cache::open_store(&cfg.store.url, cache.as_ref()).await?;
+        if cached.is_none() {
+            crate::bootstrap::ensure_signing_key(&store, cfg.token.algorithm)
+                .await
+                .context("cannot create the token signing key")?;
+        }
         let (options, shared_limits) = data_plane_options(cfg, roles.proxy).await?;
         let plane = Arc::new(DataPlane::with_options(options));
         let (stop, stopped) = watch::channel(false);
@@ -217,7 +231,7 @@ impl Gateway {
             shared_limits,
         };
         if roles.proxy {
-            gateway.start_proxy(cfg, &stopped).await?;
+            gateway.start_proxy(cfg, &stopped, cache, cached).await?;
         }
         if roles.admin {
             gateway.start_admin(cfg, &stopped, roles.proxy).await?;
@@ -229,13 +243,30 @@ impl Gateway {
         &mut self,
         cfg: &ProcessConfig,
         stopped: &watch::Receiver<bool>,
+        cache: Option<ConfigCache>,
+        cached: Option<(i64, ConfigDocument)>,
     ) -> anyhow::Result<()> {
         if let Some(warning) = cfg.open_file_limit_warning() {
             tracing::warn!("{warning}");
         }
-        let mut follower = RevisionFollower::new(self.store.clone(), cfg.store.poll_interval.get());
-        let (revision, doc) = follower.next().await;
-        install(&self.plane, revision, &doc);
+        let spill = cache.as_ref().map(ConfigCache::stats_spill);
+        let mut follower = RevisionFollower::new(self.store.clone(), cfg.store.poll_interval.get())
+            .reachable(Arc::clone(&self.plane.store.reachable));
+        match cached {
+            Some((revision, doc)) => {
+                self.plane.store.reachable.store(false, Ordering::Relaxed);
+                if !install(&self.plane, revision, &doc) {
+                    anyhow::bail!(
+                        "the store is unreachable and the cached configuration was refused"
+                    );
+                }
+                self.plane.store.from_cache.store(true, Ordering::Relaxed);
+            }
+            None => {
+                let (revision, doc) = follower.next().await;
+                install_from_store(&self.plane, cache.as_ref(), revision, doc).await;
+            }
+        }
 
         let http = self.listen("http", cfg.listen.http, "listen.http").await?;
         self.http_addr = Some(http.local_addr()?);
@@ -284,7 +315,9 @@ impl Gateway {
             retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tokio::select! {
-                    (revision, doc) = follower.next() => install(&plane, revision, &doc),
+                    (revision, doc) = follower.next() => {
+                        install_from_store(&plane, cache.as_ref(), revision, doc).await;
+                    }
                     _ = retry.tick() => {}
                 }
                 listeners.reconcile().await;
@@ -297,12 +330,15 @@ impl Gateway {
             Arc::clone(&self.plane),
             cfg.store.poll_interval.get(),
         ));
-        let flusher = StatsFlusher::new(
+        let mut flusher = StatsFlusher::new(
             Arc::clone(&self.plane),
             self.store.clone(),
             self.plane.options.time_zone.clone(),
             Arc::clone(&self.flushed),
         );
+        if let Some(spill) = spill {
+            flusher = flusher.spill_to(spill);
+        }
         self.flusher =
             Some(flusher.spawn_handle(cfg.stats.flush_interval.get(), cfg.stats.retention.get()));
         Ok(())
@@ -318,7 +354,8 @@ impl Gateway {
             // No proxy role: follow the store anyway, into a data plane that
             // serves nothing, so that explain sees the current configuration.
             let mut follower =
-                RevisionFollower::new(self.store.clone(), cfg.store.poll_interval.get());
+                RevisionFollower::new(self.store.clone(), cfg.store.poll_interval.get())
+                    .reachable(Arc::clone(&self.plane.store.reachable));
             let plane = Arc::clone(&self.plane);
             self.background.push(tokio::spawn(async move {
                 loop {
@@ -381,6 +418,7 @@ impl Gateway {
             .push(tokio::spawn(weir_proxy::probe::serve_health(
                 listener,
                 self.stop.subscribe(),
+                Arc::clone(&self.plane.store),
                 taken_over,
                 self.http_addr.map(|_| Arc::clone(&self.plane)),
             )));
@@ -527,18 +565,58 @@ async fn handover_sockets(
     out
 }
 
-fn install(plane: &DataPlane, revision: i64, doc: &weir_core::ConfigDocument) {
+/// Make `doc` current; false when it does not compile (the previous
+/// configuration keeps serving).
+fn install(plane: &DataPlane, revision: i64, doc: &ConfigDocument) -> bool {
     match plane.install(revision, doc) {
-        Ok(report) => tracing::info!(
-            revision = report.revision,
-            services = report.services,
-            upstreams_kept = report.upstreams_kept,
-            "configuration installed"
+        Ok(report) => {
+            tracing::info!(
+                revision = report.revision,
+                services = report.services,
+                upstreams_kept = report.upstreams_kept,
+                "configuration installed"
+            );
+            true
+        }
+        Err(errors) => {
+            tracing::error!(
+                revision,
+                "configuration revision refused; the previous one keeps serving: {errors}"
+            );
+            false
+        }
+    }
+}
+
+/// Install a revision the store delivered; once installed, the proxy no
+/// longer serves its cached configuration, and the cache file (if any)
+/// holds this one for the next start without the store.
+async fn install_from_store(
+    plane: &DataPlane,
+    cache: Option<&ConfigCache>,
+    revision: i64,
+    doc: ConfigDocument,
+) {
+    if !install(plane, revision, &doc) {
+        return;
+    }
+    if plane.store.from_cache.swap(false, Ordering::Relaxed) {
+        tracing::info!(revision, "following the store again");
+    }
+    let Some(cache) = cache.cloned() else { return };
+    let written = tokio::task::spawn_blocking(move || {
+        cache
+            .write(revision, &doc)
+            .with_context(|| format!("cannot write {}", cache.path().display()))
+    })
+    .await;
+    match written {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => tracing::warn!(
+            error = %format!("{e:#}"),
+            "cannot cache the configuration (store.cache); a start without the store will fail"
         ),
-        Err(errors) => tracing::error!(
-            revision,
-            "configuration revision refused; the previous one keeps serving: {errors}"
-        ),
+        Err(e) => tracing::warn!(error = %e, "caching the configuration failed"),
     }
 }
 

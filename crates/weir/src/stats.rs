@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 use jiff::tz::TimeZone;
 use weir_proxy::DataPlane;
 use weir_proxy::stats::{
-    BUCKETS, Counters, GRPC_CODES, Rejection, RejectionClass, Scope, percentile_us,
+    BUCKETS, Counters, GRPC_CODES, Rejection, RejectionClass, Scope, ScopeSample, percentile_us,
 };
 use weir_store::{StatsDelta, StatsHour, Store};
+
+use crate::cache::CheckedFile;
 
 /// Counters as of the last successful flush, per scope; shared by the
 /// flusher (which moves it forward) and the reader (which adds what is not
@@ -18,6 +20,18 @@ use weir_store::{StatsDelta, StatsHour, Store};
 pub type Flushed = Arc<std::sync::Mutex<HashMap<(Scope, String), Counters>>>;
 
 /// Writes this process's counter deltas to the store.
+///
+/// While the store is unreachable nothing is lost and memory stays
+/// bounded: the counters themselves keep counting, and a flush that fails
+/// marks nothing as written, so the next one that succeeds carries
+/// everything since the last success. Each hour that ends in the meantime
+/// is sealed (its counts as of its last attempt, as rows ready to write),
+/// so that counts land in the hour they were counted in, not the hour the
+/// store came back in; past [`MAX_SEALED_HOURS`], the oldest sealed hour
+/// is folded into the next one (counts then land a little late, never
+/// lost). A `weir proxy` that stops before the store returns leaves its
+/// counts in a file beside its configuration cache
+/// ([`StatsFlusher::spill_to`]); its next start writes them.
 pub struct StatsFlusher {
     plane: Arc<DataPlane>,
     store: Store,
@@ -30,7 +44,62 @@ pub struct StatsFlusher {
     /// rows are its own (the node id is unique per start), so it writes
     /// totals without reading them back: one statement per active scope.
     written: HashMap<(Scope, String), StatsDelta>,
+    /// Hours that ended unwritten, oldest first: each one's counts per
+    /// scope (deltas, to add to whatever was written for that hour).
+    sealed: VecDeque<Vec<((Scope, String), StatsDelta)>>,
+    /// Cumulative counters at the end of the last sealed hour, which the
+    /// next hour's counts are measured from (before `flushed`).
+    sealed_upto: HashMap<(Scope, String), Counters>,
+    /// The last failed attempt: its hour and the counters then, sealed
+    /// when the next attempt falls in another hour.
+    failed: Option<(i64, Vec<ScopeSample>)>,
+    /// Where to leave what a stop cannot write (`weir proxy` with a
+    /// configuration cache only), and what earlier runs left there, still
+    /// to write.
+    spill: Option<CheckedFile>,
+    spilled: Vec<SpilledRun>,
 }
+
+/// The statistics spill's format (see [`ConfigCache::stats_spill`]).
+///
+/// [`ConfigCache::stats_spill`]: crate::cache::ConfigCache::stats_spill
+const SPILL_FORMAT: &str = "weir-stats-spill/1";
+
+/// Runs a spill holds at most (each restart during one outage adds one);
+/// the oldest goes first.
+const MAX_SPILLED_RUNS: usize = 16;
+
+/// What one stopped run of a proxy counted and could not write: its rows,
+/// totals as [`Store::put_stats`] takes them.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SpilledRun {
+    node: String,
+    rows: Vec<StatsDelta>,
+}
+
+impl SpilledRun {
+    /// A run as read from the file: its node and scopes as this process
+    /// writes them, or the reason it is not.
+    fn check(&self) -> Result<(), String> {
+        if self.node.is_empty() || self.node.len() > 64 {
+            return Err(format!("node {:?}: 1 to 64 bytes", self.node));
+        }
+        match self.rows.iter().find(|r| {
+            !["gateway", "service", "tenant"].contains(&r.scope.as_str()) || r.name.len() > 1024
+        }) {
+            Some(r) => Err(format!(
+                "row {:?}/{:?}: not a scope Weir writes",
+                r.scope, r.name
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Hours of counts kept apart through a store outage (two days); see
+/// [`StatsFlusher`]. Each costs one set of counters per active scope.
+pub const MAX_SEALED_HOURS: usize = 48;
 
 impl StatsFlusher {
     pub fn new(plane: Arc<DataPlane>, store: Store, time_zone: TimeZone, flushed: Flushed) -> Self {
@@ -49,54 +118,234 @@ impl StatsFlusher {
             node,
             flushed,
             written: HashMap::new(),
+            sealed: VecDeque::new(),
+            sealed_upto: HashMap::new(),
+            failed: None,
+            spill: None,
+            spilled: Vec::new(),
         }
     }
 
+    /// Leave what a stop cannot write in `file`, and write what earlier
+    /// runs left there once the store answers. A file that fails its
+    /// checks is refused with the reason and removed.
+    pub fn spill_to(mut self, file: CheckedFile) -> Self {
+        let read = file.read(SPILL_FORMAT).and_then(|found| {
+            let Some((_, body)) = found else {
+                return Ok(Vec::new());
+            };
+            let runs: Vec<SpilledRun> = serde_json::from_slice(&body)?;
+            for run in &runs {
+                run.check().map_err(anyhow::Error::msg)?;
+            }
+            Ok(runs)
+        });
+        match read {
+            Ok(runs) if runs.is_empty() => {}
+            Ok(runs) => {
+                tracing::info!(
+                    runs = runs.len(),
+                    file = %file.path().display(),
+                    "statistics of earlier runs are written once the store answers"
+                );
+                self.spilled = runs;
+            }
+            Err(e) => {
+                tracing::error!(
+                    file = %file.path().display(),
+                    error = %format!("{e:#}"),
+                    "the statistics spill is refused and removed"
+                );
+                let _ = file.remove();
+            }
+        }
+        self.spill = Some(file);
+        self
+    }
+
     /// Write what was counted since the last flush, attributed to the
-    /// current local hour. On failure nothing is marked as written, so the
+    /// current local hour (and to the hours that ended unwritten, see
+    /// [`StatsFlusher`]). On failure nothing is marked as written, so the
     /// next flush carries it.
     pub async fn flush(&mut self) -> Result<usize, weir_store::StoreError> {
-        let hour = hour_start(jiff::Timestamp::now().as_second(), &self.time_zone);
+        self.flush_at(jiff::Timestamp::now().as_second()).await
+    }
+
+    async fn flush_at(&mut self, now_secs: i64) -> Result<usize, weir_store::StoreError> {
+        let hour = hour_start(now_secs, &self.time_zone);
         let samples = self.plane.stats.samples();
-        let mut keys = Vec::new();
-        let mut totals = Vec::new();
+        if let Some((failed_hour, counters)) = self.failed.take()
+            && failed_hour != hour
         {
-            // Diff under the lock (nothing awaits here): copying the map
-            // would clone every scope's counters on every flush.
+            self.seal(failed_hour, counters);
+        }
+        let (rows, written) = self.rows(hour, &samples);
+        if let Err(e) = self.store.put_stats(&self.node, &rows).await {
+            self.failed = Some((hour, samples));
+            return Err(e);
+        }
+        self.written = written;
+        self.written.retain(|_, t| t.counts.hour == hour);
+        self.sealed.clear();
+        self.sealed_upto.clear();
+        {
+            let mut flushed = lock(&self.flushed);
+            for s in samples {
+                flushed.insert((s.scope, s.name), s.counters);
+            }
+        }
+        self.plane.stats.prune();
+        self.write_spilled().await;
+        Ok(rows.len())
+    }
+
+    /// Write what earlier runs left in the spill, then remove it; what
+    /// fails stays for the next flush.
+    async fn write_spilled(&mut self) {
+        if self.spilled.is_empty() {
+            return;
+        }
+        while let Some(run) = self.spilled.first() {
+            if let Err(e) = self.store.put_stats(&run.node, &run.rows).await {
+                tracing::debug!(error = %e, "writing an earlier run's statistics failed; will retry");
+                return;
+            }
+            tracing::info!(node = %run.node, rows = run.rows.len(), "wrote the statistics an earlier run left");
+            self.spilled.remove(0);
+        }
+        if let Some(file) = &self.spill
+            && let Err(e) = file.remove()
+        {
+            tracing::warn!(file = %file.path().display(), error = %e, "cannot remove the statistics spill");
+        }
+    }
+
+    /// On a stop that could not write everything: leave it (and what
+    /// earlier runs left) in the spill. True when something was left.
+    fn spill_unwritten(&mut self) -> anyhow::Result<bool> {
+        let Some(file) = &self.spill else {
+            return Ok(false);
+        };
+        let now = jiff::Timestamp::now().as_second();
+        let (rows, _) = self.rows(
+            hour_start(now, &self.time_zone),
+            &self.plane.stats.samples(),
+        );
+        let mut runs = std::mem::take(&mut self.spilled);
+        if !rows.is_empty() {
+            runs.push(SpilledRun {
+                node: self.node.clone(),
+                rows,
+            });
+        }
+        if runs.len() > MAX_SPILLED_RUNS {
+            let dropped = runs.len() - MAX_SPILLED_RUNS;
+            tracing::warn!(
+                dropped,
+                "the statistics spill is full; the oldest runs' counts are lost"
+            );
+            runs.drain(..dropped);
+        }
+        if runs.is_empty() {
+            return Ok(false);
+        }
+        file.write(SPILL_FORMAT, 0, &serde_json::to_vec(&runs)?)?;
+        Ok(true)
+    }
+
+    /// The rows to write now (the sealed hours', then this hour's, each a
+    /// total of what this process counted for its scope and hour), and
+    /// what will then have been written.
+    #[allow(clippy::type_complexity)]
+    fn rows(
+        &self,
+        hour: i64,
+        samples: &[ScopeSample],
+    ) -> (Vec<StatsDelta>, HashMap<(Scope, String), StatsDelta>) {
+        let mut written = self.written.clone();
+        let mut rows = Vec::new();
+        let mut add = |key: &(Scope, String), delta: &StatsDelta| {
+            let total = match written.get(key) {
+                Some(t) if t.counts.hour == delta.counts.hour => {
+                    let mut total = t.clone();
+                    total.counts.add(&delta.counts);
+                    total
+                }
+                _ => delta.clone(),
+            };
+            written.insert(key.clone(), total.clone());
+            rows.push(total);
+        };
+        for (key, delta) in self.sealed.iter().flatten() {
+            add(key, delta);
+        }
+        // Diff under the lock (nothing awaits here): copying the map
+        // would clone every scope's counters on every flush.
+        let flushed = lock(&self.flushed);
+        for s in samples {
+            let key = (s.scope, s.name.clone());
+            let d = match self.sealed_upto.get(&key).or_else(|| flushed.get(&key)) {
+                Some(b) => s.counters.since(b),
+                None => s.counters.clone(),
+            };
+            if !d.is_zero() {
+                add(&key, &to_delta(s.scope, &s.name, hour, &d));
+            }
+        }
+        (rows, written)
+    }
+
+    /// Keep `counters` (the last failed attempt's, in `hour`, which has
+    /// ended) as that hour's counts.
+    fn seal(&mut self, hour: i64, counters: Vec<ScopeSample>) {
+        let mut rows = Vec::new();
+        {
             let flushed = lock(&self.flushed);
-            for s in &samples {
-                let key = (s.scope, s.name.clone());
-                let d = match flushed.get(&key) {
+            for s in counters {
+                let key = (s.scope, s.name);
+                let d = match self.sealed_upto.get(&key).or_else(|| flushed.get(&key)) {
                     Some(b) => s.counters.since(b),
                     None => s.counters.clone(),
                 };
-                if d.is_zero() {
-                    continue;
+                if !d.is_zero() {
+                    rows.push((key.clone(), to_delta(key.0, &key.1, hour, &d)));
                 }
-                let delta = to_delta(s.scope, &s.name, hour, &d);
-                let total = match self.written.get(&key) {
-                    Some(t) if t.counts.hour == hour => {
-                        let mut total = t.clone();
-                        total.counts.add(&delta.counts);
-                        total
-                    }
-                    _ => delta,
-                };
-                keys.push(key);
-                totals.push(total);
+                self.sealed_upto.insert(key, s.counters);
             }
         }
-        self.store.put_stats(&self.node, &totals).await?;
-        let written = totals.len();
-        self.written.retain(|_, t| t.counts.hour == hour);
-        self.written.extend(keys.into_iter().zip(totals));
-        let mut flushed = lock(&self.flushed);
-        for s in samples {
-            flushed.insert((s.scope, s.name), s.counters);
+        self.sealed.push_back(rows);
+        if self.sealed.len() > MAX_SEALED_HOURS
+            && let Some(oldest) = self.sealed.pop_front()
+        {
+            fold_into_next(oldest, &mut self.sealed, hour);
         }
-        drop(flushed);
-        self.plane.stats.prune();
-        Ok(written)
+    }
+
+    /// The last flush of a stop; what it cannot write goes to the spill,
+    /// if there is one, for the next start.
+    async fn final_flush(&mut self) {
+        let flushed = self.flush().await;
+        if flushed.is_ok() && self.spilled.is_empty() {
+            return;
+        }
+        let error = flushed.err().map(|e| e.to_string());
+        match self.spill_unwritten() {
+            Ok(true) => tracing::warn!(
+                error,
+                file = %self.spill.as_ref().map(|f| f.path().display().to_string()).unwrap_or_default(),
+                "final statistics flush failed; the counts are kept for the next start"
+            ),
+            Ok(false) if error.is_none() => {}
+            Ok(false) => tracing::warn!(
+                error,
+                "final statistics flush failed; what was counted since the last flush is lost"
+            ),
+            Err(e) => tracing::warn!(
+                error,
+                spill_error = %format!("{e:#}"),
+                "final statistics flush failed and the spill could not be written; the counts are lost"
+            ),
+        }
     }
 
     /// Flush every `interval` until stopped; prune old rollups once an
@@ -108,18 +357,36 @@ impl StatsFlusher {
             let mut tick = tokio::time::interval(interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             let mut last_prune = 0i64;
+            let mut failing: Option<String> = None;
             loop {
                 tokio::select! {
                     _ = tick.tick() => {}
                     _ = &mut stopped => {
-                        if let Err(e) = this.flush().await {
-                            tracing::warn!(error = %e, "final statistics flush failed");
-                        }
+                        this.final_flush().await;
                         return;
                     }
                 }
-                if let Err(e) = this.flush().await {
-                    tracing::warn!(error = %e, "statistics flush failed; will retry");
+                // Once per distinct error: an outage is one warning, not
+                // one per interval.
+                match this.flush().await {
+                    Ok(_) => {
+                        if failing.take().is_some() {
+                            tracing::info!(
+                                "statistics written again, with what was counted meanwhile"
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        let message = e.to_string();
+                        if failing.as_deref() != Some(message.as_str()) {
+                            tracing::warn!(
+                                error = %message,
+                                sealed_hours = this.sealed.len(),
+                                "statistics flush failed; the counts are kept and written once the store answers"
+                            );
+                            failing = Some(message);
+                        }
+                    }
                 }
                 let now = jiff::Timestamp::now().as_second();
                 if now - last_prune > 3600 {
@@ -145,6 +412,31 @@ impl FlusherHandle {
     pub async fn stop_and_flush(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
+    }
+}
+
+/// Add the oldest sealed hour's counts to the next sealed hour's (or, with
+/// none left, to a new sealed `hour`).
+fn fold_into_next(
+    oldest: Vec<((Scope, String), StatsDelta)>,
+    sealed: &mut VecDeque<Vec<((Scope, String), StatsDelta)>>,
+    hour: i64,
+) {
+    if sealed.is_empty() {
+        sealed.push_back(Vec::new());
+    }
+    let Some(next) = sealed.front_mut() else {
+        return;
+    };
+    let next_hour = next.first().map_or(hour, |(_, d)| d.counts.hour);
+    for (key, mut delta) in oldest {
+        match next.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, d)) => d.counts.add(&delta.counts),
+            None => {
+                delta.counts.hour = next_hour;
+                next.push((key, delta));
+            }
+        }
     }
 }
 
@@ -613,7 +905,188 @@ pub fn hour_start(unix_secs: i64, tz: &TimeZone) -> i64 {
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
     use super::*;
+
+    /// Through an outage spanning hours nothing is lost, and each count
+    /// lands in the hour it was counted in.
+    #[tokio::test]
+    async fn counts_from_an_outage_land_in_their_hours() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("weir.db").display());
+        let good = Store::open(&url).await.unwrap();
+        let gone = Store::open(&format!(
+            "sqlite://{}",
+            dir.path().join("gone.db").display()
+        ))
+        .await
+        .unwrap();
+        gone.close().await;
+        let plane = Arc::new(DataPlane::new());
+        let mut flusher = StatsFlusher::new(
+            Arc::clone(&plane),
+            good.clone(),
+            TimeZone::UTC,
+            Flushed::default(),
+        );
+        let count = |n: usize| {
+            for _ in 0..n {
+                plane
+                    .stats
+                    .gateway()
+                    .record(200, Duration::from_millis(1), None);
+            }
+        };
+        // 2026-11-25 10:00:00 UTC.
+        let h0 = 1_795_600_800;
+        count(3);
+        flusher.flush_at(h0 + 60).await.unwrap();
+        flusher.store = gone;
+        count(2);
+        assert!(flusher.flush_at(h0 + 120).await.is_err());
+        count(4);
+        assert!(flusher.flush_at(h0 + 3600 + 60).await.is_err());
+        count(1);
+        assert!(flusher.flush_at(h0 + 2 * 3600 + 60).await.is_err());
+        count(5);
+        flusher.store = good.clone();
+        flusher.flush_at(h0 + 2 * 3600 + 120).await.unwrap();
+
+        let hours = good
+            .stats_hours("gateway", "", h0, h0 + 3 * 3600)
+            .await
+            .unwrap();
+        let got: Vec<(i64, u64)> = hours.iter().map(|h| (h.hour - h0, h.requests)).collect();
+        assert_eq!(got, [(0, 5), (3600, 4), (7200, 6)]);
+
+        // And the flusher carries on from there in the same hour.
+        count(7);
+        flusher.flush_at(h0 + 2 * 3600 + 180).await.unwrap();
+        let last = good
+            .stats_hours("gateway", "", h0 + 7200, h0 + 3 * 3600)
+            .await
+            .unwrap();
+        assert_eq!(last[0].requests, 13);
+    }
+
+    /// A stop during an outage leaves the counts beside the cache; the
+    /// next start writes them under the stopped run's node once the store
+    /// answers, and removes the file. A damaged file is refused and removed.
+    #[tokio::test]
+    async fn a_stop_in_an_outage_leaves_its_counts_to_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("weir.db").display());
+        let good = Store::open(&url).await.unwrap();
+        let gone = Store::open(&format!(
+            "sqlite://{}",
+            dir.path().join("gone.db").display()
+        ))
+        .await
+        .unwrap();
+        gone.close().await;
+        let cache = crate::cache::ConfigCache::new(dir.path().join("cache.json"), &url);
+        let spill = cache.stats_spill();
+        assert_eq!(spill.path(), dir.path().join("cache.stats.json"));
+
+        let plane = Arc::new(DataPlane::new());
+        let mut first = StatsFlusher::new(
+            Arc::clone(&plane),
+            good.clone(),
+            TimeZone::UTC,
+            Flushed::default(),
+        )
+        .spill_to(spill.clone());
+        let count = |plane: &DataPlane, n: usize| {
+            for _ in 0..n {
+                plane
+                    .stats
+                    .gateway()
+                    .record(200, Duration::from_millis(1), None);
+            }
+        };
+        count(&plane, 3);
+        first.flush().await.unwrap();
+        first.store = gone.clone();
+        count(&plane, 4);
+        first.final_flush().await;
+        assert!(spill.path().exists());
+
+        // The next run starts during the outage, counts, and stops too.
+        let plane2 = Arc::new(DataPlane::new());
+        let mut second =
+            StatsFlusher::new(Arc::clone(&plane2), gone, TimeZone::UTC, Flushed::default())
+                .spill_to(spill.clone());
+        assert_eq!(second.spilled.len(), 1);
+        count(&plane2, 5);
+        second.final_flush().await;
+
+        // The third finds the store.
+        let plane3 = Arc::new(DataPlane::new());
+        let mut third = StatsFlusher::new(
+            Arc::clone(&plane3),
+            good.clone(),
+            TimeZone::UTC,
+            Flushed::default(),
+        )
+        .spill_to(spill.clone());
+        assert_eq!(third.spilled.len(), 2);
+        third.flush().await.unwrap();
+        assert!(!spill.path().exists());
+        let now = jiff::Timestamp::now().as_second();
+        let stored = good
+            .stats_totals("gateway", now - 2 * 3600, now + 3600)
+            .await
+            .unwrap();
+        assert_eq!(stored.get(""), Some(&12), "3 + 4 + 5: {stored:?}");
+
+        spill
+            .write(SPILL_FORMAT, 0, b"[{\"node\":\"\",\"rows\":[]}]")
+            .unwrap();
+        let refused = StatsFlusher::new(plane3, good, TimeZone::UTC, Flushed::default())
+            .spill_to(spill.clone());
+        assert!(refused.spilled.is_empty());
+        assert!(!spill.path().exists(), "a refused spill is removed");
+    }
+
+    /// A longer outage keeps at most [`MAX_SEALED_HOURS`] hours apart,
+    /// folding the oldest into the next: nothing is lost.
+    #[tokio::test]
+    async fn sealed_hours_are_bounded_and_nothing_is_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("weir.db").display());
+        let good = Store::open(&url).await.unwrap();
+        let gone = Store::open(&format!(
+            "sqlite://{}",
+            dir.path().join("gone.db").display()
+        ))
+        .await
+        .unwrap();
+        gone.close().await;
+        let plane = Arc::new(DataPlane::new());
+        let mut flusher =
+            StatsFlusher::new(Arc::clone(&plane), gone, TimeZone::UTC, Flushed::default());
+        let h0 = 1_795_600_800;
+        let hours = MAX_SEALED_HOURS as i64 + 10;
+        for h in 0..hours {
+            plane
+                .stats
+                .gateway()
+                .record(200, Duration::from_millis(1), None);
+            assert!(flusher.flush_at(h0 + h * 3600 + 60).await.is_err());
+            assert!(flusher.sealed.len() <= MAX_SEALED_HOURS);
+        }
+        flusher.store = good.clone();
+        flusher.flush_at(h0 + hours * 3600 + 60).await.unwrap();
+        let stored = good
+            .stats_hours("gateway", "", h0, h0 + (hours + 1) * 3600)
+            .await
+            .unwrap();
+        let total: u64 = stored.iter().map(|h| h.requests).sum();
+        assert_eq!(total, hours as u64);
+        assert_eq!(stored.len(), MAX_SEALED_HOURS);
+        assert_eq!(stored.last().unwrap().hour, h0 + (hours - 1) * 3600);
+    }
 
     #[test]
     fn hours_follow_the_zone_offset() {

@@ -197,9 +197,13 @@ async fn metrics_are_valid_exposition_without_tenant_labels() {
         "weir_open_connections",
         "weir_config_revision",
         "weir_config_reloads_total",
+        "weir_store_reachable",
+        "weir_config_from_cache",
     ] {
         assert!(families.contains(name), "{name} missing:\n{text}");
     }
+    assert!(text.contains("\nweir_store_reachable 1\n"), "{text}");
+    assert!(text.contains("\nweir_config_from_cache 0\n"), "{text}");
     assert!(
         text.contains("weir_requests_total{service=\"open\",class=\"2xx\"} 2"),
         "{text}"

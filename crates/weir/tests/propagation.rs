@@ -205,6 +205,9 @@ fn start(url: &str, role: &str, env: &[(&str, &str)]) -> ServingProcess {
         .env("WEIR_LISTEN_HTTPS", "off")
         .env("WEIR_LISTEN_HEALTH", "127.0.0.1:0")
         .env("WEIR_LOG_ACCESS", "off")
+        // The proxies run in the crate's directory: no cache file there
+        // (store_outage.rs is where the cache is tested).
+        .env("WEIR_STORE_CACHE", "off")
         .envs(env.iter().copied());
     ServingProcess::start(cmd)
 }

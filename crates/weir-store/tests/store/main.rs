@@ -231,6 +231,27 @@ async fn store_errors_never_show_the_url_password() {
     );
 }
 
+/// A lazily opened store (a proxy starting from its cache) is a handle
+/// at once, whose queries fail while nothing answers (without showing the
+/// password) and work once the database is there.
+#[tokio::test]
+async fn a_lazy_store_fails_until_the_database_answers() {
+    let unreachable = weir_store::Store::open_lazy("postgres://weir:supersecret@127.0.0.1:1/x")
+        .expect("no connection is made yet");
+    let err = tokio::time::timeout(std::time::Duration::from_secs(30), unreachable.revision())
+        .await
+        .expect("bounded by the acquire timeout")
+        .unwrap_err();
+    assert!(!format!("{err} {err:?}").contains("supersecret"), "{err:?}");
+    assert!(weir_store::Store::open_lazy("redis://x").is_err());
+
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("weir.db").display());
+    weir_store::Store::open(&url).await.unwrap().close().await;
+    let lazy = weir_store::Store::open_lazy(&url).unwrap();
+    assert_eq!(lazy.revision().await.unwrap(), 0);
+}
+
 /// SQLite-specific: several processes (here: pools) starting on a fresh file
 /// at once must not race each other through the migrations.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
