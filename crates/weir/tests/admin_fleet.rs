@@ -143,8 +143,13 @@ async fn two_admins_scenario(url: String) {
     let dir = tempfile::tempdir().unwrap();
     // The schema first, so both processes find it in place.
     Store::open(&url).await.unwrap();
-    let pa = admin_process(dir.path(), &url);
-    let pb = admin_process(dir.path(), &url);
+    // Both start at once on a store without users: the first admin is
+    // created once, and neither fails.
+    let (pa, pb) = std::thread::scope(|s| {
+        let a = s.spawn(|| admin_process(dir.path(), &url));
+        let b = s.spawn(|| admin_process(dir.path(), &url));
+        (a.join().unwrap(), b.join().unwrap())
+    });
     let (a, b) = (Admin::new(&pa), Admin::new(&pb));
 
     // Log in on A; the session works on B.
