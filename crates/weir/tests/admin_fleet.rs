@@ -214,6 +214,18 @@ async fn two_admins_scenario(url: String) {
     // between A and B: together they get the five a single process allows
     // for (admin, that client), not five each.
     let attacker = Some("198.51.100.7");
+    // A NUL in the name (which PostgreSQL refuses in text) is a wrong name
+    // like any other: 401, not a store error.
+    let r = a
+        .call(
+            Method::POST,
+            "/api/v1/session",
+            None,
+            false,
+            Some(json!({"username": "ad\u{0}min", "password": "x"})),
+        )
+        .await;
+    assert_eq!((r.status.as_u16(), r.code()), (401, "invalid_credentials"));
     for i in 0..5 {
         let on = if i % 2 == 0 { &a } else { &b };
         let r = on.login_from(attacker, &format!("wrong guess {i}")).await;
@@ -234,9 +246,10 @@ async fn two_admins_scenario(url: String) {
     }
     let store = Store::open(&url).await.unwrap();
     let rows = store.login_attempt_rows().await.unwrap();
-    // The attacker's (user, address) and address rows, and the address
-    // row of the first logins (a success deletes its pair row).
-    assert_eq!(rows, 3);
+    // The attacker's (user, address) and address rows, the address row of
+    // the first logins (a success deletes its pair row) and the pair row
+    // of the name with a NUL.
+    assert_eq!(rows, 4);
     // The admin, another client behind the same balancer, still logs in,
     // on either process: the balancer's own address is not what counts.
     for on in [&a, &b] {
@@ -252,7 +265,7 @@ async fn two_admins_scenario(url: String) {
     let from = |ip: &str| entries.iter().filter(|e| e.entry.ip == ip).count();
     assert_eq!(
         (from("198.51.100.7"), from("192.0.2.10"), from("127.0.0.1")),
-        (7, 2, 1),
-        "5 wrong, 2 throttled; 2 logins; the first login"
+        (7, 2, 2),
+        "5 wrong, 2 throttled; 2 logins; the first login and the NUL name"
     );
 }

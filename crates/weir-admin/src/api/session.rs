@@ -133,8 +133,10 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     let now = state.now_ms();
+    // A name the audit log could not store (PostgreSQL refuses NUL in
+    // text) is recorded as "-", like an over-long one.
     let actor = Actor {
-        name: if req.username.len() <= 128 {
+        name: if req.username.len() <= 128 && !req.username.contains('\0') {
             &req.username
         } else {
             "-"
@@ -157,7 +159,9 @@ pub async fn login(
         return Err(too_many(wait));
     }
     let store = state.store();
-    let user = if req.username.len() <= 64 {
+    // No user name is longer or holds a NUL, which PostgreSQL refuses in
+    // text (a store error, 503, instead of the 401 any other name gets).
+    let user = if req.username.len() <= 64 && !req.username.contains('\0') {
         match store.user(&req.username).await {
             Ok(u) => u,
             Err(e) => {
