@@ -398,7 +398,7 @@ pub async fn start(
     let state = AdminState::new(store, Arc::new(runtime), options);
     let limits = ListenerLimits::from_config(cfg);
     // Validated with the configuration; an empty set trusts no one.
-    let trusted = Arc::new(IpSet::parse(&cfg.proxy.trusted_proxies).unwrap_or_default());
+    let trusted = Arc::new(IpSet::parse(&cfg.admin.trusted_proxies).unwrap_or_default());
     let router = weir_admin::router(state);
     let task = tokio::spawn(serve(listener, router, limits, trusted, stopped));
     Ok((addr, task))
@@ -430,7 +430,7 @@ impl ListenerLimits {
 /// each one lives under the head deadline and idle timeout of
 /// [`weir_proxy::conn`], and each request carries the client address
 /// (`ConnectInfo`, for the audit log and login throttling): the TCP peer,
-/// or, when the peer is in `proxy.trusted_proxies` (the load balancer in
+/// or, when the peer is in `admin.trusted_proxies` (the load balancer in
 /// front of several admin processes), the client it names in
 /// `X-Forwarded-For` — the data plane's rule, so that the login throttle
 /// counts clients, not the balancer.

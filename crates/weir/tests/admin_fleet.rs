@@ -5,7 +5,7 @@
 //! on both; failed logins spread over both meet the one limit a single
 //! process would set (the counts are in the store, `weir_login_attempts`),
 //! and the client counted is the one the balancer names in
-//! `X-Forwarded-For` (it is in `proxy.trusted_proxies`).
+//! `X-Forwarded-For` (it is in `admin.trusted_proxies`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -30,7 +30,7 @@ fn admin_process(dir: &Path, url: &str) -> ServingProcess {
         .env("WEIR_STORE_URL", url)
         .env("WEIR_ADMIN_PASSWORD", FIRST_PASSWORD)
         // The test client stands for the load balancer in front of both.
-        .env("WEIR_PROXY_TRUSTED_PROXIES", "127.0.0.1")
+        .env("WEIR_ADMIN_TRUSTED_PROXIES", "127.0.0.1")
         .env("WEIR_LOG_ACCESS", "off");
     ServingProcess::start(cmd)
 }
