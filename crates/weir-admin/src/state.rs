@@ -125,7 +125,7 @@ impl AdminState {
         options: AdminOptions,
         clock: Clock,
     ) -> Self {
-        let throttle = LoginThrottle::new(options.throttle.clone());
+        let throttle = LoginThrottle::new(options.throttle.clone(), store.clone());
         let verify_gate = VerifyGate::new(
             options.throttle.verifiers(),
             options.throttle.verification_wait,

@@ -29,6 +29,9 @@
 //! - `weir_gateways` (0022): the fleet, one row per data-plane process
 //!   start, heartbeated with the revision it serves (`gateways`; runtime
 //!   state, never part of a revision).
+//! - `weir_login_attempts` (0023): login attempt counts shared by every
+//!   admin process, so the login throttle holds behind a load balancer
+//!   (`login_attempts`; runtime state, never part of a revision).
 //!
 //! Beyond whole-document [`Store::apply`], `resources` writes one resource
 //! against the version it was read at (optimistic concurrency for the admin
@@ -59,6 +62,7 @@ mod error;
 mod follower;
 mod gateways;
 mod history;
+mod login_attempts;
 mod message;
 mod notify;
 mod registrations;
@@ -83,6 +87,7 @@ pub use follower::RevisionFollower;
 pub use gateways::{
     Gateway, GatewayState, MISSED_BEATS, NewGateway, NodeLimits, RETENTION as GATEWAY_RETENTION,
 };
+pub use login_attempts::{AttemptLimit, MAX_ATTEMPT_KEY, Reservation};
 pub use message::{AuditDetail, RevisionSummary, StoredText};
 pub use registrations::{NewRegistration, Registered, Registration, RegistrationUpdate};
 pub use resources::{Expect, ResourceWrite, StoredResource};

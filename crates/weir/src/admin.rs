@@ -25,17 +25,20 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tower::ServiceExt as _;
 use weir_admin::auth::bootstrap::{Bootstrap, ensure_first_admin};
+use weir_admin::auth::throttle::ThrottleOptions;
 use weir_admin::runtime::{
     ExplainError, ExplainRequest, Explanation, HealthSummary, HourPoint, HourlySeries,
     ListenerInfo, ListenerState, NodeHealth, NodeStatus, RecentTraffic, RejectionClasses,
     ServiceHealth, StatsScope, TokenTryout, Traffic,
 };
 use weir_admin::{AdminOptions, AdminState, CookieSecure, GatewayRuntime, RuntimeStatus};
+use weir_core::compile::IpSet;
 use weir_proxy::DataPlane;
 use weir_proxy::conn::{
     AcceptOptions, Activity, ConnGate, ConnLimits, Ending, TrackedBody, accept_loop, drive,
 };
 use weir_proxy::explain::{self, ExplainInput};
+use weir_proxy::policy::identity;
 use weir_proxy::stats::Scope;
 use weir_proxy::upstream::NodeStatus as ProxyNodeStatus;
 use weir_store::Store;
@@ -333,6 +336,10 @@ pub fn options(cfg: &ProcessConfig) -> AdminOptions {
             CookieSecurity::Never => CookieSecure::Never,
         },
         time_zone: cfg.time_zone.clone(),
+        throttle: ThrottleOptions {
+            ipv6_prefix: cfg.proxy.ipv6_client_prefix,
+            ..ThrottleOptions::default()
+        },
         ..AdminOptions::default()
     }
 }
@@ -390,7 +397,10 @@ pub async fn start(
     .collect();
     let state = AdminState::new(store, Arc::new(runtime), options);
     let limits = ListenerLimits::from_config(cfg);
-    let task = tokio::spawn(serve(listener, weir_admin::router(state), limits, stopped));
+    // Validated with the configuration; an empty set trusts no one.
+    let trusted = Arc::new(IpSet::parse(&cfg.admin.trusted_proxies).unwrap_or_default());
+    let router = weir_admin::router(state);
+    let task = tokio::spawn(serve(listener, router, limits, trusted, stopped));
     Ok((addr, task))
 }
 
@@ -418,12 +428,17 @@ impl ListenerLimits {
 /// Serve the admin router until `shutdown` resolves, on the data plane's
 /// accept loop: connections over `admin.max_connections` are closed at once,
 /// each one lives under the head deadline and idle timeout of
-/// [`weir_proxy::conn`], and each request carries the peer address
-/// (`ConnectInfo`, for the audit log and login throttling).
+/// [`weir_proxy::conn`], and each request carries the client address
+/// (`ConnectInfo`, for the audit log and login throttling): the TCP peer,
+/// or, when the peer is in `admin.trusted_proxies` (the load balancer in
+/// front of several admin processes), the client it names in
+/// `X-Forwarded-For` — the data plane's rule, so that the login throttle
+/// counts clients, not the balancer.
 async fn serve(
     listener: TcpListener,
     router: axum::Router,
     limits: ListenerLimits,
+    trusted: Arc<IpSet>,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let gate = Arc::new(ConnGate::new(ConnLimits {
@@ -446,11 +461,14 @@ async fn serve(
     // One cap for everyone: the admin listener has no per-address share.
     accept_loop(listener, accept, &gate, |_| false, shutdown, |a| {
         let (builder, router, peer) = (Arc::clone(&builder), router.clone(), a.peer);
+        let trusted = Arc::clone(&trusted);
         tokio::spawn(async move {
             let activity = Activity::new();
             let tracked = Arc::clone(&activity);
             let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(peer));
+                let client = identity::client_ip(peer.ip(), req.headers(), &trusted);
+                req.extensions_mut()
+                    .insert(ConnectInfo(SocketAddr::new(client, peer.port())));
                 let guard = tracked.start_request();
                 let call = router.clone().oneshot(req);
                 async move {

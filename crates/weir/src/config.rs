@@ -235,6 +235,13 @@ pub struct AdminConfig {
     pub cookie_secure: CookieSecurity,
     /// Connections open at once on the admin listener.
     pub max_connections: usize,
+    /// Addresses/CIDRs of the load balancers in front of the admin
+    /// listener, whose `X-Forwarded-For` names the client the audit log
+    /// records and the login throttle counts. Not `proxy.trusted_proxies`:
+    /// a network trusted to name clients of the data plane (an ingress's
+    /// pod network) must not be able to choose its address, and so escape
+    /// the login throttle, on the admin listener.
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -252,6 +259,7 @@ impl Default for AdminConfig {
             session_absolute_timeout: HumanDuration::from_secs(12 * 3600),
             cookie_secure: CookieSecurity::Auto,
             max_connections: 256,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -437,6 +445,9 @@ impl ProcessConfig {
         self.health_addr()?;
         if let Err((i, why)) = weir_core::compile::IpSet::parse(&self.proxy.trusted_proxies) {
             bail!("proxy.trusted_proxies[{i}]: {why}");
+        }
+        if let Err((i, why)) = weir_core::compile::IpSet::parse(&self.admin.trusted_proxies) {
+            bail!("admin.trusted_proxies[{i}]: {why}");
         }
         self.dns_servers()?;
         if self.proxy.client_ip_capacity < 16 {
@@ -859,7 +870,7 @@ worker_threads = 2
         ] {
             assert!(vars.contains(&v), "{v} missing from {vars:?}");
         }
-        assert_eq!(keys.len(), 38, "a new key needs docs/configuration.md too");
+        assert_eq!(keys.len(), 42, "a new key needs docs/configuration.md too");
     }
 
     #[test]
@@ -905,6 +916,16 @@ worker_threads = 2
         .unwrap_err();
         assert!(
             format!("{e:#}").contains("proxy.trusted_proxies[1]"),
+            "{e:#}"
+        );
+        let e = ProcessConfig::from_sources(
+            "",
+            "weir.toml",
+            env(&[("WEIR_ADMIN_TRUSTED_PROXIES", "10.0.0.5,10.0.0.0/33")]),
+        )
+        .unwrap_err();
+        assert!(
+            format!("{e:#}").contains("admin.trusted_proxies[1]"),
             "{e:#}"
         );
         for bad in ["0", "31", "129"] {

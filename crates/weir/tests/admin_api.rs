@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use common::{TestGateway, api_token, client};
 use serde_json::{Value, json};
-use weir_store::Store;
+use weir_store::{AuditFilter, Store};
 use weir_testkit::TestUpstream;
 
 fn admin_url(gw: &TestGateway, path: &str) -> String {
@@ -76,6 +76,40 @@ async fn created_service_is_live_within_a_second_and_rollback_removes_it() {
     let took = wait_until(&url, Duration::from_secs(1), |s, _| s == 404).await;
     eprintln!("rolled back after {took:?}");
     gw.stop().await;
+}
+
+/// The admin listener takes the client from `X-Forwarded-For` only when the
+/// peer is in `admin.trusted_proxies` (the balancer in front of several
+/// admin processes): `proxy.trusted_proxies`, the data plane's list, does
+/// not count there, so a network trusted to name data-plane clients cannot
+/// pick its address, and a fresh login allowance, on the admin listener.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_listener_trusts_only_admin_trusted_proxies() {
+    for (admin_trusts, audited) in [(false, "127.0.0.1"), (true, "198.51.100.7")] {
+        let gw = TestGateway::start_with("", |cfg| {
+            cfg.proxy.trusted_proxies = vec!["127.0.0.1".into()];
+            if admin_trusts {
+                cfg.admin.trusted_proxies = vec!["127.0.0.1".into()];
+            }
+        })
+        .await;
+        let res = client()
+            .post(admin_url(&gw, "/api/v1/session"))
+            .header("x-forwarded-for", "198.51.100.7")
+            .json(&json!({"username": "nobody", "password": "not a password"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401);
+        let filter = AuditFilter {
+            action: "session.login".into(),
+            ..AuditFilter::default()
+        };
+        let (_, entries) = gw.store.audit(&filter, 0, 10).await.unwrap();
+        let ips: Vec<&str> = entries.iter().map(|e| e.entry.ip.as_str()).collect();
+        assert_eq!(ips, [audited], "admin.trusted_proxies set: {admin_trusts}");
+        gw.stop().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use weir_store::{AuditDetail, SessionRecord};
 
 use crate::audit::{self, Actor, Outcome};
+use crate::auth::throttle::Verdict;
 use crate::auth::{self, Account, ClientIp, Role, Via, password, secret};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiJson;
@@ -132,8 +133,10 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     let now = state.now_ms();
+    // A name the audit log could not store (PostgreSQL refuses NUL in
+    // text) is recorded as "-", like an over-long one.
     let actor = Actor {
-        name: if req.username.len() <= 128 {
+        name: if req.username.len() <= 128 && !req.username.contains('\0') {
             &req.username
         } else {
             "-"
@@ -142,7 +145,7 @@ pub async fn login(
         ip: &ip,
     };
     // Count the attempt before verifying it (see auth::throttle).
-    if let Err(wait) = state.throttle().reserve(&req.username, &ip, now) {
+    if let Verdict::Wait(wait) = state.throttle().reserve(&req.username, &ip, now).await? {
         audit::record(
             &state,
             actor,
@@ -156,11 +159,13 @@ pub async fn login(
         return Err(too_many(wait));
     }
     let store = state.store();
-    let user = if req.username.len() <= 64 {
+    // No user name is longer or holds a NUL, which PostgreSQL refuses in
+    // text (a store error, 503, instead of the 401 any other name gets).
+    let user = if req.username.len() <= 64 && !req.username.contains('\0') {
         match store.user(&req.username).await {
             Ok(u) => u,
             Err(e) => {
-                state.throttle().not_tried(&req.username, &ip);
+                state.throttle().not_tried(&req.username, &ip).await;
                 return Err(e.into());
             }
         }
@@ -178,7 +183,7 @@ pub async fn login(
         {
             Ok(ok) => ok,
             Err(password::Busy) => {
-                state.throttle().not_tried(&req.username, &ip);
+                state.throttle().not_tried(&req.username, &ip).await;
                 return Err(busy());
             }
         }
@@ -199,7 +204,7 @@ pub async fn login(
             "wrong user name or password",
         ));
     };
-    state.throttle().succeeded(&req.username, &ip);
+    state.throttle().succeeded(&req.username, &ip).await;
 
     let opts = state.options();
     let idle = i64::try_from(opts.session_idle_timeout.as_millis()).unwrap_or(i64::MAX);
@@ -308,14 +313,14 @@ pub async fn change_password(
         ));
     };
     let now = state.now_ms();
-    if let Err(wait) = state.throttle().reserve(&p.name, &p.ip, now) {
+    if let Verdict::Wait(wait) = state.throttle().reserve(&p.name, &p.ip, now).await? {
         return Err(too_many(wait));
     }
     let store = state.store();
     let user = match store.user(&p.name).await {
         Ok(Some(u)) => u,
         found => {
-            state.throttle().not_tried(&p.name, &p.ip);
+            state.throttle().not_tried(&p.name, &p.ip).await;
             return Err(match found {
                 Err(e) => e.into(),
                 _ => ApiError::unauthenticated("session_expired", "the user no longer exists"),
@@ -337,7 +342,7 @@ pub async fn change_password(
         {
             Ok(ok) => ok,
             Err(password::Busy) => {
-                state.throttle().not_tried(&p.name, &p.ip);
+                state.throttle().not_tried(&p.name, &p.ip).await;
                 return Err(busy());
             }
         }
@@ -358,7 +363,7 @@ pub async fn change_password(
             "the current password is wrong",
         ));
     }
-    state.throttle().succeeded(&p.name, &p.ip);
+    state.throttle().succeeded(&p.name, &p.ip).await;
     if let Some(why) = password::weakness(&req.new_password, &p.name) {
         return Err(ApiError::invalid_field("new_password", why));
     }

@@ -9,6 +9,7 @@
 
 mod admin;
 mod gateways;
+mod login_attempts;
 mod notify;
 mod registrations;
 mod scenarios;
@@ -87,6 +88,33 @@ registration_tests! { with_mysql;
     mysql_concurrent_registrations_are_idempotent => concurrent_registrations_are_idempotent,
     mysql_registrations_survive_reopen => registrations_survive_reopen,
     mysql_registrations_respect_the_cap => concurrent_registrations_respect_the_cap,
+}
+
+macro_rules! login_attempt_tests {
+    ($runner:path; $($test:ident => $scenario:ident),* $(,)?) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $test() {
+            $runner(login_attempts::$scenario).await
+        }
+    )*};
+}
+
+login_attempt_tests! { with_sqlite;
+    sqlite_login_attempts_count_refuse_and_reset => login_attempts_count_refuse_and_reset,
+    sqlite_login_attempts_are_atomic_across_processes => login_attempts_are_atomic_across_processes,
+    sqlite_login_attempts_are_pruned_and_capped => login_attempts_are_pruned_and_capped,
+}
+
+login_attempt_tests! { with_postgres;
+    pg_login_attempts_count_refuse_and_reset => login_attempts_count_refuse_and_reset,
+    pg_login_attempts_are_atomic_across_processes => login_attempts_are_atomic_across_processes,
+    pg_login_attempts_are_pruned_and_capped => login_attempts_are_pruned_and_capped,
+}
+
+login_attempt_tests! { with_mysql;
+    mysql_login_attempts_count_refuse_and_reset => login_attempts_count_refuse_and_reset,
+    mysql_login_attempts_are_atomic_across_processes => login_attempts_are_atomic_across_processes,
+    mysql_login_attempts_are_pruned_and_capped => login_attempts_are_pruned_and_capped,
 }
 
 macro_rules! backend_tests {
