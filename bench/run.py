@@ -1093,10 +1093,13 @@ class Bench:
         names = [t for t in TARGET_ORDER if t in targets]
         routes_file = Routes(scn.routes).write_targets(self.work / f"routes-{scn.routes}.txt") \
             if scn.routes else None
-        headers = list(scn.headers)
         token = next((s.token for s in targets.values() if s.token), None)
-        if token:  # every target gets the same request; only the policy service checks it
-            headers.append(f"Authorization: Bearer {token}")
+
+        def headers_for(server: Server) -> list[str]:
+            """Every target gets the same request; only the policy services check
+            the token, and each checks one of its own (s2: two instances, two keys)."""
+            tok = server.token or token
+            return list(scn.headers) + ([f"Authorization: Bearer {tok}"] if tok else [])
         body = grpc_body(self.work / "grpc-body.bin") if scn.grpc else None
         grpc_headers = ["content-type: application/grpc", "te: trailers"]
 
@@ -1105,7 +1108,8 @@ class Bench:
                 fn = lambda: self.tcp_send(server.port, duration, scn.conns)
             elif scn.tool == "wrk":
                 port = server.tls_port if scn.tls else server.port
-                fn = lambda: self.wrk(port, duration, scn.conns, scn.path, headers, routes_file, https=scn.tls)
+                fn = lambda: self.wrk(port, duration, scn.conns, scn.path, headers_for(server), routes_file,
+                                      https=scn.tls)
             elif scn.grpc:
                 fn = lambda: self.h2load(server.port, duration, scn.conns, scn.streams, path=GRPC_PATH,
                                          data=body, headers=grpc_headers)

@@ -89,6 +89,11 @@ pub struct Lease {
     debt: u32,
     /// Sent and not answered yet: debt and refund travel with the ask.
     in_flight: Option<Ask>,
+    /// Quota: requests admitted against the tokens the ask in flight will
+    /// bring (see [`Lease::borrow`]).
+    advance: u32,
+    /// The last answer granted all that was asked (the fleet was not short).
+    last_full: bool,
     /// Waiting in the sync queue.
     pub queued: bool,
     refused_until: u64,
@@ -110,6 +115,8 @@ impl Lease {
             expires: 0,
             debt: 0,
             in_flight: None,
+            advance: 0,
+            last_full: false,
             queued: false,
             refused_until: 0,
             demand: 0,
@@ -152,9 +159,26 @@ impl Lease {
         self.debt = self.debt.saturating_add(1);
     }
 
+    /// Admit one request against the tokens of the refill in flight, when
+    /// the last answer granted in full: a busy node whose lease runs dry
+    /// just before its refill lands does not refuse what the fleet has.
+    /// At most the refill's size; if the fleet grants less, the rest is
+    /// charged as debt. So the fleet can overshoot only in the round that
+    /// runs it dry, by at most the nodes' last leases (each at most 1/8 of
+    /// what was left).
+    pub fn borrow(&mut self) -> bool {
+        match self.in_flight {
+            Some(ask) if self.last_full && self.advance < ask.want => {
+                self.advance += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Requests admitted without a lease and not yet charged.
     pub fn debt(&self) -> u32 {
-        self.debt + self.in_flight.map_or(0, |a| a.debt)
+        self.debt + self.advance + self.in_flight.map_or(0, |a| a.debt)
     }
 
     /// The fleet-wide count last heard, if recent.
@@ -220,6 +244,13 @@ impl Lease {
             return;
         };
         self.tokens = self.tokens.saturating_add(grant.granted);
+        // What was borrowed against this answer comes out of it first; what
+        // it did not cover is owed.
+        let covered = self.advance.min(self.tokens);
+        self.tokens -= covered;
+        self.debt = self.debt.saturating_add(self.advance - covered);
+        self.advance = 0;
+        self.last_full = grant.granted >= ask.want;
         if grant.granted > 0 {
             self.expires = now + self.ttl();
         }
@@ -242,10 +273,14 @@ impl Lease {
         let Some(ask) = self.in_flight.take() else {
             return;
         };
+        self.last_full = false;
         if let LeaseKind::Quota { .. } = self.kind {
-            self.debt = self.debt.saturating_add(ask.debt);
+            self.debt = self
+                .debt
+                .saturating_add(ask.debt + std::mem::take(&mut self.advance));
             self.tokens = self.tokens.saturating_add(ask.refund);
         }
+        self.advance = 0;
     }
 
     /// Expired tokens to give back, or debt to charge, with no ask in
@@ -389,6 +424,43 @@ mod tests {
         assert_eq!(l.debt(), 0);
         assert_eq!(l.fresh_level(now), Some(1000));
         assert!(matches!(l.take(now), Take::Refused { .. }));
+    }
+
+    #[test]
+    fn a_dry_lease_borrows_against_its_refill_only_after_a_full_grant() {
+        let now = 1_000 * MS;
+        let kind = LeaseKind::Quota {
+            limit: 1_000_000,
+            day_start_ms: 0,
+            day_end_ms: 86_400_000,
+        };
+        let mut l = Lease::new(kind, now);
+        l.take(now);
+        let ask = l.ask(now).unwrap();
+        assert!(!l.borrow(), "nothing heard yet: no borrowing");
+        l.granted(
+            Grant {
+                granted: ask.want,
+                wait_nanos: 0,
+                level: 1,
+            },
+            now,
+        );
+        while let Take::Leased { .. } = l.take(now) {}
+        let ask = l.ask(now).unwrap();
+        let borrowed = (0..ask.want + 5).filter(|_| l.borrow()).count() as u32;
+        assert_eq!(borrowed, ask.want, "at most the refill's size");
+        // The fleet grants less: the rest is owed.
+        l.granted(
+            Grant {
+                granted: ask.want - 1,
+                wait_nanos: 0,
+                level: 10,
+            },
+            now,
+        );
+        assert_eq!((l.tokens(), l.debt()), (0, 1));
+        assert!(!l.borrow(), "after a short grant, no borrowing");
     }
 
     #[test]

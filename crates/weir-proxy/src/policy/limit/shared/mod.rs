@@ -179,8 +179,9 @@ impl SharedLimits {
                     // the fleet had left. Otherwise only while nothing was
                     // heard recently (a first request): at most 0.5 % of the
                     // quota over the fleet. Once Redis has answered, leases
-                    // alone admit: an advance sized on a count other nodes
-                    // have moved since would add up past the quota.
+                    // admit (an advance sized on a count other nodes have
+                    // moved since would add up past the quota), and a dry
+                    // lease borrows against its refill in flight.
                     let left = limit.saturating_sub(lease.level().unwrap_or(0));
                     let cap = if degraded {
                         left.div_ceil(nodes)
@@ -189,11 +190,12 @@ impl SharedLimits {
                     } else {
                         (limit / (200 * nodes)).max(1).min(left)
                     };
-                    let ok = u64::from(lease.debt()) < cap;
-                    if ok {
+                    if u64::from(lease.debt()) < cap {
                         lease.owe();
+                        true
+                    } else {
+                        !degraded && lease.borrow()
                     }
-                    ok
                 }
             };
             if !degraded && lease.wants_refill(now) {
