@@ -194,7 +194,7 @@ impl SharedLimits {
                         lease.owe();
                         true
                     } else {
-                        !degraded && lease.borrow()
+                        !degraded && lease.borrow(nodes)
                     }
                 }
             };
