@@ -111,6 +111,11 @@ impl Dialect {
             Dialect::MySql => sqlx::migrate!("migrations/mysql"),
         };
         migrator.dangerous_set_table_name("weir_migrations");
+        // A fleet upgrades one process at a time: an older binary restarted
+        // after a newer one migrated the store must still open it. Weir's
+        // migrations only add (tables, nullable or defaulted columns), so
+        // what an older binary does not know it does not touch.
+        migrator.set_ignore_missing(true);
         migrator
     }
 }

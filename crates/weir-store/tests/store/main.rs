@@ -28,6 +28,21 @@ async fn pg_follower_polls_through_lost_notifications_and_listens_again() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_store_migrated_by_a_newer_weir_still_opens() {
+    with_sqlite(scenarios::a_store_migrated_by_a_newer_weir_still_opens).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_store_migrated_by_a_newer_weir_still_opens() {
+    with_postgres(scenarios::a_store_migrated_by_a_newer_weir_still_opens).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mysql_store_migrated_by_a_newer_weir_still_opens() {
+    with_mysql(scenarios::a_store_migrated_by_a_newer_weir_still_opens).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_stats_rollups_add_up() {
     with_sqlite(stats::stats_rollups_add_up).await
 }

@@ -422,3 +422,31 @@ pub(crate) async fn corrupt_row_is_named(url: String) {
     assert_eq!(store.revision().await.unwrap(), 1);
     store.close().await;
 }
+
+/// A store migrated by a newer Weir (a migration this binary does not know)
+/// still opens: in a rolling upgrade the older processes restart too.
+pub(crate) async fn a_store_migrated_by_a_newer_weir_still_opens(url: String) {
+    let store = Store::open(&url).await.unwrap();
+    let before = store.revision().await.unwrap();
+    store.close().await;
+    let sql = if url.starts_with("postgres") {
+        "INSERT INTO weir_migrations (version, description, success, checksum, execution_time) \
+         VALUES ($1, $2, TRUE, $3, 0)"
+    } else {
+        "INSERT INTO weir_migrations (version, description, success, checksum, execution_time) \
+         VALUES (?, ?, TRUE, ?, 0)"
+    };
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::query(sql)
+        .bind(9_999_i64)
+        .bind("from a newer weir")
+        .bind(vec![0u8; 48])
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let store = Store::open(&url).await.unwrap();
+    assert_eq!(store.revision().await.unwrap(), before);
+    store.close().await;
+}
