@@ -9,6 +9,7 @@
 //! - [`ws`]: a WebSocket echo server ([`WsEcho`]).
 //! - [`grpc`]: a gRPC echo service with all four call types and
 //!   `grpc.health.v1` ([`GrpcServer`]), plus its generated client.
+//! - [`redis`]: key prefixes of a test's own on the shared local Redis.
 //! - [`tcp`]: a TCP echo server with half-close ([`TcpEcho`]) and
 //!   address helpers (refused, black-holed).
 //!
@@ -21,6 +22,7 @@ pub mod db;
 pub mod dns;
 pub mod grpc;
 pub mod http;
+pub mod redis;
 pub mod tcp;
 pub mod tls;
 pub mod ws;

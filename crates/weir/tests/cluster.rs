@@ -27,17 +27,7 @@ use weir::{Gateway, ProcessConfig, Roles};
 use weir_store::Store;
 use weir_testkit::db::{with_mysql, with_postgres};
 use weir_testkit::http::TestUpstream;
-
-const SHARED_REDIS: &str = "redis://127.0.0.1:6379/";
-
-fn prefix() -> String {
-    let mut id = [0u8; 6];
-    aws_lc_rs::rand::fill(&mut id).unwrap();
-    format!(
-        "weir-test-{}",
-        id.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
-}
+use weir_testkit::redis::{SHARED_REDIS, clear_prefix, unique_prefix as prefix};
 
 fn process_config(store: &str, redis: &str, prefix: &str) -> ProcessConfig {
     let mut cfg = ProcessConfig::default();
@@ -534,21 +524,4 @@ async fn redis_outage_scenario(url: String) {
     assert_eq!(tally.other.load(Ordering::Relaxed), 0);
     fleet.stop().await;
     store.close().await;
-}
-
-async fn clear_prefix(prefix: &str) {
-    let client = redis::Client::open(SHARED_REDIS).unwrap();
-    let mut c = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}:*"))
-        .query_async(&mut c)
-        .await
-        .unwrap();
-    if !keys.is_empty() {
-        let _: () = redis::cmd("DEL")
-            .arg(keys)
-            .query_async(&mut c)
-            .await
-            .unwrap();
-    }
 }

@@ -24,6 +24,9 @@ const TICK: Duration = Duration::from_millis(100);
 /// With no traffic, Redis is still pinged this often, so that the
 /// degraded state shows without a request having to find it.
 const IDLE_PING: Duration = Duration::from_secs(1);
+/// How often leases nothing depends on are dropped (a pass over every
+/// key: with per-IP limits, up to the table's capacity).
+const SWEEP: Duration = Duration::from_secs(5);
 /// Keys per script call.
 const BATCH: usize = 256;
 /// How long a day's counter outlives its last write.
@@ -90,10 +93,17 @@ impl Syncer {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut last_answer = tokio::time::Instant::now();
+        let mut last_sweep = tokio::time::Instant::now();
         loop {
             tokio::select! {
                 _ = self.limits.wake.notified() => {}
-                _ = tick.tick() => self.queue_expired(),
+                _ = tick.tick() => {
+                    self.queue_expired();
+                    if last_sweep.elapsed() >= SWEEP {
+                        self.limits.table.sweep(mono_nanos());
+                        last_sweep = tokio::time::Instant::now();
+                    }
+                }
                 _ = &mut stopped => {
                     self.release_all().await;
                     return;
@@ -143,7 +153,6 @@ impl Syncer {
         if !keys.is_empty() {
             super::lock(&self.limits.queue).extend(keys);
         }
-        self.limits.table.sweep(now);
     }
 
     /// Up to [`BATCH`] keys' asks, taken from the queue.

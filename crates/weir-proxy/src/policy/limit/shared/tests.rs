@@ -12,16 +12,7 @@ use weir_core::compile::Rate;
 use super::*;
 use crate::policy::limit::{DailyCounter, GcraCell, LimitBackend, LimitScope, LimitStatus};
 
-const REDIS: &str = "redis://127.0.0.1:6379/";
-
-fn prefix() -> String {
-    let mut id = [0u8; 6];
-    let _ = aws_lc_rs::rand::fill(&mut id);
-    format!(
-        "weir-test-{}",
-        id.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    )
-}
+use weir_testkit::redis::{SHARED_REDIS as REDIS, clear_prefix, unique_prefix as prefix};
 
 fn node(url: &str, prefix: &str) -> (Arc<SharedLimits>, SyncTask) {
     let limits = Arc::new(SharedLimits::new());
@@ -35,24 +26,6 @@ fn node(url: &str, prefix: &str) -> (Arc<SharedLimits>, SyncTask) {
     )
     .unwrap();
     (limits, task)
-}
-
-/// Removes the test's keys.
-async fn clean(prefix: &str) {
-    let client = redis::Client::open(REDIS).unwrap();
-    let mut c = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}:*"))
-        .query_async(&mut c)
-        .await
-        .unwrap();
-    if !keys.is_empty() {
-        let _: () = redis::cmd("DEL")
-            .arg(keys)
-            .query_async(&mut c)
-            .await
-            .unwrap();
-    }
 }
 
 async fn wait_until(what: &str, mut cond: impl FnMut() -> bool) {
@@ -106,7 +79,7 @@ async fn two_nodes_share_one_service_limit() {
     for (_, t) in nodes {
         t.stop().await;
     }
-    clean(&p).await;
+    clear_prefix(&p).await;
 }
 
 /// A daily quota of 50 over three nodes stops at 50, and a fresh set of
@@ -157,7 +130,7 @@ async fn a_quota_is_counted_once_and_survives_a_restart() {
         "{admitted} + {more}: the refunds came back"
     );
     task.stop().await;
-    clean(&p).await;
+    clear_prefix(&p).await;
 }
 
 /// Redis unreachable: degraded at once, each node at its share, nothing
@@ -250,5 +223,5 @@ async fn quota_use_during_an_outage_reaches_redis_when_it_returns() {
         .await
         .unwrap();
     assert_eq!(used, 7, "after stop, only what was admitted stays charged");
-    clean(&p).await;
+    clear_prefix(&p).await;
 }
