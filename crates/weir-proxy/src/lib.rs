@@ -22,6 +22,7 @@ mod health;
 pub mod http;
 pub mod listeners;
 pub mod metrics;
+mod pipeline;
 pub mod policy;
 pub mod probe;
 mod snapshot;

@@ -12,20 +12,21 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use http::HeaderMap;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use weir_core::compile::{CompiledService, UpstreamProtocol};
-use weir_core::{Balance, HashKey};
+use weir_core::compile::UpstreamProtocol;
 
 use crate::DataPlane;
 use crate::access_log::AccessRecord;
-use crate::balance::hash_key;
 use crate::conn::AcceptBackoff;
-use crate::policy::limit::LimitScope;
-use crate::snapshot::ServiceRuntime;
+use crate::http::ProxyError;
+use crate::pipeline::pick;
+use crate::pipeline::route::{self, Routed};
+use crate::policy::{self, PolicyInputs};
 use crate::stats::Rejection;
-use crate::upstream::{NodeError, connect_io};
+use crate::upstream::{NodeError, UpstreamIo, connect_io};
 
 /// Accept until `stop` turns true, then let open connections finish for
 /// up to `drain` before closing them.
@@ -77,139 +78,98 @@ pub(crate) async fn serve_tcp(
 async fn handle(plane: &DataPlane, name: &str, client: TcpStream, peer: SocketAddr) {
     let started = Instant::now();
     let snap = plane.snapshot();
-    let Some(index) = snap
-        .config
-        .services
-        .binary_search_by(|s| (*s.name).cmp(name))
-        .ok()
-        .filter(|&i| snap.config.services[i].spec.enabled)
-    else {
+    // A service removed or disabled since the accept: its listener closes.
+    let Ok(routed) = route::route(&snap, Some(name), None, "") else {
         return;
     };
-    let svc = &snap.config.services[index];
-    let rt = &snap.services[index];
     let ip = peer.ip().to_canonical();
-    let finish =
-        |status: u16, rejection: Option<Rejection>, node: Option<String>, bytes: (u64, u64)| {
-            record(plane, svc, rt, ip, started, status, rejection, node, bytes);
-        };
-
-    if svc.access.check_ip(ip).is_err() {
-        return finish(403, Some(Rejection::IpRefused), None, (0, 0));
-    }
-    let now = crate::clock::mono_nanos();
-    let backend = &*plane.options.limits;
-    if let Some(rate) = svc.limits.service {
-        let scope = LimitScope::Service {
-            service: name,
-            cell: &rt.limiters.service,
-        };
-        if !backend.acquire(scope, rate, now).allowed {
-            return finish(429, Some(Rejection::ServiceRateLimited), None, (0, 0));
-        }
-    }
-    if let Some(rate) = svc.limits.client_ip {
-        let scope = LimitScope::ClientIp {
-            service: name,
-            ip: rt.limiters.client_key(ip),
-            table: &rt.limiters.client_ip,
-        };
-        if !backend.acquire(scope, rate, now).allowed {
-            return finish(429, Some(Rejection::ClientIpRateLimited), None, (0, 0));
-        }
-    }
-    let Some(_slot) = rt.limiters.try_open(svc.spec.limits.max_connections) else {
-        return finish(429, Some(Rejection::ConnectionLimit), None, (0, 0));
+    let finish = |answer: Result<Joined, ProxyError>| {
+        record(plane, routed, ip, started, answer);
     };
+    let inputs = PolicyInputs::new(plane, &snap, routed);
+    if let Err(refusal) = policy::admit_connection(&inputs, ip) {
+        return finish(Err(ProxyError::Refused(refusal)));
+    }
+    let max = routed.svc.spec.limits.max_connections;
+    let Some(_slot) = routed.rt.limiters.try_open(max) else {
+        return finish(Err(ProxyError::TooManyConnections {
+            service: name.to_owned(),
+        }));
+    };
+    let (upstream, node) = match connect(routed, ip).await {
+        Ok(c) => c,
+        Err(e) => return finish(Err(e)),
+    };
+    let _ = client.set_nodelay(true);
+    let idle = routed.rt.upstream.spec.stream_idle_timeout;
+    let bytes = match crate::tunnel::join(client, upstream, idle).await {
+        Ok(s) => (s.up, s.down),
+        Err(e) => {
+            tracing::debug!(service = %name, error = %e, "TCP connection ended with an error");
+            (0, 0)
+        }
+    };
+    finish(Ok(Joined { node, bytes }));
+}
 
-    let up = &*rt.upstream;
+/// A connection carried to a node: which, and the bytes each way.
+struct Joined {
+    node: String,
+    bytes: (u64, u64),
+}
+
+/// The pick phase and the connect, with one retry on another node when
+/// connecting fails.
+async fn connect(routed: Routed<'_>, ip: IpAddr) -> Result<(UpstreamIo, String), ProxyError> {
+    let up = &*routed.rt.upstream;
     debug_assert_eq!(up.spec.protocol, UpstreamProtocol::Tcp);
-    let hash =
-        if up.spec.balance == Balance::ConsistentHash && up.spec.hash_key == HashKey::ClientIp {
-            match ip {
-                IpAddr::V4(a) => hash_key(&a.octets()),
-                IpAddr::V6(a) => hash_key(&a.octets()),
-            }
-        } else {
-            0
-        };
+    let hash = pick::request_hash(&up.spec, ip, None, &HeaderMap::new());
     let members = up.members();
     let now = crate::clock::mono_nanos();
-    let usable = |i: usize| members.list[i].usable(now);
-    let enabled = |i: usize| members.list[i].enabled;
     let mut tried = None;
-    let mut connected = None;
+    let mut last_error = None;
     for _ in 0..2 {
-        let pick = match members.balancer.pick(hash, usable, tried) {
-            Some(p) => Some(p),
-            None if up.spec.fail_open => members.balancer.pick(hash, enabled, tried),
-            None => None,
-        };
-        let Some(pick) = pick else {
+        let Some(pick) = pick::pick(up, &members, hash, now, tried) else {
             break;
         };
         let member = &members.list[pick.index];
-        match connect_io(
-            &member.addr,
-            member.sni.as_deref(),
-            up.spec.connect_timeout,
-            None,
-        )
-        .await
-        {
+        let sni = member.sni.as_deref();
+        match connect_io(&member.addr, sni, up.spec.connect_timeout, None).await {
             Ok(io) => {
                 up.record_outcome(member, None);
-                connected = Some((io, pick));
-                break;
+                return Ok((io, member.addr.to_string()));
             }
             Err(e) => {
-                tracing::debug!(service = %name, node = %member.addr, error = %e, "TCP connect failed");
+                tracing::debug!(service = %routed.svc.name, node = %member.addr, error = %e, "TCP connect failed");
                 up.record_outcome(member, Some(&NodeError::connect(&e)));
                 tried = Some(pick.index);
+                last_error = Some(ProxyError::Connect(e));
             }
         }
     }
-    let Some((upstream, pick)) = connected else {
-        let rejection = if tried.is_some() {
-            Rejection::UpstreamConnect
-        } else {
-            Rejection::NoAvailableNode
-        };
-        return finish(
-            if tried.is_some() { 502 } else { 503 },
-            Some(rejection),
-            None,
-            (0, 0),
-        );
-    };
-    let node = members.list[pick.index].addr.to_string();
-    let _ = client.set_nodelay(true);
-    match crate::tunnel::join(client, upstream, up.spec.stream_idle_timeout).await {
-        Ok(s) => finish(200, None, Some(node), (s.up, s.down)),
-        Err(e) => {
-            tracing::debug!(service = %name, error = %e, "TCP connection ended with an error");
-            finish(200, None, Some(node), (0, 0));
-        }
-    }
+    Err(last_error.unwrap_or_else(|| ProxyError::NoNode {
+        service: routed.svc.name.to_string(),
+    }))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// One connection is one request in the statistics; its bytes go beside
+/// it, so TCP services can show connections and bytes. A connection carried
+/// to its end counts as 200; a refused one by its error's status.
 fn record(
     plane: &DataPlane,
-    svc: &CompiledService,
-    rt: &ServiceRuntime,
+    routed: Routed<'_>,
     ip: IpAddr,
     started: Instant,
-    status: u16,
-    rejection: Option<Rejection>,
-    node: Option<String>,
-    (bytes_in, bytes_out): (u64, u64),
+    answer: Result<Joined, ProxyError>,
 ) {
+    let (status, rejection, node, (bytes_in, bytes_out)) = match answer {
+        Ok(j) => (200, None, Some(j.node), j.bytes),
+        Err(e) => (e.status().as_u16(), Some(e.rejection()), None, (0, 0)),
+    };
+    let (svc, rt) = (routed.svc, routed.rt);
     let elapsed = started.elapsed();
     plane.stats.gateway().record(status, elapsed, rejection);
     rt.stats.record(status, elapsed, rejection);
-    // One connection is one request in the counts above; its bytes go
-    // beside it, so TCP services can show connections and bytes.
     plane.stats.gateway().record_bytes(bytes_in, bytes_out);
     rt.stats.record_bytes(bytes_in, bytes_out);
     let bytes = bytes_in + bytes_out;

@@ -2,14 +2,14 @@
 //! live snapshot without sending anything and without changing any state —
 //! no balancer cursor moves, no rate-limit token is taken, no counter ticks.
 //!
-//! It follows the phases of `http::handler` in the same order (path
-//! normalisation → gateway endpoints → host → route → HTTPS redirect → client identity → IP rules →
-//! authentication → limits → upgrade check → rewrite and headers → balance) and reuses the same
-//! compiled structures and policy functions, so that the two cannot
-//! disagree on anything but state: rate limits depend on their buckets
-//! (reported as `depends`), and which node a rotating or random balancer
-//! picks depends on the requests in between (reported as candidates). The
-//! integration test `explain` checks the answers against real traffic.
+//! It runs the data plane's own phases (`crate::pipeline`: host, route,
+//! rewrite, pick; `policy::admit` with a [`policy::Trace`] that turns each
+//! step into a verdict), in the handler's order, so the two cannot disagree
+//! on anything but state: rate limits depend on their buckets (a dry-run
+//! limit backend takes no token; reported as `depends`), and which node a
+//! rotating or random balancer picks depends on the requests in between
+//! (reported as candidates). The integration test `explain` checks the
+//! answers against real traffic.
 //!
 //! The answer types serialise with the same field names as the admin API's
 //! explain types, which is how the binary hands them over. Every sentence
@@ -17,29 +17,33 @@
 //! code and parameters beside it (`reason_code`, `detail_params`, …).
 
 mod text;
+mod trace;
 
 use std::net::IpAddr;
 use std::str::FromStr;
 
+use std::sync::Arc;
+
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::PathAndQuery;
-use http::{Method, StatusCode};
+use http::{Method, StatusCode, Uri, Version};
 use serde::Serialize;
-use weir_core::compile::{CompiledService, Rate};
-use weir_core::{Balance, Coded, HashKey, HeaderOpKind, Msg};
+use weir_core::compile::CompiledService;
+use weir_core::{Balance, Coded, HeaderOpKind, Msg};
 
 use crate::DataPlane;
-use crate::balance::{Peek, hash_key};
-use crate::http::{ProxyError, routing_host};
-use crate::policy::{Refusal, authenticate, identity};
+use crate::balance::Peek;
+use crate::http::{JWKS_PATH, ProxyError, TOKEN_PATH};
+use crate::pipeline::host::routing_host;
+use crate::pipeline::pick;
+use crate::pipeline::rewrite::{self, Forwarding, X_REQUEST_ID};
+use crate::pipeline::route::{self, Routed};
+use crate::policy::limit::DryRun;
+use crate::policy::{self, PolicyInputs, identity};
+use crate::snapshot::Snapshot;
 use crate::text::Params;
 
 pub use text::ExplainText;
-
-/// Paths the data plane answers itself (see `http::oauth`).
-const GATEWAY_PATHS: [&str; 2] = ["/oauth/tokens", "/.well-known/jwks.json"];
-const X_WEIR_APP_ID: &str = "x-weir-app-id";
-const X_REQUEST_ID: &str = "x-request-id";
 
 /// A request to explain.
 #[derive(Debug, Clone)]
@@ -171,7 +175,8 @@ fn rejection_as(status: StatusCode, code: &str, text: ExplainText) -> Rejection 
 /// Explain `input` against the plane's current snapshot.
 pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, ExplainError> {
     // Parse exactly what a client could have sent.
-    let method = Method::from_str(&input.method).map_err(|_| {
+    // Parsed to refuse what no client could send; no phase reads it.
+    Method::from_str(&input.method).map_err(|_| {
         invalid(
             "method",
             Msg::MethodInvalid {
@@ -265,8 +270,46 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
                 .map_err(|_| invalid("path", Msg::RequestPathInvalid))?
         }
     };
-    let path = pq.path();
-    if GATEWAY_PATHS.contains(&path) {
+    let request = Request {
+        input,
+        headers,
+        pq,
+        peer,
+        client,
+    };
+    // The first phase that refuses decides; what it says is the answer.
+    if let Err(refusal) = phases(plane, &snap, &request, &mut out) {
+        out.rejection = Some(*refusal);
+    }
+    Ok(out)
+}
+
+/// A parsed request to explain.
+struct Request<'a> {
+    input: &'a ExplainInput,
+    headers: HeaderMap,
+    pq: PathAndQuery,
+    peer: IpAddr,
+    client: IpAddr,
+}
+
+/// The answer of the phase that refused.
+type Refused = Box<Rejection>;
+
+fn refused(e: &ProxyError, text: ExplainText) -> Refused {
+    Box::new(rejection(e, text))
+}
+
+/// The data plane's phases, in the handler's order, through the same
+/// functions (`pipeline`, `policy::admit`).
+fn phases(
+    plane: &DataPlane,
+    snap: &Snapshot,
+    req: &Request<'_>,
+    out: &mut Explanation,
+) -> Result<(), Refused> {
+    let path = req.pq.path();
+    if path == TOKEN_PATH || path == JWKS_PATH {
         out.policies.push(verdict(
             "routing",
             "skip",
@@ -277,19 +320,61 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
             "gateway_endpoint",
             ExplainText::GatewayEndpointAnswer,
         ));
-        return Ok(out);
+        return Ok(());
     }
-
-    let host_value = match routing_host(input.host.as_deref(), &headers, false) {
-        Ok(h) => h,
-        Err(e) => {
-            out.policies.push(verdict("host", "reject", e.into()));
-            out.rejection = Some(rejection(&ProxyError::from(e), e.into()));
-            return Ok(out);
-        }
-    };
+    let host_value = routing_host(req.input.host.as_deref(), &req.headers, false).map_err(|e| {
+        out.policies.push(verdict("host", "reject", e.into()));
+        refused(&ProxyError::from(e), e.into())
+    })?;
     let host = host_value.as_ref().and_then(|v| v.to_str().ok());
-    let Some(index) = snap.config.router.lookup(host, path) else {
+    let routed = route_phase(snap, host, path, out)?;
+    let svc = routed.svc;
+    if let Err(e) = routed.check_path(path) {
+        let text = ExplainText::PathEncodedSlashNotAllowed;
+        out.policies.push(verdict("path", "reject", text.clone()));
+        return Err(refused(&e, weir_core::path::PathError::EncodedSlash.into()));
+    }
+    if svc.https_redirect {
+        let https = routed.check_https(req.input.https, host, req.pq.as_str(), plane.https_port());
+        if let Err(e) = https {
+            out.policies.push(verdict(
+                "https_redirect",
+                "reject",
+                ExplainText::RedirectsToHttps,
+            ));
+            return Err(refused(&e, ExplainText::RedirectedToHttps));
+        }
+        out.policies.push(verdict(
+            "https_redirect",
+            "allow",
+            ExplainText::ArrivesOverHttps,
+        ));
+    }
+    let tenant = admit_phase(plane, snap, routed, req, out)?;
+    let upgrade = upgrade_phase(svc, req, out)?;
+    body_policy(svc, &req.headers, &mut out.policies)?;
+    out.upstream_request = Some(rewrite_phase(
+        svc,
+        req,
+        &Forwarding {
+            host: host_value.as_ref(),
+            request_id: &HeaderValue::from_static("(generated)"),
+            tenant: tenant.as_deref(),
+            peer_ip: &peer_ip(req.peer),
+            proto: if req.input.https { "https" } else { "http" },
+            upgrade,
+        },
+    )?);
+    pick_phase(routed, req, out)
+}
+
+fn route_phase<'s>(
+    snap: &'s Snapshot,
+    host: Option<&str>,
+    path: &str,
+    out: &mut Explanation,
+) -> Result<Routed<'s>, Refused> {
+    let routed = route::route(snap, None, host, path).map_err(|e| {
         out.policies.push(verdict(
             "routing",
             "reject",
@@ -298,17 +383,9 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
                 path: path.into(),
             },
         ));
-        out.rejection = Some(rejection(
-            &ProxyError::NoRoute,
-            ExplainText::NoServiceMatches,
-        ));
-        return Ok(out);
-    };
-    let index = index as usize;
-    let (Some(svc), Some(rt)) = (snap.config.services.get(index), snap.services.get(index)) else {
-        return Err(ExplainError::NotReady);
-    };
-    let spec = &svc.spec;
+        refused(&e, ExplainText::NoServiceMatches)
+    })?;
+    let spec = &routed.svc.spec;
     let request_host = host.unwrap_or("").to_owned();
     let reason = match (&spec.route.host, &spec.route.prefix) {
         (Some(h), Some(p)) => ExplainText::RouteHostPrefix {
@@ -324,7 +401,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         (None, None) => ExplainText::RouteAny,
     };
     out.route = Some(RouteMatch {
-        service: svc.name.to_string(),
+        service: routed.svc.name.to_string(),
         kind: spec.kind.as_str().into(),
         host: spec.route.host.clone(),
         prefix: spec.route.prefix.clone(),
@@ -333,119 +410,91 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         reason_params: reason.params(),
     });
     out.policies.push(verdict("routing", "allow", reason));
-    if !svc.allow_encoded_slashes && weir_core::path::has_encoded_slash(path) {
-        let why = weir_core::path::PathError::EncodedSlash;
-        out.policies.push(verdict(
-            "path",
-            "reject",
-            ExplainText::PathEncodedSlashNotAllowed,
-        ));
-        out.rejection = Some(rejection(&ProxyError::BadRequest(why.reason()), why.into()));
-        return Ok(out);
-    }
+    Ok(routed)
+}
 
-    if spec.https_redirect {
-        if input.https {
-            out.policies.push(verdict(
-                "https_redirect",
-                "allow",
-                ExplainText::ArrivesOverHttps,
-            ));
-        } else {
-            out.policies.push(verdict(
-                "https_redirect",
-                "reject",
-                ExplainText::RedirectsToHttps,
-            ));
-            let e = ProxyError::HttpsRequired {
-                location: https_location(host, &pq, plane.https_port()),
-            };
-            out.rejection = Some(rejection(&e, ExplainText::RedirectedToHttps));
-            return Ok(out);
+/// `policy::admit` itself, with a dry-run limit backend (no token taken),
+/// no token cache and go-gateway tokens not counted; its steps become the
+/// verdicts. Returns the tenant's app id.
+fn admit_phase(
+    plane: &DataPlane,
+    snap: &Snapshot,
+    routed: Routed<'_>,
+    req: &Request<'_>,
+    out: &mut Explanation,
+) -> Result<Option<Arc<str>>, Refused> {
+    let compat = plane
+        .options
+        .go_gateway_compat
+        .as_ref()
+        .map(|c| c.uncounted());
+    let mut inputs = PolicyInputs::new(plane, snap, routed);
+    inputs.tokens = None;
+    inputs.backend = &DryRun;
+    inputs.compat = compat.as_ref();
+    let mut trace = trace::Verdicts::new(routed.svc, req.client, req.pq.path(), &mut out.policies);
+    let admitted = policy::admit(&inputs, req.client, &req.headers, req.pq.path(), &mut trace);
+    match admitted {
+        Ok(a) => {
+            trace.finish();
+            Ok(a.tenant.map(|t| Arc::clone(&t.app_id)))
+        }
+        Err(refusal) => {
+            let detail = trace.refusal_text(&refusal);
+            Err(refused(&ProxyError::Refused(refusal), detail))
         }
     }
+}
 
-    // Policies, in the handler's order; the first refusal decides.
-    let mut refusal: Option<(ProxyError, ExplainText)> = None;
-    ip_policies(svc, client, &mut out.policies, &mut refusal);
-    let mut tenant = None;
-    if refusal.is_none() {
-        tenant = auth_policies(
-            &snap.config,
-            svc,
-            client,
-            &headers,
-            path,
-            &mut out.policies,
-            &mut refusal,
-        );
-    }
-    if refusal.is_none() {
-        limit_policies(svc, tenant.as_deref(), &mut out.policies);
-    }
-    let upgrade = method == Method::GET && wants_upgrade(&headers);
-    if refusal.is_none() {
-        if !upgrade {
-            out.policies
-                .push(verdict("websocket", "skip", ExplainText::NotUpgrade));
-        } else if svc.websocket {
-            out.policies
-                .push(verdict("websocket", "allow", ExplainText::WebsocketAllowed));
-        } else {
-            out.policies.push(verdict(
-                "websocket",
-                "reject",
-                ExplainText::WebsocketRefused,
-            ));
-            let e = ProxyError::UpgradeNotAllowed {
-                service: svc.name.to_string(),
-            };
-            refusal = Some((e, ExplainText::UpgradeRefused));
-        }
-    }
-    if refusal.is_none() {
-        refusal = body_policy(svc, &headers, &mut out.policies);
-    }
-    if let Some((e, detail)) = refusal {
-        out.rejection = Some(rejection(&e, detail));
-        return Ok(out);
-    }
-
-    // The request as it would go upstream.
-    let up = &*rt.upstream;
-    let hash = request_hash(up.spec.balance, &up.spec.hash_key, client, &pq, &headers);
-    let rewritten = svc.rewrite_path(path);
-    let upstream_path = match pq.query() {
-        Some(q) => format!("{rewritten}?{q}"),
-        None => rewritten.into_owned(),
+fn upgrade_phase(
+    svc: &CompiledService,
+    req: &Request<'_>,
+    out: &mut Explanation,
+) -> Result<bool, Refused> {
+    // Explain models an HTTP/1.1 request, the one version with upgrades.
+    let upgrade = rewrite::is_upgrade(Version::HTTP_11, &req.headers);
+    let (outcome, text) = match (upgrade, svc.websocket) {
+        (false, _) => ("skip", ExplainText::NotUpgrade),
+        (true, true) => ("allow", ExplainText::WebsocketAllowed),
+        (true, false) => ("reject", ExplainText::WebsocketRefused),
     };
-    let mut sent = headers.clone();
-    let request_id = match sent.get(X_REQUEST_ID) {
-        Some(v)
-            if !v.is_empty() && v.len() <= 128 && v.as_bytes().iter().all(u8::is_ascii_graphic) =>
-        {
-            v.clone()
-        }
-        _ => HeaderValue::from_static("(generated)"),
+    out.policies.push(verdict("websocket", outcome, text));
+    if upgrade && !svc.websocket {
+        let e = ProxyError::UpgradeNotAllowed {
+            service: svc.name.to_string(),
+        };
+        return Err(refused(&e, ExplainText::UpgradeRefused));
+    }
+    Ok(upgrade)
+}
+
+/// The request as it would go upstream, through the handler's rewrite.
+fn rewrite_phase(
+    svc: &CompiledService,
+    req: &Request<'_>,
+    forwarding: &Forwarding<'_>,
+) -> Result<UpstreamRequest, Refused> {
+    let uri = rewrite::upstream_uri(svc, &Uri::from(req.pq.clone()))
+        .map_err(|e| refused(&e, ExplainText::RewrittenPathInvalid))?;
+    let mut sent = req.headers.clone();
+    // A client's sane request id is passed on; otherwise one is made.
+    let request_id = match sent.get(&X_REQUEST_ID) {
+        Some(v) if rewrite::sane_request_id(v) => v.clone(),
+        _ => forwarding.request_id.clone(),
     };
-    sent.remove(X_WEIR_APP_ID);
-    strip_hop_by_hop(&mut sent, upgrade);
-    // The gateway's own headers, after hop-by-hop removal (as the handler).
-    if let Some(h) = &host_value {
-        sent.insert(header::HOST, h.clone());
-    }
-    sent.insert(X_REQUEST_ID, request_id);
-    if let Some(app) = tenant
-        .as_deref()
-        .and_then(|t| HeaderValue::from_str(t).ok())
-    {
-        sent.insert(X_WEIR_APP_ID, app);
-    }
-    let proto = if input.https { "https" } else { "http" };
-    add_forwarded(&mut sent, peer.to_canonical(), proto, host_value.as_ref());
-    svc.apply_header_ops(&mut sent);
-    out.upstream_request = Some(UpstreamRequest {
-        path: upstream_path,
+    rewrite::upstream_headers(
+        &mut sent,
+        svc,
+        &Forwarding {
+            request_id: &request_id,
+            ..*forwarding
+        },
+    );
+    Ok(UpstreamRequest {
+        path: uri
+            .path_and_query()
+            .map_or("/", |pq| pq.as_str())
+            .to_owned(),
         headers: sent
             .iter()
             .map(|(k, v)| HeaderEntry {
@@ -453,27 +502,36 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
                 value: String::from_utf8_lossy(v.as_bytes()).into_owned(),
             })
             .collect(),
-        header_ops: svc
-            .header_ops
-            .iter()
-            .map(|op| match (op.kind, &op.value) {
-                (HeaderOpKind::Remove, _) => format!("remove {}", op.name),
-                (k, v) => format!(
-                    "{} {}: {}",
-                    if k == HeaderOpKind::Add { "add" } else { "set" },
-                    op.name,
-                    v.as_ref()
-                        .map_or(String::new(), |v| String::from_utf8_lossy(v.as_bytes())
-                            .into_owned())
-                ),
-            })
-            .collect(),
-        upgrade,
-    });
+        header_ops: svc.header_ops.iter().map(describe_op).collect(),
+        upgrade: forwarding.upgrade,
+    })
+}
 
-    // Balance: which node, without moving anything. Members include
-    // discovered and registered nodes; health and ejection count, as they
-    // do for real requests.
+fn describe_op(op: &weir_core::compile::CompiledHeaderOp) -> String {
+    match (op.kind, &op.value) {
+        (HeaderOpKind::Remove, _) => format!("remove {}", op.name),
+        (k, v) => format!(
+            "{} {}: {}",
+            if k == HeaderOpKind::Add { "add" } else { "set" },
+            op.name,
+            v.as_ref()
+                .map_or(String::new(), |v| String::from_utf8_lossy(v.as_bytes())
+                    .into_owned())
+        ),
+    }
+}
+
+fn peer_ip(peer: IpAddr) -> HeaderValue {
+    HeaderValue::from_str(&peer.to_canonical().to_string())
+        .unwrap_or(HeaderValue::from_static("unknown"))
+}
+
+/// Which node, through the pick phase's peek: nothing moves. Members
+/// include discovered and registered nodes; health, ejection and
+/// `fail_open` count, as they do for real requests.
+fn pick_phase(routed: Routed<'_>, req: &Request<'_>, out: &mut Explanation) -> Result<(), Refused> {
+    let up = &*routed.rt.upstream;
+    let hash = pick::request_hash(&up.spec, req.client, Some(&req.pq), &req.headers);
     let members = up.members();
     let nodes = &members.list;
     let node_ref = |i: usize| {
@@ -483,11 +541,10 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
             weight: n.weight,
         })
     };
-    let now = crate::clock::mono_nanos();
-    let usable = |i: usize| nodes.get(i).is_some_and(|n| n.usable(now));
     let strategy = up.spec.balance;
     let key = || up.spec.hash_key.to_string();
-    let (deterministic, node, mut candidates, detail) = match members.balancer.peek(hash, usable) {
+    let now = crate::clock::mono_nanos();
+    let (deterministic, node, mut candidates, detail) = match pick::peek(up, &members, hash, now) {
         Peek::Node(i) => (
             true,
             node_ref(i),
@@ -497,18 +554,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
                 _ => ExplainText::OnlyUsableNode,
             },
         ),
-        Peek::OneOf(list) => {
-            let detail = match strategy {
-                Balance::RoundRobin => ExplainText::NextInRotation,
-                Balance::WeightedRoundRobin => ExplainText::ByWeight,
-                Balance::Random => ExplainText::UniformlyRandom,
-                Balance::LeastRequest => ExplainText::LessBusyOfTwo,
-                // The ring names one node (`Peek::Node`); said for
-                // completeness.
-                Balance::ConsistentHash => ExplainText::HashDecides { key: key() },
-            };
-            (false, None, list, detail)
-        }
+        Peek::OneOf(list) => (false, None, list, one_of(strategy, key())),
         Peek::Empty => (true, None, Vec::new(), ExplainText::NoUsableNode),
     };
     if strategy == Balance::WeightedRoundRobin {
@@ -519,16 +565,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         (None, [only]) => (true, node_ref(*only)),
         (n, _) => (deterministic, n),
     };
-    if candidates.is_empty() {
-        out.rejection = Some(rejection(
-            &ProxyError::NoNode {
-                service: svc.name.to_string(),
-            },
-            ExplainText::NoUsableNode,
-        ));
-    } else {
-        out.verdict = "forward";
-    }
+    let no_node = candidates.is_empty();
     out.balancer = Some(BalancerChoice {
         strategy: strategy.as_str().into(),
         deterministic,
@@ -538,161 +575,25 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         detail_code: detail.code(),
         detail_params: detail.params(),
     });
-    Ok(out)
-}
-
-fn ip_policies(
-    svc: &CompiledService,
-    client: IpAddr,
-    policies: &mut Vec<PolicyVerdict>,
-    refusal: &mut Option<(ProxyError, ExplainText)>,
-) {
-    let access = &svc.access;
-    let allowed_by_list = access.ip_allow.as_ref().map(|l| l.contains(client));
-    let client_text = || client.to_string();
-    policies.push(match allowed_by_list {
-        None => verdict("ip_allow", "skip", ExplainText::NoAllowList),
-        Some(true) => verdict(
-            "ip_allow",
-            "allow",
-            ExplainText::OnAllowList {
-                client: client_text(),
-            },
-        ),
-        Some(false) => verdict(
-            "ip_allow",
-            "reject",
-            ExplainText::NotOnAllowList {
-                client: client_text(),
-            },
-        ),
-    });
-    policies.push(match (&access.ip_deny, allowed_by_list) {
-        (None, _) => verdict("ip_deny", "skip", ExplainText::NoDenyList),
-        (Some(_), Some(_)) => verdict("ip_deny", "skip", ExplainText::AllowListDecides),
-        (Some(deny), None) if deny.contains(client) => verdict(
-            "ip_deny",
-            "reject",
-            ExplainText::OnDenyList {
-                client: client_text(),
-            },
-        ),
-        (Some(_), None) => verdict(
-            "ip_deny",
-            "allow",
-            ExplainText::NotOnDenyList {
-                client: client_text(),
-            },
-        ),
-    });
-    // The data plane's own check decides; the lines above explain it.
-    if let Err(why) = access.check_ip(client) {
-        *refusal = Some((ProxyError::Refused(Refusal::Ip(why)), why.into()));
-    }
-}
-
-/// Returns the authenticated tenant's app id, if any.
-fn auth_policies(
-    config: &weir_core::CompiledConfig,
-    svc: &CompiledService,
-    client: IpAddr,
-    headers: &HeaderMap,
-    path: &str,
-    policies: &mut Vec<PolicyVerdict>,
-    refusal: &mut Option<(ProxyError, ExplainText)>,
-) -> Option<std::sync::Arc<str>> {
-    let Some(auth) = &svc.access.auth else {
-        policies.push(verdict("auth", "skip", ExplainText::AuthOff));
-        return None;
-    };
-    if auth.bypasses(path) {
-        policies.push(verdict(
-            "auth",
-            "allow",
-            ExplainText::AuthBypassed { path: path.into() },
-        ));
-        return None;
-    }
-    // go-gateway tokens are not checked here: an explanation must not
-    // count as an accepted token in the migration metric.
-    let t = match authenticate(headers, &config.keys, &config.tenants, None, None) {
-        Err(f) => {
-            policies.push(verdict("auth", "reject", f.into()));
-            *refusal = Some((ProxyError::Refused(Refusal::Auth(f)), f.into()));
-            return None;
-        }
-        Ok(t) => t,
-    };
-    let tenant = || t.app_id.to_string();
-    policies.push(verdict(
-        "auth",
-        "allow",
-        ExplainText::ValidToken { tenant: tenant() },
-    ));
-    if !auth.admits(&t.app_id) {
-        let detail = ExplainText::TenantNotAllowed {
-            tenant: tenant(),
-            allowed: auth.tenant_names().unwrap_or_default().join(", "),
+    if no_node {
+        let e = ProxyError::NoNode {
+            service: routed.svc.name.to_string(),
         };
-        policies.push(verdict("auth_tenants", "reject", detail.clone()));
-        let app_id = std::sync::Arc::clone(&t.app_id);
-        *refusal = Some((
-            ProxyError::Refused(Refusal::TenantNotAllowed { app_id }),
-            detail,
-        ));
-        return Some(std::sync::Arc::clone(&t.app_id));
+        return Err(refused(&e, ExplainText::NoUsableNode));
     }
-    policies.push(match auth.tenant_names() {
-        None => verdict("auth_tenants", "skip", ExplainText::EveryTenant),
-        Some(_) => verdict(
-            "auth_tenants",
-            "allow",
-            ExplainText::TenantListed { tenant: tenant() },
-        ),
-    });
-    match &t.ip_allow {
-        Some(allow) if !allow.contains(client) => {
-            policies.push(verdict(
-                "tenant_ip",
-                "reject",
-                ExplainText::NotOnTenantList {
-                    client: client.to_string(),
-                    tenant: tenant(),
-                },
-            ));
-            *refusal = Some((
-                ProxyError::Refused(Refusal::TenantIp {
-                    app_id: std::sync::Arc::clone(&t.app_id),
-                }),
-                ExplainText::TenantIpRefused,
-            ));
-        }
-        Some(_) => policies.push(verdict("tenant_ip", "allow", ExplainText::OnTenantList)),
-        None => policies.push(verdict("tenant_ip", "skip", ExplainText::TenantNoList)),
-    }
-    Some(std::sync::Arc::clone(&t.app_id))
+    out.verdict = "forward";
+    Ok(())
 }
 
-fn limit_policies(svc: &CompiledService, tenant: Option<&str>, policies: &mut Vec<PolicyVerdict>) {
-    let limit = |name: &'static str, rate: Option<&Rate>| match rate {
-        Some(r) => verdict(
-            name,
-            "depends",
-            ExplainText::RateDepends {
-                per_second: r.per_second.to_string(),
-                burst: r.burst.to_string(),
-            },
-        ),
-        None => verdict(name, "skip", ExplainText::Unlimited),
-    };
-    policies.push(limit("service_qps", svc.limits.service.as_ref()));
-    policies.push(limit("client_ip_qps", svc.limits.client_ip.as_ref()));
-    if let Some(app) = tenant {
-        policies.push(verdict(
-            "tenant_limits",
-            "depends",
-            ExplainText::TenantLimitsDepend { tenant: app.into() },
-        ));
+/// Why a rotating or random strategy names no single node.
+fn one_of(strategy: Balance, key: String) -> ExplainText {
+    match strategy {
+        Balance::RoundRobin => ExplainText::NextInRotation,
+        Balance::WeightedRoundRobin => ExplainText::ByWeight,
+        Balance::Random => ExplainText::UniformlyRandom,
+        Balance::LeastRequest => ExplainText::LessBusyOfTwo,
+        // The ring names one node (`Peek::Node`); said for completeness.
+        Balance::ConsistentHash => ExplainText::HashDecides { key },
     }
 }
 
@@ -703,153 +604,41 @@ fn body_policy(
     svc: &CompiledService,
     headers: &HeaderMap,
     policies: &mut Vec<PolicyVerdict>,
-) -> Option<(ProxyError, ExplainText)> {
+) -> Result<(), Refused> {
     let Some(max) = svc.max_body_bytes else {
         policies.push(verdict("max_body_bytes", "skip", ExplainText::NoBodyLimit));
-        return None;
+        return Ok(());
     };
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    match declared {
-        Some(len) if len > max => {
+    let (len, max_text) = (declared.map(|l| l.to_string()), max.to_string());
+    match (declared, len) {
+        (Some(declared), Some(len)) if declared > max => {
             policies.push(verdict(
                 "max_body_bytes",
                 "reject",
-                ExplainText::BodyOverLimit {
-                    len: len.to_string(),
-                    max: max.to_string(),
-                },
+                ExplainText::BodyOverLimit { len, max: max_text },
             ));
             let e = ProxyError::ClientBody(crate::upstream::BodyFault::TooLarge(max));
-            Some((e, ExplainText::BodyTooLarge))
+            Err(refused(&e, ExplainText::BodyTooLarge))
         }
-        Some(len) => {
+        (_, Some(len)) => {
             policies.push(verdict(
                 "max_body_bytes",
                 "allow",
-                ExplainText::BodyWithinLimit {
-                    len: len.to_string(),
-                    max: max.to_string(),
-                },
+                ExplainText::BodyWithinLimit { len, max: max_text },
             ));
-            None
+            Ok(())
         }
-        None => {
+        (_, None) => {
             policies.push(verdict(
                 "max_body_bytes",
                 "depends",
-                ExplainText::BodyStreamed {
-                    max: max.to_string(),
-                },
+                ExplainText::BodyStreamed { max: max_text },
             ));
-            None
-        }
-    }
-}
-
-/// As `http::handler::request_hash`: the key consistent hashing uses.
-fn request_hash(
-    balance: Balance,
-    key: &HashKey,
-    client: IpAddr,
-    pq: &PathAndQuery,
-    headers: &HeaderMap,
-) -> u64 {
-    if balance != Balance::ConsistentHash {
-        return 0;
-    }
-    let ip_hash = || match client {
-        IpAddr::V4(a) => hash_key(&a.octets()),
-        IpAddr::V6(a) => hash_key(&a.octets()),
-    };
-    match key {
-        HashKey::ClientIp => ip_hash(),
-        HashKey::Uri => hash_key(pq.as_str().as_bytes()),
-        HashKey::Header(name) => match headers.get(name.as_str()) {
-            Some(v) => hash_key(v.as_bytes()),
-            None => ip_hash(),
-        },
-    }
-}
-
-/// As `http::handler::https_location`: where an HTTPS redirect points.
-fn https_location(host: Option<&str>, pq: &PathAndQuery, https_port: Option<u16>) -> String {
-    let host = host.unwrap_or("localhost");
-    let bare = if host.starts_with('[') {
-        host.split(']')
-            .next()
-            .map_or(host.to_owned(), |h| format!("{h}]"))
-    } else {
-        host.rsplit_once(':').map_or(host, |(h, _)| h).to_owned()
-    };
-    let port = match https_port {
-        Some(443) | None => String::new(),
-        Some(p) => format!(":{p}"),
-    };
-    format!("https://{bare}{port}{}", pq.as_str())
-}
-
-/// As `http::headers::wants_upgrade`.
-fn wants_upgrade(headers: &HeaderMap) -> bool {
-    headers.contains_key(header::UPGRADE)
-        && headers
-            .get_all(header::CONNECTION)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .any(|t| t.trim().eq_ignore_ascii_case("upgrade"))
-}
-
-/// As `http::headers::strip_hop_by_hop`.
-fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
-    if let Some(conn) = headers.get(header::CONNECTION).cloned() {
-        if let Ok(list) = conn.to_str() {
-            for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                if keep_upgrade && name.eq_ignore_ascii_case("upgrade") {
-                    continue;
-                }
-                if let Ok(name) = HeaderName::from_bytes(name.as_bytes()) {
-                    headers.remove(&name);
-                }
-            }
-        }
-        headers.remove(header::CONNECTION);
-        if keep_upgrade {
-            headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
-        }
-    }
-    for h in ["keep-alive", "proxy-connection", "transfer-encoding", "te"] {
-        headers.remove(h);
-    }
-    if !keep_upgrade {
-        headers.remove(header::UPGRADE);
-    }
-}
-
-/// As `http::headers::add_forwarded`.
-fn add_forwarded(
-    headers: &mut HeaderMap,
-    peer: IpAddr,
-    proto: &'static str,
-    host: Option<&HeaderValue>,
-) {
-    let peer = peer.to_string();
-    let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        Some(prev) => format!("{prev}, {peer}"),
-        None => peer.clone(),
-    };
-    if let Ok(v) = HeaderValue::from_str(&xff) {
-        headers.insert("x-forwarded-for", v);
-    }
-    headers.insert("x-forwarded-proto", HeaderValue::from_static(proto));
-    match host {
-        Some(h) => {
-            headers.insert("x-forwarded-host", h.clone());
-        }
-        None => {
-            headers.remove("x-forwarded-host");
+            Ok(())
         }
     }
 }

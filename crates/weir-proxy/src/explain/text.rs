@@ -7,7 +7,7 @@
 use weir_core::compile::IpRefusal;
 use weir_core::path::PathError;
 
-use crate::http::HostError;
+use crate::pipeline::host::HostError;
 use crate::policy::AuthFailure;
 use crate::text::coded_texts;
 
@@ -28,6 +28,9 @@ coded_texts! {
         /// An encoded slash reaches a service that does not take them.
         PathEncodedSlashNotAllowed = "path_encoded_slash_not_allowed"
             => "the path has an encoded slash (%2F), and the service does not set allow_encoded_slashes",
+        /// The service's path rewrite makes bytes a URI cannot carry.
+        RewrittenPathInvalid = "rewritten_path_invalid"
+            => "the service's rewrite makes a path that is not a valid URI",
 
         // The gateway's own endpoints.
         GatewayEndpoint { path } = "gateway_endpoint"

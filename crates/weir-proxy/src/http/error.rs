@@ -54,6 +54,9 @@ pub enum ProxyError {
     /// A policy refused the request.
     #[error("refused: {0:?}")]
     Refused(Refusal),
+    /// A TCP service has `limits.max_connections` open already.
+    #[error("service {service:?} has reached its connection limit")]
+    TooManyConnections { service: String },
     #[error(transparent)]
     Connect(#[from] ConnectError),
     #[error("upstream did not send response headers within {0:?}")]
@@ -99,6 +102,7 @@ impl ProxyError {
             | ProxyError::BadRequest(_)
             | ProxyError::HeadTooLarge(_)
             | ProxyError::Refused(_)
+            | ProxyError::TooManyConnections { .. }
             // The call's own deadline says nothing about the node.
             | ProxyError::DeadlineExceeded
             | ProxyError::HttpsRequired { .. }
@@ -138,6 +142,7 @@ impl ProxyError {
                     StatusCode::TOO_MANY_REQUESTS
                 }
             },
+            ProxyError::TooManyConnections { .. } => StatusCode::TOO_MANY_REQUESTS,
             ProxyError::Connect(ConnectError::Timeout { .. })
             | ProxyError::ResponseTimeout(_)
             | ProxyError::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
@@ -171,6 +176,7 @@ impl ProxyError {
                 Refusal::RateLimited { .. } => "rate_limited",
                 Refusal::Quota { .. } => "quota_exceeded",
             },
+            ProxyError::TooManyConnections { .. } => "connection_limit",
             ProxyError::Connect(ConnectError::Timeout { .. }) => "upstream_connect_timeout",
             ProxyError::Connect(_) => "upstream_connect_failed",
             ProxyError::ResponseTimeout(_) => "upstream_timeout",
@@ -197,6 +203,7 @@ impl ProxyError {
             // malformed requests.
             ProxyError::BadRequest(_) | ProxyError::HeadTooLarge(_) => Rejection::BadRequest,
             ProxyError::Refused(r) => r.rejection(),
+            ProxyError::TooManyConnections { .. } => Rejection::ConnectionLimit,
             ProxyError::Connect(ConnectError::Timeout { .. })
             | ProxyError::ResponseTimeout(_)
             | ProxyError::DeadlineExceeded => Rejection::UpstreamTimeout,

@@ -77,7 +77,9 @@ pub(crate) fn status_of(e: &ProxyError) -> u16 {
         ProxyError::UpgradeNotAllowed { .. } | ProxyError::BadRequest(_) => code::INVALID_ARGUMENT,
         ProxyError::HttpsRequired { .. } => code::PERMISSION_DENIED,
         // What gRPC itself answers when metadata is over a limit.
-        ProxyError::HeadTooLarge(_) => code::RESOURCE_EXHAUSTED,
+        ProxyError::HeadTooLarge(_) | ProxyError::TooManyConnections { .. } => {
+            code::RESOURCE_EXHAUSTED
+        }
         ProxyError::ClientBody(f) => match f {
             BodyFault::Malformed => code::INVALID_ARGUMENT,
             BodyFault::Closed => code::CANCELLED,

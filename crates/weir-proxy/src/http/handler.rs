@@ -17,26 +17,27 @@ use http::{HeaderName, HeaderValue, Request, Response, StatusCode, Uri, Version,
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::upgrade::OnUpgrade;
-use weir_core::compile::{CompiledService, UpstreamProtocol};
-use weir_core::{Balance, HashKey, path};
+use weir_core::compile::{CompiledService, CompiledTenant, UpstreamProtocol};
+use weir_core::path;
 
 use super::body::{BodyKind, LogFields, ProxyBody, Recorder};
 use super::error::{HeadLimit, ProxyError};
 use super::grpc;
-use super::headers::{add_forwarded, strip_hop_by_hop, wants_upgrade};
+use super::headers::strip_hop_by_hop;
 use super::oauth;
 use super::upgrade::spawn_tunnel;
 use crate::DataPlane;
-use crate::balance::{Pick, hash_key};
-use crate::policy::{self, Admission, PolicyInputs, identity};
+use crate::balance::Pick;
+use crate::pipeline::host::routing_host;
+use crate::pipeline::pick;
+use crate::pipeline::rewrite::{self, Forwarding, X_REQUEST_ID};
+use crate::pipeline::route::{self, Routed};
+use crate::policy::{self, Admission, NoTrace, PolicyInputs, identity};
 use crate::snapshot::Snapshot;
 use crate::upstream::{
-    BodyLimits, Member, NodeError, Release, RequestBody, ResponseBody, UpstreamRuntime,
+    BodyLimits, Member, Members, NodeError, Release, RequestBody, ResponseBody, UpstreamRuntime,
 };
 
-static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-/// The authenticated tenant, for the upstream. Never taken from clients.
-pub(crate) static X_WEIR_APP_ID: HeaderName = HeaderName::from_static("x-weir-app-id");
 static X_QUOTA_LIMIT: HeaderName = HeaderName::from_static("x-quota-limit");
 static X_QUOTA_REMAINING: HeaderName = HeaderName::from_static("x-quota-remaining");
 static X_QUOTA_RESET: HeaderName = HeaderName::from_static("x-quota-reset");
@@ -84,23 +85,7 @@ pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Respon
     // Before the access log reads the path: it logs the path that was
     // routed (a refused path, unchanged, as it came).
     let normalized = check_head(&req, conn.head_limits).and_then(|()| normalize_path(&mut req));
-    let log = plane.options.access_log.as_ref().map(|log| {
-        Box::new(LogFields {
-            log: log.clone(),
-            request_id: request_id.to_str().unwrap_or_default().to_owned(),
-            client_ip: client,
-            method: req.method().clone(),
-            host: host_of(&req)
-                .and_then(|h| h.to_str().ok().map(str::to_owned))
-                .unwrap_or_default(),
-            path: req.uri().path().to_owned(),
-            protocol: match req.version() {
-                Version::HTTP_2 => "HTTP/2",
-                Version::HTTP_10 => "HTTP/1.0",
-                _ => "HTTP/1.1",
-            },
-        })
-    });
+    let log = log_fields(plane, &req, client, &request_id);
     let mut outcome = Outcome {
         service: None,
         tenant: None,
@@ -126,17 +111,8 @@ pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Respon
     let (mut res, rejection) = match result {
         Ok(res) => (res, None),
         Err(e) => {
-            if e.status().is_server_error() {
-                tracing::warn!(peer = %conn.peer, code = e.code(), error = %e, "request failed");
-            } else {
-                tracing::debug!(peer = %conn.peer, code = e.code(), error = ?e, "request refused");
-            }
-            let res: Response<Full<bytes::Bytes>> = if grpc_call {
-                grpc::error_response(grpc::status_of(&e), &e.message())
-            } else {
-                e.to_response()
-            };
-            (res.map(BodyKind::Local), Some(e.rejection()))
+            let rejection = e.rejection();
+            (error_response(conn, &e, grpc_call), Some(rejection))
         }
     };
     // Added after the response's hop-by-hop fields were removed (in `send`).
@@ -163,6 +139,47 @@ pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Respon
         log,
     };
     res.map(|kind| ProxyBody::new(kind, Some(recorder)))
+}
+
+/// What the access log needs of the request, taken before it is consumed.
+fn log_fields(
+    plane: &DataPlane,
+    req: &Request<Incoming>,
+    client: IpAddr,
+    request_id: &HeaderValue,
+) -> Option<Box<LogFields>> {
+    let log = plane.options.access_log.as_ref()?;
+    Some(Box::new(LogFields {
+        log: log.clone(),
+        request_id: request_id.to_str().unwrap_or_default().to_owned(),
+        client_ip: client,
+        method: req.method().clone(),
+        host: host_of(req)
+            .and_then(|h| h.to_str().ok().map(str::to_owned))
+            .unwrap_or_default(),
+        path: req.uri().path().to_owned(),
+        protocol: match req.version() {
+            Version::HTTP_2 => "HTTP/2",
+            Version::HTTP_10 => "HTTP/1.0",
+            _ => "HTTP/1.1",
+        },
+    }))
+}
+
+/// The gateway's own answer to an error: JSON, or a gRPC status for a gRPC
+/// call. Server-side faults are logged as warnings, refusals at debug.
+fn error_response(conn: &ConnCtx, e: &ProxyError, grpc_call: bool) -> Response<BodyKind> {
+    if e.status().is_server_error() {
+        tracing::warn!(peer = %conn.peer, code = e.code(), error = %e, "request failed");
+    } else {
+        tracing::debug!(peer = %conn.peer, code = e.code(), error = ?e, "request refused");
+    }
+    let res: Response<Full<bytes::Bytes>> = if grpc_call {
+        grpc::error_response(grpc::status_of(e), &e.message())
+    } else {
+        e.to_response()
+    };
+    res.map(BodyKind::Local)
 }
 
 /// 431 when a request head is over the configured limits. hyper bounds
@@ -217,110 +234,6 @@ fn normalize_path<B>(req: &mut Request<B>) -> Result<(), ProxyError> {
     Ok(())
 }
 
-/// The one host a request is for, which routing uses and the upstream gets
-/// (`Host`, `:authority`, `X-Forwarded-Host`): the absolute-form or HTTP/2
-/// `:authority`, or else the single `Host` header. Forms that could route on
-/// one host and forward another are refused (RFC 9112 §3.2, RFC 9113
-/// §8.3.1): two `Host` headers, an authority that differs from `Host`, and
-/// a host that is not `name[:port]`. An empty `Host` is no host.
-pub(crate) fn routing_host(
-    authority: Option<&str>,
-    headers: &http::HeaderMap,
-    h2: bool,
-) -> Result<Option<HeaderValue>, HostError> {
-    let mut hosts = headers.get_all(header::HOST).iter();
-    let header = hosts.next();
-    if hosts.next().is_some() {
-        return Err(HostError::Several);
-    }
-    let host = match (authority, header) {
-        (Some(a), Some(h)) if !a.as_bytes().eq_ignore_ascii_case(h.as_bytes()) => {
-            return Err(HostError::Differs { h2 });
-        }
-        (Some(a), _) => HeaderValue::from_str(a).map_err(|_| HostError::Invalid)?,
-        (None, Some(h)) if h.is_empty() => return Ok(None),
-        (None, Some(h)) => h.clone(),
-        (None, None) => return Ok(None),
-    };
-    if !is_valid_host(host.as_bytes()) {
-        return Err(HostError::Invalid);
-    }
-    Ok(Some(host))
-}
-
-/// Why a request's host is refused (see [`routing_host`]); a 400 with the
-/// reason of [`HostError::reason`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum HostError {
-    /// More than one `Host` header.
-    Several,
-    /// The request target's host (HTTP/2: `:authority`) is not the `Host`
-    /// header's.
-    Differs { h2: bool },
-    /// Not `name[:port]` or `[v6]:port`.
-    Invalid,
-}
-
-impl HostError {
-    pub(crate) fn reason(self) -> &'static str {
-        match self {
-            HostError::Several => "more than one Host header",
-            HostError::Differs { h2: true } => ":authority and the host header differ",
-            HostError::Differs { h2: false } => {
-                "the request target's host and the Host header differ"
-            }
-            HostError::Invalid => "invalid host",
-        }
-    }
-}
-
-impl From<HostError> for ProxyError {
-    fn from(e: HostError) -> Self {
-        ProxyError::BadRequest(e.reason())
-    }
-}
-
-/// `name[:port]` or `[v6]:port` (RFC 3986 §3.2.2 without user info,
-/// percent-escapes or IPvFuture): nothing a router and an upstream could
-/// read differently.
-fn is_valid_host(h: &[u8]) -> bool {
-    let (name_ok, port) = match h.strip_prefix(b"[") {
-        Some(rest) => match rest.iter().position(|&b| b == b']') {
-            Some(end) => (
-                end > 0
-                    && rest[..end]
-                        .iter()
-                        .all(|&b| b.is_ascii_hexdigit() || b == b':' || b == b'.'),
-                &rest[end + 1..],
-            ),
-            None => return false,
-        },
-        None => {
-            let end = h.iter().position(|&b| b == b':').unwrap_or(h.len());
-            let name = &h[..end];
-            let ok = !name.is_empty()
-                && name
-                    .iter()
-                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_'));
-            (ok, &h[end..])
-        }
-    };
-    let port_ok = match port.split_first() {
-        None => true,
-        Some((b':', digits)) => {
-            digits.len() <= 5
-                && digits.iter().all(u8::is_ascii_digit)
-                && (digits.is_empty()
-                    || digits
-                        .iter()
-                        .fold(0u32, |n, d| n * 10 + u32::from(d - b'0'))
-                        <= 65535)
-        }
-        Some(_) => false,
-    };
-    name_ok && port_ok
-}
-
 fn host_of<B>(req: &Request<B>) -> Option<HeaderValue> {
     match req.uri().authority() {
         Some(a) => HeaderValue::from_str(a.as_str()).ok(),
@@ -331,9 +244,7 @@ fn host_of<B>(req: &Request<B>) -> Option<HeaderValue> {
 /// A client's `X-Request-Id` when it is sane, else a new one.
 fn request_id(incoming: Option<&HeaderValue>) -> HeaderValue {
     if let Some(v) = incoming
-        && !v.is_empty()
-        && v.len() <= 128
-        && v.as_bytes().iter().all(|b| b.is_ascii_graphic())
+        && rewrite::sane_request_id(v)
     {
         return v.clone();
     }
@@ -362,6 +273,8 @@ fn hex_into(out: &mut [u8], mut v: u64) {
 /// A request that came back unsent, so it may be tried elsewhere.
 type Unsent = Option<Request<RequestBody>>;
 
+/// The phases after the gateway's own endpoints: route, admit, rewrite,
+/// then forward.
 async fn proxy(
     conn: &ConnCtx,
     snap: &Snapshot,
@@ -380,76 +293,15 @@ async fn proxy(
         parts.version == Version::HTTP_2,
     )?;
     let host = host_value.as_ref().and_then(|v| v.to_str().ok());
-    let index = match &conn.fixed {
-        Some(name) => snap
-            .config
-            .services
-            .binary_search_by(|s| (*s.name).cmp(name))
-            .ok()
-            .filter(|&i| snap.config.services[i].spec.enabled),
-        None => snap
-            .config
-            .router
-            .lookup(host, parts.uri.path())
-            .map(|i| i as usize),
-    }
-    .ok_or(ProxyError::NoRoute)?;
-    let svc = &snap.config.services[index];
-    let rt = &snap.services[index];
-    let up = &*rt.upstream;
-    outcome.service = Some((Arc::clone(&svc.name), Arc::clone(&rt.stats)));
-    if !svc.allow_encoded_slashes && path::has_encoded_slash(parts.uri.path()) {
-        return Err(ProxyError::BadRequest(
-            path::PathError::EncodedSlash.reason(),
-        ));
-    }
+    let routed = route::route(snap, conn.fixed.as_deref(), host, parts.uri.path())?;
+    let svc = routed.svc;
+    outcome.service = Some((Arc::clone(&svc.name), Arc::clone(&routed.rt.stats)));
+    routed.check_path(parts.uri.path())?;
+    let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
+    routed.check_https(conn.proto == "https", host, target, plane.https_port())?;
+    let tenant = admit(conn, snap, routed, client, &parts, outcome)?;
 
-    if svc.https_redirect && conn.proto == "http" {
-        return Err(ProxyError::HttpsRequired {
-            location: https_location(host, &parts.uri, plane.https_port()),
-        });
-    }
-
-    // Policies: IP rules, authentication, limits.
-    parts.headers.remove(&X_WEIR_APP_ID);
-    let now = crate::clock::mono_nanos();
-    let admitted = {
-        let tenant_limits = |id: &str| snap.tenants.get(id).map(|t| Arc::clone(&t.limiters));
-        let inputs = PolicyInputs {
-            config: &snap.config,
-            tokens: &snap.tokens,
-            service: svc,
-            service_limits: &rt.limiters,
-            tenant_limits: &tenant_limits,
-            backend: &*plane.options.limits,
-            time_zone: &plane.options.time_zone,
-            now_nanos: now,
-            wall_clock: &plane.options.wall_clock,
-            compat: plane.options.go_gateway_compat.as_ref(),
-        };
-        policy::admit(&inputs, client, &parts.headers, parts.uri.path())
-    };
-    let Admission { tenant, quota } = match admitted {
-        Ok(a) => a,
-        Err(refusal) => {
-            if let policy::Refusal::Quota { app_id, .. }
-            | policy::Refusal::TenantIp { app_id }
-            | policy::Refusal::TenantNotAllowed { app_id } = &refusal
-                && let Some(t) = snap.tenants.get(app_id)
-            {
-                outcome.tenant = Some((Arc::clone(app_id), Arc::clone(&t.stats)));
-            }
-            return Err(ProxyError::Refused(refusal));
-        }
-    };
-    if let Some(t) = &tenant
-        && let Some(rt) = snap.tenants.get(&t.app_id)
-    {
-        outcome.tenant = Some((Arc::clone(&t.app_id), Arc::clone(&rt.stats)));
-    }
-    outcome.quota = quota;
-
-    let upgrade = parts.version == Version::HTTP_11 && wants_upgrade(&parts.headers);
+    let upgrade = rewrite::is_upgrade(parts.version, &parts.headers);
     if upgrade && !svc.websocket {
         return Err(ProxyError::UpgradeNotAllowed {
             service: svc.name.to_string(),
@@ -460,8 +312,8 @@ async fn proxy(
     } else {
         None
     };
-
-    let hash = request_hash(up, client, &parts);
+    let up = &*routed.rt.upstream;
+    let hash = pick::request_hash(&up.spec, client, parts.uri.path_and_query(), &parts.headers);
     let h2 = up.spec.protocol == UpstreamProtocol::Http2;
     // Only gRPC services (HTTP/2 upstreams) honour grpc-timeout.
     let deadline = if h2 {
@@ -469,196 +321,289 @@ async fn proxy(
     } else {
         None
     };
-    parts.uri = upstream_uri(svc, &parts.uri)?;
+    let forwarding = Forwarding {
+        host: host_value.as_ref(),
+        request_id,
+        tenant: tenant.as_deref().map(|t| &*t.app_id),
+        peer_ip: &conn.peer_ip,
+        proto: conn.proto,
+        upgrade,
+    };
+    upstream_head(&mut parts, svc, up, &forwarding)?;
+    let members = up.members();
+    let replay = Replay::of(&parts, &body, upgrade, members.list.len());
+    let body = client_body(conn, svc, up, body)?;
+    let attempts = Attempts {
+        conn,
+        routed,
+        members: &members,
+        hash,
+        h2,
+        deadline,
+        upgrade,
+        replay,
+        client_upgrade,
+    };
+    attempts
+        .forward(Request::from_parts(parts, body), outcome)
+        .await
+}
+
+/// The client's body under the service's limits. Refused here when its
+/// declared length is over the limit: before a node is picked or anything
+/// is sent.
+fn client_body(
+    conn: &ConnCtx,
+    svc: &CompiledService,
+    up: &UpstreamRuntime,
+    body: Incoming,
+) -> Result<RequestBody, ProxyError> {
+    let limits = BodyLimits {
+        // A gRPC client stream may go quiet between messages as long as
+        // the service's streams may.
+        idle: if up.spec.protocol == UpstreamProtocol::Http2 {
+            up.spec.stream_idle_timeout
+        } else {
+            conn.plane.options.body_read_timeout
+        },
+        max_bytes: svc.max_body_bytes,
+    };
+    RequestBody::client(body, limits).map_err(ProxyError::ClientBody)
+}
+
+/// The policy phases (IP rules, authentication, limits). The tenant, also
+/// one refused after it was known, goes to the outcome for its statistics.
+fn admit(
+    conn: &ConnCtx,
+    snap: &Snapshot,
+    routed: Routed<'_>,
+    client: IpAddr,
+    parts: &http::request::Parts,
+    outcome: &mut Outcome,
+) -> Result<Option<Arc<CompiledTenant>>, ProxyError> {
+    let inputs = PolicyInputs::new(&conn.plane, snap, routed);
+    let admitted = policy::admit(
+        &inputs,
+        client,
+        &parts.headers,
+        parts.uri.path(),
+        &mut NoTrace,
+    );
+    let tenant_id = match &admitted {
+        Ok(Admission { tenant, .. }) => tenant.as_ref().map(|t| &t.app_id),
+        Err(
+            policy::Refusal::Quota { app_id, .. }
+            | policy::Refusal::TenantIp { app_id }
+            | policy::Refusal::TenantNotAllowed { app_id },
+        ) => Some(app_id),
+        Err(_) => None,
+    };
+    if let Some(id) = tenant_id
+        && let Some(t) = snap.tenants.get(id)
+    {
+        outcome.tenant = Some((Arc::clone(id), Arc::clone(&t.stats)));
+    }
+    let Admission { tenant, quota } = admitted.map_err(ProxyError::Refused)?;
+    outcome.quota = quota;
+    Ok(tenant)
+}
+
+/// The rewrite phase, then the head in the upstream protocol's form.
+fn upstream_head(
+    parts: &mut http::request::Parts,
+    svc: &CompiledService,
+    up: &UpstreamRuntime,
+    forwarding: &Forwarding<'_>,
+) -> Result<(), ProxyError> {
+    parts.uri = rewrite::upstream_uri(svc, &parts.uri)?;
+    // Read before hop-by-hop removal takes TE off.
     let te_trailers = parts
         .headers
         .get(header::TE)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"trailers"));
-    strip_hop_by_hop(&mut parts.headers, upgrade);
-    // The gateway's own headers go on after hop-by-hop removal, so that a
-    // client's `Connection: X-Weir-App-Id, Host` cannot take them off.
-    // Host is the one routing used (HTTP/2 clients send only :authority).
-    if let Some(h) = &host_value {
-        parts.headers.insert(header::HOST, h.clone());
-    }
-    parts
-        .headers
-        .insert(X_REQUEST_ID.clone(), request_id.clone());
-    if let Some(v) = tenant
-        .as_ref()
-        .and_then(|t| HeaderValue::from_str(&t.app_id).ok())
-    {
-        parts.headers.insert(X_WEIR_APP_ID.clone(), v);
-    }
-    add_forwarded(
-        &mut parts.headers,
-        &conn.peer_ip,
-        conn.proto,
-        host_value.as_ref(),
-    );
-    svc.apply_header_ops(&mut parts.headers);
-    if h2 {
-        // HTTP/2 needs an absolute URI (:scheme, :authority); gRPC needs
-        // `te: trailers`, the one TE value HTTP/2 allows.
-        parts.version = Version::HTTP_2;
-        let authority = host_value
-            .as_ref()
-            .and_then(|h| h.to_str().ok())
-            .and_then(|h| h.parse::<http::uri::Authority>().ok());
-        let mut uri = http::uri::Parts::from(std::mem::take(&mut parts.uri));
-        uri.scheme = Some(if up.tls.is_some() {
-            http::uri::Scheme::HTTPS
-        } else {
-            http::uri::Scheme::HTTP
-        });
-        uri.authority = authority.or_else(|| {
-            up.spec
-                .nodes
-                .first()
-                .and_then(|n| n.addr.to_string().parse().ok())
-        });
-        parts.uri =
-            Uri::from_parts(uri).map_err(|_| ProxyError::BadRequest("invalid authority"))?;
-        parts.headers.remove(header::HOST);
-        if te_trailers || grpc::is_grpc(&parts.headers) {
-            parts
-                .headers
-                .insert(header::TE, HeaderValue::from_static("trailers"));
-        }
-    } else {
+    rewrite::upstream_headers(&mut parts.headers, svc, forwarding);
+    if up.spec.protocol != UpstreamProtocol::Http2 {
         parts.version = Version::HTTP_11;
+        return Ok(());
     }
-    // A body-less idempotent request can be sent again as it was when the
-    // node fails after receiving it (crash, reset): keep a copy of its head.
-    // Only when there is another node to go to, so single-node services pay
-    // nothing for it.
-    let members = up.members();
-    let replay = (!upgrade
-        && http_body::Body::is_end_stream(&body)
-        && is_idempotent(&parts.method)
-        && members.list.len() > 1)
-        .then(|| {
-            (
-                parts.method.clone(),
-                parts.uri.clone(),
-                parts.version,
-                parts.headers.clone(),
-            )
-        });
-    // Refused here when its declared length is over the limit: before a
-    // node is picked or anything is sent.
-    let limits = BodyLimits {
-        // A gRPC client stream may go quiet between messages as long as
-        // the service's streams may.
-        idle: if h2 {
-            up.spec.stream_idle_timeout
-        } else {
-            plane.options.body_read_timeout
-        },
-        max_bytes: svc.max_body_bytes,
-    };
-    let body = RequestBody::client(body, limits).map_err(ProxyError::ClientBody)?;
-    let mut request = Request::from_parts(parts, body);
-    let started = Instant::now();
+    // HTTP/2 needs an absolute URI (:scheme, :authority); gRPC needs
+    // `te: trailers`, the one TE value HTTP/2 allows.
+    parts.version = Version::HTTP_2;
+    let authority = forwarding
+        .host
+        .and_then(|h| h.to_str().ok())
+        .and_then(|h| h.parse::<http::uri::Authority>().ok());
+    let mut uri = http::uri::Parts::from(std::mem::take(&mut parts.uri));
+    uri.scheme = Some(if up.tls.is_some() {
+        http::uri::Scheme::HTTPS
+    } else {
+        http::uri::Scheme::HTTP
+    });
+    uri.authority = authority.or_else(|| {
+        up.spec
+            .nodes
+            .first()
+            .and_then(|n| n.addr.to_string().parse().ok())
+    });
+    parts.uri = Uri::from_parts(uri).map_err(|_| ProxyError::BadRequest("invalid authority"))?;
+    parts.headers.remove(header::HOST);
+    if te_trailers || grpc::is_grpc(&parts.headers) {
+        parts
+            .headers
+            .insert(header::TE, HeaderValue::from_static("trailers"));
+    }
+    Ok(())
+}
 
-    // Balance over the members that may take traffic, and try one other
-    // node when nothing reached the first (or, for a replayable request,
-    // when the first failed before answering). With `fail_open`, when no
-    // member is available, every enabled one may be tried.
-    let usable = |i: usize| members.list[i].usable(now);
-    let enabled = |i: usize| members.list[i].enabled;
-    let mut tried = None;
-    let mut last_error = None;
-    for _ in 0..2 {
-        let pick = match members.balancer.pick(hash, usable, tried) {
-            Some(p) => Some(p),
-            None if up.spec.fail_open => members.balancer.pick(hash, enabled, tried),
-            None => None,
-        };
-        let Some(pick) = pick else {
-            break;
-        };
-        let node = pick.index;
-        let member = &members.list[node];
-        let sent = if h2 {
-            let remaining = deadline.map(|d| d.saturating_sub(started.elapsed()));
-            send_h2(up, member, pick, request, remaining).await
-        } else {
-            send(up, member, pick, request, upgrade).await
-        };
-        match sent {
-            Ok(mut res) => {
-                let status = res.status().as_u16();
-                if up.is_failure_status(status) {
-                    let failure = NodeError::FailureStatus {
-                        addr: member.addr.to_string(),
-                        status: status.to_string(),
-                    };
-                    up.record_outcome(member, Some(&failure));
-                } else {
-                    up.record_outcome(member, None);
-                }
-                outcome.node = Some(Arc::clone(&member.label));
-                if let Some(d) = deadline {
-                    let remaining = d.saturating_sub(started.elapsed());
-                    return Ok(res.map(|b| BodyKind::Grpc(grpc::DeadlineBody::new(b, remaining))));
-                }
-                if upgrade && res.status() == StatusCode::SWITCHING_PROTOCOLS {
-                    if let Some(client) = client_upgrade {
-                        spawn_tunnel(
-                            &plane.tunnels,
-                            client,
-                            hyper::upgrade::on(&mut res),
-                            Arc::clone(&svc.name),
-                            up.spec.stream_idle_timeout,
-                        );
-                    }
-                    let (parts, _) = res.into_parts();
-                    return Ok(Response::from_parts(
-                        parts,
-                        BodyKind::Local(Full::default()),
-                    ));
-                }
-                return Ok(res.map(BodyKind::Upstream));
-            }
-            Err((e, Some(unsent))) => {
-                if let Some(failure) = e.node_error(&member.addr) {
-                    up.record_outcome(member, Some(&failure));
-                }
-                tracing::debug!(service = %svc.name, node = %member.addr, error = %e, "retrying on another node");
-                request = unsent;
-                tried = Some(node);
-                last_error = Some(e);
-            }
-            Err((e, None)) => {
-                // A client's fault (its deadline, its body) says nothing
-                // about the node.
-                if let Some(failure) = e.node_error(&member.addr) {
-                    up.record_outcome(member, Some(&failure));
-                }
-                if let (ProxyError::Upstream(_), Some((method, uri, version, headers))) =
-                    (&e, &replay)
-                    && tried.is_none()
-                {
-                    tracing::debug!(service = %svc.name, node = %member.addr, error = %e, "replaying an idempotent request on another node");
-                    let mut again = Request::new(RequestBody::empty());
-                    *again.method_mut() = method.clone();
-                    *again.uri_mut() = uri.clone();
-                    *again.version_mut() = *version;
-                    *again.headers_mut() = headers.clone();
-                    request = again;
-                    tried = Some(node);
-                    last_error = Some(e);
-                    continue;
-                }
-                outcome.node = Some(Arc::clone(&member.label));
-                return Err(e);
-            }
-        }
+/// The head of a body-less idempotent request, kept so that it can be sent
+/// again as it was when the node fails after receiving it (crash, reset).
+/// Only when there is another node to go to, so single-node services pay
+/// nothing for it.
+struct Replay {
+    method: http::Method,
+    uri: Uri,
+    version: Version,
+    headers: http::HeaderMap,
+}
+
+impl Replay {
+    fn of(
+        parts: &http::request::Parts,
+        body: &Incoming,
+        upgrade: bool,
+        nodes: usize,
+    ) -> Option<Self> {
+        let replayable = !upgrade
+            && http_body::Body::is_end_stream(body)
+            && is_idempotent(&parts.method)
+            && nodes > 1;
+        replayable.then(|| Replay {
+            method: parts.method.clone(),
+            uri: parts.uri.clone(),
+            version: parts.version,
+            headers: parts.headers.clone(),
+        })
     }
-    Err(last_error.unwrap_or_else(|| ProxyError::NoNode {
-        service: svc.name.to_string(),
-    }))
+
+    fn request(&self) -> Request<RequestBody> {
+        let mut again = Request::new(RequestBody::empty());
+        *again.method_mut() = self.method.clone();
+        *again.uri_mut() = self.uri.clone();
+        *again.version_mut() = self.version;
+        *again.headers_mut() = self.headers.clone();
+        again
+    }
+}
+
+/// The forward phase of one request: at most two attempts.
+struct Attempts<'a> {
+    conn: &'a ConnCtx,
+    routed: Routed<'a>,
+    members: &'a Members,
+    hash: u64,
+    h2: bool,
+    /// The call's `grpc-timeout`.
+    deadline: Option<Duration>,
+    /// A protocol upgrade (WebSocket) the service accepts.
+    upgrade: bool,
+    replay: Option<Replay>,
+    /// The client side of a protocol upgrade.
+    client_upgrade: Option<OnUpgrade>,
+}
+
+impl Attempts<'_> {
+    /// Balance over the members that may take traffic, and try one other
+    /// node when nothing reached the first (or, for a replayable request,
+    /// when the first failed before answering).
+    async fn forward(
+        mut self,
+        mut request: Request<RequestBody>,
+        outcome: &mut Outcome,
+    ) -> Result<Response<BodyKind>, ProxyError> {
+        let up = &*self.routed.rt.upstream;
+        let started = Instant::now();
+        let now = crate::clock::mono_nanos();
+        let mut tried = None;
+        let mut last_error = None;
+        for _ in 0..2 {
+            let Some(pick) = pick::pick(up, self.members, self.hash, now, tried) else {
+                break;
+            };
+            let node = pick.index;
+            let member = &self.members.list[node];
+            let sent = if self.h2 {
+                let remaining = self.deadline.map(|d| d.saturating_sub(started.elapsed()));
+                send_h2(up, member, pick, request, remaining).await
+            } else {
+                send(up, member, pick, request, self.upgrade).await
+            };
+            let (e, unsent) = match sent {
+                Ok(res) => {
+                    let status = res.status().as_u16();
+                    let failure = up
+                        .is_failure_status(status)
+                        .then(|| NodeError::FailureStatus {
+                            addr: member.addr.to_string(),
+                            status: status.to_string(),
+                        });
+                    up.record_outcome(member, failure.as_ref());
+                    outcome.node = Some(Arc::clone(&member.label));
+                    return Ok(self.respond(res, started));
+                }
+                Err(failed) => failed,
+            };
+            // A client's fault (its deadline, its body) says nothing about
+            // the node.
+            if let Some(failure) = e.node_error(&member.addr) {
+                up.record_outcome(member, Some(&failure));
+            }
+            let svc = &self.routed.svc.name;
+            let again = match (unsent, &self.replay) {
+                (Some(unsent), _) => {
+                    tracing::debug!(service = %svc, node = %member.addr, error = %e, "retrying on another node");
+                    unsent
+                }
+                (None, Some(replay)) if matches!(e, ProxyError::Upstream(_)) && tried.is_none() => {
+                    tracing::debug!(service = %svc, node = %member.addr, error = %e, "replaying an idempotent request on another node");
+                    replay.request()
+                }
+                (None, _) => {
+                    outcome.node = Some(Arc::clone(&member.label));
+                    return Err(e);
+                }
+            };
+            request = again;
+            tried = Some(node);
+            last_error = Some(e);
+        }
+        Err(last_error.unwrap_or_else(|| ProxyError::NoNode {
+            service: self.routed.svc.name.to_string(),
+        }))
+    }
+
+    /// The upstream's answer as the client gets it: a gRPC call's body
+    /// under its deadline, an accepted upgrade joined to the client.
+    fn respond(&mut self, mut res: Response<ResponseBody>, started: Instant) -> Response<BodyKind> {
+        if let Some(d) = self.deadline {
+            let remaining = d.saturating_sub(started.elapsed());
+            return res.map(|b| BodyKind::Grpc(grpc::DeadlineBody::new(b, remaining)));
+        }
+        if !self.upgrade || res.status() != StatusCode::SWITCHING_PROTOCOLS {
+            return res.map(BodyKind::Upstream);
+        }
+        if let Some(client) = self.client_upgrade.take() {
+            let up = &self.routed.rt.upstream;
+            spawn_tunnel(
+                &self.conn.plane.tunnels,
+                client,
+                hyper::upgrade::on(&mut res),
+                Arc::clone(&self.routed.svc.name),
+                up.spec.stream_idle_timeout,
+            );
+        }
+        let (parts, _) = res.into_parts();
+        Response::from_parts(parts, BodyKind::Local(Full::default()))
+    }
 }
 
 /// Methods whose repetition has the same effect as one request (RFC 9110
@@ -673,51 +618,6 @@ fn is_idempotent(m: &http::Method) -> bool {
             | http::Method::PUT
             | http::Method::DELETE
     )
-}
-
-/// The hash consistent hashing keys on; 0 for other strategies.
-fn request_hash(up: &UpstreamRuntime, client: IpAddr, parts: &http::request::Parts) -> u64 {
-    if up.spec.balance != Balance::ConsistentHash {
-        return 0;
-    }
-    let ip_hash = || match client {
-        IpAddr::V4(a) => hash_key(&a.octets()),
-        IpAddr::V6(a) => hash_key(&a.octets()),
-    };
-    match &up.spec.hash_key {
-        HashKey::ClientIp => ip_hash(),
-        HashKey::Uri => hash_key(
-            parts
-                .uri
-                .path_and_query()
-                .map_or(b"/", |pq| pq.as_str().as_bytes()),
-        ),
-        // A request without the header falls back to its client IP rather
-        // than piling every such request onto one node.
-        HashKey::Header(name) => match parts.headers.get(name.as_str()) {
-            Some(v) => hash_key(v.as_bytes()),
-            None => ip_hash(),
-        },
-    }
-}
-
-/// `https://host[:port]/path?query` for an HTTPS redirect.
-fn https_location(host: Option<&str>, uri: &Uri, https_port: Option<u16>) -> String {
-    let host = host.unwrap_or("localhost");
-    // Drop any port the client used for plain HTTP.
-    let bare = if host.starts_with('[') {
-        host.split(']')
-            .next()
-            .map_or(host.to_owned(), |h| format!("{h}]"))
-    } else {
-        host.rsplit_once(':').map_or(host, |(h, _)| h).to_owned()
-    };
-    let port = match https_port {
-        Some(443) | None => String::new(),
-        Some(p) => format!(":{p}"),
-    };
-    let pq = uri.path_and_query().map_or("/", |pq| pq.as_str());
-    format!("https://{bare}{port}{pq}")
 }
 
 /// Send on the node's shared HTTP/2 connection. A connection that turns
@@ -778,26 +678,6 @@ async fn send_h2(
             },
         }
     }
-}
-
-/// Origin-form URI for the upstream: rewritten path plus the original query.
-fn upstream_uri(svc: &CompiledService, uri: &Uri) -> Result<Uri, ProxyError> {
-    let path = uri.path();
-    let rewritten = svc.rewrite_path(path);
-    let pq = if rewritten == path {
-        match uri.path_and_query() {
-            Some(pq) => pq.clone(),
-            None => PathAndQuery::from_static("/"),
-        }
-    } else {
-        let s = match uri.query() {
-            Some(q) => format!("{rewritten}?{q}"),
-            None => rewritten.into_owned(),
-        };
-        PathAndQuery::try_from(s)
-            .map_err(|_| ProxyError::BadRequest("rewritten path is not a valid URI"))?
-    };
-    Ok(Uri::from(pq))
 }
 
 /// Send on a pooled or new connection to the picked node. A pooled
@@ -887,74 +767,6 @@ async fn send(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hosts() {
-        for ok in [
-            "example.com",
-            "example.com:8080",
-            "EXAMPLE.com:",
-            "a_b-c.d",
-            "127.0.0.1:80",
-            "[::1]",
-            "[2001:db8::1]:443",
-            "[::ffff:1.2.3.4]:1",
-        ] {
-            assert!(is_valid_host(ok.as_bytes()), "{ok}");
-        }
-        for bad in [
-            "",
-            ":80",
-            "user@example.com",
-            "example.com/x",
-            "example.com:80:80",
-            "example.com:http",
-            "example.com:65536",
-            "example.com:123456",
-            "[::1",
-            "[]",
-            "[::1]x",
-            "[::1]:80:80",
-            "[v1.x]",
-            "a b",
-            "a,b",
-            "a%2fb",
-            "a\\b",
-        ] {
-            assert!(!is_valid_host(bad.as_bytes()), "{bad}");
-        }
-    }
-
-    fn headers(hosts: &[&str]) -> http::HeaderMap {
-        let mut h = http::HeaderMap::new();
-        for v in hosts {
-            h.append(header::HOST, HeaderValue::from_str(v).unwrap());
-        }
-        h
-    }
-
-    #[test]
-    fn one_host_or_a_refusal() {
-        let host = |a: Option<&str>, h: &[&str]| {
-            routing_host(a, &headers(h), false).map(|v| v.map(|v| v.to_str().unwrap().to_owned()))
-        };
-        assert_eq!(host(None, &["a.test"]).unwrap().as_deref(), Some("a.test"));
-        assert_eq!(
-            host(Some("a.test"), &[]).unwrap().as_deref(),
-            Some("a.test")
-        );
-        assert_eq!(
-            host(Some("a.test"), &["A.test"]).unwrap().as_deref(),
-            Some("a.test")
-        );
-        assert_eq!(host(None, &[""]).unwrap(), None);
-        assert_eq!(host(None, &[]).unwrap(), None);
-        assert!(host(Some("a.test"), &["b.test"]).is_err());
-        assert!(host(None, &["a.test", "a.test"]).is_err());
-        assert!(host(None, &["a.test", "b.test"]).is_err());
-        assert!(host(None, &["u@a.test"]).is_err());
-        assert!(host(Some("u@a.test"), &[]).is_err());
-    }
 
     #[test]
     fn normalises_the_path_and_keeps_the_query() {

@@ -6,11 +6,11 @@ mod body;
 mod error;
 mod grpc;
 mod handler;
-mod headers;
+pub(crate) mod headers;
 mod oauth;
 mod server;
 mod upgrade;
 
 pub use error::{FaultSide, ProxyError};
-pub(crate) use handler::{HostError, routing_host};
+pub(crate) use oauth::{JWKS_PATH, TOKEN_PATH};
 pub use server::{HttpListenerOptions, serve_http, serve_https, serve_service};

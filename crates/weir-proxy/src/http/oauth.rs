@@ -14,6 +14,7 @@ use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
+use weir_core::compile::CompiledTenant;
 
 use crate::DataPlane;
 use crate::policy::limit::client_key;
@@ -82,6 +83,25 @@ pub(crate) async fn token(
     client: IpAddr,
     req: Request<Incoming>,
 ) -> Reply {
+    if let Err(refused) = brake(plane, client, &req) {
+        return *refused;
+    }
+    let (parts, body) = req.into_parts();
+    let tenant = match read_form(&parts.headers, body)
+        .await
+        .and_then(|form| client_credentials(snap, client, &parts.headers, &form))
+    {
+        Ok(tenant) => tenant,
+        Err(refused) => return *refused,
+    };
+    issue(plane, snap, tenant)
+}
+
+/// A refusal of the token endpoint (boxed: a response is large).
+type Refused = Box<Reply>;
+
+/// POST only, and guessing slowed down per client before any work.
+fn brake(plane: &DataPlane, client: IpAddr, req: &Request<Incoming>) -> Result<(), Refused> {
     if req.method() != Method::POST {
         let mut res = oauth_error(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -90,9 +110,8 @@ pub(crate) async fn token(
         );
         res.headers_mut()
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return res;
+        return Err(Box::new(res));
     }
-    // Slow down guessing before doing any work.
     let d = plane.token_limiter.acquire(
         client_key(client, plane.options.ipv6_client_prefix),
         plane.options.token_endpoint_rate,
@@ -107,46 +126,72 @@ pub(crate) async fn token(
         let retry = d.retry_after.as_secs_f64().ceil().max(1.0) as u64;
         res.headers_mut()
             .insert(header::RETRY_AFTER, HeaderValue::from(retry));
-        return res;
+        return Err(Box::new(res));
     }
+    Ok(())
+}
 
-    let (parts, body) = req.into_parts();
+/// The form body, bounded in size and time; only `client_credentials`
+/// grants.
+async fn read_form(
+    headers: &http::HeaderMap,
+    body: Incoming,
+) -> Result<Vec<(String, String)>, Refused> {
     let bytes =
         match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY).collect()).await {
             Ok(Ok(b)) => b.to_bytes(),
             _ => {
-                return oauth_error(
+                return Err(Box::new(oauth_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_request",
                     "the request body is too large or incomplete",
-                );
+                )));
             }
         };
-    let form = parse_body(parts.headers.get(header::CONTENT_TYPE), &bytes);
+    let form = parse_body(headers.get(header::CONTENT_TYPE), &bytes);
     if let Some(grant) = form.iter().find(|(k, _)| k == "grant_type").map(|(_, v)| v)
         && grant != "client_credentials"
     {
-        return oauth_error(
+        return Err(Box::new(oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
             "only client_credentials is supported",
-        );
+        )));
     }
-    let Some((app_id, secret)) = basic_credentials(&parts.headers).or_else(|| {
-        let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        Some((get("client_id")?, get("client_secret")?))
-    }) else {
-        return invalid_client();
-    };
+    Ok(form)
+}
 
-    let Some(tenant) = snap.config.tenants.get(app_id.as_str()) else {
-        return invalid_client();
-    };
+/// The tenant whose id and secret the request carries (Basic, or the form),
+/// when it is enabled and the client is on its IP list. Every failure is
+/// the same `invalid_client`.
+fn client_credentials<'s>(
+    snap: &'s Snapshot,
+    client: IpAddr,
+    headers: &http::HeaderMap,
+    form: &[(String, String)],
+) -> Result<&'s CompiledTenant, Refused> {
+    let refused = || Box::new(invalid_client());
+    let (app_id, secret) = basic_credentials(headers)
+        .or_else(|| {
+            let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            Some((get("client_id")?, get("client_secret")?))
+        })
+        .ok_or_else(refused)?;
+    let tenant = snap
+        .config
+        .tenants
+        .get(app_id.as_str())
+        .ok_or_else(refused)?;
     let secret_ok: bool = tenant.secret.as_bytes().ct_eq(secret.as_bytes()).into();
     let ip_ok = tenant.ip_allow.as_ref().is_none_or(|a| a.contains(client));
     if !secret_ok || !tenant.enabled || !ip_ok {
-        return invalid_client();
+        return Err(refused());
     }
+    Ok(tenant)
+}
+
+/// A token for `tenant`, signed with the active key.
+fn issue(plane: &DataPlane, snap: &Snapshot, tenant: &CompiledTenant) -> Reply {
     let Some(key) = &snap.config.keys.active else {
         tracing::error!("token requested but no active signing key is configured");
         return oauth_error(

@@ -17,6 +17,7 @@ const messages: Record<string, string> = {
   path_nul: 'the path has an encoded NUL (%00)',
   path_dot_parameters: 'the path has a dot-segment with parameters (..;)',
   path_encoded_slash_not_allowed: 'the path has an encoded slash (%2F), and the service does not set allow_encoded_slashes',
+  rewritten_path_invalid: "the service's rewrite makes a path that is not a valid URI",
   gateway_endpoint: '{path} is answered by the gateway itself (token service)',
   gateway_endpoint_answer: "answered by the gateway's token service, not forwarded",
   host_several: 'bad request: more than one Host header',

@@ -14,6 +14,7 @@ const messages: Record<string, string> = {
   path_nul: '路径含有编码的 NUL（%00）',
   path_dot_parameters: '路径含有带参数的点段（..;）',
   path_encoded_slash_not_allowed: '路径含有编码的斜杠（%2F），而该服务未开启 allow_encoded_slashes',
+  rewritten_path_invalid: '该服务的重写规则生成的路径不是有效的 URI',
   gateway_endpoint: '{path} 由网关自身应答（令牌服务）',
   gateway_endpoint_answer: '由网关的令牌服务应答，不转发',
   host_several: '错误请求：有多个 Host 请求头',

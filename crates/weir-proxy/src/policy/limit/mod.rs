@@ -153,6 +153,40 @@ impl LimitBackend for LocalLimits {
     }
 }
 
+/// Takes nothing from any bucket and allows everything: explain runs the
+/// policy phases with it to decide the rest as the data plane would and
+/// report limits as depending on traffic, without using up a token.
+#[derive(Debug, Default)]
+pub struct DryRun;
+
+impl LimitBackend for DryRun {
+    fn acquire(&self, _scope: LimitScope<'_>, rate: Rate, _now: u64) -> Decision {
+        Decision {
+            allowed: true,
+            limit: rate.per_second,
+            remaining: rate.burst,
+            reset: std::time::Duration::ZERO,
+            retry_after: std::time::Duration::ZERO,
+        }
+    }
+
+    fn acquire_quota(
+        &self,
+        _app_id: &str,
+        _counter: &DailyCounter,
+        limit: u64,
+        _now_ms: i64,
+        _tz: &TimeZone,
+    ) -> QuotaDecision {
+        QuotaDecision {
+            allowed: true,
+            limit,
+            remaining: limit,
+            reset_secs: 0,
+        }
+    }
+}
+
 /// Limit state of one service, kept across reloads.
 #[derive(Debug)]
 pub struct ServiceLimiters {
