@@ -36,7 +36,7 @@ use crate::balance::Peek;
 use crate::http::{JWKS_PATH, ProxyError, TOKEN_PATH};
 use crate::pipeline::host::routing_host;
 use crate::pipeline::pick;
-use crate::pipeline::rewrite::{self, Forwarding, X_REQUEST_ID};
+use crate::pipeline::rewrite::{self, Forwarding, Scheme, X_REQUEST_ID};
 use crate::pipeline::route::{self, Routed};
 use crate::policy::limit::DryRun;
 use crate::policy::{self, PolicyInputs, identity};
@@ -361,7 +361,11 @@ fn phases(
             request_id: &HeaderValue::from_static("(generated)"),
             tenant: tenant.as_deref(),
             peer_ip: &peer_ip(req.peer),
-            proto: if req.input.https { "https" } else { "http" },
+            scheme: if req.input.https {
+                Scheme::Https
+            } else {
+                Scheme::Http
+            },
             upgrade,
         },
     )?);

@@ -30,12 +30,13 @@ use crate::DataPlane;
 use crate::balance::Pick;
 use crate::pipeline::host::routing_host;
 use crate::pipeline::pick;
-use crate::pipeline::rewrite::{self, Forwarding, X_REQUEST_ID};
+use crate::pipeline::rewrite::{self, Forwarding, Scheme, X_REQUEST_ID};
 use crate::pipeline::route::{self, Routed};
 use crate::policy::{self, Admission, NoTrace, PolicyInputs, identity};
 use crate::snapshot::Snapshot;
 use crate::upstream::{
-    BodyLimits, Member, Members, NodeError, Release, RequestBody, ResponseBody, UpstreamRuntime,
+    BodyLimits, H2Node, Link, Members, NodeError, NodePool, Release, RequestBody, ResponseBody,
+    UpstreamRuntime,
 };
 
 static X_QUOTA_LIMIT: HeaderName = HeaderName::from_static("x-quota-limit");
@@ -49,8 +50,8 @@ pub(crate) struct ConnCtx {
     pub peer: SocketAddr,
     /// The peer IP, formatted once per connection (for X-Forwarded-For).
     pub peer_ip: HeaderValue,
-    /// `http` or `https`: what the client used.
-    pub proto: &'static str,
+    /// What the client used.
+    pub scheme: Scheme,
     /// Listeners of one service (a gRPC service's own port) skip routing.
     pub fixed: Option<Arc<str>>,
     /// `proxy.max_header_bytes` and `proxy.max_headers`.
@@ -270,8 +271,33 @@ fn hex_into(out: &mut [u8], mut v: u64) {
     }
 }
 
-/// A request that came back unsent, so it may be tried elsewhere.
-type Unsent = Option<Request<RequestBody>>;
+/// Why one attempt failed, and whether the request may go to another
+/// node.
+enum Failed {
+    /// Nothing reached the node: the request comes back unsent (boxed:
+    /// a failure is rare and a request head is large).
+    Unsent(ProxyError, Box<Request<RequestBody>>),
+    /// The request is spent: it reached the node, or the fault is the
+    /// client's.
+    Spent(ProxyError),
+}
+
+impl Failed {
+    /// A failed exchange: the request comes back only when the node is at
+    /// fault. A client's fault is final; no other node gets it.
+    fn exchange(e: ProxyError, back: Option<Request<RequestBody>>) -> Self {
+        match back {
+            Some(req) if e.counts_against_node() => Failed::Unsent(e, Box::new(req)),
+            _ => Failed::Spent(e),
+        }
+    }
+
+    fn error(&self) -> &ProxyError {
+        match self {
+            Failed::Unsent(e, _) | Failed::Spent(e) => e,
+        }
+    }
+}
 
 /// The phases after the gateway's own endpoints: route, admit, rewrite,
 /// then forward.
@@ -298,7 +324,12 @@ async fn proxy(
     outcome.service = Some((Arc::clone(&svc.name), Arc::clone(&routed.rt.stats)));
     routed.check_path(parts.uri.path())?;
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
-    routed.check_https(conn.proto == "https", host, target, plane.https_port())?;
+    routed.check_https(
+        conn.scheme == Scheme::Https,
+        host,
+        target,
+        plane.https_port(),
+    )?;
     let tenant = admit(conn, snap, routed, client, &parts, outcome)?;
 
     let upgrade = rewrite::is_upgrade(parts.version, &parts.headers);
@@ -326,7 +357,7 @@ async fn proxy(
         request_id,
         tenant: tenant.as_deref().map(|t| &*t.app_id),
         peer_ip: &conn.peer_ip,
-        proto: conn.proto,
+        scheme: conn.scheme,
         upgrade,
     };
     upstream_head(&mut parts, svc, up, &forwarding)?;
@@ -338,7 +369,6 @@ async fn proxy(
         routed,
         members: &members,
         hash,
-        h2,
         deadline,
         upgrade,
         replay,
@@ -501,7 +531,6 @@ struct Attempts<'a> {
     routed: Routed<'a>,
     members: &'a Members,
     hash: u64,
-    h2: bool,
     /// The call's `grpc-timeout`.
     deadline: Option<Duration>,
     /// A protocol upgrade (WebSocket) the service accepts.
@@ -531,13 +560,17 @@ impl Attempts<'_> {
             };
             let node = pick.index;
             let member = &self.members.list[node];
-            let sent = if self.h2 {
-                let remaining = self.deadline.map(|d| d.saturating_sub(started.elapsed()));
-                send_h2(up, member, pick, request, remaining).await
-            } else {
-                send(up, member, pick, request, self.upgrade).await
+            let sent = match &member.link {
+                Link::Http2(node) => {
+                    let remaining = self.deadline.map(|d| d.saturating_sub(started.elapsed()));
+                    send_h2(up, node, pick, request, remaining).await
+                }
+                Link::Http1(pool) => send(up, pool, pick, request, self.upgrade).await,
+                Link::Tcp => Err(Failed::Spent(ProxyError::Internal(
+                    "a TCP service has no HTTP connections",
+                ))),
             };
-            let (e, unsent) = match sent {
+            let failed = match sent {
                 Ok(res) => {
                     let status = res.status().as_u16();
                     let failure = up
@@ -554,23 +587,25 @@ impl Attempts<'_> {
             };
             // A client's fault (its deadline, its body) says nothing about
             // the node.
-            if let Some(failure) = e.node_error(&member.addr) {
+            if let Some(failure) = failed.error().node_error(&member.addr) {
                 up.record_outcome(member, Some(&failure));
             }
             let svc = &self.routed.svc.name;
-            let again = match (unsent, &self.replay) {
-                (Some(unsent), _) => {
+            let (e, again) = match failed {
+                Failed::Unsent(e, unsent) => {
                     tracing::debug!(service = %svc, node = %member.addr, error = %e, "retrying on another node");
-                    unsent
+                    (e, *unsent)
                 }
-                (None, Some(replay)) if matches!(e, ProxyError::Upstream(_)) && tried.is_none() => {
-                    tracing::debug!(service = %svc, node = %member.addr, error = %e, "replaying an idempotent request on another node");
-                    replay.request()
-                }
-                (None, _) => {
-                    outcome.node = Some(Arc::clone(&member.label));
-                    return Err(e);
-                }
+                Failed::Spent(e) => match &self.replay {
+                    Some(replay) if matches!(e, ProxyError::Upstream(_)) && tried.is_none() => {
+                        tracing::debug!(service = %svc, node = %member.addr, error = %e, "replaying an idempotent request on another node");
+                        (e, replay.request())
+                    }
+                    _ => {
+                        outcome.node = Some(Arc::clone(&member.label));
+                        return Err(e);
+                    }
+                },
             };
             request = again;
             tried = Some(node);
@@ -625,23 +660,17 @@ fn is_idempotent(m: &http::Method) -> bool {
 /// response-header wait is bounded by the call's deadline when it has one.
 async fn send_h2(
     up: &UpstreamRuntime,
-    member: &Member,
+    node: &H2Node,
     pick: Pick,
     mut req: Request<RequestBody>,
     deadline: Option<Duration>,
-) -> Result<Response<ResponseBody>, (ProxyError, Unsent)> {
-    let Some(node) = &member.h2 else {
-        return Err((
-            ProxyError::Internal("service has no HTTP/2 connection"),
-            None,
-        ));
-    };
+) -> Result<Response<ResponseBody>, Failed> {
     let completion = req.body().completion();
     let mut fresh = false;
     loop {
         let mut sender = match node.sender(fresh).await {
             Ok(s) => s,
-            Err(e) => return Err((e.into(), Some(req))),
+            Err(e) => return Err(Failed::Unsent(e.into(), Box::new(req))),
         };
         let (wait, on_timeout) = match deadline {
             Some(d) => (d, ProxyError::DeadlineExceeded),
@@ -652,7 +681,7 @@ async fn send_h2(
         };
         let result = tokio::select! {
             r = sender.try_send_request(req) => r,
-            () = tokio::time::sleep(wait) => return Err((on_timeout, None)),
+            () = tokio::time::sleep(wait) => return Err(Failed::Spent(on_timeout)),
         };
         match result {
             Ok(res) => {
@@ -671,9 +700,7 @@ async fn send_h2(
                 }
                 back => {
                     let e = ProxyError::forwarding(e.into_error(), completion.as_deref());
-                    // A client's fault is final: no other node gets it.
-                    let back = back.filter(|_| e.counts_against_node());
-                    return Err((e, back));
+                    return Err(Failed::exchange(e, back));
                 }
             },
         }
@@ -686,14 +713,11 @@ async fn send_h2(
 /// returned to the caller for a retry on another node.
 async fn send(
     up: &UpstreamRuntime,
-    member: &Member,
+    pool: &Arc<NodePool>,
     pick: Pick,
     mut req: Request<RequestBody>,
     upgrade: bool,
-) -> Result<Response<ResponseBody>, (ProxyError, Unsent)> {
-    let Some(pool) = &member.pool else {
-        return Err((ProxyError::Internal("service has no HTTP/1.1 pool"), None));
-    };
+) -> Result<Response<ResponseBody>, Failed> {
     let completion = req.body().completion();
     // Bounded: a few stale pooled connections, then one new connection.
     let mut stale = 0;
@@ -715,7 +739,7 @@ async fn send(
             },
             None => match pool.connect().await {
                 Ok(s) => (s, false),
-                Err(e) => return Err((e.into(), Some(req))),
+                Err(e) => return Err(Failed::Unsent(e.into(), Box::new(req))),
             },
         };
         let timeout = up.spec.response_header_timeout;
@@ -730,7 +754,7 @@ async fn send(
         };
         let result = tokio::select! {
             r = sender.try_send_request(req) => r,
-            () = started => return Err((ProxyError::ResponseTimeout(timeout), None)),
+            () = started => return Err(Failed::Spent(ProxyError::ResponseTimeout(timeout))),
         };
         match result {
             Ok(res) => {
@@ -755,9 +779,7 @@ async fn send(
                 }
                 back => {
                     let e = ProxyError::forwarding(e.into_error(), completion.as_deref());
-                    // A client's fault is final: no other node gets it.
-                    let back = back.filter(|_| e.counts_against_node());
-                    return Err((e, back));
+                    return Err(Failed::exchange(e, back));
                 }
             },
         }

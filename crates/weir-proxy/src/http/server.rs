@@ -31,6 +31,7 @@ use tokio_rustls::TlsAcceptor;
 use super::handler::{ConnCtx, HeadLimits, handle};
 use crate::DataPlane;
 use crate::conn::{AcceptOptions, Activity, ConnTimeout, Ending, TrackedBody, accept_loop, drive};
+use crate::pipeline::rewrite::Scheme;
 
 /// Settings of an HTTP listener.
 #[derive(Debug, Clone)]
@@ -179,9 +180,13 @@ async fn serve(
     fixed: Option<Arc<str>>,
 ) {
     let builder = Arc::new(builder(&opts));
-    let proto = if tls.is_some() { "https" } else { "http" };
+    let scheme = if tls.is_some() {
+        Scheme::Https
+    } else {
+        Scheme::Http
+    };
     let accept = AcceptOptions {
-        name: fixed.as_deref().map_or(proto, |_| "grpc"),
+        name: fixed.as_deref().map_or(scheme.as_str(), |_| "grpc"),
         header_read_timeout: opts.header_read_timeout,
         shutdown_grace: opts.shutdown_grace,
     };
@@ -194,7 +199,7 @@ async fn serve(
                 plane: Arc::clone(&plane),
                 peer,
                 peer_ip: peer_ip_value(peer),
-                proto,
+                scheme,
                 fixed: fixed.clone(),
                 head_limits: HeadLimits {
                     max_bytes: opts.max_header_bytes,

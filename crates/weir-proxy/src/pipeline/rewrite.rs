@@ -15,6 +15,23 @@ pub(crate) static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-
 /// The authenticated tenant, for the upstream. Never taken from clients.
 pub(crate) static X_WEIR_APP_ID: HeaderName = HeaderName::from_static("x-weir-app-id");
 
+/// What a client used to reach the gateway: `X-Forwarded-Proto`, and
+/// whether an `https_redirect` service redirects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scheme {
+    Http,
+    Https,
+}
+
+impl Scheme {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+}
+
 /// What the gateway adds to a request it forwards.
 pub(crate) struct Forwarding<'a> {
     /// The host routing used (HTTP/2 clients send only `:authority`).
@@ -24,8 +41,8 @@ pub(crate) struct Forwarding<'a> {
     pub tenant: Option<&'a str>,
     /// The TCP peer, formatted (appended to `X-Forwarded-For`).
     pub peer_ip: &'a HeaderValue,
-    /// `http` or `https`: what the client used.
-    pub proto: &'static str,
+    /// What the client used.
+    pub scheme: Scheme,
     /// A protocol upgrade (WebSocket) keeps `Connection: upgrade`.
     pub upgrade: bool,
 }
@@ -50,7 +67,7 @@ pub(crate) fn upstream_headers(headers: &mut HeaderMap, svc: &CompiledService, f
     if let Some(v) = f.tenant.and_then(|t| HeaderValue::from_str(t).ok()) {
         headers.insert(X_WEIR_APP_ID.clone(), v);
     }
-    add_forwarded(headers, f.peer_ip, f.proto, f.host);
+    add_forwarded(headers, f.peer_ip, f.scheme.as_str(), f.host);
     svc.apply_header_ops(headers);
 }
 

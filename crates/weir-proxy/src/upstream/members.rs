@@ -42,9 +42,19 @@ pub struct Member {
     pub enabled: bool,
     pub source: MemberSource,
     pub state: Arc<NodeState>,
-    /// Connections: one of these, by the upstream's protocol.
-    pub pool: Option<Arc<NodePool>>,
-    pub h2: Option<Arc<H2Node>>,
+    /// How requests reach the node, by the upstream's protocol.
+    pub link: Link,
+}
+
+/// A member's connections: exactly one kind, by the upstream's protocol.
+#[derive(Debug, Clone)]
+pub enum Link {
+    /// A pool of HTTP/1.1 connections.
+    Http1(Arc<NodePool>),
+    /// One shared HTTP/2 connection (gRPC).
+    Http2(Arc<H2Node>),
+    /// TCP services connect per client connection; nothing is kept.
+    Tcp,
 }
 
 impl Member {

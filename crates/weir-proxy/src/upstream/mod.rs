@@ -24,7 +24,7 @@ pub use connect::ConnectError;
 pub(crate) use connect::{connect_http1, connect_http2, connect_io};
 pub use h2pool::{H2Node, H2Sender};
 pub use io::UpstreamIo;
-pub use members::{Member, MemberSource, Members, Registration};
+pub use members::{Link, Member, MemberSource, Members, Registration};
 pub use node_error::NodeError;
 pub use pool::{NodePool, PoolSettings, PooledSender};
 pub use registry::ConnRegistry;
@@ -319,13 +319,13 @@ impl UpstreamRuntime {
                 continue;
             }
             let state = Arc::clone(states.entry(key.clone()).or_default());
-            let (pool, conn) = match self.spec.protocol {
+            let link = match self.spec.protocol {
                 UpstreamProtocol::Http1 => {
                     let p = pools.entry(key.clone()).or_insert_with(|| {
                         self.conns
                             .h1(&addr, sni.as_ref(), &settings, self.tls.as_ref())
                     });
-                    (Some(Arc::clone(p)), None)
+                    Link::Http1(Arc::clone(p))
                 }
                 UpstreamProtocol::Http2 => {
                     let c = h2.entry(key.clone()).or_insert_with(|| {
@@ -337,9 +337,9 @@ impl UpstreamRuntime {
                             self.tls.as_ref(),
                         )
                     });
-                    (None, Some(Arc::clone(c)))
+                    Link::Http2(Arc::clone(c))
                 }
-                UpstreamProtocol::Tcp => (None, None),
+                UpstreamProtocol::Tcp => Link::Tcp,
             };
             list.push(Member {
                 label: key.as_str().into(),
@@ -349,8 +349,7 @@ impl UpstreamRuntime {
                 enabled,
                 source,
                 state,
-                pool,
-                h2: conn,
+                link,
             });
         }
         states.retain(|k, _| seen.contains(k));
@@ -447,11 +446,10 @@ impl UpstreamRuntime {
     /// Drop idle connections that outlived the idle timeout.
     pub fn sweep_idle(&self) {
         for m in self.members().list.iter() {
-            if let Some(p) = &m.pool {
-                p.sweep();
-            }
-            if let Some(h) = &m.h2 {
-                h.sweep();
+            match &m.link {
+                Link::Http1(p) => p.sweep(),
+                Link::Http2(h) => h.sweep(),
+                Link::Tcp => {}
             }
         }
     }
