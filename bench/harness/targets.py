@@ -402,7 +402,12 @@ class Servers:
                    WEIR_LOG_ACCESS=str(access_log) if access_log else "off",
                    WEIR_LISTEN_HTTPS=f"127.0.0.1:{tls_port}" if tls else "off",
                    WEIR_LISTEN_SERVICE_ADDRESS="127.0.0.1", WEIR_PROXY_SHUTDOWN_GRACE="1s",
-                   WEIR_PROXY_LISTENER_DRAIN_GRACE="1s")
+                   WEIR_PROXY_LISTENER_DRAIN_GRACE="1s",
+                   # Every bench client is 127.0.0.1: the per-address cap
+                   # (1,000 by default) would reset s8's 10,000 idle
+                   # connections; nginx and HAProxy have no such cap here.
+                   WEIR_PROXY_MAX_CONNECTIONS="50000",
+                   WEIR_PROXY_MAX_CONNECTIONS_PER_IP="50000")
         if redis:
             env.update(WEIR_CLUSTER_REDIS=redis, WEIR_CLUSTER_KEY_PREFIX=f"weir-bench-{os.getpid()}-{name}")
         argv = [str(self.weir)] + self.weir_role + ["--store", f"sqlite://{db}", "--http", f"127.0.0.1:{port}"]
