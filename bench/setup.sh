@@ -33,7 +33,7 @@ need_file /usr/lib/nginx/modules/ngx_stream_module.so libnginx-mod-stream   # ng
 need_pkg openssl openssl                 # the certificate of the HTTPS scenarios (4), made per run
 need_pkg valgrind valgrind               # instruction counts (callgrind)
 need_pkg taskset util-linux              # CPU pinning
-need_pkg python3 python3                 # bench/run.py (standard library only)
+need_pkg python3 python3                 # bench/run.py and bench/harness/ (standard library only)
 
 # Debian's haproxy and nginx packages may start system services; the bench
 # never uses them (it runs its own instances on free ports).

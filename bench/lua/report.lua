@@ -1,4 +1,4 @@
--- Appended to every wrk script the harness runs (bench/run.py): at the end of
+-- Appended to every wrk script the harness runs (bench/harness/tools.py): at the end of
 -- a run, print one machine-readable line with the totals and the latency
 -- percentiles (wrk's own summary has no p99.9).
 done = function(summary, latency, requests)
