@@ -17,6 +17,10 @@ const full: Service = {
     { op: 'set', name: 'X-Gateway', value: 'weir' },
     { op: 'remove', name: 'X-Debug' },
   ],
+  response_headers: [
+    { op: 'set', name: 'X-Frame-Options', value: 'DENY' },
+    { op: 'remove', name: 'Server' },
+  ],
   access: {
     auth: { enabled: true, allow_paths: ['/health', '/public/*'], tenants: ['mobile_app', 'web_app'] },
     ip_allow: { enabled: true, ips: ['10.0.0.0/8'] },
@@ -56,6 +60,26 @@ describe('the service form', () => {
     )
     expect(mapped.fields.regCidrs).toBe('line 1: bad')
     expect(mapped.fields.regMaxInstances).toBe('too many')
+  })
+
+  it('edits response header operations in the words of request ones', () => {
+    const f = emptyForm()
+    f.name = 'x'
+    f.prefix = '/x'
+    f.nodes = '1.2.3.4:80'
+    f.responseHeaders = 'set X-Frame-Options DENY\nadd Cache-Control no-store\ndel Server\nbogus'
+    const { spec, problems } = formToSpec(f)
+    expect(spec.response_headers?.slice(0, 3)).toEqual([
+      { op: 'set', name: 'X-Frame-Options', value: 'DENY' },
+      { op: 'add', name: 'Cache-Control', value: 'no-store' },
+      { op: 'remove', name: 'Server' },
+    ])
+    expect(problems.map((p) => [p.field, p.values?.line])).toEqual([['responseHeaders', 4]])
+    // Not sent when empty; a TCP service has none.
+    expect(formToSpec({ ...f, responseHeaders: '' }).spec.response_headers).toBeUndefined()
+    expect(formToSpec({ ...f, kind: 'tcp', port: 7000 }).spec.response_headers).toBeUndefined()
+    const mapped = mapProblems([{ path: 'response_headers[1].name', message: 'bad' }], f, [], (line, m) => `line ${line}: ${m}`)
+    expect(mapped.fields.responseHeaders).toBe('line 2: bad')
   })
 
   it('round-trips a full service, keeping fields it does not know', () => {

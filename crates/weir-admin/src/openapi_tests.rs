@@ -83,6 +83,7 @@ fn model_fields_are_documented() {
         "strip_prefix": true,
         "rewrite": [{"pattern": "^/x", "replacement": "/y"}],
         "request_headers": [{"op": "set", "name": "x-a", "value": "1"}],
+        "response_headers": [{"op": "set", "name": "x-b", "value": "2"}],
         "websocket": true, "max_body_bytes": 1048576,
         "access": {"ip_allow": {"enabled": false, "ips": ["10.0.0.0/8"]},
                    "ip_deny": {"enabled": false, "ips": ["10.0.0.1"]},

@@ -245,7 +245,7 @@ impl ToSchema for PositiveDurationSchema {
 /// A proxied service: `http`, `tcp` or `grpc`. Rules that depend on the
 /// kind: an `http` service needs `match` and takes no `port`; a `tcp` service
 /// needs `port` and takes no `match`, `strip_prefix`, `rewrite`,
-/// `request_headers`, `websocket`, `https_redirect`, `access.auth`,
+/// `request_headers`, `response_headers`, `websocket`, `https_redirect`, `access.auth`,
 /// `upstream.tls` or a `hash_key` other than `client_ip`; a `grpc` service
 /// needs `port`, `match` or both, and takes no `websocket` or
 /// `https_redirect`. Names, routes and ports are unique across services.
@@ -282,6 +282,11 @@ pub struct ServiceSchema {
     /// Request header operations, in order (seed: `header_transfor`).
     #[schema(nullable = false)]
     request_headers: Option<Vec<HeaderOpSchema>>,
+    /// Operations on the upstream's response headers, in order, before the
+    /// response goes to the client (gRPC: response metadata). The
+    /// gateway's own answers are not changed. Not for `tcp`.
+    #[schema(nullable = false)]
+    response_headers: Option<Vec<HeaderOpSchema>>,
     /// Allow WebSocket upgrades.
     #[schema(nullable = false)]
     websocket: Option<bool>,
@@ -743,6 +748,7 @@ pub fn service_rules() -> serde_json::Value {
                     "strip_prefix": {"const": false},
                     "rewrite": {"maxItems": 0},
                     "request_headers": {"maxItems": 0},
+                    "response_headers": {"maxItems": 0},
                     "websocket": {"const": false},
                     "https_redirect": {"const": false},
                     "access": {"properties": {"auth": {"properties": {"enabled": {"const": false}}}}},

@@ -27,6 +27,8 @@ fn config(server: &GrpcServer, port: u16) -> String {
     request_headers:
       - {{ op: set, name: x-gateway, value: weir }}
       - {{ op: remove, name: x-secret }}
+    response_headers:
+      - {{ op: set, name: x-served-through, value: weir }}
     upstream: {{ nodes: [{{ addr: "{a}" }}] }}
   - name: echo_routed
     kind: grpc
@@ -166,6 +168,17 @@ async fn all_call_types_on_a_dedicated_port_and_a_routed_prefix() {
     wait_listening(dedicated).await;
     all_call_types(dedicated, ("x-gateway", "weir")).await;
     all_call_types(gw.gateway.http_addr.unwrap(), ("x-tenant-hint", "routed")).await;
+    // response_headers reach a gRPC client as response metadata, on the
+    // service that sets them only.
+    let through = |target| async move {
+        let mut c = echo_client(grpc::channel(target).await.unwrap());
+        let res = c.unary(Request::new(req("meta"))).await.unwrap();
+        res.metadata()
+            .get("x-served-through")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    assert_eq!(through(dedicated).await.as_deref(), Some("weir"));
+    assert_eq!(through(gw.gateway.http_addr.unwrap()).await, None);
     gw.stop().await;
 }
 

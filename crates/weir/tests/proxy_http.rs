@@ -99,6 +99,71 @@ services:
     gw.stop().await;
 }
 
+/// `response_headers` change what the upstream answered, before the
+/// gateway adds its own fields; the gateway's own answers are untouched.
+#[tokio::test]
+async fn response_header_operations_apply_to_upstream_answers_only() {
+    let up = TestUpstream::start("up").await;
+    let gw = TestGateway::start(&format!(
+        r#"
+services:
+  - name: web
+    match: {{ prefix: /web/ }}
+    max_body_bytes: 10
+    response_headers:
+      - {{ op: set, name: X-Frame-Options, value: DENY }}
+      - {{ op: add, name: Cache-Control, value: no-store }}
+      - {{ op: remove, name: Content-Type }}
+      - {{ op: set, name: X-Request-Id, value: from-an-operation }}
+    upstream: {{ nodes: [{{ addr: "{}" }}] }}
+"#,
+        up.addr
+    ))
+    .await;
+    let res = client().get(gw.url("/web/x")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let h = res.headers();
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["cache-control"], "no-store");
+    assert!(h.get("content-type").is_none(), "{h:?}");
+    // The gateway's request id is added after the operations.
+    assert_ne!(h["x-request-id"], "from-an-operation");
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["node"], "up", "the body is the upstream's");
+
+    // A refusal is the gateway's own answer: no operation touches it.
+    let res = client()
+        .post(gw.url("/web/x"))
+        .body("more than ten bytes")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    assert!(res.headers().get("x-frame-options").is_none());
+    assert_eq!(res.headers()["content-type"], "application/json");
+
+    // Explain lists them in the configuration's words.
+    let input = weir_proxy::explain::ExplainInput {
+        method: "GET".into(),
+        host: None,
+        path: "/web/x".into(),
+        headers: vec![],
+        client_ip: "127.0.0.1".into(),
+        https: false,
+    };
+    let out = weir_proxy::explain::explain(&gw.gateway.plane, &input).unwrap();
+    assert_eq!(
+        out.upstream_request.unwrap().response_header_ops,
+        [
+            "set x-frame-options: DENY",
+            "add cache-control: no-store",
+            "remove content-type",
+            "set x-request-id: from-an-operation",
+        ]
+    );
+    gw.stop().await;
+}
+
 #[tokio::test]
 async fn forwarded_headers_host_and_hop_by_hop() {
     let up = TestUpstream::start("up").await;

@@ -159,6 +159,7 @@ export interface Service {
   strip_prefix?: boolean | null
   rewrite?: RewriteRule[] | null
   request_headers?: HeaderOp[] | null
+  response_headers?: HeaderOp[] | null
   websocket?: boolean | null
   /** Largest request body in bytes; absent or 0 = no limit. */
   max_body_bytes?: number | null
@@ -429,6 +430,7 @@ export interface Explanation {
     path: string
     headers: { name: string; value: string }[]
     header_ops: string[]
+    response_header_ops?: string[]
     upgrade: boolean
   } | null
   balancer?:

@@ -5,6 +5,7 @@
 //   rewrite          `PATTERN REPLACEMENT`           (seed: url_rewrite)
 //   request headers  `set NAME VALUE` / `add NAME VALUE` / `remove NAME`
 //                    (seed: header_transfor, whose `edit`/`del` are accepted)
+//   response headers the same words
 //   nodes            `ADDR [WEIGHT]`                  (seed: ip_list + weight_list)
 //   disabled nodes   `ADDR`                           (seed: forbid_list)
 //   IP lists, API allow-list, registration networks: one entry per line.
@@ -40,6 +41,8 @@ export interface ServiceForm {
   websocket: boolean
   rewrite: string
   headers: string
+  /** `response_headers`, one operation per line as `headers`. */
+  responseHeaders: string
   // access control
   authEnabled: boolean
   allowPaths: string
@@ -146,6 +149,7 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     websocket: false,
     rewrite: '',
     headers: '',
+    responseHeaders: '',
     authEnabled: false,
     allowPaths: '',
     authTenants: '',
@@ -213,6 +217,7 @@ export function specToForm(s: Service): ServiceForm {
   f.websocket = !!s.websocket
   f.rewrite = (s.rewrite ?? []).map((r) => `${r.pattern} ${r.replacement}`).join('\n')
   f.headers = (s.request_headers ?? []).map(headerLine).join('\n')
+  f.responseHeaders = (s.response_headers ?? []).map(headerLine).join('\n')
   f.authEnabled = !!s.access?.auth?.enabled
   f.allowPaths = toLines(s.access?.auth?.allow_paths)
   f.authTenants = toLines(s.access?.auth?.tenants)
@@ -326,7 +331,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
 
   // Keep unknown top-level and upstream fields of the stored service.
   const spec: Service = { ...(base ?? {}), name: f.name.trim(), upstream: { ...(base?.upstream ?? {}), nodes: [] } }
-  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'websocket', 'max_body_bytes', 'access', 'limits', 'registration'] as const) {
+  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'response_headers', 'websocket', 'max_body_bytes', 'access', 'limits', 'registration'] as const) {
     delete spec[k]
   }
   for (const k of ['balance', 'hash_key', 'tls', 'timeouts', 'max_idle_per_node', 'health_check', 'outlier', 'fail_open', 'dns'] as const) {
@@ -356,15 +361,19 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
       })
       if (rewrite.length) spec.rewrite = rewrite
     }
-    const headers = splitLines(f.headers).map(({ line, text }) => {
-      const [opWord = '', name = '', ...rest] = text.split(/\s+/)
-      const op = HEADER_OPS[opWord.toLowerCase()]
-      if (!op || !name || (op !== 'remove' && rest.length === 0)) problem('headers', 'form.lineHeader', { line })
-      const h: HeaderOp = { op: op ?? 'set', name }
-      if (op !== 'remove') h.value = rest.join(' ')
-      return h
-    })
+    const ops = (field: 'headers' | 'responseHeaders') =>
+      splitLines(f[field]).map(({ line, text }) => {
+        const [opWord = '', name = '', ...rest] = text.split(/\s+/)
+        const op = HEADER_OPS[opWord.toLowerCase()]
+        if (!op || !name || (op !== 'remove' && rest.length === 0)) problem(field, 'form.lineHeader', { line })
+        const h: HeaderOp = { op: op ?? 'set', name }
+        if (op !== 'remove') h.value = rest.join(' ')
+        return h
+      })
+    const headers = ops('headers')
     if (headers.length) spec.request_headers = headers
+    const responseHeaders = ops('responseHeaders')
+    if (responseHeaders.length) spec.response_headers = responseHeaders
   }
 
   // Access control
@@ -517,9 +526,11 @@ export function checkForm(f: ServiceForm): FormProblem[] {
         put('rewrite', rules.regex(pattern), line)
       }
     }
-    for (const { line, text } of splitLines(f.headers)) {
-      const name = text.split(/\s+/)[1]
-      if (name) put('headers', rules.headerName(name), line)
+    for (const field of ['headers', 'responseHeaders'] as const) {
+      for (const { line, text } of splitLines(f[field])) {
+        const name = text.split(/\s+/)[1]
+        if (name) put(field, rules.headerName(name), line)
+      }
     }
   }
   eachLine('ipAllow', rules.ipOrCidr)
@@ -661,6 +672,7 @@ const EXACT: Record<string, FormField> = {
 const LISTS: Record<string, FormField> = {
   rewrite: 'rewrite',
   request_headers: 'headers',
+  response_headers: 'responseHeaders',
   'access.auth.allow_paths': 'allowPaths',
   'access.auth.tenants': 'authTenants',
   'access.ip_allow.ips': 'ipAllow',

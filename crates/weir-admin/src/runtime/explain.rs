@@ -153,6 +153,10 @@ pub struct UpstreamRequest {
     /// The header operations applied, in the configuration's words:
     /// `set X-Name: value`, `add X-Name: value`, `remove X-Name`.
     pub header_ops: Vec<String>,
+    /// The operations the service applies to the upstream's response
+    /// headers (`response_headers`), in the same words.
+    #[serde(default)]
+    pub response_header_ops: Vec<String>,
     /// Whether the request would be a WebSocket upgrade.
     pub upgrade: bool,
 }

@@ -14,7 +14,8 @@ use super::policy::{CompiledAccess, CompiledLimits, compile_access, compile_limi
 use super::router::RouteKey;
 use crate::error::ValidationErrors;
 use crate::model::{
-    Balance, CheckKind, HashKey, HeaderOpKind, Service, ServiceKind, Upstream, UpstreamTls,
+    Balance, CheckKind, HashKey, HeaderOp, HeaderOpKind, Service, ServiceKind, Upstream,
+    UpstreamTls,
 };
 use crate::msg::Msg;
 use crate::rules::{
@@ -55,6 +56,8 @@ pub struct CompiledService {
     pub strip_len: usize,
     pub rewrites: Box<[CompiledRewrite]>,
     pub header_ops: Box<[CompiledHeaderOp]>,
+    /// `response_headers`: applied to the upstream's responses.
+    pub response_header_ops: Box<[CompiledHeaderOp]>,
     pub websocket: bool,
     /// Largest request body (`None` = no limit).
     pub max_body_bytes: Option<u64>,
@@ -181,20 +184,29 @@ impl CompiledService {
 
     /// Apply the request header operations in order.
     pub fn apply_header_ops(&self, headers: &mut HeaderMap) {
-        for op in self.header_ops.iter() {
-            match (op.kind, &op.value) {
-                (HeaderOpKind::Add, Some(v)) => {
-                    headers.append(op.name.clone(), v.clone());
-                }
-                (HeaderOpKind::Set, Some(v)) => {
-                    headers.insert(op.name.clone(), v.clone());
-                }
-                (HeaderOpKind::Remove, _) => {
-                    headers.remove(&op.name);
-                }
-                // Validation guarantees add/set carry a value.
-                (HeaderOpKind::Add | HeaderOpKind::Set, None) => {}
+        apply_ops(&self.header_ops, headers);
+    }
+
+    /// Apply the response header operations in order.
+    pub fn apply_response_header_ops(&self, headers: &mut HeaderMap) {
+        apply_ops(&self.response_header_ops, headers);
+    }
+}
+
+fn apply_ops(ops: &[CompiledHeaderOp], headers: &mut HeaderMap) {
+    for op in ops {
+        match (op.kind, &op.value) {
+            (HeaderOpKind::Add, Some(v)) => {
+                headers.append(op.name.clone(), v.clone());
             }
+            (HeaderOpKind::Set, Some(v)) => {
+                headers.insert(op.name.clone(), v.clone());
+            }
+            (HeaderOpKind::Remove, _) => {
+                headers.remove(&op.name);
+            }
+            // Validation guarantees add/set carry a value.
+            (HeaderOpKind::Add | HeaderOpKind::Set, None) => {}
         }
     }
 }
@@ -219,7 +231,9 @@ pub(crate) fn compile_service(
         Some(None)
     };
     let rewrites = compile_rewrites(svc, path, errors);
-    let header_ops = compile_header_ops(svc, path, errors);
+    let header_ops = compile_header_ops(&svc.request_headers, path, "request_headers", errors);
+    let response_header_ops =
+        compile_header_ops(&svc.response_headers, path, "response_headers", errors);
     let access = compile_access(&svc.access, path, errors);
     for (i, p) in svc.access.auth.allow_paths.iter().enumerate() {
         let bare = p.strip_suffix('*').unwrap_or(p);
@@ -252,6 +266,7 @@ pub(crate) fn compile_service(
             strip_len,
             rewrites,
             header_ops,
+            response_header_ops,
             websocket: svc.websocket,
             max_body_bytes: svc.max_body_bytes.filter(|&n| n > 0),
             access,
@@ -308,6 +323,7 @@ fn check_kind_fields(svc: &Service, path: &str, errors: &mut ValidationErrors) {
             not_for("strip_prefix", svc.strip_prefix, why());
             not_for("rewrite", !svc.rewrite.is_empty(), why());
             not_for("request_headers", !svc.request_headers.is_empty(), why());
+            not_for("response_headers", !svc.response_headers.is_empty(), why());
             not_for("websocket", svc.websocket, why());
             not_for("https_redirect", svc.https_redirect, why());
             not_for("allow_encoded_slashes", svc.allow_encoded_slashes, why());
@@ -520,14 +536,17 @@ fn check_replacement(regex: &Regex, replacement: &str) -> Result<(), Msg> {
     Ok(())
 }
 
+/// `request_headers` or `response_headers` (`field`). The framing and
+/// hop-by-hop fields are the gateway's on both sides.
 fn compile_header_ops(
-    svc: &Service,
+    ops: &[HeaderOp],
     path: &str,
+    field: &str,
     errors: &mut ValidationErrors,
 ) -> Box<[CompiledHeaderOp]> {
-    let mut out = Vec::with_capacity(svc.request_headers.len());
-    for (i, op) in svc.request_headers.iter().enumerate() {
-        let p = format!("{path}.request_headers[{i}]");
+    let mut out = Vec::with_capacity(ops.len());
+    for (i, op) in ops.iter().enumerate() {
+        let p = format!("{path}.{field}[{i}]");
         let name = match HeaderName::from_bytes(op.name.as_bytes()) {
             Ok(n) => n,
             Err(_) => {

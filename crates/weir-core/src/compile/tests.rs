@@ -431,3 +431,38 @@ services:
         "the route host api.example.com + prefix /x/ is already used by services[0] (\"a\")"
     );
 }
+
+#[test]
+fn response_header_operations_are_validated_like_request_ones() {
+    let c = compile(&doc(
+        "services:\n  - name: web\n    match: { prefix: / }\n    response_headers:\n      - { op: set, name: X-Frame-Options, value: DENY }\n      - { op: add, name: X-Tag, value: blue }\n      - { op: remove, name: Server }\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n",
+    ))
+    .unwrap();
+    let svc = c.service("web").unwrap();
+    assert!(svc.header_ops.is_empty());
+    let mut h = HeaderMap::new();
+    h.insert("server", http::HeaderValue::from_static("nginx"));
+    h.insert("x-tag", http::HeaderValue::from_static("red"));
+    svc.apply_response_header_ops(&mut h);
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(
+        h.get_all("x-tag").iter().collect::<Vec<_>>(),
+        ["red", "blue"]
+    );
+    assert!(!h.contains_key("server"));
+    assert_error(
+        "services:\n  - { name: a, match: { prefix: /a }, response_headers: [{ op: set, name: Transfer-Encoding, value: chunked }], upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        "services[0].response_headers[0].name",
+        "managed by the gateway",
+    );
+    assert_error(
+        "services:\n  - { name: a, match: { prefix: /a }, response_headers: [{ op: remove, name: X-A, value: x }], upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        "services[0].response_headers[0].value",
+        "",
+    );
+    assert_error(
+        "services:\n  - { name: t, kind: tcp, port: 9000, response_headers: [{ op: remove, name: X-A }], upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }",
+        "services[0].response_headers",
+        "does not apply to tcp services",
+    );
+}

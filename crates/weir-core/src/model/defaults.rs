@@ -75,6 +75,7 @@ fn service() -> Vec<(&'static str, Value)> {
         ("strip_prefix", json(false)),
         ("rewrite", json(Vec::<Value>::new())),
         ("request_headers", json(Vec::<Value>::new())),
+        ("response_headers", json(Vec::<Value>::new())),
         ("websocket", json(false)),
         ("access.ip_allow.enabled", json(yes())),
         ("access.ip_allow.ips", no_strings()),

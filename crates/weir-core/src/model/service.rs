@@ -49,6 +49,12 @@ pub struct Service {
     /// Request header operations, applied in order (seed: `header_transfor`).
     #[serde(default, skip_serializing_if = "is_default")]
     pub request_headers: Vec<HeaderOp>,
+    /// Operations on the headers of the upstream's responses, applied in
+    /// order before the response goes to the client (gRPC: response
+    /// metadata). The gateway's own answers (refusals, errors) are not
+    /// changed.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub response_headers: Vec<HeaderOp>,
     /// Allow WebSocket upgrades (seed: `need_websocket`).
     #[serde(default, skip_serializing_if = "is_default")]
     pub websocket: bool,
@@ -101,6 +107,7 @@ impl Service {
             strip_prefix: false,
             rewrite: Vec::new(),
             request_headers: Vec::new(),
+            response_headers: Vec::new(),
             websocket: false,
             max_body_bytes: None,
             access: Access::default(),

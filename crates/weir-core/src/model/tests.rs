@@ -324,6 +324,14 @@ fn generated_service(g: &mut Gen, i: usize) -> Service {
                 value: None,
             }],
         ]),
+        response_headers: g.pick(&[
+            vec![],
+            vec![HeaderOp {
+                op: HeaderOpKind::Set,
+                name: "x-frame-options".into(),
+                value: Some("DENY".into()),
+            }],
+        ]),
         websocket: g.pick(&[false, true]),
         max_body_bytes: g.pick(&[None, Some(0), Some(1024)]),
         access: Access {

@@ -114,6 +114,7 @@ pub struct UpstreamRequest {
     pub path: String,
     pub headers: Vec<HeaderEntry>,
     pub header_ops: Vec<String>,
+    pub response_header_ops: Vec<String>,
     pub upgrade: bool,
 }
 
@@ -507,6 +508,7 @@ fn rewrite_phase(
             })
             .collect(),
         header_ops: svc.header_ops.iter().map(describe_op).collect(),
+        response_header_ops: svc.response_header_ops.iter().map(describe_op).collect(),
         upgrade: forwarding.upgrade,
     })
 }

@@ -616,9 +616,11 @@ impl Attempts<'_> {
         }))
     }
 
-    /// The upstream's answer as the client gets it: a gRPC call's body
-    /// under its deadline, an accepted upgrade joined to the client.
+    /// The upstream's answer as the client gets it: the service's response
+    /// header operations applied, a gRPC call's body under its deadline, an
+    /// accepted upgrade joined to the client.
     fn respond(&mut self, mut res: Response<ResponseBody>, started: Instant) -> Response<BodyKind> {
+        self.routed.svc.apply_response_header_ops(res.headers_mut());
         if let Some(d) = self.deadline {
             let remaining = d.saturating_sub(started.elapsed());
             return res.map(|b| BodyKind::Grpc(grpc::DeadlineBody::new(b, remaining)));
