@@ -12,6 +12,7 @@ pub mod error;
 pub mod model;
 pub mod msg;
 pub mod path;
+pub mod report;
 pub mod rules;
 pub mod yaml;
 

@@ -306,10 +306,8 @@ async fn max_body_bytes_refuses_before_forwarding_and_cuts_streams() {
     let within = explain(1000);
     assert!(within.rejection.is_none());
     assert!(
-        within
-            .policies
-            .iter()
-            .any(|p| p.policy == "max_body_bytes" && p.outcome == "allow")
+        within.policies.iter().any(|p| p.policy == "max_body_bytes"
+            && p.outcome == weir_proxy::explain::PolicyOutcome::Allow)
     );
     nodes_serve(&gw, "capped", &a, &b).await;
     // The other service has no limit.

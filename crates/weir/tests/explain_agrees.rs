@@ -24,7 +24,7 @@ use common::{TestGateway, client};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
-use weir_proxy::explain::{ExplainInput, Explanation, explain};
+use weir_proxy::explain::{ExplainInput, ExplainVerdict, Explanation, explain};
 use weir_testkit::http::TestUpstream;
 
 const CASES: usize = 400;
@@ -319,7 +319,7 @@ async fn explain_agrees_with_the_data_plane_on_generated_requests() {
             }
             None => {
                 forwarded += 1;
-                assert_eq!(e.verdict, "forward", "{what}");
+                assert_eq!(e.verdict, ExplainVerdict::Forward, "{what}");
                 assert_eq!(res.status, 200, "{what}\nexplain: {explained:#}");
                 let echo = res.json();
                 let up = e.upstream_request.as_ref().unwrap();

@@ -621,7 +621,7 @@ async fn tokens_not_valid_yet_are_refused() {
     };
     let out = weir_proxy::explain::explain(&gw.gateway.plane, &input).unwrap();
     let auth = out.policies.iter().find(|p| p.policy == "auth").unwrap();
-    assert_eq!(auth.outcome, "reject");
+    assert_eq!(auth.outcome, weir_proxy::explain::PolicyOutcome::Reject);
     assert!(auth.detail.contains("not valid yet"), "{}", auth.detail);
     assert_eq!(auth.detail_code, "auth_not_yet_valid");
     gw.stop().await;
@@ -722,7 +722,7 @@ async fn services_admit_only_their_tenants() {
         .iter()
         .find(|p| p.policy == "auth_tenants")
         .unwrap();
-    assert_eq!(verdict.outcome, "reject");
+    assert_eq!(verdict.outcome, weir_proxy::explain::PolicyOutcome::Reject);
     assert!(
         verdict.detail.contains("app-b") && verdict.detail.contains("app-a"),
         "{}",

@@ -27,7 +27,6 @@ pub async fn explain(
     match state.runtime().explain(&req) {
         Ok(e) => Ok(Json(e)),
         Err(ExplainError::Invalid { path, message }) => Err(ApiError::invalid_field(path, message)),
-        Err(ExplainError::Internal(cause)) => Err(ApiError::internal(&cause)),
         Err(e @ ExplainError::NotReady) => Err(ApiError::new(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             "not_ready",

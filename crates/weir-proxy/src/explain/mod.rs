@@ -11,8 +11,8 @@
 //! (reported as candidates). The integration test `explain` checks the
 //! answers against real traffic.
 //!
-//! The answer types serialise with the same field names as the admin API's
-//! explain types, which is how the binary hands them over. Every sentence
+//! The answer types are `weir_core::report`'s, defined once: the admin API
+//! serves them as they are and documents them. Every sentence
 //! for people is an [`ExplainText`]: its English in `reason`/`detail`, its
 //! code and parameters beside it (`reason_code`, `detail_params`, …).
 
@@ -22,12 +22,12 @@ mod trace;
 use std::net::IpAddr;
 use std::str::FromStr;
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::PathAndQuery;
 use http::{Method, StatusCode, Uri, Version};
-use serde::Serialize;
 use weir_core::compile::CompiledService;
 use weir_core::{Balance, Coded, HeaderOpKind, Msg};
 
@@ -67,80 +67,10 @@ pub enum ExplainError {
     NotReady,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Explanation {
-    pub revision: i64,
-    pub verdict: &'static str,
-    pub client_ip: String,
-    pub route: Option<RouteMatch>,
-    pub policies: Vec<PolicyVerdict>,
-    pub rejection: Option<Rejection>,
-    pub upstream_request: Option<UpstreamRequest>,
-    pub balancer: Option<BalancerChoice>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct RouteMatch {
-    pub service: String,
-    pub kind: String,
-    pub host: Option<String>,
-    pub prefix: Option<String>,
-    pub reason: String,
-    pub reason_code: &'static str,
-    pub reason_params: Params,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct PolicyVerdict {
-    pub policy: &'static str,
-    /// `allow`, `reject`, `skip` or `depends`.
-    pub outcome: &'static str,
-    pub detail: String,
-    pub detail_code: &'static str,
-    pub detail_params: Params,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Rejection {
-    pub status: u16,
-    pub code: String,
-    pub detail: String,
-    pub detail_code: &'static str,
-    pub detail_params: Params,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct UpstreamRequest {
-    pub path: String,
-    pub headers: Vec<HeaderEntry>,
-    pub header_ops: Vec<String>,
-    pub response_header_ops: Vec<String>,
-    pub upgrade: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct HeaderEntry {
-    pub name: String,
-    pub value: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct BalancerChoice {
-    pub strategy: String,
-    pub deterministic: bool,
-    pub node: Option<NodeRef>,
-    pub candidates: Vec<NodeRef>,
-    pub detail: String,
-    pub detail_code: &'static str,
-    pub detail_params: Params,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct NodeRef {
-    pub index: usize,
-    pub addr: String,
-    pub weight: u32,
-}
+pub use weir_core::report::{
+    BalancerChoice, ExplainRejection, ExplainVerdict, Explanation, HeaderEntry, NodeRef,
+    PolicyOutcome, PolicyVerdict, RouteMatch, UpstreamRequest,
+};
 
 fn invalid(path: &str, message: Msg) -> ExplainError {
     ExplainError::Invalid {
@@ -149,27 +79,32 @@ fn invalid(path: &str, message: Msg) -> ExplainError {
     }
 }
 
-fn verdict(policy: &'static str, outcome: &'static str, text: ExplainText) -> PolicyVerdict {
+fn verdict(policy: &str, outcome: PolicyOutcome, text: ExplainText) -> PolicyVerdict {
     PolicyVerdict {
-        policy,
+        policy: policy.into(),
         outcome,
         detail: text.to_string(),
-        detail_code: text.code(),
-        detail_params: text.params(),
+        detail_code: text.code().into(),
+        detail_params: owned(text.params()),
     }
 }
 
-fn rejection(e: &ProxyError, text: ExplainText) -> Rejection {
+/// A text's parameters as the report carries them.
+fn owned(params: Params) -> BTreeMap<String, String> {
+    params.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+}
+
+fn rejection(e: &ProxyError, text: ExplainText) -> ExplainRejection {
     rejection_as(e.status(), e.code(), text)
 }
 
-fn rejection_as(status: StatusCode, code: &str, text: ExplainText) -> Rejection {
-    Rejection {
+fn rejection_as(status: StatusCode, code: &str, text: ExplainText) -> ExplainRejection {
+    ExplainRejection {
         status: status.as_u16(),
         code: code.to_owned(),
         detail: text.to_string(),
-        detail_code: text.code(),
-        detail_params: text.params(),
+        detail_code: text.code().into(),
+        detail_params: owned(text.params()),
     }
 }
 
@@ -238,7 +173,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
     let client = identity::client_ip(peer, &headers, &plane.options.trusted_proxies);
     let mut out = Explanation {
         revision: snap.revision,
-        verdict: "reject",
+        verdict: ExplainVerdict::Reject,
         client_ip: client.to_string(),
         route: None,
         policies: Vec::new(),
@@ -248,7 +183,8 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
     };
     let pq = match normalized {
         Err(why) => {
-            out.policies.push(verdict("path", "reject", why.into()));
+            out.policies
+                .push(verdict("path", PolicyOutcome::Reject, why.into()));
             let e = ProxyError::BadRequest(why.reason());
             out.rejection = Some(rejection(&e, why.into()));
             return Ok(out);
@@ -257,7 +193,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         Ok(p) => {
             out.policies.push(verdict(
                 "path",
-                "allow",
+                PolicyOutcome::Allow,
                 ExplainText::PathNormalized {
                     from: pq.path().to_owned(),
                     to: p.clone(),
@@ -295,7 +231,7 @@ struct Request<'a> {
 }
 
 /// The answer of the phase that refused.
-type Refused = Box<Rejection>;
+type Refused = Box<ExplainRejection>;
 
 fn refused(e: &ProxyError, text: ExplainText) -> Refused {
     Box::new(rejection(e, text))
@@ -313,7 +249,7 @@ fn phases(
     if path == TOKEN_PATH || path == JWKS_PATH {
         out.policies.push(verdict(
             "routing",
-            "skip",
+            PolicyOutcome::Skip,
             ExplainText::GatewayEndpoint { path: path.into() },
         ));
         out.rejection = Some(rejection_as(
@@ -324,7 +260,8 @@ fn phases(
         return Ok(());
     }
     let host_value = routing_host(req.input.host.as_deref(), &req.headers, false).map_err(|e| {
-        out.policies.push(verdict("host", "reject", e.into()));
+        out.policies
+            .push(verdict("host", PolicyOutcome::Reject, e.into()));
         refused(&ProxyError::from(e), e.into())
     })?;
     let host = host_value.as_ref().and_then(|v| v.to_str().ok());
@@ -332,7 +269,8 @@ fn phases(
     let svc = routed.svc;
     if let Err(e) = routed.check_path(path) {
         let text = ExplainText::PathEncodedSlashNotAllowed;
-        out.policies.push(verdict("path", "reject", text.clone()));
+        out.policies
+            .push(verdict("path", PolicyOutcome::Reject, text.clone()));
         return Err(refused(&e, weir_core::path::PathError::EncodedSlash.into()));
     }
     if svc.https_redirect {
@@ -340,14 +278,14 @@ fn phases(
         if let Err(e) = https {
             out.policies.push(verdict(
                 "https_redirect",
-                "reject",
+                PolicyOutcome::Reject,
                 ExplainText::RedirectsToHttps,
             ));
             return Err(refused(&e, ExplainText::RedirectedToHttps));
         }
         out.policies.push(verdict(
             "https_redirect",
-            "allow",
+            PolicyOutcome::Allow,
             ExplainText::ArrivesOverHttps,
         ));
     }
@@ -382,7 +320,7 @@ fn route_phase<'s>(
     let routed = route::route(snap, None, host, path).map_err(|e| {
         out.policies.push(verdict(
             "routing",
-            "reject",
+            PolicyOutcome::Reject,
             ExplainText::NoServiceFor {
                 host: host.unwrap_or("").into(),
                 path: path.into(),
@@ -411,10 +349,11 @@ fn route_phase<'s>(
         host: spec.route.host.clone(),
         prefix: spec.route.prefix.clone(),
         reason: reason.to_string(),
-        reason_code: reason.code(),
-        reason_params: reason.params(),
+        reason_code: reason.code().into(),
+        reason_params: owned(reason.params()),
     });
-    out.policies.push(verdict("routing", "allow", reason));
+    out.policies
+        .push(verdict("routing", PolicyOutcome::Allow, reason));
     Ok(routed)
 }
 
@@ -459,9 +398,9 @@ fn upgrade_phase(
     // Explain models an HTTP/1.1 request, the one version with upgrades.
     let upgrade = rewrite::is_upgrade(Version::HTTP_11, &req.headers);
     let (outcome, text) = match (upgrade, svc.websocket) {
-        (false, _) => ("skip", ExplainText::NotUpgrade),
-        (true, true) => ("allow", ExplainText::WebsocketAllowed),
-        (true, false) => ("reject", ExplainText::WebsocketRefused),
+        (false, _) => (PolicyOutcome::Skip, ExplainText::NotUpgrade),
+        (true, true) => (PolicyOutcome::Allow, ExplainText::WebsocketAllowed),
+        (true, false) => (PolicyOutcome::Reject, ExplainText::WebsocketRefused),
     };
     out.policies.push(verdict("websocket", outcome, text));
     if upgrade && !svc.websocket {
@@ -578,8 +517,8 @@ fn pick_phase(routed: Routed<'_>, req: &Request<'_>, out: &mut Explanation) -> R
         node,
         candidates: candidates.into_iter().filter_map(node_ref).collect(),
         detail: detail.to_string(),
-        detail_code: detail.code(),
-        detail_params: detail.params(),
+        detail_code: detail.code().into(),
+        detail_params: owned(detail.params()),
     });
     if no_node {
         let e = ProxyError::NoNode {
@@ -587,7 +526,7 @@ fn pick_phase(routed: Routed<'_>, req: &Request<'_>, out: &mut Explanation) -> R
         };
         return Err(refused(&e, ExplainText::NoUsableNode));
     }
-    out.verdict = "forward";
+    out.verdict = ExplainVerdict::Forward;
     Ok(())
 }
 
@@ -612,7 +551,11 @@ fn body_policy(
     policies: &mut Vec<PolicyVerdict>,
 ) -> Result<(), Refused> {
     let Some(max) = svc.max_body_bytes else {
-        policies.push(verdict("max_body_bytes", "skip", ExplainText::NoBodyLimit));
+        policies.push(verdict(
+            "max_body_bytes",
+            PolicyOutcome::Skip,
+            ExplainText::NoBodyLimit,
+        ));
         return Ok(());
     };
     let declared = headers
@@ -624,7 +567,7 @@ fn body_policy(
         (Some(declared), Some(len)) if declared > max => {
             policies.push(verdict(
                 "max_body_bytes",
-                "reject",
+                PolicyOutcome::Reject,
                 ExplainText::BodyOverLimit { len, max: max_text },
             ));
             let e = ProxyError::ClientBody(crate::upstream::BodyFault::TooLarge(max));
@@ -633,7 +576,7 @@ fn body_policy(
         (_, Some(len)) => {
             policies.push(verdict(
                 "max_body_bytes",
-                "allow",
+                PolicyOutcome::Allow,
                 ExplainText::BodyWithinLimit { len, max: max_text },
             ));
             Ok(())
@@ -641,7 +584,7 @@ fn body_policy(
         (_, None) => {
             policies.push(verdict(
                 "max_body_bytes",
-                "depends",
+                PolicyOutcome::Depends,
                 ExplainText::BodyStreamed { max: max_text },
             ));
             Ok(())

@@ -48,7 +48,10 @@ async fn refusals_carry_codes_and_named_parameters() {
     );
 
     let deny = policy(&out, "ip_deny");
-    assert_eq!((deny.outcome, deny.detail_code), ("reject", "on_deny_list"));
+    assert_eq!(
+        (deny.outcome, deny.detail_code.as_str()),
+        (PolicyOutcome::Reject, "on_deny_list")
+    );
     assert_eq!(deny.detail_params["client"], "192.0.2.7");
     assert_eq!(deny.detail, "192.0.2.7 is on the deny list");
     let allow = policy(&out, "ip_allow");
@@ -84,7 +87,7 @@ async fn limits_and_balancer_say_what_they_depend_on() {
     );
 
     let out = explain(&plane, &input("/walled/x", "198.51.100.1")).unwrap();
-    assert_eq!(out.verdict, "forward");
+    assert_eq!(out.verdict, ExplainVerdict::Forward);
     let balancer = out.balancer.as_ref().unwrap();
     assert_eq!(balancer.detail_code, "next_in_rotation");
     assert_eq!(

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use weir_core::compile::{CompiledService, Rate};
 
-use super::{ExplainText, PolicyVerdict, verdict};
+use super::{ExplainText, PolicyOutcome, PolicyVerdict, verdict};
 use crate::policy::{LimitedScope, Refusal, Step, Trace};
 
 /// Collects verdicts in the order the phases run.
@@ -73,7 +73,7 @@ impl<'a> Verdicts<'a> {
         }
     }
 
-    fn push(&mut self, policy: &'static str, outcome: &'static str, text: ExplainText) {
+    fn push(&mut self, policy: &'static str, outcome: PolicyOutcome, text: ExplainText) {
         self.policies.push(verdict(policy, outcome, text));
     }
 
@@ -82,15 +82,15 @@ impl<'a> Verdicts<'a> {
         let client = self.client.to_string();
         let allowed_by_list = access.ip_allow.as_ref().map(|l| l.contains(self.client));
         let (outcome, text) = match allowed_by_list {
-            None => ("skip", ExplainText::NoAllowList),
+            None => (PolicyOutcome::Skip, ExplainText::NoAllowList),
             Some(true) => (
-                "allow",
+                PolicyOutcome::Allow,
                 ExplainText::OnAllowList {
                     client: client.clone(),
                 },
             ),
             Some(false) => (
-                "reject",
+                PolicyOutcome::Reject,
                 ExplainText::NotOnAllowList {
                     client: client.clone(),
                 },
@@ -98,12 +98,12 @@ impl<'a> Verdicts<'a> {
         };
         self.push("ip_allow", outcome, text);
         let (outcome, text) = match (&access.ip_deny, allowed_by_list) {
-            (None, _) => ("skip", ExplainText::NoDenyList),
-            (Some(_), Some(_)) => ("skip", ExplainText::AllowListDecides),
+            (None, _) => (PolicyOutcome::Skip, ExplainText::NoDenyList),
+            (Some(_), Some(_)) => (PolicyOutcome::Skip, ExplainText::AllowListDecides),
             (Some(deny), None) if deny.contains(self.client) => {
-                ("reject", ExplainText::OnDenyList { client })
+                (PolicyOutcome::Reject, ExplainText::OnDenyList { client })
             }
-            (Some(_), None) => ("allow", ExplainText::NotOnDenyList { client }),
+            (Some(_), None) => (PolicyOutcome::Allow, ExplainText::NotOnDenyList { client }),
         };
         self.push("ip_deny", outcome, text);
     }
@@ -115,7 +115,7 @@ impl<'a> Verdicts<'a> {
             if !self.limits[i] {
                 self.limits[i] = true;
                 let name = ["service_qps", "client_ip_qps"][i];
-                self.push(name, "skip", ExplainText::Unlimited);
+                self.push(name, PolicyOutcome::Skip, ExplainText::Unlimited);
             }
         }
         if upto == 2
@@ -125,7 +125,7 @@ impl<'a> Verdicts<'a> {
             self.limits[2] = true;
             self.push(
                 "tenant_limits",
-                "depends",
+                PolicyOutcome::Depends,
                 ExplainText::TenantLimitsDepend { tenant },
             );
         }
@@ -143,7 +143,7 @@ impl<'a> Verdicts<'a> {
             per_second: rate.per_second.to_string(),
             burst: rate.burst.to_string(),
         };
-        self.push(name, "depends", text);
+        self.push(name, PolicyOutcome::Depends, text);
     }
 }
 
@@ -152,42 +152,56 @@ impl Trace for Verdicts<'_> {
         let tenant = || self.tenant.clone().unwrap_or_default();
         match step {
             Step::Ip(_) => self.ip(),
-            Step::AuthOff => self.push("auth", "skip", ExplainText::AuthOff),
+            Step::AuthOff => self.push("auth", PolicyOutcome::Skip, ExplainText::AuthOff),
             Step::AuthBypassed => {
                 let path = self.path.into();
-                self.push("auth", "allow", ExplainText::AuthBypassed { path });
+                self.push(
+                    "auth",
+                    PolicyOutcome::Allow,
+                    ExplainText::AuthBypassed { path },
+                );
             }
-            Step::AuthFailed(f) => self.push("auth", "reject", f.into()),
+            Step::AuthFailed(f) => self.push("auth", PolicyOutcome::Reject, f.into()),
             Step::Authenticated(t) => {
                 self.tenant = Some(t.app_id.to_string());
                 let tenant = t.app_id.to_string();
-                self.push("auth", "allow", ExplainText::ValidToken { tenant });
+                self.push(
+                    "auth",
+                    PolicyOutcome::Allow,
+                    ExplainText::ValidToken { tenant },
+                );
             }
             Step::TenantNotAllowed(t) => {
                 let text = self.not_allowed(&t.app_id);
-                self.push("auth_tenants", "reject", text);
+                self.push("auth_tenants", PolicyOutcome::Reject, text);
             }
             Step::TenantAdmitted { listed: true } => {
                 let tenant = tenant();
                 self.push(
                     "auth_tenants",
-                    "allow",
+                    PolicyOutcome::Allow,
                     ExplainText::TenantListed { tenant },
                 );
             }
             Step::TenantAdmitted { listed: false } => {
-                self.push("auth_tenants", "skip", ExplainText::EveryTenant);
+                self.push(
+                    "auth_tenants",
+                    PolicyOutcome::Skip,
+                    ExplainText::EveryTenant,
+                );
             }
-            Step::TenantIp(None) => self.push("tenant_ip", "skip", ExplainText::TenantNoList),
+            Step::TenantIp(None) => {
+                self.push("tenant_ip", PolicyOutcome::Skip, ExplainText::TenantNoList)
+            }
             Step::TenantIp(Some(true)) => {
-                self.push("tenant_ip", "allow", ExplainText::OnTenantList);
+                self.push("tenant_ip", PolicyOutcome::Allow, ExplainText::OnTenantList);
             }
             Step::TenantIp(Some(false)) => {
                 let text = ExplainText::NotOnTenantList {
                     client: self.client.to_string(),
                     tenant: tenant(),
                 };
-                self.push("tenant_ip", "reject", text);
+                self.push("tenant_ip", PolicyOutcome::Reject, text);
             }
             Step::Limit { scope, rate } => self.limit(scope, rate),
             Step::Quota { .. } => self.limit_line(2),
