@@ -225,3 +225,69 @@ async fn quota_use_during_an_outage_reaches_redis_when_it_returns() {
     assert_eq!(used, 7, "after stop, only what was admitted stays charged");
     clear_prefix(&p).await;
 }
+
+/// Limits far above the load (the benchmark's) never refuse, also when
+/// the load comes back after a pause longer than a lease lives: a quota's
+/// dry lease used to refuse until its first refill arrived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn far_off_limits_never_refuse_across_bursts() {
+    let p = prefix();
+    let (n, task) = node(REDIS, &p);
+    let tz = TimeZone::UTC;
+    let counter = DailyCounter::new();
+    let svc = GcraCell::new();
+    let ten = GcraCell::new();
+    let ips = crate::policy::limit::KeyedLimiter::new(1000);
+    let rate = Rate::new(10_000_000, None).unwrap();
+    let ip: std::net::IpAddr = "127.0.0.1".parse().unwrap();
+    let mut refused = [0u32; 4];
+    let mut asked = 0u64;
+    // Three bursts of 400 ms, the last two after pauses longer than a
+    // quota lease lives (1 s). Pacing, not synchronisation: the leases
+    // expire on the real clock.
+    for pause in [0, 1_200, 1_200] {
+        tokio::time::sleep(Duration::from_millis(pause)).await;
+        let start = tokio::time::Instant::now();
+        while start.elapsed() < Duration::from_millis(400) {
+            let now = crate::clock::mono_nanos();
+            let now_ms = jiff::Timestamp::now().as_millisecond();
+            let scopes = [
+                LimitScope::Service {
+                    service: "api",
+                    cell: &svc,
+                },
+                LimitScope::ClientIp {
+                    service: "api",
+                    ip,
+                    table: &ips,
+                },
+                LimitScope::Tenant {
+                    app_id: "bench_app",
+                    cell: &ten,
+                },
+            ];
+            for (i, scope) in scopes.into_iter().enumerate() {
+                if !n.acquire(scope, rate, now).allowed {
+                    refused[i] += 1;
+                }
+            }
+            if !n
+                .acquire_quota("bench_app", &counter, 1_000_000_000_000, now_ms, &tz)
+                .allowed
+            {
+                refused[3] += 1;
+            }
+            asked += 1;
+            if asked.is_multiple_of(8) {
+                tokio::time::sleep(Duration::from_micros(100)).await;
+            }
+        }
+    }
+    task.stop().await;
+    clear_prefix(&p).await;
+    assert!(asked > 1_000, "{asked}");
+    assert_eq!(
+        refused, [0; 4],
+        "refused by scope (service, client IP, tenant, quota) of {asked}"
+    );
+}
