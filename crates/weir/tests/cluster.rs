@@ -37,6 +37,9 @@ fn process_config(store: &str, redis: &str, prefix: &str) -> ProcessConfig {
     cfg.listen.health = "127.0.0.1:0".into();
     cfg.listen.service_address = "127.0.0.1".parse().unwrap();
     cfg.store.url = store.to_owned();
+    // `auto` would put every node's cache file in the working directory,
+    // the crate's source tree (tests/store_outage.rs covers the cache).
+    cfg.store.cache = "off".into();
     cfg.store.poll_interval = weir_core::HumanDuration::from_millis(50);
     cfg.store.heartbeat_interval = weir_core::HumanDuration::from_millis(200);
     cfg.proxy.shutdown_grace = weir_core::HumanDuration::from_secs(5);
