@@ -59,6 +59,9 @@ function grpcCall(base, path) {
   })
 }
 
+// A port picked before anything binds it: only where the test must name a
+// port itself (a TCP service's own port, typed into the editor; a port that
+// refuses connections). Servers the test starts bind port 0 instead.
 async function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer()
@@ -105,18 +108,6 @@ function start(name, args, env, ready) {
       }
     })
   })
-}
-
-async function waitForPort(port) {
-  for (let i = 0; i < 300; i++) {
-    try {
-      await fetch(`http://127.0.0.1:${port}/`)
-      return
-    } catch {
-      await sleep(50)
-    }
-  }
-  throw new Error(`nothing listens on ${port}`)
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
@@ -176,12 +167,17 @@ async function main() {
   if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: apt-get install chromium`)
   mkdirSync(artifacts, { recursive: true })
 
-  // A real upstream and a real gateway, on free ports.
-  const echoPort = await freePort()
-  const echo = spawnWeir(['echo', '--listen', `127.0.0.1:${echoPort}`, '--name', 'e2e-echo'], {})
+  // A real upstream and a real gateway, each on the port the kernel gives
+  // it (port 0), read back from what it prints when it listens.
+  const { child: echo, match: echoListening } = await start(
+    'echo',
+    ['echo', '--listen', '127.0.0.1:0', '--name', 'e2e-echo'],
+    {},
+    (line) => line.match(/^weir echo listening on 127\.0\.0\.1:(\d+)$/),
+  )
+  const echoPort = Number(echoListening[1])
   echo.stdout.resume()
   echo.stderr.resume()
-  await waitForPort(echoPort)
   const { match } = await start(
     'weir',
     ['serve', '--store', `sqlite://${join(work, 'weir.db')}`, '--http', '127.0.0.1:0', '--admin', '127.0.0.1:0'],
