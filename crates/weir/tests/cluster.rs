@@ -282,12 +282,32 @@ async fn mysql_fleet_counts_limits_and_quotas_once() {
     with_mysql(shared_limits_scenario).await;
 }
 
+/// What explain says of the service limit of `/api/` on `gw`.
+fn explained_service_limit(gw: &Gateway) -> weir_proxy::explain::PolicyVerdict {
+    let input = weir_proxy::explain::ExplainInput {
+        method: "GET".into(),
+        host: None,
+        path: "/api/x".into(),
+        headers: vec![],
+        client_ip: "127.0.0.1".into(),
+        https: false,
+    };
+    let out = weir_proxy::explain::explain(&gw.plane, &input).unwrap();
+    out.policies
+        .into_iter()
+        .find(|p| p.policy == "service_qps")
+        .unwrap()
+}
+
 async fn shared_limits_scenario(url: String) {
     let up = TestUpstream::start("up").await;
     let store = Store::open(&url).await.unwrap();
     apply(&store, &services(&up)).await;
     let p = prefix();
     let mut fleet = Fleet::start(process_config(&url, SHARED_REDIS, &p), &store).await;
+    // Explain says where the limit is counted.
+    let said = explained_service_limit(&fleet.proxies[0]);
+    assert_eq!(said.detail_code, "rate_depends_fleet", "{said:?}");
 
     // A service limit of 100/s, load spread over the three nodes.
     let load = Traffic::start(fleet.urls("/api/x"), 12, None);
@@ -483,6 +503,10 @@ async fn redis_outage_scenario(url: String) {
         );
     }
     eprintln!("degraded on every node after {:?}", killed.elapsed());
+    // Explain says each node counts its share, of the three it knows.
+    let said = explained_service_limit(&fleet.proxies[1]);
+    assert_eq!(said.detail_code, "rate_depends_degraded", "{said:?}");
+    assert_eq!(said.detail_params["nodes"], "3", "{said:?}");
     eventually(
         "the fleet API shows it",
         Duration::from_secs(2),

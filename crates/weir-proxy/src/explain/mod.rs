@@ -376,7 +376,16 @@ fn admit_phase(
     inputs.tokens = None;
     inputs.backend = &DryRun;
     inputs.compat = compat.as_ref();
-    let mut trace = trace::Verdicts::new(routed.svc, req.client, req.pq.path(), &mut out.policies);
+    // Where the real limits are counted, for the limit lines.
+    let backend = &plane.options.limits;
+    let counted = (backend.status(), backend.fleet_size());
+    let mut trace = trace::Verdicts::new(
+        routed.svc,
+        req.client,
+        req.pq.path(),
+        &mut out.policies,
+        counted,
+    );
     let admitted = policy::admit(&inputs, req.client, &req.headers, req.pq.path(), &mut trace);
     match admitted {
         Ok(a) => {

@@ -100,6 +100,12 @@ coded_texts! {
         // Limits.
         RateDepends { per_second, burst } = "rate_depends"
             => "{per_second} requests/s, burst {burst}; depends on recent traffic (explain takes no token)",
+        /// `[cluster] redis`: the fleet shares one bucket.
+        RateDependsFleet { per_second, burst } = "rate_depends_fleet"
+            => "{per_second} requests/s, burst {burst}, counted once for the whole fleet in Redis; depends on recent traffic (explain takes no token)",
+        /// Redis unreachable: each node counts its share.
+        RateDependsDegraded { per_second, burst, nodes } = "rate_depends_degraded"
+            => "{per_second} requests/s, burst {burst}; Redis is unreachable, so this node counts its share (1/{nodes} of it); depends on recent traffic",
         Unlimited = "unlimited" => "unlimited",
         TenantLimitsDepend { tenant } = "tenant_limits_depend"
             => "tenant {tenant}'s QPS limit and daily quota, if set, depend on its usage",

@@ -7,6 +7,7 @@ use std::net::IpAddr;
 use weir_core::compile::{CompiledService, Rate};
 
 use super::{ExplainText, PolicyOutcome, PolicyVerdict, verdict};
+use crate::policy::limit::LimitStatus;
 use crate::policy::{LimitedScope, Refusal, Step, Trace};
 
 /// Collects verdicts in the order the phases run.
@@ -19,6 +20,9 @@ pub(super) struct Verdicts<'a> {
     tenant: Option<String>,
     /// Which limit lines are said: service, client IP, tenant.
     limits: [bool; 3],
+    /// Where limits are counted (`[cluster] redis`), and over how many
+    /// nodes when Redis is away.
+    counted: (LimitStatus, u32),
 }
 
 impl<'a> Verdicts<'a> {
@@ -27,6 +31,7 @@ impl<'a> Verdicts<'a> {
         client: IpAddr,
         path: &'a str,
         policies: &'a mut Vec<PolicyVerdict>,
+        counted: (LimitStatus, u32),
     ) -> Self {
         Self {
             svc,
@@ -35,6 +40,7 @@ impl<'a> Verdicts<'a> {
             policies,
             tenant: None,
             limits: [false; 3],
+            counted,
         }
     }
 
@@ -139,9 +145,15 @@ impl<'a> Verdicts<'a> {
         };
         self.limit_line(i);
         self.limits[i] = true;
-        let text = ExplainText::RateDepends {
-            per_second: rate.per_second.to_string(),
-            burst: rate.burst.to_string(),
+        let (per_second, burst) = (rate.per_second.to_string(), rate.burst.to_string());
+        let text = match &self.counted {
+            (LimitStatus::Local, _) => ExplainText::RateDepends { per_second, burst },
+            (LimitStatus::Shared, _) => ExplainText::RateDependsFleet { per_second, burst },
+            (LimitStatus::Degraded { .. }, nodes) => ExplainText::RateDependsDegraded {
+                per_second,
+                burst,
+                nodes: nodes.to_string(),
+            },
         };
         self.push(name, PolicyOutcome::Depends, text);
     }

@@ -62,6 +62,8 @@ const messages: Record<string, string> = {
   on_tenant_list: "on the tenant's allow list",
   tenant_no_list: 'the tenant has no allow list',
   rate_depends: '{per_second} requests/s, burst {burst}; depends on recent traffic (explain takes no token)',
+  rate_depends_fleet: '{per_second} requests/s, burst {burst}, counted once for the whole fleet in Redis; depends on recent traffic (explain takes no token)',
+  rate_depends_degraded: '{per_second} requests/s, burst {burst}; Redis is unreachable, so this node counts its share (1/{nodes} of it); depends on recent traffic',
   unlimited: 'unlimited',
   tenant_limits_depend: "tenant {tenant}'s QPS limit and daily quota, if set, depend on its usage",
   not_upgrade: 'not an upgrade request',

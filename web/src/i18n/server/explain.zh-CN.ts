@@ -59,6 +59,8 @@ const messages: Record<string, string> = {
   on_tenant_list: '在租户允许的地址中',
   tenant_no_list: '租户未限制地址',
   rate_depends: '每秒 {per_second} 个请求，突发量 {burst}；取决于近期流量（诊断不消耗限流令牌）',
+  rate_depends_fleet: '每秒 {per_second} 个请求，突发量 {burst}，在 Redis 中为整个集群统一计数；取决于近期流量（诊断不消耗限流令牌）',
+  rate_depends_degraded: '每秒 {per_second} 个请求，突发量 {burst}；Redis 无法访问，本节点按自己的份额（其中的 1/{nodes}）计数；取决于近期流量',
   unlimited: '不限',
   tenant_limits_depend: '租户 {tenant} 的 QPS 限制和每日配额（如已设置）取决于其用量',
   not_upgrade: '不是协议升级请求',
