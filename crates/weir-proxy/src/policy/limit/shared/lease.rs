@@ -129,14 +129,6 @@ impl Lease {
 
     /// Take one request at `now`.
     pub fn take(&mut self, now: u64) -> Take {
-        if now.saturating_sub(self.last_seen) >= self.ttl() {
-            // Busy again after a quiet spell: the demand that sizes the next
-            // lease is measured over the last lease horizon, not averaged
-            // over the quiet time (which sized a new burst's first leases
-            // at one token). A lone request still asks for one.
-            self.demand = 0;
-            self.demand_since = now.saturating_sub(LEASE_HORIZON_NANOS);
-        }
         self.last_seen = now;
         self.demand = self.demand.saturating_add(1);
         if self.tokens > 0 && now < self.expires {
@@ -167,27 +159,27 @@ impl Lease {
         self.debt = self.debt.saturating_add(1);
     }
 
-    /// Admit one request against the tokens of the next refill — the one
-    /// in flight, or the one a dry lease queues now — when the last answer
-    /// granted in full and the fleet had at least four refills of this size
-    /// per node left: a busy node whose lease runs dry (or expired over a
-    /// quiet spell) does not refuse what the fleet has while its refill is
-    /// on the way. At most the refill's size; if the fleet grants less, the
-    /// rest is owed. Near the end of a quota nobody borrows, so the count
-    /// stays exact.
-    pub fn borrow(&mut self, nodes: u64, now: u64) -> bool {
+    /// Admit one request against the tokens of the refill in flight, when
+    /// the last answer granted in full and the fleet had at least four
+    /// refills of this size per node left: a busy node whose lease runs dry
+    /// just before its refill lands does not refuse what the fleet has. At
+    /// most the refill's size; if the fleet grants less, the rest is owed.
+    /// Near the end of a quota nobody borrows, so the count stays exact.
+    pub fn borrow(&mut self, nodes: u64) -> bool {
         let left = match (self.kind, self.level()) {
             (LeaseKind::Quota { limit, .. }, Some(level)) => limit.saturating_sub(level),
             _ => 0,
         };
-        // The demand measured now, when it has grown past the refill asked
-        // for: what the grant does not cover is owed.
-        let want = self.want(now).max(self.in_flight.map_or(0, |ask| ask.want));
-        if self.last_full && self.advance < want && left >= 4 * nodes * u64::from(want) {
-            self.advance += 1;
-            true
-        } else {
-            false
+        match self.in_flight {
+            Some(ask)
+                if self.last_full
+                    && self.advance < ask.want
+                    && left >= 4 * nodes * u64::from(ask.want) =>
+            {
+                self.advance += 1;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -452,7 +444,7 @@ mod tests {
         let mut l = Lease::new(kind, now);
         l.take(now);
         let ask = l.ask(now).unwrap();
-        assert!(!l.borrow(3, now), "nothing heard yet: no borrowing");
+        assert!(!l.borrow(3), "nothing heard yet: no borrowing");
         l.granted(
             Grant {
                 granted: ask.want,
@@ -464,10 +456,10 @@ mod tests {
         while let Take::Leased { .. } = l.take(now) {}
         let ask = l.ask(now).unwrap();
         assert!(
-            !l.borrow(1_000_000, now),
+            !l.borrow(1_000_000),
             "not with so little left for so many nodes"
         );
-        let borrowed = (0..ask.want + 5).filter(|_| l.borrow(3, now)).count() as u32;
+        let borrowed = (0..ask.want + 5).filter(|_| l.borrow(3)).count() as u32;
         assert_eq!(borrowed, ask.want, "at most the refill's size");
         // The fleet grants less: the rest is owed.
         l.granted(
@@ -479,52 +471,7 @@ mod tests {
             now,
         );
         assert_eq!((l.tokens(), l.debt()), (0, 1));
-        assert!(!l.borrow(3, now), "after a short grant, no borrowing");
-    }
-
-    #[test]
-    fn after_a_quiet_spell_a_dry_lease_borrows_against_the_refill_it_queues() {
-        let now = 1_000 * MS;
-        let kind = LeaseKind::Quota {
-            limit: 1_000_000_000,
-            day_start_ms: 0,
-            day_end_ms: 86_400_000,
-        };
-        let mut l = Lease::new(kind, now);
-        for _ in 0..100 {
-            l.take(now);
-        }
-        let ask = l.ask(now).unwrap();
-        l.granted(
-            Grant {
-                granted: ask.want,
-                wait_nanos: 0,
-                level: 100,
-            },
-            now,
-        );
-        // Quiet for longer than the lease lives: the tokens go back.
-        let later = now + QUOTA_LEASE_TTL_NANOS + 100 * MS;
-        let refund = l.ask(later).unwrap();
-        assert_eq!((refund.want, refund.refund), (0, ask.want));
-        l.granted(
-            Grant {
-                granted: 0,
-                wait_nanos: 0,
-                level: 100,
-            },
-            later,
-        );
-        // A new burst: no lease and no ask yet, yet the fleet has plenty.
-        let busy = later + 200 * MS;
-        assert_eq!(l.take(busy), Take::Unleased);
-        assert!(l.borrow(3, busy), "the refill about to be queued covers it");
-        for _ in 0..20 {
-            l.take(busy + MS);
-        }
-        // Its size follows the new burst, not the average over the pause.
-        let next = l.ask(busy + MS).unwrap();
-        assert!(next.want >= 20, "{next:?}");
+        assert!(!l.borrow(3), "after a short grant, no borrowing");
     }
 
     #[test]

@@ -194,7 +194,7 @@ impl SharedLimits {
                         lease.owe();
                         true
                     } else {
-                        !degraded && lease.borrow(nodes, now)
+                        !degraded && lease.borrow(nodes)
                     }
                 }
             };
