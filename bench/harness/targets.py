@@ -219,21 +219,12 @@ def tls_probe(port: int, alpn: list[str], timeout: float = 5.0) -> dict:
 
 
 def wait_tls_ready(proc: Proc, port: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        if not proc.alive():
-            raise RuntimeError(f"{proc.name} exited; see {proc.log_path}:\n" + tail(proc.log_path))
-        try:
-            info = tls_probe(port, ["http/1.1"])
-            if info.get("status") == 200:
-                return
-            last = str(info)
-        except OSError as e:
-            last = str(e)
-        time.sleep(0.2)
-    raise RuntimeError(f"{proc.name}: HTTPS on port {port} not ready after {timeout}s ({last}):\n"
-                       + tail(proc.log_path))
+    """Ready when a TLS request on `port` answers 200."""
+    def probe():
+        info = tls_probe(port, ["http/1.1"])
+        if info.get("status") != 200:
+            raise RuntimeError(str(info))
+    wait_until(proc, f"HTTPS on port {port}", probe, timeout)
 
 
 # --------------------------------------------------------------------------

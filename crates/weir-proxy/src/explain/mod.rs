@@ -299,7 +299,7 @@ fn phases(
             host: host_value.as_ref(),
             request_id: &HeaderValue::from_static("(generated)"),
             tenant: tenant.as_deref(),
-            peer_ip: &peer_ip(req.peer),
+            peer_ip: &rewrite::peer_ip_value(req.peer),
             scheme: if req.input.https {
                 Scheme::Https
             } else {
@@ -473,11 +473,6 @@ fn describe_op(op: &weir_core::compile::CompiledHeaderOp) -> String {
                     .into_owned())
         ),
     }
-}
-
-fn peer_ip(peer: IpAddr) -> HeaderValue {
-    HeaderValue::from_str(&peer.to_canonical().to_string())
-        .unwrap_or(HeaderValue::from_static("unknown"))
 }
 
 /// Which node, through the pick phase's peek: nothing moves. Members

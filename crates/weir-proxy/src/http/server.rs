@@ -12,11 +12,9 @@
 
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::HeaderValue;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -31,7 +29,7 @@ use tokio_rustls::TlsAcceptor;
 use super::handler::{ConnCtx, HeadLimits, handle};
 use crate::DataPlane;
 use crate::conn::{AcceptOptions, Activity, ConnTimeout, Ending, TrackedBody, accept_loop, drive};
-use crate::pipeline::rewrite::Scheme;
+use crate::pipeline::rewrite::{Scheme, peer_ip_value};
 
 /// Settings of an HTTP listener.
 #[derive(Debug, Clone)]
@@ -198,7 +196,7 @@ async fn serve(
             ctx: Arc::new(ConnCtx {
                 plane: Arc::clone(&plane),
                 peer,
-                peer_ip: peer_ip_value(peer),
+                peer_ip: peer_ip_value(peer.ip()),
                 scheme,
                 fixed: fixed.clone(),
                 head_limits: HeadLimits {
@@ -284,10 +282,4 @@ impl Conn {
             }
         }
     }
-}
-
-fn peer_ip_value(peer: SocketAddr) -> HeaderValue {
-    // An IP address always formats to valid header characters.
-    HeaderValue::from_str(&peer.ip().to_canonical().to_string())
-        .unwrap_or(HeaderValue::from_static("unknown"))
 }

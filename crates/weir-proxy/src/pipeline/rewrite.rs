@@ -3,6 +3,8 @@
 //! fields (`Host`, `X-Request-Id`, `X-Weir-App-Id`, `X-Forwarded-*`) and the
 //! service's header operations.
 
+use std::net::IpAddr;
+
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::PathAndQuery;
 use http::{Uri, Version};
@@ -90,6 +92,14 @@ pub(crate) fn upstream_uri(svc: &CompiledService, uri: &Uri) -> Result<Uri, Prox
             .map_err(|_| ProxyError::BadRequest("rewritten path is not a valid URI"))?
     };
     Ok(Uri::from(pq))
+}
+
+/// A TCP peer as `X-Forwarded-For` carries it (IPv4-mapped IPv6 as IPv4),
+/// formatted once per connection.
+pub(crate) fn peer_ip_value(peer: IpAddr) -> HeaderValue {
+    // An IP address always formats to valid header characters.
+    HeaderValue::from_str(&peer.to_canonical().to_string())
+        .unwrap_or(HeaderValue::from_static("unknown"))
 }
 
 /// A client's `X-Request-Id` is passed on when it is sane: 1–128 visible
