@@ -68,7 +68,7 @@ describe('field problems and problem details', () => {
     expect(serverText('validation', badHost)).toBe(badHost.message)
     // Literal braces survive vue-i18n.
     expect(serverText('validation', { code: 'match_needs_prefix_or_host', params: {}, message: 'x' })).toBe(
-      'needs a prefix, a host, or both (e.g. match: { prefix: /api/ })',
+      'needs a host, a path (prefix, path or path_regex) or a condition (e.g. match: { prefix: /api/ })',
     )
   })
 

@@ -82,6 +82,64 @@ describe('the service form', () => {
     expect(mapped.fields.responseHeaders).toBe('line 2: bad')
   })
 
+  it('edits a path match and method, header and query conditions', () => {
+    const svc: Service = {
+      name: 'users',
+      match: {
+        host: 'api.example.com',
+        path_regex: '/users/[0-9]+',
+        methods: ['GET', 'HEAD'],
+        headers: [
+          { name: 'X-Canary', exact: '1' },
+          { name: 'X-Version', regex: 'v[23]' },
+          { name: 'X-Debug', present: false },
+        ],
+        query: [{ name: 'beta', present: true }],
+      },
+      upstream: { nodes: [{ addr: '10.0.0.1:80' }] },
+    }
+    const f = specToForm(svc)
+    expect(f.ruleType).toBe('both')
+    expect(f.pathMatch).toBe('path_regex')
+    expect(f.prefix).toBe('/users/[0-9]+')
+    expect(f.methods).toBe('GET, HEAD')
+    expect(f.matchHeaders).toBe('X-Canary = 1\nX-Version ~ v[23]\nX-Debug absent')
+    expect(f.matchQuery).toBe('beta present')
+    const { spec, problems } = formToSpec(f)
+    expect(problems).toEqual([])
+    expect(spec.match).toEqual(svc.match)
+    // The path goes to the field its kind names; conditions alone make a match.
+    const exact = formToSpec({ ...f, pathMatch: 'path', prefix: '/login', ruleType: 'prefix', matchHeaders: '', matchQuery: '' })
+    expect(exact.spec.match).toEqual({ path: '/login', methods: ['GET', 'HEAD'] })
+    const onlyConditions = { ...f, ruleType: 'prefix' as const, prefix: '', methods: '', matchQuery: '' }
+    expect(formToSpec(onlyConditions).spec.match?.headers).toHaveLength(3)
+    expect(checkForm(onlyConditions).filter((p) => p.field === 'prefix')).toEqual([])
+    // Malformed lines and names are reported on their field and line.
+    const bad = { ...f, methods: 'GET, get', matchHeaders: 'X-A = 1\nno-sign-here\nb(d = x', pathMatch: 'path_regex' as const, prefix: '(' }
+    const built = formToSpec(bad).problems.filter((p) => p.field === 'matchHeaders')
+    expect(built.map((p) => [p.key, p.values?.line ?? p.line])).toEqual([
+      ['form.lineCondition', 2],
+      ['rules.headerName', 3],
+    ])
+    const checked = checkForm(bad)
+    expect(checked.find((p) => p.field === 'methods')?.values).toEqual({ method: 'get' })
+    expect(checked.find((p) => p.field === 'prefix')?.key).toBe('rules.regex')
+    // Server problems land on the fields.
+    const mapped = mapProblems(
+      [
+        { path: 'match.path_regex', message: 'bad regex' },
+        { path: 'match.headers[1].regex', message: 'bad' },
+        { path: 'match.query[0].name', message: 'twice' },
+      ],
+      f,
+      [],
+      (line, m) => `line ${line}: ${m}`,
+    )
+    expect(mapped.fields.prefix).toBe('bad regex')
+    expect(mapped.fields.matchHeaders).toBe('line 2: bad')
+    expect(mapped.fields.matchQuery).toBe('line 1: twice')
+  })
+
   it('round-trips a full service, keeping fields it does not know', () => {
     const form = specToForm(full)
     expect(form.ruleType).toBe('both')

@@ -196,6 +196,8 @@ fn cross_field_rules(openapi: &mut utoipa::openapi::OpenApi) {
         ("Service", crate::schema::service_rules()),
         ("Upstream", crate::schema::upstream_rules()),
         ("HeaderOp", crate::schema::header_op_rules()),
+        ("ServiceMatch", crate::schema::match_rules()),
+        ("RouteFieldMatch", crate::schema::field_match_rules()),
     ] {
         if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
             // Built from pairs: utoipa's own parsing keeps only `x-` keys.

@@ -79,7 +79,10 @@ fn model_fields_are_documented() {
     let full: weir_core::Service = serde_json::from_value(serde_json::json!({
         "name": "a", "kind": "grpc", "description": "d", "enabled": false,
         "port": 8001, "https_redirect": true, "allow_encoded_slashes": true,
-        "match": {"prefix": "/a/", "host": "a.example.com"},
+        "match": {"prefix": "/a/", "host": "a.example.com", "path": "/b", "path_regex": "/c",
+                  "methods": ["GET"],
+                  "headers": [{"name": "x", "exact": "1", "regex": "2", "present": true}],
+                  "query": [{"name": "q", "exact": "1", "regex": "2", "present": true}]},
         "strip_prefix": true,
         "rewrite": [{"pattern": "^/x", "replacement": "/y"}],
         "request_headers": [{"op": "set", "name": "x-a", "value": "1"}],
@@ -472,7 +475,13 @@ fn optional_bodies_are_optional_objects() {
 #[test]
 fn cross_field_rules_are_in_the_document() {
     let d = doc();
-    for name in ["Service", "Upstream", "HeaderOp"] {
+    for name in [
+        "Service",
+        "Upstream",
+        "HeaderOp",
+        "ServiceMatch",
+        "RouteFieldMatch",
+    ] {
         let rules = component(&d, name)["allOf"].as_array().cloned();
         assert!(
             rules.is_some_and(|r| r.iter().all(|r| r["if"].is_object())),

@@ -76,6 +76,24 @@ fn prefix() -> Object {
         .examples(["/user/"])
         .build()
 }
+/// `match.methods` (`compile::matchers`).
+fn route_methods() -> Array {
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[A-Z_-]{1,32}$"))
+                .examples(["GET"]),
+        )
+        .max_items(Some(weir_core::compile::MAX_CONDITIONS))
+        .unique_items(true)
+        .description(Some(
+            "Request methods, any of which matches: upper case (methods are \
+             case-sensitive), each once. `HEAD` is not implied by `GET`.",
+        ))
+        .examples([serde_json::json!(["GET", "HEAD"])])
+        .build()
+}
 /// Node addresses (`rules::node_addr_pattern`).
 fn node_addr() -> Object {
     ObjectBuilder::new()
@@ -314,8 +332,11 @@ pub enum ServiceKindSchema {
     grpc,
 }
 
-/// How requests are matched: by path prefix, by host, or both (at least
-/// one for `http` services).
+/// How requests are matched: a host, a path (`prefix`, exact `path` or
+/// `path_regex`: at most one), and method, header and query conditions
+/// that must all hold (at least one of these for `http` services). When
+/// several services match, the most specific wins (docs/proxying.md,
+/// "Routing").
 #[derive(ToSchema)]
 #[schema(as = ServiceMatch)]
 pub struct MatchSchema {
@@ -325,6 +346,41 @@ pub struct MatchSchema {
     /// `-` and `_`.
     #[schema(example = "api.example.com", pattern = r"^(\*\.)?[A-Za-z0-9_.-]+$")]
     host: Option<String>,
+    /// Exact path: the whole normalised path, byte for byte (same syntax as
+    /// `prefix`).
+    #[schema(schema_with = prefix)]
+    path: Option<String>,
+    /// Regular expression (Rust `regex` syntax; it must compile) that the
+    /// whole normalised path must match.
+    #[schema(example = "/users/[0-9]+", max_length = 1024)]
+    path_regex: Option<String>,
+    #[schema(schema_with = route_methods)]
+    methods: Option<Vec<String>>,
+    /// Request headers, all of which must match (names once each, any
+    /// letter case).
+    #[schema(nullable = false, max_items = 16)]
+    headers: Option<Vec<FieldMatchSchema>>,
+    /// Query parameters, all of which must match (names once each,
+    /// compared after percent-decoding).
+    #[schema(nullable = false, max_items = 16)]
+    query: Option<Vec<FieldMatchSchema>>,
+}
+
+/// A condition on one header or query parameter: exactly one of `exact`
+/// (the value, byte for byte), `regex` (the whole value must match) and
+/// `present` (true: there with any value; false: absent). A header with
+/// several values matches when one of them does.
+#[derive(ToSchema)]
+#[schema(as = RouteFieldMatch)]
+pub struct FieldMatchSchema {
+    /// Header name or query parameter name.
+    #[schema(min_length = 1, example = "X-Canary")]
+    name: String,
+    #[schema(example = "1")]
+    exact: Option<String>,
+    #[schema(example = "^v[23]$")]
+    regex: Option<String>,
+    present: Option<bool>,
 }
 
 #[derive(ToSchema)]
@@ -702,10 +758,16 @@ pub struct ConfigDocumentSchema {
 /// check in `weir_core::compile::service`; the `openapi_tests` hold them to
 /// it.
 pub fn service_rules() -> serde_json::Value {
-    let empty_match = json!({"properties": {"prefix": {"type": "null"}, "host": {"type": "null"}}});
+    let empty_match = json!({"properties": {
+        "prefix": {"type": "null"}, "host": {"type": "null"}, "path": {"type": "null"},
+        "path_regex": {"type": "null"}, "methods": {"maxItems": 0}, "headers": {"maxItems": 0},
+        "query": {"maxItems": 0}
+    }});
+    let set = |field: &str| json!({"required": [field], "properties": {field: {"type": "string"}}});
+    let listed = |field: &str| json!({"required": [field], "properties": {field: {"minItems": 1}}});
     let some_match = json!({"required": ["match"], "properties": {"match": {"anyOf": [
-        {"required": ["prefix"], "properties": {"prefix": {"type": "string"}}},
-        {"required": ["host"], "properties": {"host": {"type": "string"}}}
+        set("prefix"), set("host"), set("path"), set("path_regex"),
+        listed("methods"), listed("headers"), listed("query")
     ]}}});
     let no_port = json!({"properties": {"port": {"type": "null"}}});
     let no_connection_limit =
@@ -777,6 +839,39 @@ pub fn upstream_rules() -> serde_json::Value {
 
 /// Rules between fields of a header operation: `add` and `set` need a
 /// value, `remove` takes none.
+/// Rules of a `match`: at most one of `prefix`, `path` and `path_regex`
+/// (`compile::service::compile_match`).
+pub fn match_rules() -> serde_json::Value {
+    let set = |field: &str| json!({"required": [field], "properties": {field: {"type": "string"}}});
+    json!([
+        {"if": set("prefix"), "then": {"properties": {"path": {"type": "null"}, "path_regex": {"type": "null"}}}},
+        {"if": set("path"), "then": {"properties": {"path_regex": {"type": "null"}}}}
+    ])
+}
+
+/// A header or query condition has exactly one of `exact`, `regex` and
+/// `present` (`compile::matchers`).
+pub fn field_match_rules() -> serde_json::Value {
+    let set =
+        |field: &str, ty: &str| json!({"required": [field], "properties": {field: {"type": ty}}});
+    let none = |fields: &[&str]| {
+        let props: serde_json::Map<String, serde_json::Value> = fields
+            .iter()
+            .map(|f| ((*f).to_owned(), json!({"type": "null"})))
+            .collect();
+        json!({"properties": props})
+    };
+    json!([
+        {"if": set("exact", "string"), "then": none(&["regex", "present"])},
+        {"if": set("regex", "string"), "then": none(&["exact", "present"])},
+        {"if": set("present", "boolean"), "then": none(&["exact", "regex"])},
+        {
+            "if": none(&["exact", "regex", "present"]),
+            "then": {"anyOf": [set("exact", "string"), set("regex", "string"), set("present", "boolean")]}
+        }
+    ])
+}
+
 pub fn header_op_rules() -> serde_json::Value {
     json!([
         {

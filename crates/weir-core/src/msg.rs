@@ -239,6 +239,12 @@ crate::messages! {
         RouteHost { host: String } = "route_host" => "host {host}",
         RouteHostPrefix { host: String, prefix: String } = "route_host_prefix" => "host {host} + prefix {prefix}",
         RoutePrefix { prefix: String } = "route_prefix" => "prefix {prefix}",
+        RoutePath { path: String } = "route_path" => "path {path}",
+        RoutePathRegex { regex: String } = "route_path_regex" => "path_regex {regex}",
+        RouteHostPath { host: String, path: Box<Coded> } = "route_host_path" => "host {host} + {path}",
+        RouteAnyPath = "route_any_path" => "any host and path",
+        RouteWithConditions { route: Box<Coded>, conditions: String } = "route_with_conditions" =>
+            "{route} with {conditions}",
 
         // ---- service kinds ----
         NotForKind { kind: String, why: Box<Coded> } = "not_for_kind" => "does not apply to {kind} services ({why})",
@@ -258,7 +264,11 @@ crate::messages! {
 
         // ---- match, paths and host names ----
         MatchNeedsPrefixOrHost = "match_needs_prefix_or_host" =>
-            "needs a prefix, a host, or both (e.g. match: {{ prefix: /api/ }})",
+            "needs a host, a path (prefix, path or path_regex) or a condition (e.g. match: {{ prefix: /api/ }})",
+        MatchPathOneOf = "match_path_one_of" => "set at most one of prefix, path and path_regex",
+        FieldMatchOneOf = "field_match_one_of" => "set exactly one of exact, regex and present",
+        ConditionListedTwice { what: String } = "condition_listed_twice" => "{what} is listed twice",
+        TooManyConditions { max: usize } = "too_many_conditions" => "has more than {max} entries",
         PrefixBadChars { prefix: String } = "prefix_bad_chars" =>
             "{prefix:?} contains a space, control character, '?' or '#'",
         MatchHostInvalid { host: String, why: Box<Coded> } = "match_host_invalid" =>

@@ -52,6 +52,17 @@ pub struct RouteMatch {
     pub host: Option<String>,
     /// The service's `match.prefix`, when it has one.
     pub prefix: Option<String>,
+    /// The service's `match.path` (exact path), when it has one.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The service's `match.path_regex`, when it has one.
+    #[serde(default)]
+    pub path_regex: Option<String>,
+    /// The service's method, header and query conditions, each as text
+    /// (`method GET|POST`, `header x-canary = "1"`, `query v ~ "2.*"`,
+    /// `header x-debug absent`); all held.
+    #[serde(default)]
+    pub conditions: Vec<String>,
     /// Why this service: e.g. `host api.example.com matches "api.example.com"
     /// (any path)`.
     pub reason: String,

@@ -53,7 +53,15 @@ pub fn path_route(data: &[u8]) {
     };
     check_normal(raw, &path, opts);
     let host = (flags & 2 == 2).then_some("example.com");
-    if let Some(svc) = routes().route(host, &path) {
+    let headers = http::HeaderMap::new();
+    let wanted = weir_core::compile::RouteRequest {
+        host,
+        path: &path,
+        query: None,
+        method: &http::Method::GET,
+        headers: &headers,
+    };
+    if let Some(svc) = routes().route(&wanted) {
         let prefix = svc.spec.route.prefix.as_deref().unwrap_or("/");
         assert!(
             path.starts_with(prefix),

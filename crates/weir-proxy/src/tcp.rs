@@ -79,7 +79,7 @@ async fn handle(plane: &DataPlane, name: &str, client: TcpStream, peer: SocketAd
     let started = Instant::now();
     let snap = plane.snapshot();
     // A service removed or disabled since the accept: its listener closes.
-    let Ok(routed) = route::route(&snap, Some(name), None, "") else {
+    let Ok(routed) = route::by_name(&snap, name) else {
         return;
     };
     let ip = peer.ip().to_canonical();

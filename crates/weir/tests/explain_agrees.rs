@@ -2,7 +2,8 @@
 //! what explain says (status and code, or the request as the upstream gets
 //! it: path, headers, node) is what a real request through the gateway
 //! does. The requests combine every feature explain reports on — path
-//! normalisation, hosts, routes, rewrites, header operations, hop-by-hop
+//! normalisation, hosts, routes (exact paths, regexes, method, header and
+//! query conditions), rewrites, header operations, hop-by-hop
 //! fields, forwarded headers, request ids, IP rules, authentication and a
 //! service's tenants, WebSocket upgrades, body limits, the HTTPS redirect,
 //! rate limits and balancing — sent raw so that duplicate and malformed
@@ -85,6 +86,30 @@ fn config(up1: &TestUpstream, up2: &TestUpstream) -> String {
     match: {{ prefix: /limited/ }}
     limits: {{ service_qps: 1000000, client_ip_qps: 1000000 }}
     upstream: {{ balance: least_request, nodes: {nodes} }}
+  - name: route_exact
+    match: {{ path: /route/exact }}
+    request_headers: [{{ op: set, name: X-Route, value: exact }}]
+    upstream: {{ nodes: {one} }}
+  - name: route_regex
+    match: {{ path_regex: "/route/[0-9]+" }}
+    request_headers: [{{ op: set, name: X-Route, value: regex }}]
+    upstream: {{ nodes: {one} }}
+  - name: route_base
+    match: {{ prefix: /route/ }}
+    request_headers: [{{ op: set, name: X-Route, value: base }}]
+    upstream: {{ nodes: {one} }}
+  - name: route_canary
+    match: {{ prefix: /route/, headers: [{{ name: x-canary, exact: "1" }}] }}
+    request_headers: [{{ op: set, name: X-Route, value: canary }}]
+    upstream: {{ nodes: {one} }}
+  - name: route_writes
+    match: {{ prefix: /route/, methods: [POST, PUT] }}
+    request_headers: [{{ op: set, name: X-Route, value: writes }}]
+    upstream: {{ nodes: {one} }}
+  - name: route_beta
+    match: {{ prefix: /route/beta/, query: [{{ name: beta, present: true }}] }}
+    request_headers: [{{ op: set, name: X-Route, value: beta }}]
+    upstream: {{ nodes: {one} }}
 tenants:
   - {{ app_id: app_one, name: One, secret: "one-secret-123" }}
   - {{ app_id: app_two, name: Two, secret: "two-secret-456", ip_allow: ["10.9.0.0/16"] }}
@@ -129,6 +154,13 @@ fn generate(rng: &mut StdRng, tokens: &[String]) -> Case {
             "/nothing/here",
             "/",
             "/.well-known/jwks.json",
+            "/route/exact",
+            "/route/12",
+            "/route/12x",
+            "/route/beta/x?beta=1",
+            "/route/beta/x?b%65ta",
+            "/route/beta/x?v=1",
+            "/route/x",
         ],
     );
     let mut headers = Vec::new();
@@ -188,6 +220,9 @@ fn generate(rng: &mut StdRng, tokens: &[String]) -> Case {
     }
     if rng.random_bool(0.2) {
         headers.push(("x-weir-app-id", "spoofed".to_owned()));
+    }
+    if rng.random_bool(0.3) {
+        headers.push(("x-canary", pick(rng, &["1", "2"]).to_owned()));
     }
     let body = match rng.random_range(0..4) {
         0 => 10,

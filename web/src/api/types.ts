@@ -58,6 +58,21 @@ export interface SessionInfo {
 export interface ServiceMatch {
   prefix?: string | null
   host?: string | null
+  /** Exact path. At most one of prefix, path and path_regex. */
+  path?: string | null
+  /** Regex the whole path must match. */
+  path_regex?: string | null
+  /** Upper case; any of them matches. */
+  methods?: string[] | null
+  headers?: RouteFieldMatch[] | null
+  query?: RouteFieldMatch[] | null
+}
+/** A header or query condition: exactly one of exact, regex and present. */
+export interface RouteFieldMatch {
+  name: string
+  exact?: string | null
+  regex?: string | null
+  present?: boolean | null
 }
 export interface RewriteRule {
   pattern: string
@@ -181,10 +196,14 @@ export interface ServiceSummary {
   kind: ServiceKind
   description: string
   enabled: boolean
-  /** In English; the dashboard shows `ruleText({ host, prefix, port })`. */
+  /** In English; the dashboard shows `ruleText(summary)`. */
   rule: string
   host?: string | null
   prefix?: string | null
+  path?: string | null
+  path_regex?: string | null
+  /** How many method, header and query conditions the rule has. */
+  conditions?: number | null
   port?: number | null
   node_count: number
   enabled_node_count: number
@@ -404,6 +423,10 @@ export interface RouteMatch {
   kind: string
   host?: string | null
   prefix?: string | null
+  path?: string | null
+  path_regex?: string | null
+  /** Each condition that held, as text (`method GET|POST`, `header x-canary = "1"`). */
+  conditions?: string[] | null
   /** English; its code and parameters beside it. */
   reason: string
   reason_code?: string | null

@@ -6,6 +6,9 @@
 //   request headers  `set NAME VALUE` / `add NAME VALUE` / `remove NAME`
 //                    (seed: header_transfor, whose `edit`/`del` are accepted)
 //   response headers the same words
+//   match headers / query  `NAME = VALUE`, `NAME ~ REGEX`, `NAME present`,
+//                    `NAME absent` (explain shows conditions the same way)
+//   match methods    `GET, HEAD` (commas or spaces)
 //   nodes            `ADDR [WEIGHT]`                  (seed: ip_list + weight_list)
 //   disabled nodes   `ADDR`                           (seed: forbid_list)
 //   IP lists, API allow-list, registration networks: one entry per line.
@@ -16,13 +19,16 @@
 // differs from the default is sent.
 
 import { SERVICE_DEFAULTS as D } from '@/api/defaults'
-import type { Balance, CheckKind, FieldProblem, HeaderOp, HeaderOpKind, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
+import type { Balance, CheckKind, FieldProblem, HeaderOp, HeaderOpKind, RouteFieldMatch, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
 import { fromLines, splitLines, splitList, toLines } from './lines'
 import * as rules from './rules'
 import { serverText } from './serverText'
 
 /** How requests reach the service: `port` is a gRPC service on its own port only. */
 export type RuleType = 'prefix' | 'host' | 'both' | 'port'
+
+/** Which `match` field the form's path (`prefix`) is written to. */
+export type PathMatch = 'prefix' | 'path' | 'path_regex'
 
 export interface ServiceForm {
   // basic
@@ -32,8 +38,16 @@ export interface ServiceForm {
   enabled: boolean
   // rule
   ruleType: RuleType
+  /** The path of the match: a prefix, an exact path or a regex (`pathMatch`). */
   prefix: string
+  pathMatch: PathMatch
   host: string
+  /** `match.methods`, separated by commas or spaces. */
+  methods: string
+  /** `match.headers`, one condition per line (see the top of this file). */
+  matchHeaders: string
+  /** `match.query`, as `matchHeaders`. */
+  matchQuery: string
   port: number | null
   httpsRedirect: boolean
   allowEncodedSlashes: boolean
@@ -141,7 +155,11 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     enabled: true,
     ruleType: 'prefix',
     prefix: '',
+    pathMatch: 'prefix',
     host: '',
+    methods: '',
+    matchHeaders: '',
+    matchQuery: '',
     port: null,
     httpsRedirect: false,
     allowEncodedSlashes: false,
@@ -207,8 +225,12 @@ export function specToForm(s: Service): ServiceForm {
   f.name = s.name
   f.description = s.description ?? ''
   f.enabled = s.enabled ?? true
-  f.prefix = s.match?.prefix ?? ''
+  f.pathMatch = s.match?.path != null ? 'path' : s.match?.path_regex != null ? 'path_regex' : 'prefix'
+  f.prefix = s.match?.[f.pathMatch] ?? ''
   f.host = s.match?.host ?? ''
+  f.methods = (s.match?.methods ?? []).join(', ')
+  f.matchHeaders = (s.match?.headers ?? []).map(conditionLine).join('\n')
+  f.matchQuery = (s.match?.query ?? []).map(conditionLine).join('\n')
   f.port = s.port ?? null
   f.ruleType = f.prefix && f.host ? 'both' : f.host ? 'host' : f.kind === 'grpc' && f.port && !f.prefix ? 'port' : 'prefix'
   f.httpsRedirect = !!s.https_redirect
@@ -285,6 +307,22 @@ export function specToForm(s: Service): ServiceForm {
   return f
 }
 
+/** A header or query condition as the form writes it. */
+export function conditionLine(c: RouteFieldMatch): string {
+  if (c.exact != null) return `${c.name} = ${c.exact}`
+  if (c.regex != null) return `${c.name} ~ ${c.regex}`
+  return `${c.name} ${c.present === false ? 'absent' : 'present'}`
+}
+
+/** A condition line (`NAME = VALUE`, `NAME ~ REGEX`, `NAME present|absent`), or undefined when it is not one. */
+export function parseCondition(text: string): RouteFieldMatch | undefined {
+  const m = /^(\S+)\s*(?:(=|~)\s?(.*)|\s(present|absent))$/.exec(text.trim())
+  if (!m) return undefined
+  const [, name = '', sign, value = '', word] = m
+  if (word) return { name, present: word === 'present' }
+  return sign === '=' ? { name, exact: value } : { name, regex: value }
+}
+
 function headerLine(h: HeaderOp): string {
   return h.op === 'remove' ? `remove ${h.name}` : `${h.op} ${h.name} ${h.value ?? ''}`.trimEnd()
 }
@@ -345,9 +383,24 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
 
   if (!tcp) {
     const portOnly = f.kind === 'grpc' && f.ruleType === 'port'
-    const prefix = !portOnly && f.ruleType !== 'host' ? f.prefix.trim() : ''
+    const path = !portOnly && f.ruleType !== 'host' ? f.prefix.trim() : ''
+    const prefix = f.pathMatch === 'prefix' ? path : ''
     const host = !portOnly && f.ruleType !== 'prefix' ? f.host.trim() : ''
-    const m = stripEmpty({ prefix, host })
+    const conditions = (field: 'matchHeaders' | 'matchQuery') =>
+      portOnly
+        ? []
+        : splitLines(f[field]).map(({ line, text }) => {
+            const c = parseCondition(text)
+            if (!c) problem(field, 'form.lineCondition', { line })
+            return c ?? { name: text }
+          })
+    const m = stripEmpty({
+      [f.pathMatch]: path,
+      host,
+      methods: portOnly ? [] : splitList(f.methods),
+      headers: conditions('matchHeaders'),
+      query: conditions('matchQuery'),
+    })
     if (m) spec.match = m
     if (http && f.httpsRedirect) spec.https_redirect = true
     if (f.allowEncodedSlashes) spec.allow_encoded_slashes = true
@@ -518,7 +571,22 @@ export function checkForm(f: ServiceForm): FormProblem[] {
     const portOnly = f.kind === 'grpc' && f.ruleType === 'port'
     const usesPrefix = !portOnly && f.ruleType !== 'host'
     const usesHost = !portOnly && f.ruleType !== 'prefix'
-    if (usesPrefix) put('prefix', f.prefix.trim() || f.port ? rules.prefix(f.prefix) : { key: 'rules.required' })
+    const hasConditions = !!(f.methods.trim() || f.matchHeaders.trim() || f.matchQuery.trim())
+    if (usesPrefix) {
+      const path = f.prefix.trim()
+      if (!path) put('prefix', f.port || hasConditions ? undefined : { key: 'rules.required' })
+      else if (f.pathMatch === 'path_regex') put('prefix', rules.regex(path))
+      else put('prefix', rules.prefix(path))
+    }
+    if (!portOnly) {
+      for (const m of splitList(f.methods)) {
+        if (!/^[A-Z_-]{1,32}$/.test(m)) put('methods', { key: 'rules.method', values: { method: m } })
+      }
+      for (const { line, text } of splitLines(f.matchHeaders)) {
+        const c = parseCondition(text)
+        if (c) put('matchHeaders', rules.headerName(c.name), line)
+      }
+    }
     if (usesHost) put('host', f.host.trim() ? rules.host(f.host) : { key: 'rules.required' })
     if (http) {
       for (const { line, text } of splitLines(f.rewrite)) {
@@ -611,7 +679,12 @@ const EXACT: Record<string, FormField> = {
   port: 'port',
   match: 'prefix',
   'match.prefix': 'prefix',
+  'match.path': 'prefix',
+  'match.path_regex': 'prefix',
   'match.host': 'host',
+  'match.methods': 'methods',
+  'match.headers': 'matchHeaders',
+  'match.query': 'matchQuery',
   https_redirect: 'httpsRedirect',
   allow_encoded_slashes: 'allowEncodedSlashes',
   strip_prefix: 'stripPrefix',
@@ -670,6 +743,9 @@ const EXACT: Record<string, FormField> = {
 
 /** List fields: the path up to the index → the form field holding its lines. */
 const LISTS: Record<string, FormField> = {
+  'match.methods': 'methods',
+  'match.headers': 'matchHeaders',
+  'match.query': 'matchQuery',
   rewrite: 'rewrite',
   request_headers: 'headers',
   response_headers: 'responseHeaders',

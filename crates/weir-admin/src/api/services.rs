@@ -56,8 +56,9 @@ pub struct ServiceSummary {
     pub description: String,
     pub enabled: bool,
     /// The rule: `prefix /user/`, `host api.example.com`, `host a.com + prefix /x`,
-    /// `port 6379` (TCP and gRPC services with their own port). English
-    /// words: a dashboard builds its own text from the three fields below.
+    /// `path /login`, `path_regex /u/[0-9]+`, `2 conditions`, `port 6379` (TCP
+    /// and gRPC services with their own port). English words: a dashboard
+    /// builds its own text from the fields below.
     pub rule: String,
     /// The rule's host pattern (`match.host`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -65,6 +66,15 @@ pub struct ServiceSummary {
     /// The rule's path prefix (`match.prefix`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
+    /// The rule's exact path (`match.path`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// The rule's path regex (`match.path_regex`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_regex: Option<String>,
+    /// How many method, header and query conditions the rule has.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub conditions: u32,
     /// The service's own port, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,
@@ -171,10 +181,30 @@ fn rule_summary(s: &Service) -> String {
     if let Some(p) = &s.route.prefix {
         parts.push(format!("prefix {p}"));
     }
+    if let Some(p) = &s.route.path {
+        parts.push(format!("path {p}"));
+    }
+    if let Some(r) = &s.route.path_regex {
+        parts.push(format!("path_regex {r}"));
+    }
+    let conditions = condition_count(s);
+    if conditions > 0 {
+        parts.push(format!("{conditions} conditions"));
+    }
     if let Some(port) = s.port {
         parts.push(format!("port {port}"));
     }
     parts.join(" + ")
+}
+
+fn condition_count(s: &Service) -> u32 {
+    let m = &s.route;
+    u32::try_from(m.methods.len().min(1) + m.headers.len() + m.query.len()).unwrap_or(u32::MAX)
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde passes a reference
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// List services.
@@ -206,6 +236,9 @@ pub async fn list(
                 rule: rule_summary(&svc),
                 host: svc.route.host.clone(),
                 prefix: svc.route.prefix.clone(),
+                path: svc.route.path.clone(),
+                path_regex: svc.route.path_regex.clone(),
+                conditions: condition_count(&svc),
                 port: svc.port,
                 node_count: u32::try_from(svc.upstream.nodes.len()).unwrap_or(u32::MAX),
                 enabled_node_count: u32::try_from(

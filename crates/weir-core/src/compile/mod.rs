@@ -7,6 +7,7 @@ mod addr;
 mod certs;
 mod ipset;
 mod keys;
+mod matchers;
 mod policy;
 mod registration;
 mod router;
@@ -24,6 +25,7 @@ pub use addr::NodeAddr;
 pub use certs::{CertInfo, CompiledCerts, check_changes};
 pub use ipset::IpSet;
 pub use keys::{CompiledKeys, SignKey, VerifyKey, algorithm_of, generate_signing_key};
+pub use matchers::{Conditions, MAX_CONDITIONS, RouteRequest, ValueMatch};
 pub use policy::{CompiledAccess, CompiledAuth, CompiledLimits, IpRefusal, Rate};
 pub use registration::{Refusal, RegistrationPolicy};
 pub use router::Router;
@@ -52,10 +54,10 @@ pub struct CompiledConfig {
 }
 
 impl CompiledConfig {
-    /// The service for a request's host and path (query excluded).
-    pub fn route(&self, host: Option<&str>, path: &str) -> Option<&CompiledService> {
+    /// The service for a request (see [`Router`] for the precedence).
+    pub fn route(&self, req: &RouteRequest<'_>) -> Option<&CompiledService> {
         self.router
-            .lookup(host, path)
+            .lookup(req)
             .and_then(|i| self.services.get(i as usize))
     }
 
@@ -111,11 +113,11 @@ pub fn compile(doc: &ConfigDocument) -> Result<CompiledConfig, ValidationErrors>
             );
         }
         let Some(route) = route else { continue };
-        if let Some(other) = owners.insert(route.clone(), *doc_index) {
+        if let Some(other) = owners.insert(route.key.clone(), *doc_index) {
             errors.push(
                 format!("services[{doc_index}].match"),
                 Msg::RouteTaken {
-                    route: describe_route(route).into(),
+                    route: describe_route(&route.key).into(),
                     other: format!("services[{other}]"),
                     service: list[other].name.clone(),
                 },
@@ -138,14 +140,31 @@ pub fn compile(doc: &ConfigDocument) -> Result<CompiledConfig, ValidationErrors>
 }
 
 fn describe_route(key: &router::RouteKey) -> Msg {
-    match (&key.host, key.prefix.as_str()) {
-        (Some(h), "") => Msg::RouteHost { host: h.clone() },
-        (Some(h), p) => Msg::RouteHostPrefix {
+    use router::PathKey;
+    let path = match &key.path {
+        PathKey::Prefix(p) if p.is_empty() => None,
+        PathKey::Prefix(p) => Some(Msg::RoutePrefix { prefix: p.clone() }),
+        PathKey::Exact(p) => Some(Msg::RoutePath { path: p.clone() }),
+        PathKey::Regex(r) => Some(Msg::RoutePathRegex { regex: r.clone() }),
+    };
+    let route = match (&key.host, path) {
+        (Some(h), None) => Msg::RouteHost { host: h.clone() },
+        (Some(h), Some(Msg::RoutePrefix { prefix })) => Msg::RouteHostPrefix {
             host: h.clone(),
-            prefix: p.to_owned(),
+            prefix,
         },
-        (None, p) => Msg::RoutePrefix {
-            prefix: p.to_owned(),
+        (Some(h), Some(path)) => Msg::RouteHostPath {
+            host: h.clone(),
+            path: Box::new(path.into()),
         },
+        (None, Some(path)) => path,
+        (None, None) => Msg::RouteAnyPath,
+    };
+    if key.conditions.is_empty() {
+        return route;
+    }
+    Msg::RouteWithConditions {
+        route: Box::new(route.into()),
+        conditions: key.conditions.clone(),
     }
 }

@@ -10,8 +10,9 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use regex::Regex;
 
 use super::addr::{NodeAddr, validate_hostname};
+use super::matchers::{anchored, compile_conditions};
 use super::policy::{CompiledAccess, CompiledLimits, compile_access, compile_limits};
-use super::router::RouteKey;
+use super::router::{PathKey, Route, RouteKey};
 use crate::error::ValidationErrors;
 use crate::model::{
     Balance, CheckKind, HashKey, HeaderOp, HeaderOpKind, Service, ServiceKind, Upstream,
@@ -37,7 +38,7 @@ const MANAGED_HEADERS: &[&str] = &[
 ];
 
 /// Bound on compiled regex size so a pathological pattern cannot eat memory.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
+pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// A service ready for the data plane.
 #[derive(Debug, Clone)]
@@ -52,6 +53,9 @@ pub struct CompiledService {
     pub allow_encoded_slashes: bool,
     /// The service as configured (for diagnostics and the admin API).
     pub spec: Arc<Service>,
+    /// The method, header and query conditions of its `match` (the router
+    /// holds them too; kept here for explain).
+    pub route_conditions: Option<Arc<super::Conditions>>,
     /// Bytes of path to remove before rewriting (0 = none).
     pub strip_len: usize,
     pub rewrites: Box<[CompiledRewrite]>,
@@ -217,7 +221,7 @@ pub(crate) fn compile_service(
     svc: &Service,
     path: &str,
     errors: &mut ValidationErrors,
-) -> Option<(CompiledService, Option<RouteKey>)> {
+) -> Option<(CompiledService, Option<Route>)> {
     let before = errors.errors.len();
 
     validate_name(&svc.name, &format!("{path}.name"), errors);
@@ -252,7 +256,17 @@ pub(crate) fn compile_service(
     let route = route?;
     let upstream = upstream?;
     let strip_len = match (&route, svc.strip_prefix) {
-        (Some(r), true) => r.prefix.len(),
+        (
+            Some(Route {
+                key:
+                    RouteKey {
+                        path: PathKey::Prefix(p),
+                        ..
+                    },
+                ..
+            }),
+            true,
+        ) => p.len(),
         _ => 0,
     };
     Some((
@@ -263,6 +277,7 @@ pub(crate) fn compile_service(
             https_redirect: svc.https_redirect,
             allow_encoded_slashes: svc.allow_encoded_slashes,
             spec: Arc::new(svc.clone()),
+            route_conditions: route.as_ref().and_then(|r| r.conditions.clone()),
             strip_len,
             rewrites,
             header_ops,
@@ -349,42 +364,37 @@ fn check_kind_fields(svc: &Service, path: &str, errors: &mut ValidationErrors) {
     }
 }
 
-fn compile_match(svc: &Service, path: &str, errors: &mut ValidationErrors) -> Option<RouteKey> {
+fn compile_match(svc: &Service, path: &str, errors: &mut ValidationErrors) -> Option<Route> {
     let m = &svc.route;
     let before = errors.errors.len();
-    if m.prefix.is_none() && m.host.is_none() {
+    if m.is_empty() {
         errors.push(format!("{path}.match"), Msg::MatchNeedsPrefixOrHost);
     }
+    let paths = [&m.prefix, &m.path, &m.path_regex];
+    if paths.iter().filter(|p| p.is_some()).count() > 1 {
+        errors.push(format!("{path}.match"), Msg::MatchPathOneOf);
+    }
     if let Some(prefix) = &m.prefix {
-        let p = format!("{path}.match.prefix");
-        if !prefix.starts_with('/') {
+        check_route_path(prefix, svc, &format!("{path}.match.prefix"), errors);
+    }
+    if let Some(exact) = &m.path {
+        check_route_path(exact, svc, &format!("{path}.match.path"), errors);
+    }
+    let regex = m.path_regex.as_ref().and_then(|r| {
+        let field = format!("{path}.match.path_regex");
+        if r.len() > MAX_PREFIX_LEN {
             errors.push(
-                p,
-                Msg::MustStartWithSlash {
-                    value: prefix.clone(),
-                },
-            );
-        } else if prefix.len() > MAX_PREFIX_LEN {
-            errors.push(
-                p,
+                field,
                 Msg::TooLongBytes {
                     max: MAX_PREFIX_LEN,
                 },
             );
-        } else if prefix
-            .bytes()
-            .any(|b| b.is_ascii_control() || b == b' ' || b == b'?' || b == b'#')
-        {
-            errors.push(
-                p,
-                Msg::PrefixBadChars {
-                    prefix: prefix.clone(),
-                },
-            );
-        } else {
-            check_normal_path(prefix, svc.allow_encoded_slashes, &p, errors);
+            return None;
         }
-    }
+        anchored(r)
+            .map_err(|error| errors.push(field, Msg::RegexInvalid { error }))
+            .ok()
+    });
     let host = m.host.as_ref().map(|h| {
         let normalized = h.to_ascii_lowercase();
         let bare = normalized.strip_prefix("*.").unwrap_or(&normalized);
@@ -405,10 +415,57 @@ fn compile_match(svc: &Service, path: &str, errors: &mut ValidationErrors) -> Op
     if svc.strip_prefix && m.prefix.is_none() {
         errors.push(format!("{path}.strip_prefix"), Msg::StripPrefixNeedsPrefix);
     }
-    (errors.errors.len() == before).then(|| RouteKey {
-        host,
-        prefix: m.prefix.clone().unwrap_or_default(),
+    let mut normal = String::new();
+    let conditions = compile_conditions(m, path, errors, &mut normal);
+    if errors.errors.len() != before {
+        return None;
+    }
+    let path = match (&m.path, &m.path_regex) {
+        (Some(p), _) => PathKey::Exact(p.clone()),
+        (None, Some(r)) => PathKey::Regex(r.clone()),
+        (None, None) => PathKey::Prefix(m.prefix.clone().unwrap_or_default()),
+    };
+    Some(Route {
+        key: RouteKey {
+            host,
+            path,
+            conditions: normal,
+        },
+        regex,
+        conditions: conditions.map(Arc::new),
     })
+}
+
+/// A `match.prefix` or `match.path`: absolute, bounded, normalised, with
+/// nothing that cannot reach the router.
+fn check_route_path(p: &str, svc: &Service, field: &str, errors: &mut ValidationErrors) {
+    if !p.starts_with('/') {
+        errors.push(
+            field,
+            Msg::MustStartWithSlash {
+                value: p.to_owned(),
+            },
+        );
+    } else if p.len() > MAX_PREFIX_LEN {
+        errors.push(
+            field,
+            Msg::TooLongBytes {
+                max: MAX_PREFIX_LEN,
+            },
+        );
+    } else if p
+        .bytes()
+        .any(|b| b.is_ascii_control() || b == b' ' || b == b'?' || b == b'#')
+    {
+        errors.push(
+            field,
+            Msg::PrefixBadChars {
+                prefix: p.to_owned(),
+            },
+        );
+    } else {
+        check_normal_path(p, svc.allow_encoded_slashes, field, errors);
+    }
 }
 
 /// Requests are matched on their normalised path (`crate::path`), so a
@@ -476,7 +533,7 @@ fn compile_rewrites(
     out.into_boxed_slice()
 }
 
-fn one_line(s: &str) -> String {
+pub(crate) fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

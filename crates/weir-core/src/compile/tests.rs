@@ -12,6 +12,18 @@ fn errors_of(yaml: &str) -> Vec<String> {
     }
 }
 
+/// The service a GET without headers or query goes to.
+fn route<'c>(c: &'c CompiledConfig, host: Option<&str>, path: &str) -> Option<&'c CompiledService> {
+    let headers = http::HeaderMap::new();
+    c.route(&RouteRequest {
+        host,
+        path,
+        query: None,
+        method: &http::Method::GET,
+        headers: &headers,
+    })
+}
+
 fn assert_error(yaml: &str, path: &str, fragment: &str) {
     let errs = errors_of(yaml);
     assert!(
@@ -51,14 +63,14 @@ services:
 fn compiles_the_documented_example() {
     let c = compile(&doc(GOOD)).unwrap();
     assert_eq!(c.services.len(), 2);
-    let user = c.route(None, "/user/v1/x").unwrap();
+    let user = route(&c, None, "/user/v1/x").unwrap();
     assert_eq!(&*user.name, "user_api");
     assert_eq!(user.rewrite_path("/user/v1/x"), "/api/v1/x");
     assert_eq!(user.upstream.connect_timeout.as_secs(), 2);
-    let host = c.route(Some("api.example.com:443"), "/").unwrap();
+    let host = route(&c, Some("api.example.com:443"), "/").unwrap();
     assert_eq!(&*host.name, "by_host");
     assert_eq!(c.service("by_host").map(|s| &*s.name), Some("by_host"));
-    assert!(c.route(Some("other"), "/nope").is_none());
+    assert!(route(&c, Some("other"), "/nope").is_none());
 }
 
 #[test]
@@ -170,7 +182,7 @@ fn field_named_errors() {
     assert_error(
         &base("  - { name: a, match: {}, upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }"),
         "services[0].match",
-        "needs a prefix, a host",
+        "needs a host, a path (prefix, path or path_regex) or a condition",
     );
     assert_error(
         &base(
@@ -265,12 +277,12 @@ fn route_lookup_scales_with_many_services() {
     }
     let c = compile(&doc(&yaml)).unwrap();
     for i in (0..10_000).step_by(997) {
-        let s = c
-            .route(
-                Some(&format!("h{}.example.com", i % 100)),
-                &format!("/svc{i}/x"),
-            )
-            .unwrap();
+        let s = route(
+            &c,
+            Some(&format!("h{}.example.com", i % 100)),
+            &format!("/svc{i}/x"),
+        )
+        .unwrap();
         assert_eq!(&*s.name, format!("s{i}"));
     }
 }
@@ -464,5 +476,85 @@ fn response_header_operations_are_validated_like_request_ones() {
         "services:\n  - { name: t, kind: tcp, port: 9000, response_headers: [{ op: remove, name: X-A }], upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] } }",
         "services[0].response_headers",
         "does not apply to tcp services",
+    );
+}
+
+#[test]
+fn match_paths_and_conditions_are_validated() {
+    let svc = |m: &str, extra: &str| {
+        format!(
+            "services:\n  - {{ name: s, match: {m}, {extra} upstream: {{ nodes: [{{ addr: \"127.0.0.1:1\" }}] }} }}\n"
+        )
+    };
+    assert_error(
+        &svc("{ prefix: /a/, path: /a }", ""),
+        "services[0].match",
+        "at most one of prefix, path and path_regex",
+    );
+    assert_error(
+        &svc("{ path: a }", ""),
+        "services[0].match.path",
+        "start with",
+    );
+    assert_error(
+        &svc("{ path: /a/../b }", ""),
+        "services[0].match.path",
+        "not a normalised path",
+    );
+    assert_error(
+        &svc("{ path_regex: \"(\" }", ""),
+        "services[0].match.path_regex",
+        "invalid regular expression",
+    );
+    assert_error(
+        &svc("{ path: /a }", "strip_prefix: true,"),
+        "services[0].strip_prefix",
+        "needs match.prefix",
+    );
+    assert_error(
+        &svc("{ methods: [get] }", ""),
+        "services[0].match.methods[0]",
+        "is not an HTTP method",
+    );
+    assert_error(
+        &svc("{ query: [{ name: q }] }", ""),
+        "services[0].match.query[0]",
+        "exactly one of exact, regex and present",
+    );
+    assert_error(
+        &svc("{ headers: [{ name: x, exact: \"a\\nb\" }] }", ""),
+        "services[0].match.headers[0].exact",
+        "not allowed in a header value",
+    );
+    let many: Vec<String> = (0..17)
+        .map(|i| format!("{{ name: h{i}, present: true }}"))
+        .collect();
+    assert_error(
+        &svc(&format!("{{ headers: [{}] }}", many.join(", ")), ""),
+        "services[0].match.headers",
+        "more than 16 entries",
+    );
+    // Conditions alone make a route (any host, any path).
+    let c = compile(&doc(&svc("{ methods: [GET] }", ""))).unwrap();
+    assert_eq!(route(&c, Some("x"), "/any").map(|s| &*s.name), Some("s"));
+    assert!(c.services[0].route_conditions.is_some());
+}
+
+#[test]
+fn same_route_different_conditions_are_distinct_routes() {
+    let yaml = r#"
+services:
+  - { name: a, match: { prefix: /x/ }, upstream: { nodes: [{ addr: "127.0.0.1:1" }] } }
+  - { name: b, match: { prefix: /x/, methods: [GET] }, upstream: { nodes: [{ addr: "127.0.0.1:1" }] } }
+  - { name: c, match: { prefix: /x/, methods: [GET] }, upstream: { nodes: [{ addr: "127.0.0.1:1" }] } }
+  - { name: d, match: { path: /x/ }, upstream: { nodes: [{ addr: "127.0.0.1:1" }] } }
+  - { name: e, match: { path_regex: /x/ }, upstream: { nodes: [{ addr: "127.0.0.1:1" }] } }
+"#;
+    let errs = errors_of(yaml);
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert!(
+        errs[0].starts_with("services[2].match: the route prefix /x/ with methods GET is already used by services[1]"),
+        "{}",
+        errs[0]
     );
 }

@@ -108,6 +108,19 @@ impl<T> PrefixTrie<T> {
         }
     }
 
+    /// The value stored under exactly `key`, to change it.
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut T> {
+        let mut node = 0usize;
+        let mut rest = key;
+        while !rest.is_empty() {
+            let pos = self.child_index(node, rest[0]).ok()?;
+            let child = self.nodes[node].children[pos];
+            rest = rest.strip_prefix(&*self.nodes[child].label)?;
+            node = child;
+        }
+        self.nodes[node].value.as_mut()
+    }
+
     fn child_index(&self, node: usize, first: u8) -> Result<usize, usize> {
         self.nodes[node]
             .children
@@ -161,6 +174,10 @@ mod tests {
         assert_eq!(t.insert(b"/a", 1), None);
         assert_eq!(t.insert(b"/a", 2), Some(1));
         assert_eq!(t.get(b"/a"), Some(&2));
+        *t.get_mut(b"/a").unwrap() = 3;
+        assert_eq!(t.get(b"/a"), Some(&3));
+        assert_eq!(t.get_mut(b"/"), None);
+        assert_eq!(t.get_mut(b"/ab"), None);
     }
 
     #[test]

@@ -50,8 +50,8 @@ pub use duration::HumanDuration;
 pub use health::{CheckKind, DnsSettings, HealthCheck, Outlier};
 pub use registration::{DEFAULT_MAX_INSTANCES, MAX_MAX_INSTANCES, SelfRegistration};
 pub use service::{
-    Balance, HashKey, HeaderOp, HeaderOpKind, Match, Node, RewriteRule, Service, ServiceKind,
-    Timeouts, Upstream, UpstreamTls,
+    Balance, FieldMatch, HashKey, HeaderOp, HeaderOpKind, Match, Node, RewriteRule, Service,
+    ServiceKind, Timeouts, Upstream, UpstreamTls,
 };
 pub use signing_key::{KeyStatus, SigningAlgorithm, SigningKey};
 pub use tenant::Tenant;

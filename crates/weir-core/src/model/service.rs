@@ -147,8 +147,11 @@ impl ServiceKind {
     }
 }
 
-/// Request matching for HTTP services: by path prefix, by host, or both
-/// (seed: rule type `url_prefix` / `domain`).
+/// Request matching for HTTP services (seed: rule type `url_prefix` /
+/// `domain`): a host, a path (a prefix, an exact path or a regular
+/// expression: at most one of the three), and conditions on the method,
+/// headers and query parameters that must all hold. Precedence when several
+/// services match is documented in docs/proxying.md ("Routing").
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Match {
@@ -160,12 +163,49 @@ pub struct Match {
     /// subdomain.
     #[serde(default, skip_serializing_if = "is_default")]
     pub host: Option<String>,
+    /// Exact path: the whole (normalised) path, byte for byte.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub path: Option<String>,
+    /// Regular expression the whole (normalised) path must match.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub path_regex: Option<String>,
+    /// Request methods, any of which matches (upper case, e.g. `GET`).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub methods: Vec<String>,
+    /// Request headers, all of which must match.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub headers: Vec<FieldMatch>,
+    /// Query parameters, all of which must match.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub query: Vec<FieldMatch>,
 }
 
 impl Match {
     pub fn is_empty(&self) -> bool {
-        self.prefix.is_none() && self.host.is_none()
+        *self == Match::default()
     }
+
+    /// A method, header or query condition is set.
+    pub fn has_conditions(&self) -> bool {
+        !self.methods.is_empty() || !self.headers.is_empty() || !self.query.is_empty()
+    }
+}
+
+/// A condition on one request header or query parameter: `exact` value,
+/// `regex` the whole value must match, or `present` (`true`: the field is
+/// there with any value; `false`: it is absent). Exactly one of the three.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldMatch {
+    /// Header name (any letter case) or query parameter name (exact,
+    /// after percent-decoding).
+    pub name: String,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub exact: Option<String>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub regex: Option<String>,
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub present: Option<bool>,
 }
 
 /// `pattern` is a regular expression over the path; `replacement` may use

@@ -305,6 +305,25 @@ fn generated_service(g: &mut Gen, i: usize) -> Service {
         route: Match {
             prefix: g.maybe("/a/".into()),
             host: g.maybe("a.example.com".into()),
+            path: g.maybe("/b".into()),
+            path_regex: g.maybe("/c/[0-9]+".into()),
+            methods: g.pick(&[Vec::new(), vec!["GET".into(), "HEAD".into()]]),
+            headers: g.pick(&[
+                Vec::new(),
+                vec![FieldMatch {
+                    name: "X-Canary".into(),
+                    exact: Some("1".into()),
+                    ..FieldMatch::default()
+                }],
+            ]),
+            query: g.pick(&[
+                Vec::new(),
+                vec![FieldMatch {
+                    name: "beta".into(),
+                    present: Some(false),
+                    ..FieldMatch::default()
+                }],
+            ]),
         },
         https_redirect: g.pick(&[false, true]),
         allow_encoded_slashes: g.pick(&[false, true]),

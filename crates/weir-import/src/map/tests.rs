@@ -125,7 +125,7 @@ fn an_http_prefix_service_maps_every_column() {
         enabled: true,
         route: Match {
             prefix: Some("/web".into()),
-            host: None,
+            ..Match::default()
         },
         strip_prefix: true,
         rewrite: vec![

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::PathAndQuery;
 use http::{Method, StatusCode, Uri, Version};
-use weir_core::compile::CompiledService;
+use weir_core::compile::{CompiledService, RouteRequest};
 use weir_core::{Balance, Coded, HeaderOpKind, Msg};
 
 use crate::DataPlane;
@@ -111,8 +111,7 @@ fn rejection_as(status: StatusCode, code: &str, text: ExplainText) -> ExplainRej
 /// Explain `input` against the plane's current snapshot.
 pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, ExplainError> {
     // Parse exactly what a client could have sent.
-    // Parsed to refuse what no client could send; no phase reads it.
-    Method::from_str(&input.method).map_err(|_| {
+    let method = Method::from_str(&input.method).map_err(|_| {
         invalid(
             "method",
             Msg::MethodInvalid {
@@ -209,6 +208,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
     };
     let request = Request {
         input,
+        method,
         headers,
         pq,
         peer,
@@ -224,6 +224,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
 /// A parsed request to explain.
 struct Request<'a> {
     input: &'a ExplainInput,
+    method: Method,
     headers: HeaderMap,
     pq: PathAndQuery,
     peer: IpAddr,
@@ -265,7 +266,14 @@ fn phases(
         refused(&ProxyError::from(e), e.into())
     })?;
     let host = host_value.as_ref().and_then(|v| v.to_str().ok());
-    let routed = route_phase(snap, host, path, out)?;
+    let wanted = RouteRequest {
+        host,
+        path,
+        query: req.pq.query(),
+        method: &req.method,
+        headers: &req.headers,
+    };
+    let routed = route_phase(snap, &wanted, out)?;
     let svc = routed.svc;
     if let Err(e) = routed.check_path(path) {
         let text = ExplainText::PathEncodedSlashNotAllowed;
@@ -313,41 +321,35 @@ fn phases(
 
 fn route_phase<'s>(
     snap: &'s Snapshot,
-    host: Option<&str>,
-    path: &str,
+    wanted: &RouteRequest<'_>,
     out: &mut Explanation,
 ) -> Result<Routed<'s>, Refused> {
-    let routed = route::route(snap, None, host, path).map_err(|e| {
+    let routed = route::route(snap, None, wanted).map_err(|e| {
         out.policies.push(verdict(
             "routing",
             PolicyOutcome::Reject,
             ExplainText::NoServiceFor {
-                host: host.unwrap_or("").into(),
-                path: path.into(),
+                host: wanted.host.unwrap_or("").into(),
+                path: wanted.path.into(),
             },
         ));
         refused(&e, ExplainText::NoServiceMatches)
     })?;
     let spec = &routed.svc.spec;
-    let request_host = host.unwrap_or("").to_owned();
-    let reason = match (&spec.route.host, &spec.route.prefix) {
-        (Some(h), Some(p)) => ExplainText::RouteHostPrefix {
-            host: h.clone(),
-            request_host,
-            prefix: p.clone(),
-        },
-        (Some(h), None) => ExplainText::RouteHost {
-            host: h.clone(),
-            request_host,
-        },
-        (None, Some(p)) => ExplainText::RoutePrefix { prefix: p.clone() },
-        (None, None) => ExplainText::RouteAny,
-    };
+    let reason = route_reason(&spec.route, wanted.host.unwrap_or(""));
     out.route = Some(RouteMatch {
         service: routed.svc.name.to_string(),
         kind: spec.kind.as_str().into(),
         host: spec.route.host.clone(),
         prefix: spec.route.prefix.clone(),
+        path: spec.route.path.clone(),
+        path_regex: spec.route.path_regex.clone(),
+        conditions: routed
+            .svc
+            .route_conditions
+            .as_ref()
+            .map(|c| c.describe())
+            .unwrap_or_default(),
         reason: reason.to_string(),
         reason_code: reason.code().into(),
         reason_params: owned(reason.params()),
@@ -355,6 +357,36 @@ fn route_phase<'s>(
     out.policies
         .push(verdict("routing", PolicyOutcome::Allow, reason));
     Ok(routed)
+}
+
+/// Why a service's `match` takes the request: its host and its path part.
+fn route_reason(m: &weir_core::model::Match, request_host: &str) -> ExplainText {
+    let request_host = request_host.to_owned();
+    match (&m.host, &m.prefix, &m.path, &m.path_regex) {
+        (Some(h), _, Some(p), _) => ExplainText::RouteHostPath {
+            host: h.clone(),
+            request_host,
+            path: p.clone(),
+        },
+        (Some(h), _, _, Some(r)) => ExplainText::RouteHostRegex {
+            host: h.clone(),
+            request_host,
+            regex: r.clone(),
+        },
+        (Some(h), Some(p), _, _) => ExplainText::RouteHostPrefix {
+            host: h.clone(),
+            request_host,
+            prefix: p.clone(),
+        },
+        (Some(h), None, _, _) => ExplainText::RouteHost {
+            host: h.clone(),
+            request_host,
+        },
+        (None, _, Some(p), _) => ExplainText::RoutePath { path: p.clone() },
+        (None, _, _, Some(r)) => ExplainText::RouteRegex { regex: r.clone() },
+        (None, Some(p), _, _) => ExplainText::RoutePrefix { prefix: p.clone() },
+        (None, None, _, _) => ExplainText::RouteAny,
+    }
 }
 
 /// `policy::admit` itself, with a dry-run limit backend (no token taken),

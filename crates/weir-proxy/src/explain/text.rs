@@ -54,7 +54,13 @@ coded_texts! {
         RouteHost { host, request_host } = "route_host"
             => "host {host} matches {request_host:?} (any path)",
         RoutePrefix { prefix } = "route_prefix" => "longest matching prefix {prefix} (any host)",
-        RouteAny = "route_any" => "matches",
+        RouteHostPath { host, request_host, path } = "route_host_path"
+            => "host {host} matches {request_host:?}; exact path {path}",
+        RoutePath { path } = "route_path" => "exact path {path} (any host)",
+        RouteHostRegex { host, request_host, regex } = "route_host_regex"
+            => "host {host} matches {request_host:?}; the path matches {regex}",
+        RouteRegex { regex } = "route_regex" => "the path matches {regex} (any host)",
+        RouteAny = "route_any" => "matches (any host and path)",
 
         // HTTPS redirect.
         ArrivesOverHttps = "arrives_over_https" => "arrives over HTTPS",

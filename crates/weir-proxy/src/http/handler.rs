@@ -17,7 +17,7 @@ use http::{HeaderName, HeaderValue, Request, Response, StatusCode, Uri, Version,
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::upgrade::OnUpgrade;
-use weir_core::compile::{CompiledService, CompiledTenant, UpstreamProtocol};
+use weir_core::compile::{CompiledService, CompiledTenant, RouteRequest, UpstreamProtocol};
 use weir_core::path;
 
 use super::body::{BodyKind, LogFields, ProxyBody, Recorder};
@@ -319,7 +319,14 @@ async fn proxy(
         parts.version == Version::HTTP_2,
     )?;
     let host = host_value.as_ref().and_then(|v| v.to_str().ok());
-    let routed = route::route(snap, conn.fixed.as_deref(), host, parts.uri.path())?;
+    let wanted = RouteRequest {
+        host,
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        method: &parts.method,
+        headers: &parts.headers,
+    };
+    let routed = route::route(snap, conn.fixed.as_deref(), &wanted)?;
     let svc = routed.svc;
     outcome.service = Some((Arc::clone(&svc.name), Arc::clone(&routed.rt.stats)));
     routed.check_path(parts.uri.path())?;

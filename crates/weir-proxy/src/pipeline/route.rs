@@ -2,7 +2,7 @@
 //! service's own port) is for, and the checks that need the service but no
 //! caller identity: encoded slashes and the HTTPS redirect.
 
-use weir_core::compile::CompiledService;
+use weir_core::compile::{CompiledService, RouteRequest};
 use weir_core::path;
 
 use crate::http::ProxyError;
@@ -15,23 +15,33 @@ pub(crate) struct Routed<'s> {
     pub rt: &'s ServiceRuntime,
 }
 
-/// Route by host and path, or, on a listener of one service (`fixed`: a
-/// gRPC or TCP service's own port), to that service while it is enabled.
+/// Route a request by host, path and the routes' conditions (method,
+/// headers, query), or, on a listener of one service (`fixed`: a gRPC
+/// service's own port), to that service while it is enabled.
 pub(crate) fn route<'s>(
     snap: &'s Snapshot,
     fixed: Option<&str>,
-    host: Option<&str>,
-    path: &str,
+    req: &RouteRequest<'_>,
 ) -> Result<Routed<'s>, ProxyError> {
-    let services = &snap.config.services;
     let index = match fixed {
-        Some(name) => services
-            .binary_search_by(|s| (*s.name).cmp(name))
-            .ok()
-            .filter(|&i| services[i].spec.enabled),
-        None => snap.config.router.lookup(host, path).map(|i| i as usize),
+        Some(name) => return by_name(snap, name),
+        None => snap.config.router.lookup(req).map(|i| i as usize),
     };
-    match index.map(|i| (services.get(i), snap.services.get(i))) {
+    at(snap, index)
+}
+
+/// The enabled service `name`: a connection on a service's own port.
+pub(crate) fn by_name<'s>(snap: &'s Snapshot, name: &str) -> Result<Routed<'s>, ProxyError> {
+    let services = &snap.config.services;
+    let index = services
+        .binary_search_by(|s| (*s.name).cmp(name))
+        .ok()
+        .filter(|&i| services[i].spec.enabled);
+    at(snap, index)
+}
+
+fn at(snap: &Snapshot, index: Option<usize>) -> Result<Routed<'_>, ProxyError> {
+    match index.map(|i| (snap.config.services.get(i), snap.services.get(i))) {
         Some((Some(svc), Some(rt))) => Ok(Routed { svc, rt }),
         _ => Err(ProxyError::NoRoute),
     }

@@ -34,6 +34,11 @@ const messages: Record<string, string> = {
   route_host: '主机 {host}',
   route_host_prefix: '主机 {host} + 前缀 {prefix}',
   route_prefix: '前缀 {prefix}',
+  route_path: '路径 {path}',
+  route_path_regex: '路径正则 {regex}',
+  route_host_path: '主机 {host} + {path}',
+  route_any_path: '任意主机和路径',
+  route_with_conditions: '{route}，条件为 {conditions}',
 
   // ---- service kinds ----
   not_for_kind: '不适用于 {kind} 服务（{why}）',
@@ -50,7 +55,11 @@ const messages: Record<string, string> = {
   only_for_tcp: '仅适用于 tcp 服务',
 
   // ---- match, paths and host names ----
-  match_needs_prefix_or_host: "需要前缀、主机或两者（如 match: {'{'} prefix: /api/ {'}'}）",
+  match_needs_prefix_or_host: "需要主机、路径（prefix、path 或 path_regex）或条件之一（如 match: {'{'} prefix: /api/ {'}'}）",
+  match_path_one_of: 'prefix、path 和 path_regex 最多只能设置一个',
+  field_match_one_of: 'exact、regex 和 present 必须恰好设置一个',
+  condition_listed_twice: '{what} 重复列出',
+  too_many_conditions: '超过 {max} 项',
   prefix_bad_chars: '“{prefix}”含有空格、控制字符、“?”或“#”',
   match_host_invalid: '“{host}”不是有效的主机名（{why}）；请不带端口书写，如 api.example.com 或 *.example.com',
   strip_prefix_needs_prefix: '需要 match.prefix（没有可去除的前缀）',
