@@ -107,6 +107,18 @@ impl MediaRange {
     }
 }
 
+/// As configured (lower-cased): `text/*`, `application/*+json`.
+impl std::fmt::Display for MediaRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MediaRange::Exact { kind, subtype } => write!(f, "{kind}/{subtype}"),
+            MediaRange::AnySubtype { kind } => write!(f, "{kind}/*"),
+            MediaRange::Suffix { kind, suffix } => write!(f, "{kind}/*+{suffix}"),
+            MediaRange::Any => f.write_str("*/*"),
+        }
+    }
+}
+
 /// A `Content-Type` value's type and subtype (RFC 9110 §8.3.1), trimmed.
 fn media_type(value: &[u8]) -> Option<(&[u8], &[u8])> {
     let essence = value.split(|&b| b == b';').next()?.trim_ascii();
@@ -150,7 +162,7 @@ pub(crate) fn compile_compression(
     }
     let mut content_types = Vec::with_capacity(c.content_types.len());
     for (i, t) in c.content_types.iter().enumerate() {
-        match MediaRange::parse(t.trim()) {
+        match MediaRange::parse(t) {
             Some(range) => content_types.push(range),
             None => errors.push(
                 format!("{path}.content_types[{i}]"),
