@@ -169,6 +169,8 @@ impl Body for Fed {
 struct Client {
     decoder: Box<dyn DecodeV2 + Send>,
     got: Vec<u8>,
+    /// The encoded stream's end was seen.
+    ended: bool,
 }
 
 impl Client {
@@ -181,21 +183,29 @@ impl Client {
         Self {
             decoder,
             got: Vec::new(),
+            ended: false,
         }
     }
 
     fn feed(&mut self, data: &[u8]) {
         let mut input = PartialBuffer::new(data);
-        loop {
+        // All of the input, then whatever the decoder still holds.
+        while !input.unwritten().is_empty() && !self.ended {
             let mut room = vec![0u8; 64 * 1024];
-            let mut out = WriteBuffer::new_initialized(&mut room);
+            let mut w = WriteBuffer::new_initialized(&mut room);
             let before = input.written_len();
-            let done = self.decoder.decode(&mut input, &mut out).unwrap();
-            let wrote = out.written_len();
-            self.got.extend_from_slice(&room[..wrote]);
-            // More to read, or output may be waiting behind a full room.
-            let more = !input.unwritten().is_empty() || wrote == room.len();
-            if done || !more || (wrote == 0 && input.written_len() == before) {
+            self.ended = self.decoder.decode(&mut input, &mut w).unwrap();
+            self.got.extend_from_slice(w.written());
+            if w.written_len() == 0 && input.written_len() == before {
+                break;
+            }
+        }
+        while !self.ended {
+            let mut room = vec![0u8; 64 * 1024];
+            let mut w = WriteBuffer::new_initialized(&mut room);
+            let drained = self.decoder.flush(&mut w).unwrap();
+            self.got.extend_from_slice(w.written());
+            if drained {
                 return;
             }
         }
