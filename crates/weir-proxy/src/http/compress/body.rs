@@ -43,35 +43,35 @@ const ROOM: usize = 16 * 1024;
 const BROTLI_WINDOW_LOG: i32 = 18;
 const ZSTD_WINDOW_LOG: u32 = 19;
 
-/// One coding's encoder state.
+/// One coding's encoder state (brotli's, kilobytes of it, boxed).
 enum Encoder {
-    Br(BrotliEncoder),
+    Br(Box<BrotliEncoder>),
     Zstd(ZstdEncoder),
     Gzip(GzipEncoder),
 }
 
 impl Encoder {
-    fn new(encoding: Encoding, c: &CompiledCompression) -> Box<Self> {
+    fn new(encoding: Encoding, c: &CompiledCompression) -> Self {
         let level = c.level_of(encoding);
         // The levels are validated (`weir_core::rules`), so they fit.
         let precise = Level::Precise(i32::try_from(level).unwrap_or(1));
-        Box::new(match encoding {
-            Encoding::Br => Encoder::Br(BrotliEncoder::new(
+        match encoding {
+            Encoding::Br => Encoder::Br(Box::new(BrotliEncoder::new(
                 EncoderParams::default()
                     .quality(precise)
                     .window_size(BROTLI_WINDOW_LOG),
-            )),
+            ))),
             Encoding::Zstd => Encoder::Zstd(ZstdEncoder::new_with_params(
                 i32::try_from(level).unwrap_or(3),
                 &[CParameter::window_log(ZSTD_WINDOW_LOG)],
             )),
             Encoding::Gzip => Encoder::Gzip(GzipEncoder::new(FlateEncoderParams::from(precise))),
-        })
+        }
     }
 
     fn codec(&mut self) -> &mut dyn EncodeV2 {
         match self {
-            Encoder::Br(e) => e,
+            Encoder::Br(e) => e.as_mut(),
             Encoder::Zstd(e) => e,
             Encoder::Gzip(e) => e,
         }
@@ -148,7 +148,7 @@ enum State {
 /// The upstream's body (`B`), compressed.
 pub(crate) struct CompressBody<B> {
     inner: B,
-    encoder: Box<Encoder>,
+    encoder: Encoder,
     out: BytesMut,
     state: State,
 }
