@@ -358,8 +358,8 @@ pub enum ServiceKindSchema {
 #[derive(ToSchema)]
 #[schema(as = Compression)]
 pub struct CompressionSchema {
-    /// The codings, in the service's order of preference (default `br`,
-    /// `zstd`, `gzip`); at least one, each once.
+    /// The codings, in the service's order of preference (default `zstd`,
+    /// `br`, `gzip`); at least one, each once.
     // A set only to get `uniqueItems`: the order written is kept.
     #[schema(inline, nullable = false, min_items = 1)]
     algorithms: Option<std::collections::BTreeSet<EncodingSchema>>,

@@ -192,7 +192,7 @@ fn config(origin: &Origin) -> String {
   - {{ name: br, match: {{ prefix: /br/ }}, compression: {{ algorithms: [br] }}, upstream: {{ nodes: {nodes} }} }}
   - {{ name: zstd, match: {{ prefix: /zstd/ }}, compression: {{ algorithms: [zstd] }}, upstream: {{ nodes: {nodes} }} }}
   - {{ name: gzip, match: {{ prefix: /gzip/ }}, compression: {{ algorithms: [gzip] }}, upstream: {{ nodes: {nodes} }} }}
-  - {{ name: order, match: {{ prefix: /order/ }}, compression: {{ algorithms: [gzip, zstd, br] }}, upstream: {{ nodes: {nodes} }} }}
+  - {{ name: order, match: {{ prefix: /order/ }}, compression: {{ algorithms: [gzip, br, zstd] }}, upstream: {{ nodes: {nodes} }} }}
   - name: tiny
     match: {{ prefix: /tiny/ }}
     compression: {{ min_size: 0 }}
@@ -359,9 +359,14 @@ async fn curl_compressed_round_trips_each_coding() {
         }
     }
     // curl's own Accept-Encoding (deflate, gzip, br, zstd) gets the
-    // service's first choice; without --compressed nothing is encoded.
+    // service's first choice (zstd by default); without --compressed
+    // nothing is encoded.
     let (head, body) = curl(&["--compressed", "-H", "x-size: 5000"], &gw.url("/auto/a")).await;
-    assert_eq!(header_line(&head, "content-encoding"), Some("br"), "{head}");
+    assert_eq!(
+        header_line(&head, "content-encoding"),
+        Some("zstd"),
+        "{head}"
+    );
     assert_eq!(body, text(5000));
     let (head, body) = curl(&["-H", "x-size: 5000"], &gw.url("/auto/a")).await;
     assert_eq!(header_line(&head, "content-encoding"), None, "{head}");
@@ -408,7 +413,8 @@ async fn accept_encoding_is_negotiated_and_explain_agrees() {
     let origin = Origin::start().await;
     let gw = TestGateway::start(&config(&origin)).await;
     for (path, accept, want) in [
-        ("/auto/", Some("gzip, deflate, br, zstd"), Some("br")),
+        ("/auto/", Some("gzip, deflate, br, zstd"), Some("zstd")),
+        ("/auto/", Some("gzip, deflate, br"), Some("br")),
         ("/order/", Some("gzip, deflate, br, zstd"), Some("gzip")),
         (
             "/auto/",
@@ -419,14 +425,14 @@ async fn accept_encoding_is_negotiated_and_explain_agrees() {
         (
             "/auto/",
             Some("br;q=0.5, zstd;q=0.5, gzip;q=0.4"),
-            Some("br"),
+            Some("zstd"),
         ),
         (
             "/order/",
             Some("br;q=0.5, zstd;q=0.5, gzip;q=0.4"),
-            Some("zstd"),
+            Some("br"),
         ),
-        ("/auto/", Some("*"), Some("br")),
+        ("/auto/", Some("*"), Some("zstd")),
         ("/auto/", Some("*;q=0.1, gzip;q=0.2"), Some("gzip")),
         ("/auto/", Some("*, br;q=0, zstd;q=0"), Some("gzip")),
         ("/auto/", Some("x-gzip"), Some("gzip")),

@@ -9,7 +9,7 @@
 //   nodes            `ADDR [WEIGHT]`                  (seed: ip_list + weight_list)
 //   disabled nodes   `ADDR`                           (seed: forbid_list)
 //   IP lists, API allow-list, registration networks, compressed media
-//   types: one entry per line; compression codings: `br, zstd, gzip`.
+//   types: one entry per line; compression codings: `zstd, br, gzip`.
 //
 // Defaults stay implicit (docs/configuration.md): a tuning field the stored
 // service does not set is empty in the form, with the default as its

@@ -477,7 +477,7 @@ fn compression_is_for_http_services_and_validated_by_field() {
     let on = c.service("on").unwrap().compression.as_ref().unwrap();
     assert_eq!(
         &*on.algorithms,
-        [Encoding::Br, Encoding::Zstd, Encoding::Gzip]
+        [Encoding::Zstd, Encoding::Br, Encoding::Gzip]
     );
     assert_eq!(on.min_size, 1024);
     assert_eq!((on.level.br, on.level.zstd, on.level.gzip), (4, 3, 1));

@@ -18,7 +18,10 @@ use super::is_default;
 pub struct Compression {
     /// The codings the gateway may use, in the service's order of
     /// preference: when a client accepts several with the same q-value,
-    /// the first listed here wins.
+    /// the first listed here wins. By default zstd first: at the default
+    /// levels it is as small as brotli on web text and smaller on JSON, at
+    /// a third to a fifth of brotli's CPU time and about half its memory
+    /// (docs/proxying.md, "Compression"); clients without zstd get br.
     #[serde(
         default = "default_algorithms",
         skip_serializing_if = "is_default_algorithms"
@@ -102,7 +105,7 @@ pub struct CompressionLevels {
 
 field_default!(
     default_algorithms,
-    is_default_algorithms: Vec<Encoding> = Encoding::ALL.to_vec()
+    is_default_algorithms: Vec<Encoding> = vec![Encoding::Zstd, Encoding::Br, Encoding::Gzip]
 );
 field_default!(default_min_size, is_default_min_size: u64 = 1024);
 field_default!(
