@@ -555,10 +555,10 @@ fn one_of(strategy: Balance, key: String) -> ExplainText {
 /// see; the detail says what it depends on.
 fn compression_phase(svc: &CompiledService, req: &Request<'_>, upgrade: bool) -> CompressionChoice {
     let c = svc.compression.as_ref();
-    let list = |items: Vec<&str>| items.join(", ");
-    let algorithms: Vec<&str> = c.map_or(Vec::new(), |c| {
-        c.algorithms.iter().map(|a| a.as_str()).collect()
+    let algorithms: Vec<String> = c.map_or(Vec::new(), |c| {
+        c.algorithms.iter().map(|a| a.as_str().to_owned()).collect()
     });
+    let offered = algorithms.join(", ");
     let negotiated = Negotiated::of(svc, &req.method, &req.headers, upgrade);
     let (encoding, text) = match (c, negotiated) {
         (None, _) => (None, ExplainText::CompressionOff),
@@ -567,13 +567,13 @@ fn compression_phase(svc: &CompiledService, req: &Request<'_>, upgrade: bool) ->
         (Some(_), Some(Negotiated::Identity(Why::NoField))) => (
             None,
             ExplainText::CompressionNoField {
-                algorithms: list(algorithms.clone()),
+                algorithms: offered,
             },
         ),
         (Some(_), Some(Negotiated::Identity(Why::NotAccepted))) => (
             None,
             ExplainText::CompressionNotAccepted {
-                algorithms: list(algorithms.clone()),
+                algorithms: offered,
             },
         ),
         (Some(c), Some(Negotiated::Encode(e))) => (
@@ -593,7 +593,7 @@ fn compression_phase(svc: &CompiledService, req: &Request<'_>, upgrade: bool) ->
     CompressionChoice {
         configured: c.is_some(),
         encoding,
-        algorithms: algorithms.into_iter().map(str::to_owned).collect(),
+        algorithms,
         detail: text.to_string(),
         detail_code: text.code().into(),
         detail_params: owned(text.params()),

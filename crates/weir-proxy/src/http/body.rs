@@ -22,7 +22,8 @@ pub(crate) enum BodyKind {
     /// A gRPC response bounded by the call's deadline.
     Grpc(super::grpc::DeadlineBody),
     /// The upstream's response under the service's compression (boxed:
-    /// the encoder's state is large and most responses have none).
+    /// the encoder and its buffer are larger than the other bodies, and
+    /// most responses have none).
     Compressed(Box<CompressBody<ResponseBody>>),
     Local(Full<Bytes>),
 }

@@ -16,6 +16,12 @@
 //! are not offered), and a strong `ETag` becomes weak (RFC 9110 §8.8.1:
 //! the bytes differ from the upstream's). HEAD requests and upgrades are
 //! not compressed.
+//!
+//! Built on async-compression's codecs ([`body`]) rather than tower-http's
+//! `CompressionLayer`: that is a tower middleware wrapping a service, while
+//! the handler holds a response of one service in hand; it breaks ties by
+//! a fixed order of its own, not the service's; it reads neither
+//! `identity` nor `no-transform` and leaves a strong `ETag` strong.
 
 mod body;
 mod negotiate;
