@@ -9,7 +9,9 @@
 # - Debian packages: sqlite3 (tests that inspect stores directly), python3 +
 #   python3-venv (schemathesis), chromium + fonts-wqy-microhei (dashboard
 #   browser tests; the font makes zh-CN screenshots show text),
-#   kubernetes-client (`kubectl kustomize` renders deploy/ in a test).
+#   kubernetes-client (`kubectl kustomize` renders deploy/ in a test), curl
+#   (the compression tests decode through `curl --compressed`; Debian's is
+#   built with brotli and zstd).
 #   Installed with apt-get, through sudo when not root; without either, the
 #   script stops and names what is missing.
 # - Node.js 20 or newer with npm, then the dashboard's npm packages
@@ -61,6 +63,7 @@ missing_debs() {
     command -v chromium >/dev/null 2>&1 || missing+=(chromium)
     dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || missing+=(fonts-wqy-microhei)
     command -v kubectl >/dev/null 2>&1 || missing+=(kubernetes-client)
+    command -v curl >/dev/null 2>&1 || missing+=(curl)
     echo "${missing[@]}"
 }
 

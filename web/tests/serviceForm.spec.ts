@@ -140,6 +140,84 @@ describe('the service form', () => {
     expect(mapped.fields.matchQuery).toBe('line 1: twice')
   })
 
+  it('edits compression, writing only what differs from the defaults', () => {
+    const f = emptyForm()
+    f.name = 'x'
+    f.prefix = '/x'
+    f.nodes = '1.2.3.4:80'
+    expect(formToSpec(f).spec.compression).toBeUndefined()
+    // On with every default: an empty block; defaults written out stay out.
+    f.compressionEnabled = true
+    expect(formToSpec(f).spec.compression).toEqual({})
+    f.compressionAlgorithms = DEFAULTS.compressionAlgorithms
+    f.compressionTypes = DEFAULTS.compressionTypes
+    f.compressionMinSize = DEFAULTS.compressionMinSize
+    f.compressionGzip = DEFAULTS.compressionGzip
+    expect(formToSpec(f).spec.compression).toEqual({})
+    expect(DEFAULTS.compressionAlgorithms).toBe(SERVICE_DEFAULTS['compression.algorithms'].join(', '))
+    // Set away from them: written, and read back the same.
+    f.compressionAlgorithms = 'gzip, br'
+    f.compressionTypes = 'application/json\ntext/*'
+    f.compressionMinSize = 0
+    f.compressionGzip = 6
+    const { spec, problems } = formToSpec(f)
+    expect(problems).toEqual([])
+    expect(spec.compression).toEqual({
+      algorithms: ['gzip', 'br'],
+      min_size: 0,
+      content_types: ['application/json', 'text/*'],
+      level: { gzip: 6 },
+    })
+    const back = specToForm(spec)
+    expect([back.compressionEnabled, back.compressionAlgorithms, back.compressionTypes, back.compressionMinSize, back.compressionGzip, back.compressionBr]).toEqual([
+      true,
+      'gzip, br',
+      'application/json\ntext/*',
+      0,
+      6,
+      null,
+    ])
+    // Only for http services.
+    expect(formToSpec({ ...f, kind: 'grpc', port: 7000 }).spec.compression).toBeUndefined()
+    expect(formToSpec({ ...f, kind: 'tcp', port: 7000 }).spec.compression).toBeUndefined()
+  })
+
+  it('checks compression settings as the server does, and maps its problems', () => {
+    const f = emptyForm()
+    f.name = 'x'
+    f.prefix = '/x'
+    f.nodes = '1.2.3.4:80'
+    f.compressionEnabled = true
+    f.compressionAlgorithms = 'gzip, deflate, gzip'
+    f.compressionTypes = 'text/*\ntext/html; charset=utf-8\napplication/*+json\n*/json'
+    f.compressionBr = 12
+    f.compressionZstd = 19
+    f.compressionGzip = 0
+    expect(checkForm(f).map((p) => [p.field, p.key, p.line])).toEqual([
+      ['compressionAlgorithms', 'rules.encodings', undefined],
+      ['compressionTypes', 'rules.mediaRange', 2],
+      ['compressionTypes', 'rules.mediaRange', 4],
+      ['compressionBr', 'rules.range', undefined],
+      ['compressionGzip', 'rules.range', undefined],
+    ])
+    // Off: nothing of it is checked.
+    expect(checkForm({ ...f, compressionEnabled: false })).toEqual([])
+    const mapped = mapProblems(
+      [
+        { path: 'compression.content_types[1]', message: 'bad type' },
+        { path: 'compression.level.zstd', message: 'too high' },
+        { path: 'compression', message: 'not for grpc' },
+      ],
+      f,
+      [],
+      (line, m) => `line ${line}: ${m}`,
+    )
+    expect(mapped.fields.compressionTypes).toBe('line 2: bad type')
+    expect(mapped.fields.compressionZstd).toBe('too high')
+    expect(mapped.fields.compressionEnabled).toBe('not for grpc')
+    expect(mapped.general).toEqual([])
+  })
+
   it('round-trips a full service, keeping fields it does not know', () => {
     const form = specToForm(full)
     expect(form.ruleType).toBe('both')

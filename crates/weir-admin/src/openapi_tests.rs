@@ -88,6 +88,8 @@ fn model_fields_are_documented() {
         "request_headers": [{"op": "set", "name": "x-a", "value": "1"}],
         "response_headers": [{"op": "set", "name": "x-b", "value": "2"}],
         "websocket": true, "max_body_bytes": 1048576,
+        "compression": {"algorithms": ["gzip"], "min_size": 1, "content_types": ["text/html"],
+                        "level": {"br": 1, "zstd": 1, "gzip": 9}},
         "access": {"ip_allow": {"enabled": false, "ips": ["10.0.0.0/8"]},
                    "ip_deny": {"enabled": false, "ips": ["10.0.0.1"]},
                    "auth": {"enabled": true, "allow_paths": ["/health"], "tenants": ["app-a"]}},

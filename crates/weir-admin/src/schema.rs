@@ -127,6 +127,37 @@ fn max_idle_per_node() -> Object {
     )
     .build()
 }
+fn content_types() -> Array {
+    const TOKEN: &str = "[!#$%&'+.^_`|~0-9A-Za-z-]+";
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(format!(r"^({TOKEN}/({TOKEN}|\*|\*\+{TOKEN})|\*/\*)$")))
+                .examples(["application/json"]),
+        )
+        .min_items(Some(1))
+        .description(Some(
+            "Media types to compress, without parameters: `type/subtype`, `type/*`, \
+             `type/*+suffix` or `*/*`; at least one. Wildcards do not cover \
+             `text/event-stream`. Default: `text/*`, `application/json`, \
+             `application/*+json`, `application/javascript`, `application/xml`, \
+             `application/*+xml`, `image/svg+xml`, `application/wasm`.",
+        ))
+        .build()
+}
+fn brotli_level() -> Object {
+    level_rule(rules::BROTLI_LEVEL, "Brotli quality (default 4).")
+}
+fn zstd_level() -> Object {
+    level_rule(rules::ZSTD_LEVEL, "zstd level (default 3).")
+}
+fn gzip_level() -> Object {
+    level_rule(rules::GZIP_LEVEL, "gzip level (default 1).")
+}
+fn level_rule(range: std::ops::RangeInclusive<u32>, description: &str) -> Object {
+    count_rule((*range.start()).into(), (*range.end()).into(), description).build()
+}
 fn healthy() -> Object {
     threshold("Consecutive successes that bring an unhealthy node back (default 2).")
 }
@@ -264,9 +295,9 @@ impl ToSchema for PositiveDurationSchema {
 /// kind: an `http` service needs `match` and takes no `port`; a `tcp` service
 /// needs `port` and takes no `match`, `strip_prefix`, `rewrite`,
 /// `request_headers`, `response_headers`, `websocket`, `https_redirect`, `access.auth`,
-/// `upstream.tls` or a `hash_key` other than `client_ip`; a `grpc` service
-/// needs `port`, `match` or both, and takes no `websocket` or
-/// `https_redirect`. Names, routes and ports are unique across services.
+/// `upstream.tls`, `compression` or a `hash_key` other than `client_ip`; a
+/// `grpc` service needs `port`, `match` or both, and takes no `websocket`,
+/// `https_redirect` or `compression`. Names, routes and ports are unique across services.
 #[derive(ToSchema)]
 #[schema(as = Service)]
 pub struct ServiceSchema {
@@ -314,6 +345,10 @@ pub struct ServiceSchema {
     /// of one call; WebSocket tunnels are not counted. Not for `tcp`.
     #[schema(minimum = 0, example = 10485760)]
     max_body_bytes: Option<u64>,
+    /// Compression of the upstream's responses, negotiated by the client's
+    /// `Accept-Encoding`; off when absent, `{}` for the defaults. Not for
+    /// `tcp` or `grpc`.
+    compression: Option<CompressionSchema>,
     #[schema(nullable = false)]
     access: Option<AccessSchema>,
     #[schema(nullable = false)]
@@ -330,6 +365,53 @@ pub enum ServiceKindSchema {
     http,
     tcp,
     grpc,
+}
+
+/// Response compression. A response is compressed when the client accepts
+/// one of `algorithms` (the highest q-value wins, ties go to this order),
+/// its type is in `content_types` and its `Content-Length` (if any) is at
+/// least `min_size`; never a HEAD answer, an upgrade, 1xx/204/304, a 206 or
+/// `Content-Range`, one with `Content-Encoding` or `Cache-Control:
+/// no-transform`. Algorithms are listed once each.
+#[derive(ToSchema)]
+#[schema(as = Compression)]
+pub struct CompressionSchema {
+    /// The codings, in the service's order of preference (default `zstd`,
+    /// `br`, `gzip`); at least one, each once.
+    // A set only to get `uniqueItems`: the order written is kept.
+    #[schema(inline, nullable = false, min_items = 1)]
+    algorithms: Option<std::collections::BTreeSet<EncodingSchema>>,
+    /// Responses with a smaller `Content-Length` are sent as they are
+    /// (default 1024); a response of unknown length is compressed.
+    #[schema(minimum = 0, nullable = false, example = 1024)]
+    min_size: Option<u64>,
+    // Described in `content_types()`.
+    #[schema(schema_with = content_types)]
+    content_types: Option<Vec<String>>,
+    #[schema(nullable = false)]
+    level: Option<CompressionLevelsSchema>,
+}
+
+#[derive(ToSchema)]
+#[schema(as = Encoding)]
+#[allow(non_camel_case_types)]
+pub enum EncodingSchema {
+    br,
+    zstd,
+    gzip,
+}
+
+/// The level of each coding; the defaults favour speed (compression runs
+/// on the request path).
+#[derive(ToSchema)]
+#[schema(as = CompressionLevels)]
+pub struct CompressionLevelsSchema {
+    #[schema(schema_with = brotli_level)]
+    br: Option<u32>,
+    #[schema(schema_with = zstd_level)]
+    zstd: Option<u32>,
+    #[schema(schema_with = gzip_level)]
+    gzip: Option<u32>,
 }
 
 /// How requests are matched: a host, a path (`prefix`, exact `path` or
@@ -793,7 +875,8 @@ pub fn service_rules() -> serde_json::Value {
         {
             "if": kind("grpc"),
             "then": {"allOf": [
-                {"properties": {"websocket": {"const": false}, "https_redirect": {"const": false}}},
+                {"properties": {"websocket": {"const": false}, "https_redirect": {"const": false},
+                                "compression": {"type": "null"}}},
                 {"anyOf": [{"required": ["port"], "properties": {"port": {"type": "integer"}}}, some_match]},
                 no_connection_limit,
                 // Routed by a match: a prefix to strip; on its own port: nothing to check.
@@ -811,6 +894,7 @@ pub fn service_rules() -> serde_json::Value {
                     "rewrite": {"maxItems": 0},
                     "request_headers": {"maxItems": 0},
                     "response_headers": {"maxItems": 0},
+                    "compression": {"type": "null"},
                     "websocket": {"const": false},
                     "https_redirect": {"const": false},
                     "access": {"properties": {"auth": {"properties": {"enabled": {"const": false}}}}},

@@ -261,6 +261,8 @@ crate::messages! {
         TcpHashClientIp = "tcp_hash_client_ip" => "tcp services can only hash by client_ip",
         RequiredForTcp = "required_for_tcp" => "is required for tcp services",
         OnlyForTcp = "only_for_tcp" => "only applies to tcp services",
+        WhyGrpcCompression = "why_grpc_compression" =>
+            "gRPC compresses its messages itself (grpc-encoding)",
 
         // ---- match, paths and host names ----
         MatchNeedsPrefixOrHost = "match_needs_prefix_or_host" =>
@@ -305,6 +307,15 @@ crate::messages! {
         ValueEmptyForRemove = "value_empty_for_remove" => "must be empty for op remove",
         ValueRequiredForAddSet = "value_required_for_add_set" => "is required for op add and set",
         HeaderValueInvalid = "header_value_invalid" => "contains characters not allowed in a header value",
+
+        // ---- compression ----
+        CompressionNoAlgorithm = "compression_no_algorithm" =>
+            "needs at least one of br, zstd, gzip (to turn compression off, remove the block)",
+        CompressionNoContentType = "compression_no_content_type" =>
+            "needs at least one media type (to turn compression off, remove the block)",
+        ListedTwice { value: String } = "listed_twice" => "{value} is listed twice",
+        MediaRangeInvalid { value: String } = "media_range_invalid" =>
+            "{value:?} is not a media type to match (write type/subtype, type/* or type/*+suffix without parameters, e.g. application/json, text/*, application/*+json)",
 
         // ---- upstream ----
         NeedsNode = "needs_node" => "needs at least one node",

@@ -31,6 +31,10 @@ pub struct Explanation {
     pub rejection: Option<ExplainRejection>,
     /// The request as it would be sent upstream.
     pub upstream_request: Option<UpstreamRequest>,
+    /// What the service's compression would do with the answer; absent
+    /// when the request would not be forwarded to an HTTP service.
+    #[serde(default)]
+    pub compression: Option<CompressionChoice>,
     /// The node the balancer would pick.
     pub balancer: Option<BalancerChoice>,
 }
@@ -138,6 +142,31 @@ pub struct UpstreamRequest {
     pub response_header_ops: Vec<String>,
     /// Whether the request would be a WebSocket upgrade.
     pub upgrade: bool,
+}
+
+/// The coding the request's `Accept-Encoding` gets from the service's
+/// `compression`. Whether an answer is compressed is decided on the
+/// response — its status, type, `Content-Length`, `Content-Encoding` and
+/// `Cache-Control: no-transform` — which explain does not see: `encoding`
+/// is what a response that qualifies would be sent in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CompressionChoice {
+    /// Whether the service compresses responses at all.
+    pub configured: bool,
+    /// `br`, `zstd` or `gzip`: the coding of a qualifying response;
+    /// absent when the answer goes unencoded whatever it is (not
+    /// configured, a HEAD request, an upgrade, a client that accepts none
+    /// of the service's codings).
+    pub encoding: Option<String>,
+    /// The service's codings in its order of preference.
+    pub algorithms: Vec<String>,
+    /// Why, in English.
+    pub detail: String,
+    /// The code of `detail` (e.g. `compression_depends`).
+    pub detail_code: String,
+    /// The parameters of `detail_code`, by name.
+    pub detail_params: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

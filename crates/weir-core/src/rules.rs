@@ -72,6 +72,13 @@ pub const HTTP_STATUS: RangeInclusive<u16> = 100..=599;
 pub const MAX_EJECTED_PERCENT: u32 = 100;
 /// A tenant's client secret, in characters.
 pub const SECRET_LEN: RangeInclusive<usize> = 8..=256;
+/// Compression levels (`compression.level`): brotli's qualities, zstd's
+/// levels short of the "ultra" ones (20–22 need a window of 8 MiB or more,
+/// more memory per response than a gateway should hold), gzip's levels
+/// (0 would store, not compress).
+pub const BROTLI_LEVEL: RangeInclusive<u32> = 0..=11;
+pub const ZSTD_LEVEL: RangeInclusive<u32> = 1..=19;
+pub const GZIP_LEVEL: RangeInclusive<u32> = 1..=9;
 
 /// Whether `name` is a valid resource name ([`NAME_PATTERN`], at most
 /// [`NAME_MAX_LEN`]).

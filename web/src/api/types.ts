@@ -162,6 +162,17 @@ export interface SelfRegistration {
   allowed_cidrs?: string[] | null
   max_instances?: number | null
 }
+/** A content coding the gateway can apply to responses. */
+export type Encoding = 'br' | 'zstd' | 'gzip'
+/** A service's response compression; every field optional (defaults in SERVICE_DEFAULTS). */
+export interface Compression {
+  /** In the service's order of preference. */
+  algorithms?: Encoding[] | null
+  min_size?: number | null
+  /** `type/subtype`, `type/*` or `type/*+suffix`; also the any-type range. */
+  content_types?: string[] | null
+  level?: { br?: number | null; zstd?: number | null; gzip?: number | null } | null
+}
 export interface Service {
   name: string
   kind?: ServiceKind | null
@@ -178,6 +189,8 @@ export interface Service {
   websocket?: boolean | null
   /** Largest request body in bytes; absent or 0 = no limit. */
   max_body_bytes?: number | null
+  /** Response compression; off when absent, `{}` for the defaults. Not for tcp or grpc. */
+  compression?: Compression | null
   access?: ServiceAccess | null
   limits?: ServiceLimits | null
   upstream: Upstream
@@ -456,6 +469,15 @@ export interface Explanation {
     response_header_ops?: string[]
     upgrade: boolean
   } | null
+  /** What the service's compression would do with the answer (decided on the response). */
+  compression?:
+    | (ExplainDetail & {
+        configured: boolean
+        /** The coding a qualifying answer would get; absent: unencoded. */
+        encoding?: string | null
+        algorithms: string[]
+      })
+    | null
   balancer?:
     | (ExplainDetail & {
         strategy: string

@@ -143,3 +143,22 @@ export const regex: Check = (v) => {
     return { key: 'rules.regex' }
   }
 }
+
+/** Compression levels (crates/weir-core/src/rules.rs). */
+export const BROTLI_LEVEL = [0, 11] as const
+export const ZSTD_LEVEL = [1, 19] as const
+export const GZIP_LEVEL = [1, 9] as const
+const ENCODINGS = ['br', 'zstd', 'gzip']
+
+/** `gzip, br`: known codings, each once; empty is the default. */
+export const encodings: Check = (v) => {
+  const names = v.split(/[\s,]+/).filter(Boolean)
+  const bad = names.some((n, i) => !ENCODINGS.includes(n) || names.indexOf(n) !== i)
+  return bad ? { key: 'rules.encodings' } : undefined
+}
+
+const TOKEN = "[!#$%&'+.^_`|~0-9A-Za-z-]+"
+const MEDIA_RANGE_RE = new RegExp(`^(${TOKEN}/(${TOKEN}|\\*|\\*\\+${TOKEN})|\\*/\\*)$`)
+
+/** `type/subtype`, `type/*`, `type/*+suffix` or `*` + `/*`, without parameters. */
+export const mediaRange: Check = (v) => (MEDIA_RANGE_RE.test(v) ? undefined : { key: 'rules.mediaRange' })

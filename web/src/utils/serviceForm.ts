@@ -11,7 +11,8 @@
 //   match methods    `GET, HEAD` (commas or spaces)
 //   nodes            `ADDR [WEIGHT]`                  (seed: ip_list + weight_list)
 //   disabled nodes   `ADDR`                           (seed: forbid_list)
-//   IP lists, API allow-list, registration networks: one entry per line.
+//   IP lists, API allow-list, registration networks, compressed media
+//   types: one entry per line; compression codings: `zstd, br, gzip`.
 //
 // Defaults stay implicit (docs/configuration.md): a tuning field the stored
 // service does not set is empty in the form, with the default as its
@@ -19,7 +20,7 @@
 // differs from the default is sent.
 
 import { SERVICE_DEFAULTS as D } from '@/api/defaults'
-import type { Balance, CheckKind, FieldProblem, HeaderOp, HeaderOpKind, RouteFieldMatch, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
+import type { Balance, CheckKind, Encoding, FieldProblem, HeaderOp, HeaderOpKind, RouteFieldMatch, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
 import { fromLines, splitLines, splitList, toLines } from './lines'
 import * as rules from './rules'
 import { serverText } from './serverText'
@@ -71,6 +72,16 @@ export interface ServiceForm {
   maxConnections: number
   /** Largest request body in bytes; 0 = no limit. */
   maxBodyBytes: number
+  // response compression ('' or null: not set, the default applies)
+  compressionEnabled: boolean
+  /** The codings in the service's order, e.g. `gzip, br`. */
+  compressionAlgorithms: string
+  compressionMinSize: number | null
+  /** Media types, one per line. */
+  compressionTypes: string
+  compressionBr: number | null
+  compressionZstd: number | null
+  compressionGzip: number | null
   // load balancing
   balance: Balance
   hashKey: string
@@ -139,6 +150,12 @@ export const DEFAULTS = {
   olMaxPercent: D['upstream.outlier.max_ejected_percent'],
   olStatuses: D['upstream.outlier.failure_statuses'].join(', '),
   weight: D['upstream.nodes[].weight'],
+  compressionAlgorithms: D['compression.algorithms'].join(', '),
+  compressionMinSize: D['compression.min_size'],
+  compressionTypes: D['compression.content_types'].join('\n'),
+  compressionBr: D['compression.level.br'],
+  compressionZstd: D['compression.level.zstd'],
+  compressionGzip: D['compression.level.gzip'],
 } as const
 
 /** A text field's value, or its default when left empty. */
@@ -180,6 +197,13 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     burst: null,
     maxConnections: 0,
     maxBodyBytes: 0,
+    compressionEnabled: false,
+    compressionAlgorithms: '',
+    compressionMinSize: null,
+    compressionTypes: '',
+    compressionBr: null,
+    compressionZstd: null,
+    compressionGzip: null,
     balance: DEFAULTS.balance,
     hashKey: 'client_ip',
     nodes: '',
@@ -252,6 +276,16 @@ export function specToForm(s: Service): ServiceForm {
   f.burst = s.limits?.burst ?? null
   f.maxConnections = s.limits?.max_connections ?? 0
   f.maxBodyBytes = s.max_body_bytes ?? 0
+  const c = s.compression
+  if (c) {
+    f.compressionEnabled = true
+    f.compressionAlgorithms = (c.algorithms ?? []).join(', ')
+    f.compressionMinSize = c.min_size ?? null
+    f.compressionTypes = toLines(c.content_types)
+    f.compressionBr = c.level?.br ?? null
+    f.compressionZstd = c.level?.zstd ?? null
+    f.compressionGzip = c.level?.gzip ?? null
+  }
   f.balance = u.balance ?? DEFAULTS.balance
   f.hashKey = u.hash_key ?? 'client_ip'
   // A weight is shown only when one was set: `ADDR` alone means the default.
@@ -369,7 +403,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
 
   // Keep unknown top-level and upstream fields of the stored service.
   const spec: Service = { ...(base ?? {}), name: f.name.trim(), upstream: { ...(base?.upstream ?? {}), nodes: [] } }
-  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'response_headers', 'websocket', 'max_body_bytes', 'access', 'limits', 'registration'] as const) {
+  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'response_headers', 'websocket', 'max_body_bytes', 'compression', 'access', 'limits', 'registration'] as const) {
     delete spec[k]
   }
   for (const k of ['balance', 'hash_key', 'tls', 'timeouts', 'max_idle_per_node', 'health_check', 'outlier', 'fail_open', 'dns'] as const) {
@@ -459,6 +493,22 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
   // Defaults stay implicit: only what differs from them is written (the
   // server leaves the rest out too), and an empty field is not set.
   const unlessDefault = <T>(v: T, d: T) => (v === d || v === '' || v === null ? undefined : v)
+
+  // Response compression (http only): `{}` when every setting is the default.
+  if (http && f.compressionEnabled) {
+    const listed = (v: string[], d: string, sep: string) => (v.length && v.join(sep) !== d ? v : undefined)
+    spec.compression =
+      stripEmpty({
+        algorithms: listed(splitList(f.compressionAlgorithms), DEFAULTS.compressionAlgorithms, ', ') as Encoding[] | undefined,
+        min_size: unlessDefault(f.compressionMinSize, DEFAULTS.compressionMinSize),
+        content_types: listed(fromLines(f.compressionTypes), DEFAULTS.compressionTypes, '\n'),
+        level: stripEmpty({
+          br: unlessDefault(f.compressionBr, DEFAULTS.compressionBr),
+          zstd: unlessDefault(f.compressionZstd, DEFAULTS.compressionZstd),
+          gzip: unlessDefault(f.compressionGzip, DEFAULTS.compressionGzip),
+        }),
+      }) ?? {}
+  }
 
   // Load balancing
   const u = spec.upstream
@@ -613,6 +663,14 @@ export function checkForm(f: ServiceForm): FormProblem[] {
     if (v.trim()) put(field, rules.duration(v, opts))
   }
   num('regMaxInstances', f.regMaxInstances, 1, 10_000)
+  if (http && f.compressionEnabled) {
+    put('compressionAlgorithms', rules.encodings(f.compressionAlgorithms))
+    eachLine('compressionTypes', rules.mediaRange)
+    num('compressionMinSize', f.compressionMinSize, 0, Number.MAX_SAFE_INTEGER)
+    num('compressionBr', f.compressionBr, ...rules.BROTLI_LEVEL)
+    num('compressionZstd', f.compressionZstd, ...rules.ZSTD_LEVEL)
+    num('compressionGzip', f.compressionGzip, ...rules.GZIP_LEVEL)
+  }
 
   if (!splitLines(f.nodes).length && !f.regEnabled) put('nodes', { key: 'rules.nodesRequired' })
   for (const { line, text } of splitLines(f.nodes)) {
@@ -690,6 +748,14 @@ const EXACT: Record<string, FormField> = {
   strip_prefix: 'stripPrefix',
   websocket: 'websocket',
   max_body_bytes: 'maxBodyBytes',
+  compression: 'compressionEnabled',
+  'compression.algorithms': 'compressionAlgorithms',
+  'compression.min_size': 'compressionMinSize',
+  'compression.content_types': 'compressionTypes',
+  'compression.level': 'compressionBr',
+  'compression.level.br': 'compressionBr',
+  'compression.level.zstd': 'compressionZstd',
+  'compression.level.gzip': 'compressionGzip',
   'access.auth': 'authEnabled',
   'access.auth.enabled': 'authEnabled',
   'access.ip_allow': 'ipAllow',
@@ -749,6 +815,8 @@ const LISTS: Record<string, FormField> = {
   rewrite: 'rewrite',
   request_headers: 'headers',
   response_headers: 'responseHeaders',
+  'compression.algorithms': 'compressionAlgorithms',
+  'compression.content_types': 'compressionTypes',
   'access.auth.allow_paths': 'allowPaths',
   'access.auth.tenants': 'authTenants',
   'access.ip_allow.ips': 'ipAllow',

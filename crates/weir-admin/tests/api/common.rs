@@ -58,6 +58,7 @@ impl GatewayRuntime for FakeRuntime {
             policies: vec![],
             rejection: None,
             upstream_request: None,
+            compression: None,
             balancer: None,
         })
     }

@@ -11,6 +11,7 @@ use regex::Regex;
 
 use super::addr::{NodeAddr, validate_hostname};
 use super::matchers::{anchored, compile_conditions};
+use super::compression::{CompiledCompression, compile_compression};
 use super::policy::{CompiledAccess, CompiledLimits, compile_access, compile_limits};
 use super::router::{PathKey, Route, RouteKey};
 use crate::error::ValidationErrors;
@@ -65,6 +66,8 @@ pub struct CompiledService {
     pub websocket: bool,
     /// Largest request body (`None` = no limit).
     pub max_body_bytes: Option<u64>,
+    /// Response compression (`None` = off).
+    pub compression: Option<CompiledCompression>,
     pub access: CompiledAccess,
     pub limits: CompiledLimits,
     pub upstream: CompiledUpstream,
@@ -238,6 +241,10 @@ pub(crate) fn compile_service(
     let header_ops = compile_header_ops(&svc.request_headers, path, "request_headers", errors);
     let response_header_ops =
         compile_header_ops(&svc.response_headers, path, "response_headers", errors);
+    let compression = svc
+        .compression
+        .as_ref()
+        .and_then(|c| compile_compression(c, &format!("{path}.compression"), errors));
     let access = compile_access(&svc.access, path, errors);
     for (i, p) in svc.access.auth.allow_paths.iter().enumerate() {
         let bare = p.strip_suffix('*').unwrap_or(p);
@@ -284,6 +291,7 @@ pub(crate) fn compile_service(
             response_header_ops,
             websocket: svc.websocket,
             max_body_bytes: svc.max_body_bytes.filter(|&n| n > 0),
+            compression,
             access,
             limits,
             upstream,
@@ -328,6 +336,11 @@ fn check_kind_fields(svc: &Service, path: &str, errors: &mut ValidationErrors) {
         ServiceKind::Grpc => {
             not_for("websocket", svc.websocket, Msg::WhyGrpcHttp2);
             not_for("https_redirect", svc.https_redirect, Msg::WhyGrpcRedirects);
+            not_for(
+                "compression",
+                svc.compression.is_some(),
+                Msg::WhyGrpcCompression,
+            );
             if svc.port.is_none() && svc.route.is_empty() {
                 errors.push(format!("{path}.port"), Msg::GrpcNeedsPortOrMatch);
             }
@@ -343,6 +356,7 @@ fn check_kind_fields(svc: &Service, path: &str, errors: &mut ValidationErrors) {
             not_for("https_redirect", svc.https_redirect, why());
             not_for("allow_encoded_slashes", svc.allow_encoded_slashes, why());
             not_for("max_body_bytes", svc.max_body_bytes.is_some(), why());
+            not_for("compression", svc.compression.is_some(), why());
             not_for("access.auth", svc.access.auth.enabled, Msg::WhyTcpToken);
             not_for("upstream.tls", svc.upstream.tls.enabled, Msg::WhyTcpTls);
             if matches!(

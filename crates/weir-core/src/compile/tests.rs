@@ -1,4 +1,5 @@
 use super::*;
+use crate::model::Encoding;
 use crate::yaml::parse_document;
 
 fn doc(yaml: &str) -> ConfigDocument {
@@ -557,4 +558,61 @@ services:
         "{}",
         errs[0]
     );
+}
+
+#[test]
+fn compression_is_for_http_services_and_validated_by_field() {
+    let c = compile(&doc(
+        "services:\n  - name: on\n    match: { prefix: /on/ }\n    compression: {}\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n  - name: tuned\n    match: { prefix: /tuned/ }\n    compression:\n      algorithms: [gzip, zstd]\n      min_size: 0\n      content_types: [\"Application/JSON\", \"text/*\"]\n      level: { gzip: 6 }\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n  - name: off\n    match: { prefix: /off/ }\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n",
+    ))
+    .unwrap();
+    let on = c.service("on").unwrap().compression.as_ref().unwrap();
+    assert_eq!(
+        &*on.algorithms,
+        [Encoding::Zstd, Encoding::Br, Encoding::Gzip]
+    );
+    assert_eq!(on.min_size, 1024);
+    assert_eq!((on.level.br, on.level.zstd, on.level.gzip), (4, 3, 1));
+    let tuned = c.service("tuned").unwrap().compression.as_ref().unwrap();
+    assert_eq!(&*tuned.algorithms, [Encoding::Gzip, Encoding::Zstd]);
+    assert_eq!(tuned.min_size, 0);
+    assert_eq!(tuned.level_of(Encoding::Gzip), 6);
+    assert_eq!(
+        tuned.content_types[0],
+        MediaRange::Exact {
+            kind: "application".into(),
+            subtype: "json".into()
+        }
+    );
+    assert!(c.service("off").unwrap().compression.is_none());
+
+    assert_error(
+        "services:\n  - name: t\n    kind: tcp\n    port: 9000\n    compression: {}\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n",
+        "services[0].compression",
+        "does not apply to tcp services",
+    );
+    assert_error(
+        "services:\n  - name: g\n    kind: grpc\n    port: 9000\n    compression: {}\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n",
+        "services[0].compression",
+        "does not apply to grpc services (gRPC compresses its messages itself",
+    );
+    assert_error(
+        "services:\n  - name: w\n    match: { prefix: / }\n    compression: { algorithms: [gzip, gzip], content_types: [\"text/html;q=1\"] }\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n",
+        "services[0].compression.content_types[0]",
+        "is not a media type to match",
+    );
+    assert_error(
+        "services:\n  - name: w\n    match: { prefix: / }\n    compression: { algorithms: [gzip, gzip] }\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n",
+        "services[0].compression.algorithms[1]",
+        "gzip is listed twice",
+    );
+    assert_error(
+        "services:\n  - name: w\n    match: { prefix: / }\n    compression: { level: { zstd: 22 } }\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n",
+        "services[0].compression.level.zstd",
+        "must be between 1 and 19",
+    );
+    let errs = doc_errors(
+        "services:\n  - name: w\n    match: { prefix: / }\n    compression: { algorithms: [deflate] }\n    upstream: { nodes: [{ addr: \"127.0.0.1:1\" }] }\n",
+    );
+    assert!(errs.contains("deflate"), "{errs}");
 }

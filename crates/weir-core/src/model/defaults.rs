@@ -20,6 +20,10 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::access::{AuthPolicy, Limits};
+use super::compression::{
+    default_algorithms, default_br_level, default_content_types, default_gzip_level,
+    default_min_size, default_zstd_level,
+};
 use super::health::{
     CheckKind, DnsSettings, default_base_ejection, default_consecutive, default_expect,
     default_healthy, default_interval, default_max_ejection, default_max_percent, default_path,
@@ -80,6 +84,12 @@ fn service() -> Vec<(&'static str, Value)> {
         ("request_headers", json(Vec::<Value>::new())),
         ("response_headers", json(Vec::<Value>::new())),
         ("websocket", json(false)),
+        ("compression.algorithms", json(default_algorithms())),
+        ("compression.min_size", json(default_min_size())),
+        ("compression.content_types", json(default_content_types())),
+        ("compression.level.br", json(default_br_level())),
+        ("compression.level.zstd", json(default_zstd_level())),
+        ("compression.level.gzip", json(default_gzip_level())),
         ("access.ip_allow.enabled", json(yes())),
         ("access.ip_allow.ips", no_strings()),
         ("access.ip_deny.enabled", json(yes())),
@@ -209,6 +219,7 @@ pub fn implicit_blocks(kind: ResourceKind) -> &'static [&'static str] {
             "upstream.timeouts",
             "upstream.dns",
             "registration",
+            "compression.level",
         ],
         ResourceKind::Tenant | ResourceKind::SigningKey | ResourceKind::Certificate => &[],
     }

@@ -8,8 +8,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{
-    Access, DnsSettings, HealthCheck, HumanDuration, Limits, Outlier, SelfRegistration, is_default,
-    is_true, yes,
+    Access, Compression, DnsSettings, HealthCheck, HumanDuration, Limits, Outlier,
+    SelfRegistration, is_default, is_true, yes,
 };
 
 /// One proxied service.
@@ -65,6 +65,10 @@ pub struct Service {
     /// tunnels are not counted.
     #[serde(default, skip_serializing_if = "is_default")]
     pub max_body_bytes: Option<u64>,
+    /// Compression of the upstream's responses, negotiated by the client's
+    /// `Accept-Encoding`; off when absent. Not for `tcp` or `grpc`.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub compression: Option<Compression>,
     /// IP lists and tenant authentication.
     #[serde(default, skip_serializing_if = "is_default")]
     pub access: Access,
@@ -110,6 +114,7 @@ impl Service {
             response_headers: Vec::new(),
             websocket: false,
             max_body_bytes: None,
+            compression: None,
             access: Access::default(),
             limits: Limits::default(),
             upstream,

@@ -353,6 +353,19 @@ fn generated_service(g: &mut Gen, i: usize) -> Service {
         ]),
         websocket: g.pick(&[false, true]),
         max_body_bytes: g.pick(&[None, Some(0), Some(1024)]),
+        compression: g.pick(&[
+            None,
+            Some(Compression::default()),
+            Some(Compression {
+                algorithms: vec![Encoding::Gzip],
+                min_size: 0,
+                content_types: vec!["application/json".into()],
+                level: CompressionLevels {
+                    gzip: 6,
+                    ..CompressionLevels::default()
+                },
+            }),
+        ]),
         access: Access {
             ip_allow: g.pick(&[IpList::default(), allow]),
             ip_deny: g.pick(&[IpList::default(), deny]),
@@ -432,7 +445,8 @@ fn the_defaults_table_names_fields_the_model_has() {
         "limits": {},
         "upstream": {"nodes": [{"addr": "127.0.0.1:1"}], "tls": {"ca": "x"},
                      "timeouts": {}, "health_check": {}, "outlier": {}, "dns": {}},
-        "registration": {}
+        "registration": {},
+        "compression": {"level": {}}
     });
     let filled = fill(ResourceKind::Service, &service);
     let s: Service = serde_json::from_value(filled.clone()).unwrap();
@@ -458,17 +472,25 @@ fn the_defaults_table_names_fields_the_model_has() {
 #[test]
 fn implicit_blocks_are_their_defaults_when_absent() {
     let base = json!({"name": "a", "upstream": {"nodes": [{"addr": "127.0.0.1:1"}]}});
-    let want: Service = serde_json::from_value(base.clone()).unwrap();
     for block in defaults::implicit_blocks(ResourceKind::Service) {
-        let mut spec = base.clone();
-        let mut node = &mut spec;
-        for key in block.split('.') {
-            node = node
-                .as_object_mut()
-                .unwrap()
-                .entry(key)
-                .or_insert_with(|| json!({}));
+        // The block written as `{}` under its parents (which an optional
+        // block such as `compression` needs to be there) against the same
+        // parents without it.
+        fn open<'a>(mut node: &'a mut Value, path: &[&str]) -> &'a mut Value {
+            for key in path {
+                node = node
+                    .as_object_mut()
+                    .unwrap()
+                    .entry(*key)
+                    .or_insert_with(|| json!({}));
+            }
+            node
         }
+        let path: Vec<&str> = block.split('.').collect();
+        let mut spec = base.clone();
+        open(&mut spec, &path[..path.len() - 1]);
+        let want: Service = serde_json::from_value(spec.clone()).unwrap();
+        open(&mut spec, &path);
         let got: Service = serde_json::from_value(spec.clone()).unwrap();
         assert_eq!(got, want, "{block}: {spec}");
     }

@@ -33,6 +33,7 @@ use weir_core::{Balance, Coded, HeaderOpKind, Msg};
 
 use crate::DataPlane;
 use crate::balance::Peek;
+use crate::http::compress::{Negotiated, Why};
 use crate::http::{JWKS_PATH, ProxyError, TOKEN_PATH};
 use crate::pipeline::host::routing_host;
 use crate::pipeline::pick;
@@ -68,8 +69,8 @@ pub enum ExplainError {
 }
 
 pub use weir_core::report::{
-    BalancerChoice, ExplainRejection, ExplainVerdict, Explanation, HeaderEntry, NodeRef,
-    PolicyOutcome, PolicyVerdict, RouteMatch, UpstreamRequest,
+    BalancerChoice, CompressionChoice, ExplainRejection, ExplainVerdict, Explanation, HeaderEntry,
+    NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch, UpstreamRequest,
 };
 
 fn invalid(path: &str, message: Msg) -> ExplainError {
@@ -178,6 +179,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         policies: Vec::new(),
         rejection: None,
         upstream_request: None,
+        compression: None,
         balancer: None,
     };
     let pq = match normalized {
@@ -300,6 +302,7 @@ fn phases(
     let tenant = admit_phase(plane, snap, routed, req, out)?;
     let upgrade = upgrade_phase(svc, req, out)?;
     body_policy(svc, &req.headers, &mut out.policies)?;
+    out.compression = Some(compression_phase(svc, req, upgrade));
     out.upstream_request = Some(rewrite_phase(
         svc,
         req,
@@ -575,6 +578,56 @@ fn one_of(strategy: Balance, key: String) -> ExplainText {
         Balance::LeastRequest => ExplainText::LessBusyOfTwo,
         // The ring names one node (`Peek::Node`); said for completeness.
         Balance::ConsistentHash => ExplainText::HashDecides { key },
+    }
+}
+
+/// The coding the handler's negotiation ([`Negotiated::of`]) gives the
+/// request. The rest is decided on the response, which explain does not
+/// see; the detail says what it depends on.
+fn compression_phase(svc: &CompiledService, req: &Request<'_>, upgrade: bool) -> CompressionChoice {
+    let c = svc.compression.as_ref();
+    let algorithms: Vec<String> = c.map_or(Vec::new(), |c| {
+        c.algorithms.iter().map(|a| a.as_str().to_owned()).collect()
+    });
+    let offered = algorithms.join(", ");
+    let negotiated = Negotiated::of(svc, &req.method, &req.headers, upgrade);
+    let (encoding, text) = match (c, negotiated) {
+        (None, _) => (None, ExplainText::CompressionOff),
+        (Some(_), None) => (None, ExplainText::CompressionUpgrade),
+        (Some(_), Some(Negotiated::Identity(Why::Head))) => (None, ExplainText::CompressionHead),
+        (Some(_), Some(Negotiated::Identity(Why::NoField))) => (
+            None,
+            ExplainText::CompressionNoField {
+                algorithms: offered,
+            },
+        ),
+        (Some(_), Some(Negotiated::Identity(Why::NotAccepted))) => (
+            None,
+            ExplainText::CompressionNotAccepted {
+                algorithms: offered,
+            },
+        ),
+        (Some(c), Some(Negotiated::Encode(e))) => (
+            Some(e.as_str().to_owned()),
+            ExplainText::CompressionDepends {
+                encoding: e.as_str().to_owned(),
+                min_size: c.min_size.to_string(),
+                content_types: c
+                    .content_types
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            },
+        ),
+    };
+    CompressionChoice {
+        configured: c.is_some(),
+        encoding,
+        algorithms,
+        detail: text.to_string(),
+        detail_code: text.code().into(),
+        detail_params: owned(text.params()),
     }
 }
 

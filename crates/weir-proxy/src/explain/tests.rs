@@ -140,3 +140,70 @@ fn texts_serialise_as_code_params_and_message() {
         })
     );
 }
+
+#[tokio::test]
+async fn compression_names_the_coding_the_request_gets() {
+    let plane = plane(
+        r#"services:
+  - name: squeezed
+    match: { prefix: /z/ }
+    compression: { algorithms: [zstd, gzip], content_types: [text/*] }
+    upstream: { nodes: [{ addr: "127.0.0.1:9" }] }
+  - name: plain
+    match: { prefix: /p/ }
+    websocket: true
+    upstream: { nodes: [{ addr: "127.0.0.1:9" }] }
+"#,
+    );
+    let ask = |path: &str, method: &str, accept: Option<&str>| {
+        let mut i = input(path, "203.0.113.1");
+        i.method = method.into();
+        if let Some(a) = accept {
+            i.headers.push(("accept-encoding".into(), a.into()));
+        }
+        explain(&plane, &i).unwrap().compression.unwrap()
+    };
+    let c = ask("/z/a", "GET", Some("gzip, zstd;q=0.5"));
+    assert!(c.configured);
+    assert_eq!(c.encoding.as_deref(), Some("gzip"));
+    assert_eq!(c.algorithms, ["zstd", "gzip"]);
+    assert_eq!(c.detail_code, "compression_depends");
+    assert_eq!(c.detail_params["content_types"], "text/*");
+    assert_eq!(c.detail_params["min_size"], "1024");
+    assert!(
+        c.detail.starts_with("gzip if the answer qualifies"),
+        "{}",
+        c.detail
+    );
+    assert_eq!(
+        ask("/z/a", "GET", Some("br, gzip, zstd"))
+            .encoding
+            .as_deref(),
+        Some("zstd")
+    );
+
+    for (method, accept, code) in [
+        ("GET", None, "compression_no_field"),
+        ("GET", Some("br"), "compression_not_accepted"),
+        (
+            "GET",
+            Some("identity, gzip;q=0.5"),
+            "compression_not_accepted",
+        ),
+        ("HEAD", Some("gzip"), "compression_head"),
+    ] {
+        let c = ask("/z/a", method, accept);
+        assert_eq!(
+            (c.encoding, c.detail_code.as_str()),
+            (None, code),
+            "{method} {accept:?}"
+        );
+    }
+    let off = ask("/p/a", "GET", Some("gzip"));
+    assert!(!off.configured);
+    assert_eq!(
+        (off.encoding, off.detail_code.as_str()),
+        (None, "compression_off")
+    );
+    assert!(off.algorithms.is_empty());
+}

@@ -132,6 +132,19 @@ coded_texts! {
         BodyStreamed { max } = "body_streamed"
             => "a streamed body is cut when it crosses {max} bytes",
 
+        // Compression (decided on the response; explain sees the request).
+        CompressionOff = "compression_off" => "the service does not compress its answers",
+        CompressionUpgrade = "compression_upgrade" => "an upgrade is not compressed",
+        CompressionHead = "compression_head" => "the answer to a HEAD request is not compressed",
+        /// `algorithms`: the service's codings, comma-separated.
+        CompressionNoField { algorithms } = "compression_no_field"
+            => "the request has no Accept-Encoding, so the answer is not compressed (the service offers {algorithms})",
+        CompressionNotAccepted { algorithms } = "compression_not_accepted"
+            => "Accept-Encoding accepts none of {algorithms} (or prefers identity), so the answer is not compressed",
+        /// `content_types`: the service's list, comma-separated.
+        CompressionDepends { encoding, min_size, content_types } = "compression_depends"
+            => "{encoding} if the answer qualifies: of a type in {content_types}, at least {min_size} bytes or of unknown length, not encoded already, not a part (206), not marked no-transform",
+
         // Balancer.
         /// `key`: the upstream's `hash_key` (`client_ip`, `uri`, `header:…`).
         HashOwnsNode { key } = "hash_owns_node" => "hash of {key} owns this node on the ring",

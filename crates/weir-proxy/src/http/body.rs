@@ -11,6 +11,7 @@ use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
 use http_body_util::Full;
 
+use super::compress::{BoxError, CompressBody};
 use crate::access_log::{AccessLog, AccessRecord};
 use crate::stats::{Rejection, ScopeStats};
 use crate::upstream::ResponseBody;
@@ -20,6 +21,10 @@ pub(crate) enum BodyKind {
     Upstream(ResponseBody),
     /// A gRPC response bounded by the call's deadline.
     Grpc(super::grpc::DeadlineBody),
+    /// The upstream's response under the service's compression (boxed:
+    /// the encoder and its buffer are larger than the other bodies, and
+    /// most responses have none).
+    Compressed(Box<CompressBody<ResponseBody>>),
     Local(Full<Bytes>),
 }
 
@@ -142,16 +147,20 @@ impl Drop for ProxyBody {
 
 impl Body for ProxyBody {
     type Data = Bytes;
-    type Error = hyper::Error;
+    // Boxed like hyper boxes it: the compressor's errors are not hyper's.
+    type Error = BoxError;
 
     fn poll_frame(
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         let this = self.get_mut();
+        let boxed =
+            |f: Option<Result<Frame<Bytes>, hyper::Error>>| f.map(|r| r.map_err(Into::into));
         let res = match &mut this.kind {
-            BodyKind::Upstream(b) => Pin::new(b).poll_frame(cx),
-            BodyKind::Grpc(b) => Pin::new(b).poll_frame(cx),
+            BodyKind::Upstream(b) => Pin::new(b).poll_frame(cx).map(boxed),
+            BodyKind::Grpc(b) => Pin::new(b).poll_frame(cx).map(boxed),
+            BodyKind::Compressed(b) => Pin::new(b.as_mut()).poll_frame(cx),
             BodyKind::Local(b) => Pin::new(b)
                 .poll_frame(cx)
                 .map(|f| f.map(|r| r.map_err(|never| match never {}))),
@@ -181,6 +190,7 @@ impl Body for ProxyBody {
         match &self.kind {
             BodyKind::Upstream(b) => b.is_end_stream(),
             BodyKind::Grpc(b) => b.is_end_stream(),
+            BodyKind::Compressed(b) => b.is_end_stream(),
             BodyKind::Local(b) => b.is_end_stream(),
         }
     }
@@ -189,6 +199,7 @@ impl Body for ProxyBody {
         match &self.kind {
             BodyKind::Upstream(b) => b.size_hint(),
             BodyKind::Grpc(b) => b.size_hint(),
+            BodyKind::Compressed(b) => b.size_hint(),
             BodyKind::Local(b) => b.size_hint(),
         }
     }

@@ -21,6 +21,7 @@ use weir_core::compile::{CompiledService, CompiledTenant, RouteRequest, Upstream
 use weir_core::path;
 
 use super::body::{BodyKind, LogFields, ProxyBody, Recorder};
+use super::compress::Negotiated;
 use super::error::{HeadLimit, ProxyError};
 use super::grpc;
 use super::headers::strip_hop_by_hop;
@@ -345,6 +346,9 @@ async fn proxy(
             service: svc.name.to_string(),
         });
     }
+    // Before the rewrite: the client's Accept-Encoding, not what the
+    // service's header operations send upstream.
+    let compress = Negotiated::of(svc, &parts.method, &parts.headers, upgrade);
     let client_upgrade = if upgrade {
         parts.extensions.remove::<OnUpgrade>()
     } else {
@@ -380,6 +384,7 @@ async fn proxy(
         upgrade,
         replay,
         client_upgrade,
+        compress,
     };
     attempts
         .forward(Request::from_parts(parts, body), outcome)
@@ -545,6 +550,8 @@ struct Attempts<'a> {
     replay: Option<Replay>,
     /// The client side of a protocol upgrade.
     client_upgrade: Option<OnUpgrade>,
+    /// What the client accepts of the service's compression.
+    compress: Option<Negotiated>,
 }
 
 impl Attempts<'_> {
@@ -625,7 +632,9 @@ impl Attempts<'_> {
 
     /// The upstream's answer as the client gets it: the service's response
     /// header operations applied, a gRPC call's body under its deadline, an
-    /// accepted upgrade joined to the client.
+    /// accepted upgrade joined to the client, any other answer compressed
+    /// when the service and the client agree on a coding (after the
+    /// operations, which may set `Cache-Control: no-transform`).
     fn respond(&mut self, mut res: Response<ResponseBody>, started: Instant) -> Response<BodyKind> {
         self.routed.svc.apply_response_header_ops(res.headers_mut());
         if let Some(d) = self.deadline {
@@ -633,7 +642,10 @@ impl Attempts<'_> {
             return res.map(|b| BodyKind::Grpc(grpc::DeadlineBody::new(b, remaining)));
         }
         if !self.upgrade || res.status() != StatusCode::SWITCHING_PROTOCOLS {
-            return res.map(BodyKind::Upstream);
+            return match (&self.routed.svc.compression, self.compress) {
+                (Some(c), Some(asked)) => super::compress::respond(c, asked, res),
+                _ => res.map(BodyKind::Upstream),
+            };
         }
         if let Some(client) = self.client_upgrade.take() {
             let up = &self.routed.rt.upstream;

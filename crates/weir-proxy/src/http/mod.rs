@@ -3,6 +3,7 @@
 //! gateway produces itself when it cannot forward.
 
 mod body;
+pub(crate) mod compress;
 mod error;
 mod grpc;
 mod handler;

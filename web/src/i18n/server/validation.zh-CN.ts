@@ -53,6 +53,7 @@ const messages: Record<string, string> = {
   tcp_hash_client_ip: 'tcp 服务只能按 client_ip 做哈希',
   required_for_tcp: 'tcp 服务必填',
   only_for_tcp: '仅适用于 tcp 服务',
+  why_grpc_compression: 'gRPC 自行压缩其消息（grpc-encoding）',
 
   // ---- match, paths and host names ----
   match_needs_prefix_or_host: "需要主机、路径（prefix、path 或 path_regex）或条件之一（如 match: {'{'} prefix: /api/ {'}'}）",
@@ -91,6 +92,12 @@ const messages: Record<string, string> = {
   value_empty_for_remove: 'remove 操作必须留空',
   value_required_for_add_set: 'add 和 set 操作必填',
   header_value_invalid: '含有请求头值中不允许的字符',
+
+  // ---- compression ----
+  compression_no_algorithm: '至少需要 br、zstd、gzip 中的一种（要关闭压缩，请删除整个配置块）',
+  compression_no_content_type: '至少需要一个媒体类型（要关闭压缩，请删除整个配置块）',
+  listed_twice: '{value} 重复列出',
+  media_range_invalid: '“{value}”不是可匹配的媒体类型（请写作 type/subtype、type/* 或 type/*+suffix，不带参数，例如 application/json、text/*、application/*+json）',
 
   // ---- upstream ----
   needs_node: '至少需要一个节点',
