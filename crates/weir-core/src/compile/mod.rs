@@ -9,6 +9,7 @@ mod ipset;
 mod keys;
 mod policy;
 mod registration;
+mod resilience;
 mod router;
 mod service;
 mod tenant;
@@ -26,6 +27,7 @@ pub use ipset::IpSet;
 pub use keys::{CompiledKeys, SignKey, VerifyKey, algorithm_of, generate_signing_key};
 pub use policy::{CompiledAccess, CompiledAuth, CompiledLimits, IpRefusal, Rate};
 pub use registration::{Refusal, RegistrationPolicy};
+pub use resilience::{CompiledBudget, CompiledRetry, RetryOnSet};
 pub use router::Router;
 pub use service::{
     CompiledHeaderOp, CompiledHealthCheck, CompiledNode, CompiledOutlier, CompiledRewrite,

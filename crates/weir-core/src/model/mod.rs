@@ -40,6 +40,7 @@ pub mod defaults;
 mod duration;
 mod health;
 mod registration;
+mod resilience;
 mod service;
 mod signing_key;
 mod tenant;
@@ -49,6 +50,9 @@ pub use certificate::Certificate;
 pub use duration::HumanDuration;
 pub use health::{CheckKind, DnsSettings, HealthCheck, Outlier};
 pub use registration::{DEFAULT_MAX_INSTANCES, MAX_MAX_INSTANCES, SelfRegistration};
+pub use resilience::{
+    Backoff, CircuitBreaker, GRPC_STATUS_NAMES, GrpcStatus, RetryBudget, RetryOn, RetryPolicy,
+};
 pub use service::{
     Balance, HashKey, HeaderOp, HeaderOpKind, Match, Node, RewriteRule, Service, ServiceKind,
     Timeouts, Upstream, UpstreamTls,
