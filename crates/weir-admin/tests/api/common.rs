@@ -59,6 +59,7 @@ impl GatewayRuntime for FakeRuntime {
             rejection: None,
             upstream_request: None,
             balancer: None,
+            resilience: None,
         })
     }
 
