@@ -44,11 +44,13 @@ struct Scripted {
     /// Gates released so far (1, 2, …).
     release: watch::Sender<u32>,
     /// `METHOD body` of every request, in arrival order.
-    requests: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    requests: Received,
     task: tokio::task::JoinHandle<()>,
 }
 
 type Script = Arc<dyn Fn(u64) -> Act + Send + Sync>;
+/// The method and body of every request, in arrival order.
+type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
 
 impl Scripted {
     async fn start(script: impl Fn(u64) -> Act + Send + Sync + 'static) -> Self {
@@ -118,7 +120,7 @@ impl Drop for Scripted {
 struct Conn {
     seen: watch::Sender<u64>,
     release: watch::Receiver<u32>,
-    requests: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    requests: Received,
     script: Script,
 }
 

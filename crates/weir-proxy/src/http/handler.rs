@@ -564,15 +564,24 @@ pub(super) async fn send_h2(
 /// it has waited that long: the call's deadline, or the per-try timeout
 /// when shorter, or the upstream's response-header timeout.
 fn header_wait(up: &UpstreamRuntime, deadline: Option<Duration>) -> (Duration, ProxyError) {
-    let per_try = up.spec.retry.per_try_timeout;
-    match (deadline, per_try) {
+    match (deadline, up.spec.retry.per_try_timeout) {
         (Some(d), Some(t)) if t < d => (t, ProxyError::ResponseTimeout(t)),
         (Some(d), _) => (d, ProxyError::DeadlineExceeded),
-        (None, t) => {
-            let t = t.unwrap_or(up.spec.response_header_timeout);
-            (t, ProxyError::ResponseTimeout(t))
-        }
+        (None, _) => (
+            try_timeout(up),
+            ProxyError::ResponseTimeout(try_timeout(up)),
+        ),
     }
+}
+
+/// How long a try waits for response headers once its request is sent:
+/// the retry policy's per-try timeout (never longer, see compile), else
+/// the upstream's response-header timeout.
+fn try_timeout(up: &UpstreamRuntime) -> Duration {
+    up.spec
+        .retry
+        .per_try_timeout
+        .unwrap_or(up.spec.response_header_timeout)
 }
 
 /// The node's live HTTP/2 connection, or a new one within the circuit
@@ -653,12 +662,7 @@ pub(super) async fn send(
                 Err(Opening::Failed(e)) => return Err(Failed::Unsent(e.into(), Box::new(req))),
             },
         };
-        // The retry policy's per-try timeout, never longer than this.
-        let timeout = up
-            .spec
-            .retry
-            .per_try_timeout
-            .unwrap_or(up.spec.response_header_timeout);
+        let timeout = try_timeout(up);
         let started = {
             let completion = completion.clone();
             async move {
