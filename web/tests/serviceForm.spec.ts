@@ -218,6 +218,57 @@ describe('the service form', () => {
     expect(mapped.general).toEqual([])
   })
 
+  it('edits the retry policy and circuit breaker, writing only what is set', () => {
+    const base: Service = { name: 'a', match: { prefix: '/a' }, upstream: { nodes: [{ addr: '10.0.0.1:80' }] } }
+    // Off: neither block is written (the built-in retry applies).
+    expect(formToSpec(specToForm(base)).spec.upstream.retry).toBeUndefined()
+    const f = specToForm(base)
+    f.retryEnabled = true
+    expect(f.retryOn).toBe('connect_failure, reset, timeout')
+    expect(formToSpec(f).spec.upstream.retry).toEqual({})
+    f.retryAttempts = 3
+    f.retryOn = '5xx'
+    f.retryStatuses = '429, 409'
+    f.retryPerTry = '2s'
+    f.retryBackoffMax = DEFAULTS.retryBackoffMax
+    f.retryBudgetPercent = 50
+    f.cbEnabled = true
+    f.cbMaxRequests = 100
+    const { spec, problems } = formToSpec(f)
+    expect(problems).toEqual([])
+    expect(spec.upstream.retry).toEqual({ attempts: 3, retry_on: ['5xx'], statuses: [429, 409], per_try_timeout: '2s', budget: { percent: 50 } })
+    expect(spec.upstream.circuit_breaker).toEqual({ max_requests: 100 })
+    // An empty list of conditions is a setting of its own.
+    expect(formToSpec({ ...f, retryOn: '' }).spec.upstream.retry?.retry_on).toEqual([])
+    // The form reads back what it wrote.
+    const again = specToForm(spec)
+    expect([again.retryAttempts, again.retryOn, again.retryStatuses, again.cbMaxRequests]).toEqual([3, '5xx', '429, 409', 100])
+
+    // gRPC statuses are for grpc services; names or codes; words checked.
+    const g = { ...f, kind: 'grpc' as const, retryGrpcStatuses: 'unavailable, 8, nope', retryOn: 'reset, sometimes', retryStatuses: '200' }
+    const built = formToSpec(g)
+    expect(built.spec.upstream.retry?.grpc_statuses).toEqual(['unavailable', 8, 'nope'])
+    expect(built.problems.map((p) => p.field).sort()).toEqual(['retryGrpcStatuses', 'retryOn', 'retryStatuses'])
+    expect(formToSpec({ ...f, retryGrpcStatuses: 'unavailable' }).spec.upstream.retry?.grpc_statuses).toBeUndefined()
+    // Bounds, as the server checks them; a TCP service has neither block.
+    const bad = checkForm({ ...f, retryAttempts: 11, retryBackoffBase: '2s', retryBackoffMax: '1s', cbMaxPending: 0 })
+    expect(bad.map((p) => [p.field, p.key])).toEqual([
+      ['retryAttempts', 'rules.range'],
+      ['retryBackoffMax', 'rules.minAboveMax'],
+      ['cbMaxPending', 'rules.range'],
+    ])
+    expect(checkForm({ ...f, retryBackoffMax: '61s' }).map((p) => p.key)).toEqual(['rules.durationMax'])
+    const tcp = formToSpec({ ...f, kind: 'tcp', port: 7000 }).spec.upstream
+    expect([tcp.retry, tcp.circuit_breaker]).toEqual([undefined, undefined])
+    const mapped = mapProblems(
+      [{ path: 'upstream.retry.per_try_timeout', message: 'bad' }, { path: 'upstream.circuit_breaker.max_requests', message: 'big' }],
+      f,
+      [],
+      (line, m) => `line ${line}: ${m}`,
+    )
+    expect([mapped.fields.retryPerTry, mapped.fields.cbMaxRequests]).toEqual(['bad', 'big'])
+  })
+
   it('round-trips a full service, keeping fields it does not know', () => {
     const form = specToForm(full)
     expect(form.ruleType).toBe('both')

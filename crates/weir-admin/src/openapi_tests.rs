@@ -108,6 +108,11 @@ fn model_fields_are_documented() {
                                  "max_ejection": "10s", "max_ejected_percent": 30,
                                  "failure_statuses": [500]},
                      "fail_open": true,
+                     "retry": {"attempts": 3, "retry_on": ["5xx"], "statuses": [429],
+                               "grpc_statuses": ["unavailable"], "per_try_timeout": "1s",
+                               "backoff": {"base": "10ms", "max": "1s"},
+                               "budget": {"percent": 50, "min_per_second": 1}},
+                     "circuit_breaker": {"max_connections": 1, "max_pending": 2, "max_requests": 3},
                      "dns": {"min_ttl": "2s", "max_ttl": "1m"}},
         "registration": {"enabled": true, "allowed_cidrs": ["10.0.0.0/8"], "max_instances": 5}
     }))

@@ -209,6 +209,50 @@ fn failure_statuses() -> Array {
         .examples([serde_json::json!([502, 503, 504])])
         .build()
 }
+fn retry_attempts() -> Object {
+    count_rule(
+        (*rules::RETRY_ATTEMPTS.start()).into(),
+        (*rules::RETRY_ATTEMPTS.end()).into(),
+        "Tries in all, the first included (default 2; 1 = never retry).",
+    )
+    .build()
+}
+fn retry_statuses() -> Array {
+    ArrayBuilder::new()
+        .items(count_rule(
+            (*rules::RETRY_STATUS.start()).into(),
+            (*rules::RETRY_STATUS.end()).into(),
+            "An HTTP status",
+        ))
+        .description(Some(
+            "Response statuses tried again besides those `retry_on` names (default none).",
+        ))
+        .examples([serde_json::json!([429])])
+        .build()
+}
+fn budget_percent() -> Object {
+    count_rule(
+        0,
+        rules::MAX_BUDGET_PERCENT.into(),
+        "Share of the requests in flight that may be retried at once, in percent (default 20).",
+    )
+    .build()
+}
+fn budget_min_per_second() -> Object {
+    count_rule(
+        0,
+        rules::MAX_RETRIES_PER_SECOND.into(),
+        "Retries that may start each second whatever the share says (default 10).",
+    )
+    .build()
+}
+fn breaker_limit() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
+        .minimum(Some(*rules::BREAKER_LIMIT.start()))
+        .maximum(Some(*rules::BREAKER_LIMIT.end()))
+        .build()
+}
 fn status_code() -> Object {
     count_rule(
         (*rules::HTTP_STATUS.start()).into(),
@@ -593,9 +637,116 @@ pub struct UpstreamSchema {
     /// answering 503 / UNAVAILABLE. Default false.
     #[schema(nullable = false)]
     fail_open: Option<bool>,
+    /// How failed requests are tried again. Absent: one more try on another
+    /// node when nothing reached the first, or when an idempotent request
+    /// without a body met a failed node. Not for `tcp`.
+    retry: Option<RetryPolicySchema>,
+    /// Limits on open connections, requests waiting for a connection and
+    /// requests in flight; a request over one is answered `503
+    /// circuit_open` at once. Not for `tcp` (use `limits.max_connections`).
+    circuit_breaker: Option<CircuitBreakerSchema>,
     /// Re-resolution bounds of nodes given by DNS name.
     #[schema(nullable = false)]
     dns: Option<DnsSettingsSchema>,
+}
+
+/// How failed requests are tried again. A request that reached a node is
+/// sent again only when replayable: an idempotent method with no body or
+/// one of at most 64 KiB, or a gRPC call answered with one of
+/// `grpc_statuses`.
+#[derive(ToSchema)]
+#[schema(as = RetryPolicy)]
+pub struct RetryPolicySchema {
+    #[schema(schema_with = retry_attempts)]
+    attempts: Option<u32>,
+    /// The failures tried again (default `connect_failure`, `reset`,
+    /// `timeout`).
+    #[schema(inline, nullable = false)]
+    retry_on: Option<Vec<RetryOnSchema>>,
+    #[schema(schema_with = retry_statuses)]
+    statuses: Option<Vec<u16>>,
+    /// gRPC statuses tried again when the node answers with them in the
+    /// response head (Trailers-Only): names such as `unavailable` or
+    /// numbers 0–16. `grpc` services only.
+    #[schema(value_type = Option<Vec<GrpcStatusSchema>>, nullable = false)]
+    grpc_statuses: Option<Vec<serde_json::Value>>,
+    /// The longest wait of one try for its response headers (greater than
+    /// 0; never longer than `timeouts.response_header`). Absent: that
+    /// timeout.
+    per_try_timeout: Option<PositiveDurationSchema>,
+    #[schema(nullable = false)]
+    backoff: Option<BackoffSchema>,
+    #[schema(nullable = false)]
+    budget: Option<RetryBudgetSchema>,
+}
+
+/// A retry condition: `connect_failure` (nothing reached the node),
+/// `reset` (the node failed before answering), `timeout` (no response
+/// headers in time), `5xx` (any 5xx answer), `gateway_error` (502, 503,
+/// 504).
+#[derive(ToSchema)]
+#[schema(as = RetryOn)]
+#[allow(non_camel_case_types)]
+pub enum RetryOnSchema {
+    connect_failure,
+    reset,
+    timeout,
+    #[schema(rename = "5xx")]
+    server_error,
+    gateway_error,
+}
+
+/// A gRPC status: a name (`unavailable`, `resource_exhausted`, any case)
+/// or a code 0–16.
+#[derive(ToSchema, serde::Serialize)]
+#[serde(untagged)]
+#[schema(as = GrpcStatus)]
+pub enum GrpcStatusSchema {
+    #[schema(example = "unavailable")]
+    Name(String),
+    Code(u32),
+}
+
+/// Exponential back-off with full jitter: before retry `n` a random wait up
+/// to `min(max, base × 2^(n-1))`. `max` may not be less than `base`; both at
+/// most 60s.
+#[derive(ToSchema)]
+#[schema(as = RetryBackoff)]
+pub struct BackoffSchema {
+    /// Default `25ms`; `0ms`: no wait.
+    #[schema(nullable = false)]
+    base: Option<DurationSchema>,
+    /// Default `250ms`.
+    #[schema(nullable = false)]
+    max: Option<DurationSchema>,
+}
+
+/// Retries the upstream takes on top of its traffic: at most `percent` of
+/// its requests in flight may be retried at once, and `min_per_second`
+/// retries may start each second regardless.
+#[derive(ToSchema)]
+#[schema(as = RetryBudget)]
+pub struct RetryBudgetSchema {
+    #[schema(schema_with = budget_percent)]
+    percent: Option<u32>,
+    #[schema(schema_with = budget_min_per_second)]
+    min_per_second: Option<u32>,
+}
+
+/// Circuit breaker limits (absent: no limit), each 1–1000000.
+#[derive(ToSchema)]
+#[schema(as = CircuitBreaker)]
+pub struct CircuitBreakerSchema {
+    /// Connections the service opened to its nodes and that are still
+    /// open, busy or idle.
+    #[schema(schema_with = breaker_limit)]
+    max_connections: Option<u32>,
+    /// Requests waiting for a connection to be opened.
+    #[schema(schema_with = breaker_limit)]
+    max_pending: Option<u32>,
+    /// Requests in flight, from the first try until the response ends.
+    #[schema(schema_with = breaker_limit)]
+    max_requests: Option<u32>,
 }
 
 #[derive(ToSchema)]
@@ -869,7 +1020,10 @@ pub fn service_rules() -> serde_json::Value {
             "if": {"properties": {"kind": {"const": "http"}}},
             "then": {"allOf": [
                 no_port, some_match, no_connection_limit, check_types(&["tcp", "http"]),
-                {"if": strip, "then": has_prefix}
+                {"if": strip, "then": has_prefix},
+                {"properties": {"upstream": {"properties": {"retry": {"properties": {
+                    "grpc_statuses": {"maxItems": 0}
+                }}}}}}
             ]}
         },
         {
@@ -904,7 +1058,9 @@ pub fn service_rules() -> serde_json::Value {
                             {"type": "object", "required": ["enabled"], "properties": {"enabled": {"const": false}}}
                         ]},
                         "hash_key": {"anyOf": [{"type": "null"}, {"const": "client_ip"}]},
-                        "health_check": {"properties": {"type": {"enum": ["tcp"]}}}
+                        "health_check": {"properties": {"type": {"enum": ["tcp"]}}},
+                        "retry": {"type": "null"},
+                        "circuit_breaker": {"type": "null"}
                     }}
                 }
             }

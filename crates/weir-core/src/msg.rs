@@ -263,6 +263,9 @@ crate::messages! {
         OnlyForTcp = "only_for_tcp" => "only applies to tcp services",
         WhyGrpcCompression = "why_grpc_compression" =>
             "gRPC compresses its messages itself (grpc-encoding)",
+        OnlyForGrpc = "only_for_grpc" => "only applies to grpc services",
+        WhyTcpBreaker = "why_tcp_breaker" =>
+            "a tcp service's connections are bounded by limits.max_connections",
 
         // ---- match, paths and host names ----
         MatchNeedsPrefixOrHost = "match_needs_prefix_or_host" =>
@@ -341,6 +344,8 @@ crate::messages! {
         StatusRangeEmpty { range: String } = "status_range_empty" => "{range:?} is an empty range",
         StatusNone = "status_none" => "names no status (e.g. 200-399)",
         NotAStatus = "not_a_status" => "is not an HTTP status (100-599)",
+        GrpcStatusUnknown { value: String } = "grpc_status_unknown" =>
+            "{value:?} is not a gRPC status (write a name such as unavailable, or a number 0-16)",
         NoCertificateBlock = "no_certificate_block" => "contains no CERTIFICATE block",
         PemInvalid { error: String } = "pem_invalid" => "is not valid PEM: {error}",
 

@@ -37,6 +37,10 @@ pub struct Explanation {
     pub compression: Option<CompressionChoice>,
     /// The node the balancer would pick.
     pub balancer: Option<BalancerChoice>,
+    /// How the request would be tried again and the circuit breaker it
+    /// passes (absent when it would not be forwarded).
+    #[serde(default)]
+    pub resilience: Option<ResilienceReport>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -204,4 +208,68 @@ pub struct NodeRef {
     pub index: usize,
     pub addr: String,
     pub weight: u32,
+}
+
+/// The retry policy and circuit breaker that apply to a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ResilienceReport {
+    pub retry: RetryReport,
+    /// Absent when the upstream has no `circuit_breaker`.
+    pub circuit_breaker: Option<BreakerReport>,
+}
+
+/// How a request would be tried again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RetryReport {
+    /// `true` when the upstream has a `retry` block; `false`: the built-in
+    /// behaviour (one more try on another node).
+    pub configured: bool,
+    /// Tries in all, the first included.
+    pub attempts: u32,
+    /// The conditions tried again (`connect_failure`, `reset`, `timeout`,
+    /// `5xx`, `gateway_error`).
+    pub retry_on: Vec<String>,
+    /// Further response statuses tried again.
+    pub statuses: Vec<u16>,
+    /// gRPC statuses tried again, by name.
+    pub grpc_statuses: Vec<String>,
+    pub per_try_timeout_ms: Option<u64>,
+    /// Back-off before retries: full jitter up to `min(max, base × 2^(n-1))`.
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    /// Share of live requests that may be retries at once.
+    pub budget_percent: Option<u32>,
+    /// Retries that may start each second whatever the share says.
+    pub budget_min_per_second: Option<u32>,
+    /// Whether this request may be sent again after it reached a node
+    /// (an idempotent method and no body). A request that never reached a
+    /// node may always be.
+    pub replayable: bool,
+    /// Which failures retry this request, in English.
+    pub detail: String,
+    /// The code of `detail` (e.g. `retry_replayable`).
+    pub detail_code: String,
+    /// The parameters of `detail_code`, by name.
+    pub detail_params: BTreeMap<String, String>,
+}
+
+/// The upstream's circuit breaker: its limits and what is in use now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BreakerReport {
+    pub max_connections: Option<u32>,
+    pub max_pending: Option<u32>,
+    pub max_requests: Option<u32>,
+    /// Connections the service has open to its nodes now.
+    pub connections: u64,
+    /// Requests waiting for a connection now.
+    pub pending: u64,
+    /// Requests in flight now.
+    pub requests: u64,
+    /// Whether a request now would be answered `503 circuit_open` (its
+    /// requests are at `max_requests`). Depends on traffic: the answer of a
+    /// moment.
+    pub open: bool,
 }

@@ -79,6 +79,18 @@ pub const SECRET_LEN: RangeInclusive<usize> = 8..=256;
 pub const BROTLI_LEVEL: RangeInclusive<u32> = 0..=11;
 pub const ZSTD_LEVEL: RangeInclusive<u32> = 1..=19;
 pub const GZIP_LEVEL: RangeInclusive<u32> = 1..=9;
+/// Tries of one request under a retry policy, the first included.
+pub const RETRY_ATTEMPTS: RangeInclusive<u32> = 1..=10;
+/// A response status a retry policy may name (`statuses`).
+pub const RETRY_STATUS: RangeInclusive<u16> = 400..=599;
+/// Longest retry back-off (`backoff.base`, `backoff.max`), in seconds.
+pub const MAX_BACKOFF_SECS: u64 = 60;
+/// Largest retry budget share, in percent of live requests.
+pub const MAX_BUDGET_PERCENT: u32 = 100;
+/// Largest retry budget floor, in retries per second.
+pub const MAX_RETRIES_PER_SECOND: u32 = 100_000;
+/// A circuit breaker limit (`max_connections`, `max_pending`, `max_requests`).
+pub const BREAKER_LIMIT: RangeInclusive<u32> = 1..=1_000_000;
 
 /// Whether `name` is a valid resource name ([`NAME_PATTERN`], at most
 /// [`NAME_MAX_LEN`]).

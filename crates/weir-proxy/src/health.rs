@@ -109,9 +109,10 @@ async fn probe(
             .map(drop)
             .map_err(|e| NodeError::connect(&e)),
         CheckKind::Http => {
-            let mut send = crate::upstream::connect_http1(&m.addr, m.sni.as_deref(), timeout, tls)
-                .await
-                .map_err(|e| NodeError::connect(&e))?;
+            let mut send =
+                crate::upstream::connect_http1(&m.addr, m.sni.as_deref(), timeout, tls, None)
+                    .await
+                    .map_err(|e| NodeError::connect(&e))?;
             let host = hc.host.clone().unwrap_or_else(|| m.addr.to_string());
             let req = Request::get(hc.path.as_str())
                 .header(header::HOST, host)
@@ -144,7 +145,7 @@ async fn grpc_check(
     timeout: Duration,
 ) -> Result<(), NodeError> {
     let exchange = |e: hyper::Error| NodeError::exchange(&e, &m.addr);
-    let mut send = crate::upstream::connect_http2(&m.addr, m.sni.as_deref(), timeout, tls)
+    let mut send = crate::upstream::connect_http2(&m.addr, m.sni.as_deref(), timeout, tls, None)
         .await
         .map_err(|e| NodeError::connect(&e))?;
     let name = hc.grpc_service.as_bytes();

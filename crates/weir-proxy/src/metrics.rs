@@ -3,7 +3,8 @@
 //! rejections by reason, open, refused and timed-out client connections,
 //! the configuration revision and reload counts, whether the store answers
 //! and whether the configuration came from the local cache, where limits
-//! are counted (local, shared in Redis, degraded). Labels are service names
+//! are counted (local, shared in Redis, degraded), retries and circuit
+//! breakers by service. Labels are service names
 //! and fixed reasons only — never a tenant or client address, which would
 //! make the series count unbounded.
 
@@ -239,7 +240,98 @@ pub fn render(plane: &DataPlane) -> String {
         );
     }
     limits(&mut out, &*plane.options.limits);
+    resilience(&mut out, &snap);
     out
+}
+
+/// Retries and circuit breakers, by service: services with a `retry` or
+/// `circuit_breaker` block always, others once they have retried.
+fn resilience(out: &mut String, snap: &crate::snapshot::Snapshot) {
+    let services: Vec<(&str, &crate::upstream::UpstreamRuntime)> = snap
+        .config
+        .services
+        .iter()
+        .zip(snap.services.iter())
+        .map(|(svc, rt)| (&*svc.name, &*rt.upstream))
+        .collect();
+    let shown = |up: &crate::upstream::UpstreamRuntime| {
+        up.spec.retry.configured || up.resilience.retries() > 0
+    };
+    header(
+        out,
+        "weir_upstream_retries_total",
+        "counter",
+        "Tries the gateway started again, by service (upstream.retry, or the built-in retry on another node).",
+    );
+    for (name, up) in services.iter().filter(|(_, up)| shown(up)) {
+        let n = up.resilience.retries();
+        let _ = writeln!(
+            out,
+            "weir_upstream_retries_total{{service=\"{}\"}} {n}",
+            esc(name)
+        );
+    }
+    header(
+        out,
+        "weir_upstream_retry_budget_exhausted_total",
+        "counter",
+        "Retries the retry budget refused (the last try's answer went to the client), by service.",
+    );
+    for (name, up) in services.iter().filter(|(_, up)| shown(up)) {
+        let n = up.resilience.budget_refused();
+        let _ = writeln!(
+            out,
+            "weir_upstream_retry_budget_exhausted_total{{service=\"{}\"}} {n}",
+            esc(name)
+        );
+    }
+    breakers(out, &services);
+}
+
+/// Requests refused by circuit breakers, and what each breaker counts now.
+fn breakers(out: &mut String, services: &[(&str, &crate::upstream::UpstreamRuntime)]) {
+    use crate::upstream::BreakerLimit;
+    let with: Vec<_> = services
+        .iter()
+        .filter_map(|(name, up)| up.spec.circuit_breaker.map(|cb| (esc(name), *up, cb)))
+        .collect();
+    header(
+        out,
+        "weir_circuit_open_total",
+        "counter",
+        "Requests answered 503 circuit_open, by service and the circuit_breaker limit they met.",
+    );
+    for (name, up, _) in &with {
+        for limit in BreakerLimit::ALL {
+            let n = up.resilience.circuit_open(limit);
+            let l = limit.as_str();
+            let _ = writeln!(
+                out,
+                "weir_circuit_open_total{{service=\"{name}\",limit=\"{l}\"}} {n}"
+            );
+        }
+    }
+    header(
+        out,
+        "weir_circuit_in_use",
+        "gauge",
+        "What each circuit breaker counts now against its limits: open connections, requests waiting for a connection, requests in flight.",
+    );
+    for (name, up, cb) in &with {
+        let now = up.resilience.in_use();
+        for (limit, set, n) in [
+            ("max_connections", cb.max_connections, now.connections),
+            ("max_pending", cb.max_pending, now.pending),
+            ("max_requests", cb.max_requests, now.requests),
+        ] {
+            if set.is_some() {
+                let _ = writeln!(
+                    out,
+                    "weir_circuit_in_use{{service=\"{name}\",limit=\"{limit}\"}} {n}"
+                );
+            }
+        }
+    }
 }
 
 /// Where limits are counted: one series per mode, 1 for the current one.

@@ -129,7 +129,7 @@ async fn connect(routed: Routed<'_>, ip: IpAddr) -> Result<(UpstreamIo, String),
     let mut tried = None;
     let mut last_error = None;
     for _ in 0..2 {
-        let Some(pick) = pick::pick(up, &members, hash, now, tried) else {
+        let Some(pick) = pick::pick(up, &members, hash, now, tried.as_slice()) else {
             break;
         };
         let member = &members.list[pick.index];

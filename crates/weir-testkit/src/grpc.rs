@@ -16,6 +16,8 @@
 //!   `x-trailer-detail: requested failure <code>`. Unary fails trailers-only
 //!   (one HEADERS frame); streams fail after their replies, in a real
 //!   trailers frame;
+//! - [`GrpcServer::fail_next_unary`] makes the next unary calls fail with
+//!   a status, trailers-only, whatever they ask (retry tests);
 //! - every response's trailing metadata carries `x-served-by: <node>`
 //!   (added to the trailers frame, or to the headers of a trailers-only
 //!   response), so trailer pass-through can be asserted on success too.
@@ -83,7 +85,15 @@ pub struct GrpcServer {
     health: HealthReporter,
     conns: Arc<ConnCounter>,
     calls: Arc<AtomicU64>,
+    fail_next: Arc<FailNext>,
     running: Running,
+}
+
+/// Unary calls still to fail, and with which status code.
+#[derive(Default)]
+struct FailNext {
+    left: AtomicU64,
+    code: std::sync::atomic::AtomicI32,
 }
 
 impl GrpcServer {
@@ -108,6 +118,7 @@ impl GrpcServer {
         let addr = listener.local_addr().unwrap();
         let tls = cert.map(|c| TlsAcceptor::from(server_config(c, &[ALPN_H2])));
         let calls = Arc::new(AtomicU64::new(0));
+        let fail_next = Arc::new(FailNext::default());
         let (health, health_service) = tonic_health::server::health_reporter();
         health.set_service_status("", ServingStatus::Serving).await;
         health
@@ -116,6 +127,7 @@ impl GrpcServer {
         let echo = EchoServer::new(EchoService {
             node: name.into(),
             calls: Arc::clone(&calls),
+            fail_next: Arc::clone(&fail_next),
         })
         // Large-message tests: lift tonic's 4 MiB default decode limit.
         .max_decoding_message_size(usize::MAX)
@@ -154,8 +166,16 @@ impl GrpcServer {
             health,
             conns,
             calls,
+            fail_next,
             running: Running::new(accept, shutdown),
         }
+    }
+
+    /// Fail the next `n` unary calls with `code`, trailers-only (one
+    /// HEADERS frame), whatever they ask.
+    pub fn fail_next_unary(&self, n: u64, code: Code) {
+        self.fail_next.code.store(code as i32, Ordering::Relaxed);
+        self.fail_next.left.store(n, Ordering::Relaxed);
     }
 
     /// Set the health of the whole server (`""`) and of
@@ -298,6 +318,7 @@ impl Body for WithTrailer {
 struct EchoService {
     node: Arc<str>,
     calls: Arc<AtomicU64>,
+    fail_next: Arc<FailNext>,
 }
 
 impl EchoService {
@@ -375,6 +396,15 @@ type ReplyStream = ReceiverStream<Result<EchoReply, Status>>;
 impl Echo for EchoService {
     async fn unary(&self, request: Request<EchoRequest>) -> Result<Response<EchoReply>, Status> {
         self.started();
+        let failing = self
+            .fail_next
+            .left
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            let code = Code::from(self.fail_next.code.load(Ordering::Relaxed));
+            return Err(Status::new(code, "weir test failure: failing on request"));
+        }
         let md = received_metadata(&request);
         let req = request.into_inner();
         delay(&req).await;

@@ -144,6 +144,25 @@ export interface DnsSettings {
   min_ttl?: string | null
   max_ttl?: string | null
 }
+/** `connect_failure`, `reset`, `timeout`, `5xx`, `gateway_error`. */
+export type RetryOn = 'connect_failure' | 'reset' | 'timeout' | '5xx' | 'gateway_error'
+/** How failed requests are tried again (docs/proxying.md, "Retries"). */
+export interface RetryPolicy {
+  attempts?: number | null
+  retry_on?: RetryOn[] | null
+  statuses?: number[] | null
+  /** Names such as `unavailable`, or codes 0–16. grpc services only. */
+  grpc_statuses?: (string | number)[] | null
+  per_try_timeout?: string | null
+  backoff?: { base?: string | null; max?: string | null } | null
+  budget?: { percent?: number | null; min_per_second?: number | null } | null
+}
+/** Limits over which a request is answered 503 `circuit_open`; absent = none. */
+export interface CircuitBreaker {
+  max_connections?: number | null
+  max_pending?: number | null
+  max_requests?: number | null
+}
 export interface Upstream {
   balance?: Balance | null
   hash_key?: string | null
@@ -154,6 +173,8 @@ export interface Upstream {
   health_check?: HealthCheck | null
   outlier?: Outlier | null
   fail_open?: boolean | null
+  retry?: RetryPolicy | null
+  circuit_breaker?: CircuitBreaker | null
   dns?: DnsSettings | null
 }
 /** Self-registration of instances into a service (off unless enabled). */
@@ -486,6 +507,32 @@ export interface Explanation {
         candidates: NodeRef[]
       })
     | null
+  /** The retry policy and circuit breaker that apply (when forwarded). */
+  resilience?: {
+    retry: ExplainDetail & {
+      /** false: the built-in retry (one more try on another node). */
+      configured: boolean
+      attempts: number
+      retry_on: string[]
+      statuses: number[]
+      grpc_statuses: string[]
+      per_try_timeout_ms?: number | null
+      backoff_base_ms: number
+      backoff_max_ms: number
+      budget_percent?: number | null
+      budget_min_per_second?: number | null
+      replayable: boolean
+    }
+    circuit_breaker?: {
+      max_connections?: number | null
+      max_pending?: number | null
+      max_requests?: number | null
+      connections: number
+      pending: number
+      requests: number
+      open: boolean
+    } | null
+  } | null
 }
 
 // ---- history, audit --------------------------------------------------------

@@ -23,6 +23,12 @@ export const HEALTH_THRESHOLD = [1, 100] as const
 export const MIN_HEALTH_INTERVAL_MS = 50
 export const MIN_DNS_TTL_MS = 100
 export const MAX_EJECTED_PERCENT = 100
+// Retries and circuit breakers (weir_core::rules).
+export const RETRY_ATTEMPTS = [1, 10] as const
+export const MAX_BACKOFF_MS = 60_000
+export const MAX_BUDGET_PERCENT = 100
+export const MAX_RETRIES_PER_SECOND = 100_000
+export const BREAKER_LIMIT = [1, 1_000_000] as const
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
@@ -63,11 +69,12 @@ export const host: Check = (v) => {
 }
 
 /** A duration such as `500ms`, `5s`, `1m30s`; `positive` refuses zero. */
-export function duration(v: string, opts: { positive?: boolean; minMs?: number } = {}): RuleProblem | undefined {
+export function duration(v: string, opts: { positive?: boolean; minMs?: number; maxMs?: number } = {}): RuleProblem | undefined {
   const ms = durationMs(v)
   if (ms === undefined) return { key: 'rules.duration' }
   if (opts.positive && ms === 0) return { key: 'rules.durationPositive' }
   if (opts.minMs !== undefined && ms < opts.minMs) return { key: 'rules.durationMin', values: { min: `${opts.minMs}ms` } }
+  if (opts.maxMs !== undefined && ms > opts.maxMs) return { key: 'rules.durationMax', values: { max: `${opts.maxMs / 1000}s` } }
   return undefined
 }
 

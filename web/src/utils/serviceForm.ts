@@ -20,7 +20,7 @@
 // differs from the default is sent.
 
 import { SERVICE_DEFAULTS as D } from '@/api/defaults'
-import type { Balance, CheckKind, Encoding, FieldProblem, HeaderOp, HeaderOpKind, RouteFieldMatch, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
+import type { Balance, CheckKind, Encoding, FieldProblem, HeaderOp, HeaderOpKind, RetryOn, RetryPolicy, RouteFieldMatch, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
 import { fromLines, splitLines, splitList, toLines } from './lines'
 import * as rules from './rules'
 import { serverText } from './serverText'
@@ -122,6 +122,24 @@ export interface ServiceForm {
   regEnabled: boolean
   regCidrs: string
   regMaxInstances: number | null
+  // retries and circuit breaker ('' or null: not set, the default applies)
+  retryEnabled: boolean
+  retryAttempts: number | null
+  /** Conditions separated by commas; a list shows its value (empty: none). */
+  retryOn: string
+  /** Statuses separated by commas. */
+  retryStatuses: string
+  /** gRPC statuses (names or codes) separated by commas; grpc only. */
+  retryGrpcStatuses: string
+  retryPerTry: string
+  retryBackoffBase: string
+  retryBackoffMax: string
+  retryBudgetPercent: number | null
+  retryBudgetMin: number | null
+  cbEnabled: boolean
+  cbMaxConnections: number | null
+  cbMaxPending: number | null
+  cbMaxRequests: number | null
 }
 
 export type FormField = keyof ServiceForm
@@ -156,7 +174,22 @@ export const DEFAULTS = {
   compressionBr: D['compression.level.br'],
   compressionZstd: D['compression.level.zstd'],
   compressionGzip: D['compression.level.gzip'],
+  retryAttempts: D['upstream.retry.attempts'],
+  retryOn: D['upstream.retry.retry_on'].join(', '),
+  retryBackoffBase: D['upstream.retry.backoff.base'],
+  retryBackoffMax: D['upstream.retry.backoff.max'],
+  retryBudgetPercent: D['upstream.retry.budget.percent'],
+  retryBudgetMin: D['upstream.retry.budget.min_per_second'],
 } as const
+
+/** `retry_on` words (docs/proxying.md, "Retries"). */
+export const RETRY_ON: readonly RetryOn[] = ['connect_failure', 'reset', 'timeout', '5xx', 'gateway_error']
+/** gRPC status names by code (index = code). */
+export const GRPC_STATUSES = [
+  'ok', 'cancelled', 'unknown', 'invalid_argument', 'deadline_exceeded', 'not_found', 'already_exists',
+  'permission_denied', 'resource_exhausted', 'failed_precondition', 'aborted', 'out_of_range',
+  'unimplemented', 'internal', 'unavailable', 'data_loss', 'unauthenticated',
+] as const
 
 /** A text field's value, or its default when left empty. */
 export const orDefault = (v: string, d: string): string => v.trim() || d
@@ -239,6 +272,20 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     regEnabled: false,
     regCidrs: '',
     regMaxInstances: null,
+    retryEnabled: false,
+    retryAttempts: null,
+    retryOn: DEFAULTS.retryOn,
+    retryStatuses: '',
+    retryGrpcStatuses: '',
+    retryPerTry: '',
+    retryBackoffBase: '',
+    retryBackoffMax: '',
+    retryBudgetPercent: null,
+    retryBudgetMin: null,
+    cbEnabled: false,
+    cbMaxConnections: null,
+    cbMaxPending: null,
+    cbMaxRequests: null,
   }
 }
 
@@ -338,6 +385,26 @@ export function specToForm(s: Service): ServiceForm {
     f.regCidrs = toLines(reg.allowed_cidrs)
     f.regMaxInstances = reg.max_instances ?? null
   }
+  const r = u.retry
+  if (r) {
+    f.retryEnabled = true
+    f.retryAttempts = r.attempts ?? null
+    if (r.retry_on) f.retryOn = r.retry_on.join(', ')
+    f.retryStatuses = (r.statuses ?? []).join(', ')
+    f.retryGrpcStatuses = (r.grpc_statuses ?? []).join(', ')
+    f.retryPerTry = r.per_try_timeout ?? ''
+    f.retryBackoffBase = r.backoff?.base ?? ''
+    f.retryBackoffMax = r.backoff?.max ?? ''
+    f.retryBudgetPercent = r.budget?.percent ?? null
+    f.retryBudgetMin = r.budget?.min_per_second ?? null
+  }
+  const cb = u.circuit_breaker
+  if (cb) {
+    f.cbEnabled = true
+    f.cbMaxConnections = cb.max_connections ?? null
+    f.cbMaxPending = cb.max_pending ?? null
+    f.cbMaxRequests = cb.max_requests ?? null
+  }
   return f
 }
 
@@ -406,7 +473,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
   for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'response_headers', 'websocket', 'max_body_bytes', 'compression', 'access', 'limits', 'registration'] as const) {
     delete spec[k]
   }
-  for (const k of ['balance', 'hash_key', 'tls', 'timeouts', 'max_idle_per_node', 'health_check', 'outlier', 'fail_open', 'dns'] as const) {
+  for (const k of ['balance', 'hash_key', 'tls', 'timeouts', 'max_idle_per_node', 'health_check', 'outlier', 'fail_open', 'retry', 'circuit_breaker', 'dns'] as const) {
     delete spec.upstream[k]
   }
 
@@ -596,8 +663,51 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
       max_instances: unlessDefault(f.regMaxInstances, DEFAULTS.regMaxInstances),
     })
   }
+  if (!tcp) resilience(f, u, problem, unlessDefault)
   problems.push(...checkForm(f))
   return { spec, problems, nodeLines }
+}
+
+/** `upstream.retry` and `upstream.circuit_breaker` (not for tcp services). */
+function resilience(
+  f: ServiceForm,
+  u: Service['upstream'],
+  problem: (field: FormField, key: string, values?: Record<string, unknown>) => void,
+  unlessDefault: <T>(v: T, d: T) => T | undefined,
+) {
+  if (f.retryEnabled) {
+    const on = splitList(f.retryOn)
+    if (on.some((w) => !(RETRY_ON as readonly string[]).includes(w))) problem('retryOn', 'form.retryOnList')
+    const statuses = splitList(f.retryStatuses)
+    if (statuses.some((v) => !/^\d{3}$/.test(v) || Number(v) < 400 || Number(v) > 599)) problem('retryStatuses', 'form.retryStatusList')
+    const grpc = f.kind === 'grpc' ? splitList(f.retryGrpcStatuses) : []
+    const named = (v: string) => /^\d+$/.test(v) ? Number(v) <= 16 : (GRPC_STATUSES as readonly string[]).includes(v.toLowerCase())
+    if (grpc.some((v) => !named(v))) problem('retryGrpcStatuses', 'form.grpcStatusList')
+    const retry: RetryPolicy = stripEmpty({
+      attempts: unlessDefault(f.retryAttempts, DEFAULTS.retryAttempts),
+      statuses: statuses.map(Number),
+      grpc_statuses: grpc.map((v) => (/^\d+$/.test(v) ? Number(v) : v)),
+      per_try_timeout: f.retryPerTry.trim(),
+      backoff: stripEmpty({
+        base: unlessDefault(f.retryBackoffBase.trim(), DEFAULTS.retryBackoffBase),
+        max: unlessDefault(f.retryBackoffMax.trim(), DEFAULTS.retryBackoffMax),
+      }),
+      budget: stripEmpty({
+        percent: unlessDefault(f.retryBudgetPercent, DEFAULTS.retryBudgetPercent),
+        min_per_second: unlessDefault(f.retryBudgetMin, DEFAULTS.retryBudgetMin),
+      }),
+    }) ?? {}
+    // An empty list is a setting of its own (retry on nothing but statuses).
+    if (on.join(', ') !== DEFAULTS.retryOn) retry.retry_on = on as RetryOn[]
+    u.retry = retry
+  }
+  if (f.cbEnabled) {
+    u.circuit_breaker = stripEmpty({
+      max_connections: f.cbMaxConnections ?? undefined,
+      max_pending: f.cbMaxPending ?? undefined,
+      max_requests: f.cbMaxRequests ?? undefined,
+    }) ?? {}
+  }
 }
 
 /**
@@ -713,6 +823,22 @@ export function checkForm(f: ServiceForm): FormProblem[] {
     if (b !== undefined && m !== undefined && b > m) put(f.olMax.trim() ? 'olMax' : 'olBase', { key: 'rules.minAboveMax' })
     num('olMaxPercent', f.olMaxPercent, 0, rules.MAX_EJECTED_PERCENT)
   }
+  if (!tcp && f.retryEnabled) {
+    num('retryAttempts', f.retryAttempts, ...rules.RETRY_ATTEMPTS)
+    dur('retryPerTry', f.retryPerTry, { positive: true })
+    dur('retryBackoffBase', f.retryBackoffBase, { maxMs: rules.MAX_BACKOFF_MS })
+    dur('retryBackoffMax', f.retryBackoffMax, { maxMs: rules.MAX_BACKOFF_MS })
+    const b = rules.durationMs(orDefault(f.retryBackoffBase, DEFAULTS.retryBackoffBase))
+    const m = rules.durationMs(orDefault(f.retryBackoffMax, DEFAULTS.retryBackoffMax))
+    if (b !== undefined && m !== undefined && b > m) put(f.retryBackoffMax.trim() ? 'retryBackoffMax' : 'retryBackoffBase', { key: 'rules.minAboveMax' })
+    num('retryBudgetPercent', f.retryBudgetPercent, 0, rules.MAX_BUDGET_PERCENT)
+    num('retryBudgetMin', f.retryBudgetMin, 0, rules.MAX_RETRIES_PER_SECOND)
+  }
+  if (!tcp && f.cbEnabled) {
+    num('cbMaxConnections', f.cbMaxConnections, ...rules.BREAKER_LIMIT)
+    num('cbMaxPending', f.cbMaxPending, ...rules.BREAKER_LIMIT)
+    num('cbMaxRequests', f.cbMaxRequests, ...rules.BREAKER_LIMIT)
+  }
   return out
 }
 
@@ -805,6 +931,22 @@ const EXACT: Record<string, FormField> = {
   'registration.enabled': 'regEnabled',
   'registration.allowed_cidrs': 'regCidrs',
   'registration.max_instances': 'regMaxInstances',
+  'upstream.retry': 'retryEnabled',
+  'upstream.retry.attempts': 'retryAttempts',
+  'upstream.retry.retry_on': 'retryOn',
+  'upstream.retry.statuses': 'retryStatuses',
+  'upstream.retry.grpc_statuses': 'retryGrpcStatuses',
+  'upstream.retry.per_try_timeout': 'retryPerTry',
+  'upstream.retry.backoff': 'retryBackoffBase',
+  'upstream.retry.backoff.base': 'retryBackoffBase',
+  'upstream.retry.backoff.max': 'retryBackoffMax',
+  'upstream.retry.budget': 'retryBudgetPercent',
+  'upstream.retry.budget.percent': 'retryBudgetPercent',
+  'upstream.retry.budget.min_per_second': 'retryBudgetMin',
+  'upstream.circuit_breaker': 'cbEnabled',
+  'upstream.circuit_breaker.max_connections': 'cbMaxConnections',
+  'upstream.circuit_breaker.max_pending': 'cbMaxPending',
+  'upstream.circuit_breaker.max_requests': 'cbMaxRequests',
 }
 
 /** List fields: the path up to the index → the form field holding its lines. */
@@ -824,6 +966,8 @@ const LISTS: Record<string, FormField> = {
   'upstream.nodes': 'nodes',
   'upstream.outlier.failure_statuses': 'olStatuses',
   'registration.allowed_cidrs': 'regCidrs',
+  'upstream.retry.statuses': 'retryStatuses',
+  'upstream.retry.grpc_statuses': 'retryGrpcStatuses',
 }
 
 export interface MappedErrors {

@@ -140,7 +140,7 @@ pub struct RejectionClasses {
     /// Policy refusals: `ip_refused`, `unauthenticated`, `tenant_ip_refused`,
     /// `tenant_not_allowed`, `service_rate_limited`, `client_ip_rate_limited`,
     /// `tenant_rate_limited`, `quota_exceeded`, `upgrade_not_allowed`,
-    /// `connection_limit`.
+    /// `connection_limit`, `circuit_open`.
     pub policy: BTreeMap<String, u64>,
     /// Upstream failures: `no_available_node`, `upstream_connect`,
     /// `upstream_timeout`, `upstream_error`, `internal_error`.

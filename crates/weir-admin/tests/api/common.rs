@@ -60,6 +60,7 @@ impl GatewayRuntime for FakeRuntime {
             upstream_request: None,
             compression: None,
             balancer: None,
+            resilience: None,
         })
     }
 

@@ -11,6 +11,7 @@ mod keys;
 mod matchers;
 mod policy;
 mod registration;
+mod resilience;
 mod router;
 mod service;
 mod tenant;
@@ -30,6 +31,7 @@ pub use keys::{CompiledKeys, SignKey, VerifyKey, algorithm_of, generate_signing_
 pub use matchers::{Conditions, MAX_CONDITIONS, RouteRequest, ValueMatch};
 pub use policy::{CompiledAccess, CompiledAuth, CompiledLimits, IpRefusal, Rate};
 pub use registration::{Refusal, RegistrationPolicy};
+pub use resilience::{CompiledBudget, CompiledRetry, RetryOnSet};
 pub use router::Router;
 pub use service::{
     CompiledHeaderOp, CompiledHealthCheck, CompiledNode, CompiledOutlier, CompiledRewrite,

@@ -10,14 +10,15 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use regex::Regex;
 
 use super::addr::{NodeAddr, validate_hostname};
-use super::matchers::{anchored, compile_conditions};
 use super::compression::{CompiledCompression, compile_compression};
+use super::matchers::{anchored, compile_conditions};
 use super::policy::{CompiledAccess, CompiledLimits, compile_access, compile_limits};
+use super::resilience::{CompiledRetry, compile_breaker, compile_retry};
 use super::router::{PathKey, Route, RouteKey};
 use crate::error::ValidationErrors;
 use crate::model::{
-    Balance, CheckKind, HashKey, HeaderOp, HeaderOpKind, Service, ServiceKind, Upstream,
-    UpstreamTls,
+    Balance, CheckKind, CircuitBreaker, HashKey, HeaderOp, HeaderOpKind, Service, ServiceKind,
+    Upstream, UpstreamTls,
 };
 use crate::msg::Msg;
 use crate::rules::{
@@ -104,6 +105,10 @@ pub struct CompiledUpstream {
     pub health_check: Option<CompiledHealthCheck>,
     pub outlier: Option<CompiledOutlier>,
     pub fail_open: bool,
+    /// How requests are tried again (the built-in behaviour without a
+    /// `retry` block).
+    pub retry: CompiledRetry,
+    pub circuit_breaker: Option<CircuitBreaker>,
     /// Bounds for re-resolving DNS names (min, max).
     pub dns_ttl: (Duration, Duration),
 }
@@ -751,6 +756,8 @@ fn compile_upstream(
     };
     let health_check = compile_health_check(up, svc.kind, &p, errors);
     let outlier = compile_outlier(up, &p, errors);
+    let retry = compile_retry(up, svc.kind, &p, errors);
+    let circuit_breaker = compile_breaker(up, svc.kind, &p, errors);
     if up.dns.min_ttl.get() < Duration::from_millis(MIN_DNS_TTL_MS) {
         errors.push(
             format!("{p}.dns.min_ttl"),
@@ -781,6 +788,8 @@ fn compile_upstream(
         health_check,
         outlier,
         fail_open: up.fail_open,
+        retry,
+        circuit_breaker,
         dns_ttl: (up.dns.min_ttl.get(), up.dns.max_ttl.get()),
     })
 }

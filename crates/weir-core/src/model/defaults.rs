@@ -30,6 +30,7 @@ use super::health::{
     default_statuses, default_timeout, default_unhealthy,
 };
 use super::registration::default_max_instances;
+use super::resilience::{Backoff, RetryBudget, default_attempts, default_retry_on};
 use super::service::{Balance, ServiceKind, Timeouts, default_max_idle_per_node, default_weight};
 use super::signing_key::KeyStatus;
 use super::{ResourceKind, yes};
@@ -69,6 +70,7 @@ fn service() -> Vec<(&'static str, Value)> {
     let dns = DnsSettings::default();
     let limits = Limits::default();
     let auth = AuthPolicy::default();
+    let (backoff, budget) = (Backoff::default(), RetryBudget::default());
     let no_strings = || json(Vec::<String>::new());
     vec![
         ("kind", json(ServiceKind::default())),
@@ -149,6 +151,17 @@ fn service() -> Vec<(&'static str, Value)> {
             json(default_statuses()),
         ),
         ("upstream.fail_open", json(false)),
+        ("upstream.retry.attempts", json(default_attempts())),
+        ("upstream.retry.retry_on", json(default_retry_on())),
+        ("upstream.retry.statuses", json(Vec::<u16>::new())),
+        ("upstream.retry.grpc_statuses", json(Vec::<u32>::new())),
+        ("upstream.retry.backoff.base", json(backoff.base)),
+        ("upstream.retry.backoff.max", json(backoff.max)),
+        ("upstream.retry.budget.percent", json(budget.percent)),
+        (
+            "upstream.retry.budget.min_per_second",
+            json(budget.min_per_second),
+        ),
         ("upstream.dns.min_ttl", json(dns.min_ttl)),
         ("upstream.dns.max_ttl", json(dns.max_ttl)),
         ("registration.enabled", json(false)),

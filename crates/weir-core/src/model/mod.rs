@@ -41,6 +41,7 @@ pub mod defaults;
 mod duration;
 mod health;
 mod registration;
+mod resilience;
 mod service;
 mod signing_key;
 mod tenant;
@@ -51,6 +52,9 @@ pub use compression::{Compression, CompressionLevels, Encoding};
 pub use duration::HumanDuration;
 pub use health::{CheckKind, DnsSettings, HealthCheck, Outlier};
 pub use registration::{DEFAULT_MAX_INSTANCES, MAX_MAX_INSTANCES, SelfRegistration};
+pub use resilience::{
+    Backoff, CircuitBreaker, GRPC_STATUS_NAMES, GrpcStatus, RetryBudget, RetryOn, RetryPolicy,
+};
 pub use service::{
     Balance, FieldMatch, HashKey, HeaderOp, HeaderOpKind, Match, Node, RewriteRule, Service,
     ServiceKind, Timeouts, Upstream, UpstreamTls,

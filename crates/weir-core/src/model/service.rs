@@ -8,8 +8,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{
-    Access, Compression, DnsSettings, HealthCheck, HumanDuration, Limits, Outlier,
-    SelfRegistration, is_default, is_true, yes,
+    Access, CircuitBreaker, Compression, DnsSettings, HealthCheck, HumanDuration, Limits, Outlier,
+    RetryPolicy, SelfRegistration, is_default, is_true, yes,
 };
 
 /// One proxied service.
@@ -137,6 +137,8 @@ impl Upstream {
             health_check: None,
             outlier: None,
             fail_open: false,
+            retry: None,
+            circuit_breaker: None,
             dns: DnsSettings::default(),
         }
     }
@@ -276,6 +278,15 @@ pub struct Upstream {
     /// answering 503.
     #[serde(default, skip_serializing_if = "is_default")]
     pub fail_open: bool,
+    /// How failed requests are tried again (HTTP and gRPC); absent: one
+    /// more try on another node when nothing reached the first, or when an
+    /// idempotent request without a body met a failed node.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub retry: Option<RetryPolicy>,
+    /// Limits on connections, pending connects and requests in flight; a
+    /// request over one is answered `503 circuit_open` at once.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub circuit_breaker: Option<CircuitBreaker>,
     /// Re-resolution of nodes given by DNS name.
     #[serde(default, skip_serializing_if = "is_default")]
     pub dns: DnsSettings,

@@ -292,6 +292,39 @@ fn generated_service(g: &mut Gen, i: usize) -> Service {
     };
     upstream.outlier = g.maybe(outlier);
     upstream.fail_open = g.pick(&[false, true]);
+    let per_try = duration(g, 2);
+    let retry = RetryPolicy {
+        attempts: g.pick(&[2, 1, 5]),
+        retry_on: g.pick(&[
+            vec![RetryOn::ConnectFailure, RetryOn::Reset, RetryOn::Timeout],
+            vec![],
+            vec![RetryOn::ServerError, RetryOn::GatewayError],
+        ]),
+        statuses: g.pick(&[vec![], vec![409, 429]]),
+        grpc_statuses: g.pick(&[
+            vec![],
+            vec![GrpcStatus::Name("unavailable".into()), GrpcStatus::Code(8)],
+        ]),
+        per_try_timeout: g.maybe(per_try),
+        backoff: Backoff {
+            base: g.pick(&[
+                HumanDuration::from_millis(25),
+                HumanDuration::from_millis(0),
+            ]),
+            max: g.pick(&[HumanDuration::from_millis(250), HumanDuration::from_secs(2)]),
+        },
+        budget: RetryBudget {
+            percent: g.pick(&[20, 0, 100]),
+            min_per_second: g.pick(&[10, 0, 3]),
+        },
+    };
+    upstream.retry = g.maybe(retry);
+    let breaker = CircuitBreaker {
+        max_connections: g.pick(&[None, Some(100)]),
+        max_pending: g.pick(&[None, Some(10)]),
+        max_requests: g.pick(&[None, Some(1000)]),
+    };
+    upstream.circuit_breaker = g.maybe(breaker);
     upstream.dns = DnsSettings {
         min_ttl: duration(g, 1),
         max_ttl: duration(g, 300),
@@ -444,7 +477,8 @@ fn the_defaults_table_names_fields_the_model_has() {
         "access": {"ip_allow": {}, "ip_deny": {}, "auth": {}},
         "limits": {},
         "upstream": {"nodes": [{"addr": "127.0.0.1:1"}], "tls": {"ca": "x"},
-                     "timeouts": {}, "health_check": {}, "outlier": {}, "dns": {}},
+                     "timeouts": {}, "health_check": {}, "outlier": {}, "dns": {},
+                     "retry": {"backoff": {}, "budget": {}}},
         "registration": {},
         "compression": {"level": {}}
     });

@@ -16,6 +16,7 @@
 //! for people is an [`ExplainText`]: its English in `reason`/`detail`, its
 //! code and parameters beside it (`reason_code`, `detail_params`, …).
 
+mod resilience;
 mod text;
 mod trace;
 
@@ -181,6 +182,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         upstream_request: None,
         compression: None,
         balancer: None,
+        resilience: None,
     };
     let pq = match normalized {
         Err(why) => {
@@ -565,6 +567,14 @@ fn pick_phase(routed: Routed<'_>, req: &Request<'_>, out: &mut Explanation) -> R
         };
         return Err(refused(&e, ExplainText::NoUsableNode));
     }
+    let shape = resilience::Shape {
+        method: &req.input.method,
+        headers: &req.headers,
+        upgrade: out.upstream_request.as_ref().is_some_and(|u| u.upgrade),
+        grpc: routed.svc.kind == weir_core::ServiceKind::Grpc,
+        candidates: out.balancer.as_ref().map_or(0, |b| b.candidates.len()),
+    };
+    out.resilience = Some(resilience::report(up, &shape));
     out.verdict = ExplainVerdict::Forward;
     Ok(())
 }

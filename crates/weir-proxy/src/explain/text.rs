@@ -155,6 +155,16 @@ coded_texts! {
         UniformlyRandom = "uniformly_random" => "uniformly at random",
         LessBusyOfTwo = "less_busy_of_two" => "the less busy of two random nodes",
         NoUsableNode = "no_usable_node" => "no usable node",
+
+        // Retries (`on`: the conditions in the configuration's words).
+        RetryOn { tries, on } = "retry_on" => "up to {tries} tries in all; tried again on {on}",
+        /// Not replayable: `method` is not idempotent, an upgrade, or has a
+        /// body the gateway does not keep.
+        RetryUnsentOnly { tries, method } = "retry_unsent_only"
+            => "up to {tries} tries in all; this {method} request is tried again only while it has not reached a node (connect_failure)",
+        RetryNoOtherNode = "retry_no_other_node"
+            => "not tried again: the built-in retry goes to another node, and there is none",
+        RetryNone = "retry_none" => "not tried again",
     }
 }
 

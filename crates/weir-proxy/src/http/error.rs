@@ -10,7 +10,7 @@ use weir_core::compile::IpRefusal;
 
 use crate::policy::{LimitedScope, Refusal};
 use crate::stats::Rejection;
-use crate::upstream::{BodyFault, Completion, ConnectError, NodeError};
+use crate::upstream::{BodyFault, BreakerLimit, Completion, ConnectError, NodeError};
 
 /// Whose fault an error is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +77,12 @@ pub enum ProxyError {
     /// The gateway cannot forward for a reason of its own.
     #[error("internal error: {0}")]
     Internal(&'static str),
+    /// The service's upstream is at a circuit breaker limit.
+    #[error("service {service:?} is at its circuit breaker's {} limit", limit.as_str())]
+    CircuitOpen {
+        service: String,
+        limit: BreakerLimit,
+    },
 }
 
 impl ProxyError {
@@ -96,7 +102,10 @@ impl ProxyError {
             ProxyError::Connect(_) | ProxyError::ResponseTimeout(_) | ProxyError::Upstream(_) => {
                 FaultSide::Upstream
             }
-            ProxyError::NoNode { .. } | ProxyError::Internal(_) => FaultSide::Internal,
+            // A limit of the gateway's own, not the node's fault.
+            ProxyError::NoNode { .. }
+            | ProxyError::Internal(_)
+            | ProxyError::CircuitOpen { .. } => FaultSide::Internal,
             ProxyError::NoRoute
             | ProxyError::UpgradeNotAllowed { .. }
             | ProxyError::BadRequest(_)
@@ -129,7 +138,9 @@ impl ProxyError {
     pub fn status(&self) -> StatusCode {
         match self {
             ProxyError::NoRoute => StatusCode::NOT_FOUND,
-            ProxyError::NoNode { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ProxyError::NoNode { .. } | ProxyError::CircuitOpen { .. } => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             ProxyError::UpgradeNotAllowed { .. } => StatusCode::FORBIDDEN,
             ProxyError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ProxyError::HeadTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
@@ -190,6 +201,7 @@ impl ProxyError {
                 BodyFault::TooLarge(_) => "request_body_too_large",
             },
             ProxyError::Internal(_) => "internal_error",
+            ProxyError::CircuitOpen { .. } => "circuit_open",
         }
     }
 
@@ -217,6 +229,7 @@ impl ProxyError {
                 BodyFault::TooLarge(_) => Rejection::BodyTooLarge,
             },
             ProxyError::Internal(_) => Rejection::Internal,
+            ProxyError::CircuitOpen { .. } => Rejection::CircuitOpen,
         }
     }
 
@@ -227,6 +240,9 @@ impl ProxyError {
             ProxyError::Connect(_) => "could not connect to an upstream node".into(),
             ProxyError::Upstream(_) => "the upstream connection failed".into(),
             ProxyError::Internal(_) => "the gateway could not forward this request".into(),
+            ProxyError::CircuitOpen { .. } => {
+                "the service has as much traffic in flight as it may take; try again later".into()
+            }
             ProxyError::Refused(r) => match r {
                 Refusal::Ip(_) => "your address may not call this service".into(),
                 Refusal::Auth(_) => "a valid bearer token is required".into(),

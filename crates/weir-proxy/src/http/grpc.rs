@@ -70,7 +70,9 @@ pub(crate) fn timeout(headers: &HeaderMap) -> Option<Duration> {
 pub(crate) fn status_of(e: &ProxyError) -> u16 {
     match e {
         ProxyError::NoRoute => code::UNIMPLEMENTED,
-        ProxyError::NoNode { .. } | ProxyError::Upstream(_) => code::UNAVAILABLE,
+        ProxyError::NoNode { .. } | ProxyError::Upstream(_) | ProxyError::CircuitOpen { .. } => {
+            code::UNAVAILABLE
+        }
         ProxyError::Connect(ConnectError::Timeout { .. }) => code::UNAVAILABLE,
         ProxyError::Connect(_) => code::UNAVAILABLE,
         ProxyError::ResponseTimeout(_) | ProxyError::DeadlineExceeded => code::DEADLINE_EXCEEDED,

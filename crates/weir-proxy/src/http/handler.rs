@@ -2,9 +2,10 @@
 //! gateway endpoints (token service) → route → HTTPS redirect → client
 //! identity → policies (IP rules, authentication, limits) → upgrade check →
 //! rewrite (path, headers, forwarded) → balance → forward (HTTP/1.1 pool or
-//! shared HTTP/2 connection; one retry on another node when nothing was
-//! sent) → stream the response back → record. gRPC calls get their deadline
-//! enforced and the gateway's own errors as gRPC statuses.
+//! shared HTTP/2 connection, within the upstream's circuit breaker; tried
+//! again as its retry policy says, see `super::retry`) → stream the
+//! response back → record. gRPC calls get their deadline enforced and the
+//! gateway's own errors as gRPC statuses.
 
 use std::borrow::Cow;
 use std::net::{IpAddr, SocketAddr};
@@ -26,6 +27,7 @@ use super::error::{HeadLimit, ProxyError};
 use super::grpc;
 use super::headers::strip_hop_by_hop;
 use super::oauth;
+use super::retry::{Failed, Replay};
 use super::upgrade::spawn_tunnel;
 use crate::DataPlane;
 use crate::balance::Pick;
@@ -36,8 +38,8 @@ use crate::pipeline::route::{self, Routed};
 use crate::policy::{self, Admission, NoTrace, PolicyInputs, identity};
 use crate::snapshot::Snapshot;
 use crate::upstream::{
-    BodyLimits, H2Node, Link, Members, NodeError, NodePool, Release, RequestBody, ResponseBody,
-    UpstreamRuntime,
+    BodyLimits, BreakerLimit, H2Node, H2Sender, Members, NodePool, Opening, PooledSender, Release,
+    RequestBody, ResponseBody, UpstreamRuntime,
 };
 
 static X_QUOTA_LIMIT: HeaderName = HeaderName::from_static("x-quota-limit");
@@ -67,10 +69,10 @@ pub(crate) struct HeadLimits {
 }
 
 /// What a request turned into, filled in as the phases run.
-struct Outcome {
+pub(super) struct Outcome {
     service: Option<(Arc<str>, Arc<crate::stats::ScopeStats>)>,
     tenant: Option<(Arc<str>, Arc<crate::stats::ScopeStats>)>,
-    node: Option<Arc<str>>,
+    pub(super) node: Option<Arc<str>>,
     quota: Option<policy::limit::QuotaDecision>,
 }
 
@@ -272,34 +274,6 @@ fn hex_into(out: &mut [u8], mut v: u64) {
     }
 }
 
-/// Why one attempt failed, and whether the request may go to another
-/// node.
-enum Failed {
-    /// Nothing reached the node: the request comes back unsent (boxed:
-    /// a failure is rare and a request head is large).
-    Unsent(ProxyError, Box<Request<RequestBody>>),
-    /// The request is spent: it reached the node, or the fault is the
-    /// client's.
-    Spent(ProxyError),
-}
-
-impl Failed {
-    /// A failed exchange: the request comes back only when the node is at
-    /// fault. A client's fault is final; no other node gets it.
-    fn exchange(e: ProxyError, back: Option<Request<RequestBody>>) -> Self {
-        match back {
-            Some(req) if e.counts_against_node() => Failed::Unsent(e, Box::new(req)),
-            _ => Failed::Spent(e),
-        }
-    }
-
-    fn error(&self) -> &ProxyError {
-        match self {
-            Failed::Unsent(e, _) | Failed::Spent(e) => e,
-        }
-    }
-}
-
 /// The phases after the gateway's own endpoints: route, admit, rewrite,
 /// then forward.
 async fn proxy(
@@ -373,8 +347,14 @@ async fn proxy(
     };
     upstream_head(&mut parts, svc, up, &forwarding)?;
     let members = up.members();
-    let replay = Replay::of(&parts, &body, upgrade, members.list.len());
-    let body = client_body(conn, svc, up, body)?;
+    let mut body = client_body(conn, svc, up, body)?;
+    let replay = Replay::of(
+        &parts,
+        &mut body,
+        upgrade,
+        members.list.len(),
+        &up.spec.retry,
+    );
     let attempts = Attempts {
         conn,
         routed,
@@ -497,145 +477,34 @@ fn upstream_head(
     Ok(())
 }
 
-/// The head of a body-less idempotent request, kept so that it can be sent
-/// again as it was when the node fails after receiving it (crash, reset).
-/// Only when there is another node to go to, so single-node services pay
-/// nothing for it.
-struct Replay {
-    method: http::Method,
-    uri: Uri,
-    version: Version,
-    headers: http::HeaderMap,
-}
-
-impl Replay {
-    fn of(
-        parts: &http::request::Parts,
-        body: &Incoming,
-        upgrade: bool,
-        nodes: usize,
-    ) -> Option<Self> {
-        let replayable = !upgrade
-            && http_body::Body::is_end_stream(body)
-            && is_idempotent(&parts.method)
-            && nodes > 1;
-        replayable.then(|| Replay {
-            method: parts.method.clone(),
-            uri: parts.uri.clone(),
-            version: parts.version,
-            headers: parts.headers.clone(),
-        })
-    }
-
-    fn request(&self) -> Request<RequestBody> {
-        let mut again = Request::new(RequestBody::empty());
-        *again.method_mut() = self.method.clone();
-        *again.uri_mut() = self.uri.clone();
-        *again.version_mut() = self.version;
-        *again.headers_mut() = self.headers.clone();
-        again
-    }
-}
-
-/// The forward phase of one request: at most two attempts.
-struct Attempts<'a> {
-    conn: &'a ConnCtx,
-    routed: Routed<'a>,
-    members: &'a Members,
-    hash: u64,
+/// The forward phase of one request: its tries (see [`super::retry`]).
+pub(super) struct Attempts<'a> {
+    pub(super) conn: &'a ConnCtx,
+    pub(super) routed: Routed<'a>,
+    pub(super) members: &'a Members,
+    pub(super) hash: u64,
     /// The call's `grpc-timeout`.
-    deadline: Option<Duration>,
+    pub(super) deadline: Option<Duration>,
     /// A protocol upgrade (WebSocket) the service accepts.
-    upgrade: bool,
-    replay: Option<Replay>,
+    pub(super) upgrade: bool,
+    pub(super) replay: Option<Replay>,
     /// The client side of a protocol upgrade.
-    client_upgrade: Option<OnUpgrade>,
+    pub(super) client_upgrade: Option<OnUpgrade>,
     /// What the client accepts of the service's compression.
-    compress: Option<Negotiated>,
+    pub(super) compress: Option<Negotiated>,
 }
 
 impl Attempts<'_> {
-    /// Balance over the members that may take traffic, and try one other
-    /// node when nothing reached the first (or, for a replayable request,
-    /// when the first failed before answering).
-    async fn forward(
-        mut self,
-        mut request: Request<RequestBody>,
-        outcome: &mut Outcome,
-    ) -> Result<Response<BodyKind>, ProxyError> {
-        let up = &*self.routed.rt.upstream;
-        let started = Instant::now();
-        let now = crate::clock::mono_nanos();
-        let mut tried = None;
-        let mut last_error = None;
-        for _ in 0..2 {
-            let Some(pick) = pick::pick(up, self.members, self.hash, now, tried) else {
-                break;
-            };
-            let node = pick.index;
-            let member = &self.members.list[node];
-            let sent = match &member.link {
-                Link::Http2(node) => {
-                    let remaining = self.deadline.map(|d| d.saturating_sub(started.elapsed()));
-                    send_h2(up, node, pick, request, remaining).await
-                }
-                Link::Http1(pool) => send(up, pool, pick, request, self.upgrade).await,
-                Link::Tcp => Err(Failed::Spent(ProxyError::Internal(
-                    "a TCP service has no HTTP connections",
-                ))),
-            };
-            let failed = match sent {
-                Ok(res) => {
-                    let status = res.status().as_u16();
-                    let failure = up
-                        .is_failure_status(status)
-                        .then(|| NodeError::FailureStatus {
-                            addr: member.addr.to_string(),
-                            status: status.to_string(),
-                        });
-                    up.record_outcome(member, failure.as_ref());
-                    outcome.node = Some(Arc::clone(&member.label));
-                    return Ok(self.respond(res, started));
-                }
-                Err(failed) => failed,
-            };
-            // A client's fault (its deadline, its body) says nothing about
-            // the node.
-            if let Some(failure) = failed.error().node_error(&member.addr) {
-                up.record_outcome(member, Some(&failure));
-            }
-            let svc = &self.routed.svc.name;
-            let (e, again) = match failed {
-                Failed::Unsent(e, unsent) => {
-                    tracing::debug!(service = %svc, node = %member.addr, error = %e, "retrying on another node");
-                    (e, *unsent)
-                }
-                Failed::Spent(e) => match &self.replay {
-                    Some(replay) if matches!(e, ProxyError::Upstream(_)) && tried.is_none() => {
-                        tracing::debug!(service = %svc, node = %member.addr, error = %e, "replaying an idempotent request on another node");
-                        (e, replay.request())
-                    }
-                    _ => {
-                        outcome.node = Some(Arc::clone(&member.label));
-                        return Err(e);
-                    }
-                },
-            };
-            request = again;
-            tried = Some(node);
-            last_error = Some(e);
-        }
-        Err(last_error.unwrap_or_else(|| ProxyError::NoNode {
-            service: self.routed.svc.name.to_string(),
-        }))
-    }
-
     /// The upstream's answer as the client gets it: the service's response
     /// header operations applied, a gRPC call's body under its deadline, an
     /// accepted upgrade joined to the client, any other answer compressed
     /// when the service and the client agree on a coding (after the
     /// operations, which may set `Cache-Control: no-transform`).
-    fn respond(&mut self, mut res: Response<ResponseBody>, started: Instant) -> Response<BodyKind> {
+    pub(super) fn respond(
+        &mut self,
+        mut res: Response<ResponseBody>,
+        started: Instant,
+    ) -> Response<BodyKind> {
         self.routed.svc.apply_response_header_ops(res.headers_mut());
         if let Some(d) = self.deadline {
             let remaining = d.saturating_sub(started.elapsed());
@@ -662,24 +531,11 @@ impl Attempts<'_> {
     }
 }
 
-/// Methods whose repetition has the same effect as one request (RFC 9110
-/// §9.2.2).
-fn is_idempotent(m: &http::Method) -> bool {
-    matches!(
-        *m,
-        http::Method::GET
-            | http::Method::HEAD
-            | http::Method::OPTIONS
-            | http::Method::TRACE
-            | http::Method::PUT
-            | http::Method::DELETE
-    )
-}
-
 /// Send on the node's shared HTTP/2 connection. A connection that turns
 /// out closed hands the request back and a new one is opened once. The
-/// response-header wait is bounded by the call's deadline when it has one.
-async fn send_h2(
+/// response-header wait is bounded by the call's deadline when it has one,
+/// and by the retry policy's per-try timeout when that is shorter.
+pub(super) async fn send_h2(
     up: &UpstreamRuntime,
     node: &H2Node,
     pick: Pick,
@@ -687,18 +543,13 @@ async fn send_h2(
     deadline: Option<Duration>,
 ) -> Result<Response<ResponseBody>, Failed> {
     let completion = req.body().completion();
+    let (wait, on_timeout) = header_wait(up, deadline);
     let mut fresh = false;
     loop {
-        let mut sender = match node.sender(fresh).await {
+        let mut sender = match h2_sender(up, node, fresh).await {
             Ok(s) => s,
-            Err(e) => return Err(Failed::Unsent(e.into(), Box::new(req))),
-        };
-        let (wait, on_timeout) = match deadline {
-            Some(d) => (d, ProxyError::DeadlineExceeded),
-            None => (
-                up.spec.response_header_timeout,
-                ProxyError::ResponseTimeout(up.spec.response_header_timeout),
-            ),
+            Err(Opening::Refused(limit)) => return Err(Failed::Spent(circuit_open(up, limit))),
+            Err(Opening::Failed(e)) => return Err(Failed::Unsent(e.into(), Box::new(req))),
         };
         let result = tokio::select! {
             r = sender.try_send_request(req) => r,
@@ -728,11 +579,75 @@ async fn send_h2(
     }
 }
 
+/// How long an HTTP/2 try waits for response headers, and the error when
+/// it has waited that long: the call's deadline, or the per-try timeout
+/// when shorter, or the upstream's response-header timeout.
+fn header_wait(up: &UpstreamRuntime, deadline: Option<Duration>) -> (Duration, ProxyError) {
+    match (deadline, up.spec.retry.per_try_timeout) {
+        (Some(d), Some(t)) if t < d => (t, ProxyError::ResponseTimeout(t)),
+        (Some(d), _) => (d, ProxyError::DeadlineExceeded),
+        (None, _) => (
+            try_timeout(up),
+            ProxyError::ResponseTimeout(try_timeout(up)),
+        ),
+    }
+}
+
+/// How long a try waits for response headers once its request is sent:
+/// the retry policy's per-try timeout (never longer, see compile), else
+/// the upstream's response-header timeout.
+fn try_timeout(up: &UpstreamRuntime) -> Duration {
+    up.spec
+        .retry
+        .per_try_timeout
+        .unwrap_or(up.spec.response_header_timeout)
+}
+
+/// The node's live HTTP/2 connection, or a new one within the circuit
+/// breaker's limits: while it opens the request is pending.
+async fn h2_sender(up: &UpstreamRuntime, node: &H2Node, fresh: bool) -> Result<H2Sender, Opening> {
+    if !fresh && let Some(s) = node.live() {
+        return Ok(s);
+    }
+    let cb = up.spec.circuit_breaker.as_ref();
+    let _pending = up
+        .resilience
+        .pending(cb.and_then(|c| c.max_pending))
+        .map_err(Opening::Refused)?;
+    let max_connections = cb.and_then(|c| c.max_connections);
+    node.sender(fresh, || up.resilience.connection(max_connections))
+        .await
+}
+
+/// The answer to a request over one of the upstream's circuit breaker
+/// limits.
+pub(super) fn circuit_open(up: &UpstreamRuntime, limit: BreakerLimit) -> ProxyError {
+    ProxyError::CircuitOpen {
+        service: up.service.to_string(),
+        limit,
+    }
+}
+
+/// A new HTTP/1.1 connection to the node, within the circuit breaker's
+/// limits: while it opens the request is pending, and the connection
+/// counts as open until it closes.
+async fn h1_connect(up: &UpstreamRuntime, pool: &NodePool) -> Result<PooledSender, Opening> {
+    let cb = up.spec.circuit_breaker.as_ref();
+    let res = &up.resilience;
+    let held = res
+        .connection(cb.and_then(|c| c.max_connections))
+        .map_err(Opening::Refused)?;
+    let _pending = res
+        .pending(cb.and_then(|c| c.max_pending))
+        .map_err(Opening::Refused)?;
+    pool.connect(held).await.map_err(Opening::Failed)
+}
+
 /// Send on a pooled or new connection to the picked node. A pooled
 /// connection that turns out closed hands the request back and the next one
 /// (or a new connection) is tried; when no byte was sent the request is
 /// returned to the caller for a retry on another node.
-async fn send(
+pub(super) async fn send(
     up: &UpstreamRuntime,
     pool: &Arc<NodePool>,
     pick: Pick,
@@ -758,12 +673,15 @@ async fn send(
                     continue;
                 }
             },
-            None => match pool.connect().await {
+            None => match h1_connect(up, pool).await {
                 Ok(s) => (s, false),
-                Err(e) => return Err(Failed::Unsent(e.into(), Box::new(req))),
+                Err(Opening::Refused(limit)) => {
+                    return Err(Failed::Spent(circuit_open(up, limit)));
+                }
+                Err(Opening::Failed(e)) => return Err(Failed::Unsent(e.into(), Box::new(req))),
             },
         };
-        let timeout = up.spec.response_header_timeout;
+        let timeout = try_timeout(up);
         let started = {
             let completion = completion.clone();
             async move {

@@ -9,6 +9,7 @@ mod grpc;
 mod handler;
 pub(crate) mod headers;
 mod oauth;
+mod retry;
 mod server;
 mod upgrade;
 

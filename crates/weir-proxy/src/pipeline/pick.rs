@@ -40,20 +40,21 @@ pub(crate) fn request_hash(
     }
 }
 
-/// Choose a node for one attempt, never `tried` (the node the previous
-/// attempt failed on).
+/// Choose a node for one attempt, never one of `tried` (the nodes earlier
+/// attempts of the request went to).
 pub(crate) fn pick(
     up: &UpstreamRuntime,
     members: &Members,
     hash: u64,
     now_ns: u64,
-    tried: Option<usize>,
+    tried: &[usize],
 ) -> Option<Pick> {
-    let usable = |i: usize| members.list[i].usable(now_ns);
-    let enabled = |i: usize| members.list[i].enabled;
-    match members.balancer.pick(hash, usable, tried) {
+    let fresh = |i: usize| !tried.contains(&i);
+    let usable = |i: usize| fresh(i) && members.list[i].usable(now_ns);
+    let enabled = |i: usize| fresh(i) && members.list[i].enabled;
+    match members.balancer.pick(hash, usable, None) {
         Some(p) => Some(p),
-        None if up.spec.fail_open => members.balancer.pick(hash, enabled, tried),
+        None if up.spec.fail_open => members.balancer.pick(hash, enabled, None),
         None => None,
     }
 }

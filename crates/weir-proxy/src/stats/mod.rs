@@ -52,10 +52,12 @@ pub enum Rejection {
     BodyTooLarge,
     /// The gateway could not forward for a reason of its own.
     Internal,
+    /// The upstream is at a circuit breaker limit.
+    CircuitOpen,
 }
 
 impl Rejection {
-    pub const ALL: [Rejection; 21] = [
+    pub const ALL: [Rejection; 22] = [
         Rejection::NoRoute,
         Rejection::IpRefused,
         Rejection::Unauthenticated,
@@ -77,6 +79,7 @@ impl Rejection {
         Rejection::BodyTimeout,
         Rejection::BodyTooLarge,
         Rejection::Internal,
+        Rejection::CircuitOpen,
     ];
 
     /// Stable label used in metrics, logs and stored rollups.
@@ -103,6 +106,7 @@ impl Rejection {
             Rejection::BodyTimeout => "request_body_timeout",
             Rejection::BodyTooLarge => "request_body_too_large",
             Rejection::Internal => "internal_error",
+            Rejection::CircuitOpen => "circuit_open",
         }
     }
 
@@ -131,6 +135,7 @@ impl Rejection {
             Rejection::BodyTimeout => "Request body stalled",
             Rejection::BodyTooLarge => "Request body too large",
             Rejection::Internal => "The gateway could not forward",
+            Rejection::CircuitOpen => "Circuit breaker limit reached",
         }
     }
 
@@ -151,7 +156,8 @@ impl Rejection {
             | Rejection::TenantRateLimited
             | Rejection::QuotaExceeded
             | Rejection::UpgradeNotAllowed
-            | Rejection::ConnectionLimit => RejectionClass::Policy,
+            | Rejection::ConnectionLimit
+            | Rejection::CircuitOpen => RejectionClass::Policy,
             Rejection::NoAvailableNode
             | Rejection::UpstreamConnect
             | Rejection::UpstreamTimeout

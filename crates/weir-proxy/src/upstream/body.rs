@@ -24,6 +24,7 @@ use hyper::body::Incoming;
 
 use super::client_body::{BodyFault, BodyLimits, ClientBody, ClientBodyError};
 use super::pool::{NodePool, PooledSender};
+use super::resilience::InFlight;
 use crate::balance::Pick;
 
 /// Set once a request body has been fully handed to the upstream
@@ -71,6 +72,67 @@ pub struct RequestBody {
     inner: Option<ClientBody<Incoming>>,
     local: Option<http_body_util::Full<Bytes>>,
     done: Option<Arc<Completion>>,
+    /// A copy kept for a retry (see [`Kept`]).
+    kept: Option<Arc<Kept>>,
+}
+
+/// A copy of a small request body, taken as it streams to the node, so
+/// that a retry can send the request again after the node had it. Given
+/// up (and its pieces let go) when the body grows past its limit or
+/// carries trailers.
+#[derive(Debug)]
+pub struct Kept {
+    limit: usize,
+    state: std::sync::Mutex<KeptState>,
+}
+
+#[derive(Debug, Default)]
+struct KeptState {
+    pieces: Vec<Bytes>,
+    len: usize,
+    given_up: bool,
+    complete: bool,
+}
+
+impl Kept {
+    fn state(&self) -> std::sync::MutexGuard<'_, KeptState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn record(&self, frame: &Frame<Bytes>) {
+        let mut st = self.state();
+        if st.given_up {
+            return;
+        }
+        match frame.data_ref() {
+            Some(data) if st.len + data.len() <= self.limit => {
+                st.len += data.len();
+                st.pieces.push(data.clone());
+            }
+            // Too large, or trailers: not kept.
+            _ => {
+                st.given_up = true;
+                st.pieces = Vec::new();
+            }
+        }
+    }
+
+    fn complete(&self) {
+        self.state().complete = true;
+    }
+
+    /// The whole body, when it was read to its end within the limit.
+    pub fn body(&self) -> Option<Bytes> {
+        let st = self.state();
+        if !st.complete || st.given_up {
+            return None;
+        }
+        let mut all = bytes::BytesMut::with_capacity(st.len);
+        for piece in &st.pieces {
+            all.extend_from_slice(piece);
+        }
+        Some(all.freeze())
+    }
 }
 
 impl RequestBody {
@@ -80,7 +142,24 @@ impl RequestBody {
             inner: None,
             local: None,
             done: None,
+            kept: None,
         }
+    }
+
+    /// Keep a copy of the client's body as it streams, up to `limit`
+    /// bytes, for a retry. `None` when there is no client body or its
+    /// declared length is over the limit.
+    pub fn keep(&mut self, limit: usize) -> Option<Arc<Kept>> {
+        let inner = self.inner.as_ref()?;
+        if inner.size_hint().lower() > limit as u64 {
+            return None;
+        }
+        let kept = Arc::new(Kept {
+            limit,
+            state: std::sync::Mutex::new(KeptState::default()),
+        });
+        self.kept = Some(Arc::clone(&kept));
+        Some(kept)
     }
 
     /// Wrap a client body held to `limits`. A body whose declared length is
@@ -94,6 +173,7 @@ impl RequestBody {
             inner: Some(ClientBody::new(body, limits)),
             local: None,
             done: Some(Arc::new(Completion::default())),
+            kept: None,
         })
     }
 
@@ -103,6 +183,7 @@ impl RequestBody {
             inner: None,
             local: Some(body),
             done: None,
+            kept: None,
         }
     }
 
@@ -112,6 +193,9 @@ impl RequestBody {
     }
 
     fn finish(&self) {
+        if let Some(kept) = &self.kept {
+            kept.complete();
+        }
         if let Some(done) = &self.done {
             done.finish();
         }
@@ -141,6 +225,9 @@ impl Body for RequestBody {
             return Poll::Ready(None);
         };
         let res = Pin::new(inner).poll_frame(cx);
+        if let (Some(kept), Poll::Ready(Some(Ok(frame)))) = (&self.kept, &res) {
+            kept.record(frame);
+        }
         match &res {
             Poll::Ready(None) => self.finish(),
             Poll::Ready(Some(Ok(_))) if self.inner.as_ref().is_some_and(Body::is_end_stream) => {
@@ -197,6 +284,9 @@ impl Release {
 pub struct ResponseBody {
     inner: Incoming,
     release: Option<Release>,
+    /// The request's place among the upstream's requests in flight (a
+    /// circuit breaker's or retry budget's count), until the body ends.
+    flight: Option<InFlight>,
 }
 
 impl ResponseBody {
@@ -204,6 +294,7 @@ impl ResponseBody {
         let mut body = Self {
             inner,
             release: Some(release),
+            flight: None,
         };
         // Bodiless responses (204, 304, HEAD, Content-Length: 0) may never be
         // polled by the server side.
@@ -230,7 +321,15 @@ impl ResponseBody {
         )
     }
 
+    /// Count the request in flight until this body ends.
+    pub(crate) fn hold(&mut self, flight: InFlight) {
+        if !self.inner.is_end_stream() {
+            self.flight = Some(flight);
+        }
+    }
+
     fn release_connection(&mut self) {
+        self.flight = None;
         if let Some(r) = self.release.take() {
             r.finish();
         }
@@ -250,7 +349,10 @@ impl Body for ResponseBody {
             Poll::Ready(None) => self.release_connection(),
             Poll::Ready(Some(Ok(_))) if self.inner.is_end_stream() => self.release_connection(),
             // An error means the connection is broken: drop it.
-            Poll::Ready(Some(Err(_))) => drop(self.release.take()),
+            Poll::Ready(Some(Err(_))) => {
+                self.flight = None;
+                drop(self.release.take());
+            }
             _ => {}
         }
         res

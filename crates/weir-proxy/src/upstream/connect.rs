@@ -11,6 +11,7 @@ use weir_core::compile::NodeAddr;
 
 use super::body::RequestBody;
 use super::io::UpstreamIo;
+use super::resilience::Slot;
 use super::tls::UpstreamTlsClient;
 
 /// Why a connection could not be opened. Nothing of the request has been
@@ -70,11 +71,14 @@ pub(crate) async fn connect_io(
     }
 }
 
+/// An HTTP/1.1 connection to `addr`. `held` (a circuit breaker's count of
+/// open connections) lives as long as the connection does.
 pub(crate) async fn connect_http1(
     addr: &NodeAddr,
     sni: Option<&str>,
     timeout: Duration,
     tls: Option<&UpstreamTlsClient>,
+    held: Option<Slot>,
 ) -> Result<http1::SendRequest<RequestBody>, ConnectError> {
     let io = connect_io(addr, sni, timeout, tls).await?;
     let (sender, conn) = http1::Builder::new()
@@ -85,6 +89,7 @@ pub(crate) async fn connect_http1(
             source,
         })?;
     tokio::spawn(async move {
+        let _held = held;
         // Upgrades (WebSocket) keep the IO alive after the HTTP exchange.
         if let Err(e) = conn.with_upgrades().await {
             tracing::debug!(error = %e, "upstream connection ended with an error");
@@ -93,11 +98,13 @@ pub(crate) async fn connect_http1(
     Ok(sender)
 }
 
+/// An HTTP/2 connection to `addr`; `held` as for [`connect_http1`].
 pub(crate) async fn connect_http2(
     addr: &NodeAddr,
     sni: Option<&str>,
     timeout: Duration,
     tls: Option<&UpstreamTlsClient>,
+    held: Option<Slot>,
 ) -> Result<http2::SendRequest<RequestBody>, ConnectError> {
     let io = connect_io(addr, sni, timeout, tls).await?;
     let (sender, conn) = http2::Builder::new(TokioExecutor::new())
@@ -114,6 +121,7 @@ pub(crate) async fn connect_http2(
             source,
         })?;
     tokio::spawn(async move {
+        let _held = held;
         if let Err(e) = conn.await {
             tracing::debug!(error = %e, "upstream HTTP/2 connection ended with an error");
         }

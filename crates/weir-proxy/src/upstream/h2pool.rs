@@ -11,9 +11,18 @@ use weir_core::compile::NodeAddr;
 
 use super::body::RequestBody;
 use super::connect::{ConnectError, connect_http2};
+use super::resilience::{BreakerLimit, Slot};
 use super::tls::UpstreamTlsClient;
 
 pub type H2Sender = http2::SendRequest<RequestBody>;
+
+/// Why no connection could be had.
+#[derive(Debug)]
+pub enum Opening {
+    /// The circuit breaker refused a new connection.
+    Refused(BreakerLimit),
+    Failed(ConnectError),
+}
 
 #[derive(Debug)]
 pub struct H2Node {
@@ -44,9 +53,22 @@ impl H2Node {
         &self.addr
     }
 
+    /// A sender on the node's live connection, when it has one and no
+    /// other request is opening it: the path that never waits.
+    pub fn live(&self) -> Option<H2Sender> {
+        let slot = self.conn.try_lock().ok()?;
+        slot.as_ref().filter(|s| !s.is_closed()).cloned()
+    }
+
     /// A sender on the node's live connection, connecting if needed.
     /// `fresh` forces a new connection (the current one just failed).
-    pub async fn sender(&self, fresh: bool) -> Result<H2Sender, ConnectError> {
+    /// `open` is asked before a connection is opened (a circuit breaker's
+    /// count of open connections, held for the connection's life).
+    pub async fn sender(
+        &self,
+        fresh: bool,
+        open: impl FnOnce() -> Result<Option<Slot>, BreakerLimit>,
+    ) -> Result<H2Sender, Opening> {
         let mut slot = self.conn.lock().await;
         if !fresh
             && let Some(s) = slot.as_ref()
@@ -54,13 +76,16 @@ impl H2Node {
         {
             return Ok(s.clone());
         }
+        let held = open().map_err(Opening::Refused)?;
         let s = connect_http2(
             &self.addr,
             self.sni.as_deref(),
             self.connect_timeout,
             self.tls.as_ref(),
+            held,
         )
-        .await?;
+        .await
+        .map_err(Opening::Failed)?;
         *slot = Some(s.clone());
         Ok(s)
     }

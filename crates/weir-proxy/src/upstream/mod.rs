@@ -14,20 +14,22 @@ mod members;
 mod node_error;
 mod pool;
 mod registry;
+mod resilience;
 mod state;
 mod tls;
 
 pub(crate) use body::Release;
-pub use body::{Completion, RequestBody, ResponseBody};
+pub use body::{Completion, Kept, RequestBody, ResponseBody};
 pub use client_body::{BodyFault, BodyLimits, ClientBodyError};
 pub use connect::ConnectError;
 pub(crate) use connect::{connect_http1, connect_http2, connect_io};
-pub use h2pool::{H2Node, H2Sender};
+pub use h2pool::{H2Node, H2Sender, Opening};
 pub use io::UpstreamIo;
 pub use members::{Link, Member, MemberSource, Members, Registration};
 pub use node_error::NodeError;
 pub use pool::{NodePool, PoolSettings, PooledSender};
 pub use registry::ConnRegistry;
+pub use resilience::{BreakerLimit, InFlight, InUse, Resilience, Slot};
 pub use state::{NodeState, NodeStatus, Transition};
 pub use tls::UpstreamTlsClient;
 
@@ -109,6 +111,8 @@ pub struct UpstreamRuntime {
     h2: Mutex<HashMap<String, Arc<H2Node>>>,
     /// Node status changes (health and ejection), for metrics.
     pub transitions: AtomicU64,
+    /// Retry budget and circuit breaker counts (carried over on change).
+    pub resilience: Arc<Resilience>,
     /// Where pools and HTTP/2 connections are shared with other services.
     conns: Arc<ConnRegistry>,
     tasks: Mutex<Vec<tokio::task::AbortHandle>>,
@@ -191,6 +195,7 @@ impl UpstreamRuntime {
             pools: Mutex::new(pools),
             h2: Mutex::new(h2),
             transitions: AtomicU64::new(0),
+            resilience: previous.map_or_else(Default::default, |p| Arc::clone(&p.resilience)),
             conns,
             tasks: Mutex::new(Vec::new()),
         };

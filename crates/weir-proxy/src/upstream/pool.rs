@@ -13,6 +13,7 @@ use weir_core::compile::{CompiledUpstream, CompiledUpstreamTls, NodeAddr};
 
 use super::body::RequestBody;
 use super::connect::{ConnectError, connect_http1};
+use super::resilience::Slot;
 use super::tls::UpstreamTlsClient;
 
 pub type PooledSender = http1::SendRequest<RequestBody>;
@@ -110,12 +111,14 @@ impl NodePool {
     }
 
     /// Open a new connection (not counted in the pool until checked in).
-    pub async fn connect(&self) -> Result<PooledSender, ConnectError> {
+    /// `held` lives as long as the connection (a circuit breaker's count).
+    pub async fn connect(&self, held: Option<Slot>) -> Result<PooledSender, ConnectError> {
         connect_http1(
             &self.addr,
             self.sni.as_deref(),
             self.settings.connect_timeout,
             self.tls.as_ref(),
+            held,
         )
         .await
     }

@@ -93,6 +93,10 @@ const messages: Record<string, string> = {
   uniformly_random: 'uniformly at random',
   less_busy_of_two: 'the less busy of two random nodes',
   no_usable_node: 'no usable node',
+  retry_on: 'up to {tries} tries in all; tried again on {on}',
+  retry_unsent_only: 'up to {tries} tries in all; this {method} request is tried again only while it has not reached a node (connect_failure)',
+  retry_no_other_node: 'not tried again: the built-in retry goes to another node, and there is none',
+  retry_none: 'not tried again',
 
   // Nodes' last errors (health report, failing services)
   connect_refused: 'connect to {addr} failed: connection refused',
@@ -138,6 +142,7 @@ const messages: Record<string, string> = {
   request_body_timeout: 'Request body stalled',
   request_body_too_large: 'Request body too large',
   internal_error: 'The gateway could not forward',
+  circuit_open: 'Circuit breaker limit reached',
 }
 
 export default messages

@@ -90,6 +90,10 @@ const messages: Record<string, string> = {
   uniformly_random: '均匀随机',
   less_busy_of_two: '随机两个节点中较空闲的一个',
   no_usable_node: '没有可用节点',
+  retry_on: '最多共尝试 {tries} 次；在以下情况重试：{on}',
+  retry_unsent_only: '最多共尝试 {tries} 次；这个 {method} 请求只在尚未到达节点时重试（connect_failure）',
+  retry_no_other_node: '不重试：内置重试只发往另一个节点，而没有其他节点',
+  retry_none: '不重试',
 
   // Nodes' last errors (health report, failing services)
   connect_refused: '连接 {addr} 失败：连接被拒绝',
@@ -135,6 +139,7 @@ const messages: Record<string, string> = {
   request_body_timeout: '请求体传输停滞',
   request_body_too_large: '请求体过大',
   internal_error: '网关无法转发',
+  circuit_open: '达到熔断器上限',
 }
 
 export default messages

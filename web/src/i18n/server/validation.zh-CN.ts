@@ -49,11 +49,13 @@ const messages: Record<string, string> = {
   why_tcp_port: 'tcp 服务通过其端口访问',
   why_tcp_token: 'TCP 连接不携带令牌',
   why_tcp_tls: 'tcp 服务不支持向上游发起 TLS',
+  why_tcp_breaker: 'tcp 服务的连接数由 limits.max_connections 限制',
   grpc_needs_port_or_match: 'grpc 服务需要独立端口、匹配规则（如 prefix: /package.Service/），或两者兼有',
   tcp_hash_client_ip: 'tcp 服务只能按 client_ip 做哈希',
   required_for_tcp: 'tcp 服务必填',
   only_for_tcp: '仅适用于 tcp 服务',
   why_grpc_compression: 'gRPC 自行压缩其消息（grpc-encoding）',
+  only_for_grpc: '仅适用于 grpc 服务',
 
   // ---- match, paths and host names ----
   match_needs_prefix_or_host: "需要主机、路径（prefix、path 或 path_regex）或条件之一（如 match: {'{'} prefix: /api/ {'}'}）",
@@ -119,6 +121,7 @@ const messages: Record<string, string> = {
   status_range_empty: '“{range}”是空范围',
   status_none: '未指定任何状态码（如 200-399）',
   not_a_status: '不是 HTTP 状态码（100-599）',
+  grpc_status_unknown: '"{value}" 不是 gRPC 状态（请写名称，如 unavailable，或 0-16 的数字）',
   no_certificate_block: '不含 CERTIFICATE 块',
   pem_invalid: '不是有效的 PEM：“{error}”',
 
