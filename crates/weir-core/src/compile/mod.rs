@@ -5,6 +5,7 @@
 
 mod addr;
 mod certs;
+mod cors;
 mod ipset;
 mod keys;
 mod policy;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 
 pub use addr::NodeAddr;
 pub use certs::{CertInfo, CompiledCerts, check_changes};
+pub use cors::{CompiledCors, PreflightRefusal, normalize_origin};
 pub use ipset::IpSet;
 pub use keys::{CompiledKeys, SignKey, VerifyKey, algorithm_of, generate_signing_key};
 pub use policy::{CompiledAccess, CompiledAuth, CompiledLimits, IpRefusal, Rate};

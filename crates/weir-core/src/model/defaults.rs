@@ -7,10 +7,10 @@
 //!
 //! Listed are the fields whose absence means exactly this value. Fields the
 //! model holds as an `Option` (`port`, `limits.burst`, `upstream.hash_key`,
-//! `upstream.health_check`) are not: their absence means "not set", and
-//! what that does is described with the field. A path inside an optional
-//! block (`upstream.health_check.interval`) is the default once the block is
-//! written.
+//! `upstream.health_check`, `cors`, `cors.max_age`) are not: their absence
+//! means "not set", and what that does is described with the field. A path
+//! inside an optional block (`upstream.health_check.interval`) is the
+//! default once the block is written.
 //!
 //! The values come from the same functions serde uses, and the tests check
 //! the table against parsing: writing every listed default into a resource
@@ -20,6 +20,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::access::{AuthPolicy, Limits};
+use super::cors::default_allow_methods;
 use super::health::{
     CheckKind, DnsSettings, default_base_ejection, default_consecutive, default_expect,
     default_healthy, default_interval, default_max_ejection, default_max_percent, default_path,
@@ -76,6 +77,10 @@ fn service() -> Vec<(&'static str, Value)> {
         ("rewrite", json(Vec::<Value>::new())),
         ("request_headers", json(Vec::<Value>::new())),
         ("response_headers", json(Vec::<Value>::new())),
+        ("cors.allow_methods", json(default_allow_methods())),
+        ("cors.allow_headers", no_strings()),
+        ("cors.expose_headers", no_strings()),
+        ("cors.allow_credentials", json(false)),
         ("websocket", json(false)),
         ("access.ip_allow.enabled", json(yes())),
         ("access.ip_allow.ips", no_strings()),

@@ -36,6 +36,7 @@ macro_rules! field_default {
 
 mod access;
 mod certificate;
+mod cors;
 pub mod defaults;
 mod duration;
 mod health;
@@ -46,6 +47,7 @@ mod tenant;
 
 pub use access::{Access, AuthPolicy, IpList, Limits};
 pub use certificate::Certificate;
+pub use cors::Cors;
 pub use duration::HumanDuration;
 pub use health::{CheckKind, DnsSettings, HealthCheck, Outlier};
 pub use registration::{DEFAULT_MAX_INSTANCES, MAX_MAX_INSTANCES, SelfRegistration};

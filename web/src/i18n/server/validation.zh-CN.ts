@@ -83,6 +83,19 @@ const messages: Record<string, string> = {
   value_required_for_add_set: 'add 和 set 操作必填',
   header_value_invalid: '含有请求头值中不允许的字符',
 
+  // ---- cors ----
+  cors_origins_empty: '至少需要一个源（如 https://app.example.com），或用 "*" 表示任意源',
+  cors_origin_invalid: '“{origin}”不是一个源（{why}）；请写成 scheme://host[:port]，如 https://app.example.com 或 https://*.example.com',
+  cors_origin_no_scheme: '缺少 scheme://',
+  cors_origin_path: '源不含路径、查询串或用户名',
+  cors_origin_shape: '主机或端口无效（端口是 1 到 65535 之间的数字）',
+  cors_origin_wildcard: '通配符只能是开头的 "*."，且其后的域名至少有两级',
+  cors_star_alone: '"*" 表示任意，不能再列出其他项',
+  cors_star_with_credentials: '"*" 不能与 allow_credentials: true 同时使用（Fetch 标准禁止这样做，否则任何网站都能读取你的用户能读取的内容）；请逐个列出源',
+  cors_expose_star_with_credentials: '"*" 只在不带凭据时表示任意响应头；设置了 allow_credentials: true 时请逐个列出',
+  cors_methods_empty: '没有列出任何方法（不写此项即为 GET、HEAD 和 POST）',
+  listed_twice: '{value} 重复列出',
+
   // ---- upstream ----
   needs_node: '至少需要一个节点',
   addr_empty: '为空（请写成 host:port）',
