@@ -3,7 +3,7 @@
 //! no balancer cursor moves, no rate-limit token is taken, no counter ticks.
 //!
 //! It runs the data plane's own phases (`crate::pipeline`: host, route,
-//! rewrite, pick; `policy::admit` with a [`policy::Trace`] that turns each
+//! cors, rewrite, pick; `policy::admit` with a [`policy::Trace`] that turns each
 //! step into a verdict), in the handler's order, so the two cannot disagree
 //! on anything but state: rate limits depend on their buckets (a dry-run
 //! limit backend takes no token; reported as `depends`), and which node a
@@ -16,6 +16,7 @@
 //! for people is an [`ExplainText`]: its English in `reason`/`detail`, its
 //! code and parameters beside it (`reason_code`, `detail_params`, …).
 
+mod cors;
 mod text;
 mod trace;
 
@@ -68,8 +69,8 @@ pub enum ExplainError {
 }
 
 pub use weir_core::report::{
-    BalancerChoice, ExplainRejection, ExplainVerdict, Explanation, HeaderEntry, NodeRef,
-    PolicyOutcome, PolicyVerdict, RouteMatch, UpstreamRequest,
+    BalancerChoice, CorsOutcome, CorsReport, ExplainRejection, ExplainVerdict, Explanation,
+    HeaderEntry, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch, UpstreamRequest,
 };
 
 fn invalid(path: &str, message: Msg) -> ExplainError {
@@ -111,8 +112,7 @@ fn rejection_as(status: StatusCode, code: &str, text: ExplainText) -> ExplainRej
 /// Explain `input` against the plane's current snapshot.
 pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, ExplainError> {
     // Parse exactly what a client could have sent.
-    // Parsed to refuse what no client could send; no phase reads it.
-    Method::from_str(&input.method).map_err(|_| {
+    let method = Method::from_str(&input.method).map_err(|_| {
         invalid(
             "method",
             Msg::MethodInvalid {
@@ -176,6 +176,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         verdict: ExplainVerdict::Reject,
         client_ip: client.to_string(),
         route: None,
+        cors: None,
         policies: Vec::new(),
         rejection: None,
         upstream_request: None,
@@ -209,6 +210,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
     };
     let request = Request {
         input,
+        method,
         headers,
         pq,
         peer,
@@ -224,6 +226,8 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
 /// A parsed request to explain.
 struct Request<'a> {
     input: &'a ExplainInput,
+    /// Read by the CORS phase (a preflight is an `OPTIONS`).
+    method: Method,
     headers: HeaderMap,
     pq: PathAndQuery,
     peer: IpAddr,
@@ -267,6 +271,7 @@ fn phases(
     let host = host_value.as_ref().and_then(|v| v.to_str().ok());
     let routed = route_phase(snap, host, path, out)?;
     let svc = routed.svc;
+    let preflight = cors::cors_phase(svc, &req.method, &req.headers, out);
     if let Err(e) = routed.check_path(path) {
         let text = ExplainText::PathEncodedSlashNotAllowed;
         out.policies
@@ -288,6 +293,9 @@ fn phases(
             PolicyOutcome::Allow,
             ExplainText::ArrivesOverHttps,
         ));
+    }
+    if let Some(p) = preflight {
+        return cors::answer_preflight(plane, svc, req.client, path, &p, out);
     }
     let tenant = admit_phase(plane, snap, routed, req, out)?;
     let upgrade = upgrade_phase(svc, req, out)?;
