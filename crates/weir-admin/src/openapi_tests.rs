@@ -87,6 +87,9 @@ fn model_fields_are_documented() {
         "rewrite": [{"pattern": "^/x", "replacement": "/y"}],
         "request_headers": [{"op": "set", "name": "x-a", "value": "1"}],
         "response_headers": [{"op": "set", "name": "x-b", "value": "2"}],
+        "cors": {"allow_origins": ["https://a.test"], "allow_methods": ["PUT"],
+                 "allow_headers": ["x-c"], "expose_headers": ["x-d"],
+                 "allow_credentials": true, "max_age": "10m"},
         "websocket": true, "max_body_bytes": 1048576,
         "compression": {"algorithms": ["gzip"], "min_size": 1, "content_types": ["text/html"],
                         "level": {"br": 1, "zstd": 1, "gzip": 9}},
@@ -334,7 +337,8 @@ fn null_is_documented_where_the_model_takes_it() {
                      "health_check": {}, "outlier": {}, "timeouts": {}, "dns": {},
                      "tls": {"ca": "x"}},
         "access": {"ip_allow": {}, "auth": {}}, "limits": {},
-        "request_headers": [{"op": "set", "name": "x", "value": "1"}]
+        "request_headers": [{"op": "set", "name": "x", "value": "1"}],
+        "cors": {"allow_origins": ["*"]}
     });
     type S = weir_core::Service;
     nullability_matches::<S>("Service", &service, "");
@@ -351,6 +355,7 @@ fn null_is_documented_where_the_model_takes_it() {
     nullability_matches::<S>("UpstreamTimeouts", &service, "/upstream/timeouts");
     nullability_matches::<S>("DnsSettings", &service, "/upstream/dns");
     nullability_matches::<S>("UpstreamTlsOptions", &service, "/upstream/tls");
+    nullability_matches::<S>("Cors", &service, "/cors");
     let tenant = serde_json::json!({"app_id": "a"});
     nullability_matches::<weir_core::Tenant>("Tenant", &tenant, "");
     let cert = serde_json::json!({"name": "c", "cert": "PEM"});

@@ -338,7 +338,7 @@ impl ToSchema for PositiveDurationSchema {
 /// A proxied service: `http`, `tcp` or `grpc`. Rules that depend on the
 /// kind: an `http` service needs `match` and takes no `port`; a `tcp` service
 /// needs `port` and takes no `match`, `strip_prefix`, `rewrite`,
-/// `request_headers`, `response_headers`, `websocket`, `https_redirect`, `access.auth`,
+/// `request_headers`, `response_headers`, `cors`, `websocket`, `https_redirect`, `access.auth`,
 /// `upstream.tls`, `compression` or a `hash_key` other than `client_ip`; a
 /// `grpc` service needs `port`, `match` or both, and takes no `websocket`,
 /// `https_redirect` or `compression`. Names, routes and ports are unique across services.
@@ -380,6 +380,8 @@ pub struct ServiceSchema {
     /// gateway's own answers are not changed. Not for `tcp`.
     #[schema(nullable = false)]
     response_headers: Option<Vec<HeaderOpSchema>>,
+    /// The CORS policy; off when absent (or null). Not for `tcp`.
+    cors: Option<CorsSchema>,
     /// Allow WebSocket upgrades.
     #[schema(nullable = false)]
     websocket: Option<bool>,
@@ -520,6 +522,49 @@ pub struct RewriteRuleSchema {
     /// pattern must have.
     #[schema(example = "/api/v1/$1")]
     replacement: String,
+}
+
+/// A service's CORS policy (Cross-Origin Resource Sharing). The gateway
+/// answers browsers' preflights itself (`OPTIONS` with `Origin` and
+/// `Access-Control-Request-Method`: `204`, never forwarded; the service's
+/// IP rules apply to them, authentication and limits do not) — with the
+/// allow fields when origin, method and headers are allowed, without them
+/// otherwise. Other requests from an allowed origin get
+/// `Access-Control-Allow-Origin` (and `-Allow-Credentials`,
+/// `-Expose-Headers`) on whatever answers them, the gateway's refusals
+/// included; the upstream's own `Access-Control-*` fields are replaced.
+/// Every answer to a request with `Origin` gets `Vary: Origin`. WebSocket
+/// upgrades and requests without `Origin` are left alone.
+#[derive(ToSchema)]
+#[schema(as = Cors)]
+pub struct CorsSchema {
+    /// Origins whose pages may read the answers: `scheme://host[:port]`
+    /// (`https://app.example.com`, `http://localhost:3000`; no path),
+    /// `https://*.example.com` (any subdomain, not `example.com` itself),
+    /// or `*` alone for any origin — not with `allow_credentials: true`.
+    /// Each once.
+    #[schema(min_items = 1, example = json!(["https://app.example.com", "https://*.example.com"]))]
+    allow_origins: Vec<String>,
+    /// Methods a preflight may ask for (case-sensitive, as browsers send
+    /// them), or `*` alone for any. Default `GET`, `HEAD`, `POST`.
+    #[schema(nullable = false, min_items = 1, example = json!(["GET", "POST", "PUT", "DELETE"]))]
+    allow_methods: Option<Vec<String>>,
+    /// Request headers a preflight may ask for (any case), or `*` alone
+    /// for any. Default none.
+    #[schema(nullable = false, example = json!(["Content-Type", "Authorization"]))]
+    allow_headers: Option<Vec<String>>,
+    /// Response headers beyond the CORS-safelisted ones that the page may
+    /// read, or `*` alone for any (not with `allow_credentials: true`).
+    #[schema(nullable = false, example = json!(["X-Request-Id"]))]
+    expose_headers: Option<Vec<String>>,
+    /// Let pages send cookies and HTTP authentication and read the answers
+    /// (`Access-Control-Allow-Credentials: true`; the origin is echoed).
+    /// Default false.
+    #[schema(nullable = false)]
+    allow_credentials: Option<bool>,
+    /// How long a browser may cache a preflight's answer
+    /// (`Access-Control-Max-Age`, whole seconds); absent: not sent.
+    max_age: Option<DurationSchema>,
 }
 
 #[derive(ToSchema)]
@@ -1049,6 +1094,7 @@ pub fn service_rules() -> serde_json::Value {
                     "request_headers": {"maxItems": 0},
                     "response_headers": {"maxItems": 0},
                     "compression": {"type": "null"},
+                    "cors": {"type": "null"},
                     "websocket": {"const": false},
                     "https_redirect": {"const": false},
                     "access": {"properties": {"auth": {"properties": {"enabled": {"const": false}}}}},

@@ -20,9 +20,9 @@ pub use compile::{CompiledConfig, CompiledService, compile};
 pub use diff::{Change, ChangeOp, FieldChange, diff_documents};
 pub use error::{FieldError, ValidationErrors};
 pub use model::{
-    Access, AuthPolicy, Balance, Certificate, CheckKind, ConfigDocument, DnsSettings, HashKey,
-    HeaderOp, HeaderOpKind, HealthCheck, HumanDuration, IpList, KeyStatus, Limits, Match, Node,
-    Outlier, ResourceKind, RewriteRule, Service, ServiceKind, SigningAlgorithm, SigningKey, Tenant,
-    Timeouts, Upstream, UpstreamTls,
+    Access, AuthPolicy, Balance, Certificate, CheckKind, ConfigDocument, Cors, DnsSettings,
+    HashKey, HeaderOp, HeaderOpKind, HealthCheck, HumanDuration, IpList, KeyStatus, Limits, Match,
+    Node, Outlier, ResourceKind, RewriteRule, Service, ServiceKind, SigningAlgorithm, SigningKey,
+    Tenant, Timeouts, Upstream, UpstreamTls,
 };
 pub use msg::{Coded, Msg};

@@ -319,6 +319,23 @@ crate::messages! {
         ListedTwice { value: String } = "listed_twice" => "{value} is listed twice",
         MediaRangeInvalid { value: String } = "media_range_invalid" =>
             "{value:?} is not a media type to match (write type/subtype, type/* or type/*+suffix without parameters, e.g. application/json, text/*, application/*+json)",
+        // ---- cors ----
+        CorsOriginsEmpty = "cors_origins_empty" =>
+            "needs at least one origin (e.g. https://app.example.com), or \"*\" for any",
+        CorsOriginInvalid { origin: String, why: Box<Coded> } = "cors_origin_invalid" =>
+            "{origin:?} is not an origin ({why}); write scheme://host[:port], e.g. https://app.example.com or https://*.example.com",
+        CorsOriginNoScheme = "cors_origin_no_scheme" => "it has no scheme://",
+        CorsOriginPath = "cors_origin_path" => "an origin has no path, query or user name",
+        CorsOriginShape = "cors_origin_shape" =>
+            "the host or the port is not valid (a port is a number from 1 to 65535)",
+        CorsOriginWildcard = "cors_origin_wildcard" =>
+            "a wildcard is only a leading \"*.\" before a domain of two labels or more",
+        CorsStarAlone = "cors_star_alone" => "\"*\" allows any; list nothing else with it",
+        CorsStarWithCredentials = "cors_star_with_credentials" =>
+            "\"*\" cannot be combined with allow_credentials: true (the Fetch standard forbids it, and every website could read what your users can); list the origins",
+        CorsExposeStarWithCredentials = "cors_expose_star_with_credentials" =>
+            "\"*\" means any header only without credentials; with allow_credentials: true, list the headers",
+        CorsMethodsEmpty = "cors_methods_empty" => "names no method (leave it out for GET, HEAD and POST)",
 
         // ---- upstream ----
         NeedsNode = "needs_node" => "needs at least one node",

@@ -25,6 +25,10 @@ pub struct Explanation {
     pub client_ip: String,
     /// The matched service; absent when no route matches.
     pub route: Option<RouteMatch>,
+    /// What the service's CORS policy makes of the request (the phase
+    /// right after routing); absent when no service matches.
+    #[serde(default)]
+    pub cors: Option<CorsReport>,
     /// Every policy in the order the gateway applies them, with its verdict.
     pub policies: Vec<PolicyVerdict>,
     /// The answer the gateway itself would give, when it would not forward.
@@ -272,4 +276,49 @@ pub struct BreakerReport {
     /// requests are at `max_requests`). Depends on traffic: the answer of a
     /// moment.
     pub open: bool,
+}
+
+/// Explain's CORS line: what the service's `cors` makes of the request and
+/// which fields the gateway puts on the answer for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CorsReport {
+    pub outcome: CorsOutcome,
+    /// The fields the gateway puts on its answer for CORS, in order
+    /// (`Access-Control-*`, `Vary`). On a forwarded request they replace the
+    /// upstream's `Access-Control-*` fields; `Vary` is added to the
+    /// upstream's. Empty when the gateway's answer carries none (no CORS,
+    /// or a preflight the IP rules refuse).
+    pub headers: Vec<HeaderEntry>,
+    /// Why, in English (e.g. `https://app.example.com is on allow_origins
+    /// …`).
+    pub detail: String,
+    /// The code of `detail` (e.g. `cors_origin_allowed`).
+    #[cfg_attr(feature = "openapi", schema(example = "cors_origin_allowed"))]
+    pub detail_code: String,
+    /// The parameters of `detail_code`, by name (e.g. `origin`).
+    pub detail_params: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CorsOutcome {
+    /// No CORS: the service has no `cors`, the request no `Origin`, or it
+    /// is a WebSocket upgrade. Nothing is added or removed.
+    None,
+    /// A preflight whose origin, method and headers are allowed: the
+    /// gateway answers it itself (`204` with the allow fields); it is
+    /// never forwarded.
+    PreflightAllowed,
+    /// A preflight that is not allowed: the gateway answers it itself
+    /// (`204` without allow fields, so the browser does not send the
+    /// request); it is never forwarded.
+    PreflightRefused,
+    /// An allowed origin: the answer carries `Access-Control-Allow-Origin`.
+    OriginAllowed,
+    /// An origin that is not allowed: the request goes on, its answer
+    /// carries no `Access-Control-*` field, so the browser keeps it from
+    /// the page.
+    OriginNotAllowed,
 }

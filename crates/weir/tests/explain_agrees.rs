@@ -6,7 +6,8 @@
 //! query conditions), rewrites, header operations, hop-by-hop
 //! fields, forwarded headers, request ids, IP rules, authentication and a
 //! service's tenants, WebSocket upgrades, body limits, the HTTPS redirect,
-//! rate limits and balancing — sent raw so that duplicate and malformed
+//! rate limits, balancing and CORS (preflights the gateway answers, and the
+//! CORS fields of every answer) — sent raw so that duplicate and malformed
 //! fields reach the gateway as written.
 //!
 //! The seed is random per run and printed with every failure;
@@ -20,7 +21,7 @@ use std::net::SocketAddr;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::raw_http::exchange;
+use common::raw_http::{RawResponse, exchange};
 use common::{TestGateway, client};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -82,6 +83,19 @@ fn config(up1: &TestUpstream, up2: &TestUpstream) -> String {
     match: {{ prefix: /slashes/ }}
     allow_encoded_slashes: true
     upstream: {{ nodes: {one} }}
+  - name: cors
+    match: {{ prefix: /cors/ }}
+    cors:
+      allow_origins: ["https://app.gw.test", "https://*.pages.test"]
+      allow_methods: [GET, PUT]
+      allow_headers: [X-Api-Key]
+      expose_headers: [X-Total]
+      allow_credentials: true
+      max_age: 1m
+    access:
+      ip_deny: {{ ips: ["192.0.2.0/24"] }}
+      auth: {{ enabled: true, allow_paths: ["/cors/public/*"] }}
+    upstream: {{ nodes: {one} }}
   - name: limited
     match: {{ prefix: /limited/ }}
     limits: {{ service_qps: 1000000, client_ip_qps: 1000000 }}
@@ -131,7 +145,7 @@ fn pick<T: Copy>(rng: &mut StdRng, from: &[T]) -> T {
 }
 
 fn generate(rng: &mut StdRng, tokens: &[String]) -> Case {
-    let method = pick(rng, &["GET", "GET", "POST", "PUT", "DELETE", "OPTIONS"]);
+    let mut method = pick(rng, &["GET", "GET", "POST", "PUT", "DELETE", "OPTIONS"]);
     let target = pick(
         rng,
         &[
@@ -151,6 +165,9 @@ fn generate(rng: &mut StdRng, tokens: &[String]) -> Case {
             "/ipdeny/x",
             "/slashes/a%2Fb",
             "/limited/x",
+            "/cors/x",
+            "/cors/y?z=1",
+            "/cors/public/y",
             "/nothing/here",
             "/",
             "/.well-known/jwks.json",
@@ -224,6 +241,12 @@ fn generate(rng: &mut StdRng, tokens: &[String]) -> Case {
     if rng.random_bool(0.3) {
         headers.push(("x-canary", pick(rng, &["1", "2"]).to_owned()));
     }
+    // The CORS service gets more preflights than chance would send.
+    let cors = target.starts_with("/cors/");
+    if cors && rng.random_bool(0.75) {
+        method = "OPTIONS";
+    }
+    cors_headers(rng, cors, &mut headers);
     let body = match rng.random_range(0..4) {
         0 => 10,
         1 => 2000,
@@ -238,6 +261,61 @@ fn generate(rng: &mut StdRng, tokens: &[String]) -> Case {
         headers,
         body,
     }
+}
+
+/// An `Origin` now and then, and with it the preflight's questions.
+fn cors_headers(rng: &mut StdRng, cors: bool, headers: &mut Vec<(&'static str, String)>) {
+    if rng.random_bool(if cors { 0.1 } else { 0.5 }) {
+        return;
+    }
+    let origin = pick(
+        rng,
+        &[
+            "https://app.gw.test",
+            "https://a.pages.test",
+            "https://pages.test",
+            "https://evil.test",
+        ],
+    );
+    headers.push(("origin", origin.to_owned()));
+    if rng.random_bool(if cors { 0.85 } else { 0.5 }) {
+        let method = pick(rng, &["PUT", "GET", "DELETE"]);
+        headers.push(("access-control-request-method", method.to_owned()));
+    }
+    if rng.random_bool(0.4) {
+        let asked = pick(rng, &["x-api-key", "X-Api-Key, x-other"]);
+        headers.push(("access-control-request-headers", asked.to_owned()));
+    }
+}
+
+/// The CORS fields of an answer (`access-control-*`, `vary`), lower case
+/// as the raw head is, sorted.
+fn cors_fields(res: &RawResponse) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = res
+        .head
+        .lines()
+        .skip(1)
+        .filter_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            let k = k.trim();
+            (k.starts_with("access-control-") || k == "vary")
+                .then(|| (k.to_owned(), v.trim().to_owned()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+/// The fields explain says the answer carries, in the same shape.
+fn explained_cors_fields(e: &Explanation) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = e
+        .cors
+        .iter()
+        .flat_map(|c| &c.headers)
+        .map(|h| (h.name.to_lowercase(), h.value.to_lowercase()))
+        .collect();
+    out.sort();
+    out
 }
 
 fn raw(case: &Case) -> Vec<u8> {
@@ -334,7 +412,7 @@ async fn explain_agrees_with_the_data_plane_on_generated_requests() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random::<u64>);
     let mut rng = StdRng::seed_from_u64(seed);
-    let (mut forwarded, mut refused) = (0, 0);
+    let (mut forwarded, mut refused, mut preflights) = (0, 0, 0);
     for n in 0..CASES {
         let case = generate(&mut rng, &tokens);
         let what = format!("seed {seed}, case {n}: {case:?}");
@@ -344,11 +422,24 @@ async fn explain_agrees_with_the_data_plane_on_generated_requests() {
             .first()
             .unwrap_or_else(|| panic!("no answer: {what}"));
         let explained = serde_json::to_value(&e).unwrap();
+        // Whatever the answer, its CORS fields are the ones explain names.
+        assert_eq!(
+            cors_fields(res),
+            explained_cors_fields(&e),
+            "{what}\nexplain: {explained:#}"
+        );
+        if e.rejection
+            .as_ref()
+            .is_some_and(|r| r.code == "cors_preflight")
+        {
+            preflights += 1;
+        }
         match &e.rejection {
             Some(r) => {
                 refused += 1;
                 assert_eq!(res.status, r.status, "{what}\nexplain: {explained:#}");
-                if r.code != "gateway_endpoint" {
+                // The gateway's own successful answers carry no error code.
+                if r.code != "gateway_endpoint" && r.code != "cors_preflight" {
                     assert_eq!(res.code().as_deref(), Some(r.code.as_str()), "{what}");
                 }
             }
@@ -385,10 +476,10 @@ async fn explain_agrees_with_the_data_plane_on_generated_requests() {
             }
         }
     }
-    // The generator reaches both sides.
+    // The generator reaches both sides, and answered preflights.
     assert!(
-        forwarded > CASES / 5 && refused > CASES / 5,
-        "{forwarded}/{refused}"
+        forwarded > CASES / 5 && refused > CASES / 5 && preflights > 0,
+        "{forwarded}/{refused}/{preflights}"
     );
     gw.stop().await;
 }

@@ -211,3 +211,49 @@ services:
     );
     gw.stop().await;
 }
+
+#[tokio::test]
+async fn a_preflight_is_routed_as_the_method_it_asks_about() {
+    let writes = TestUpstream::start("writes").await;
+    let reads = TestUpstream::start("reads").await;
+    let gw = TestGateway::start(&format!(
+        r#"
+services:
+  - name: writes
+    match: {{ prefix: /items/, methods: [PUT] }}
+    cors: {{ allow_origins: ["https://app.test"], allow_methods: [PUT] }}
+    upstream: {{ nodes: [{{ addr: "{}" }}] }}
+  - {{ name: reads, match: {{ prefix: /items/ }}, upstream: {{ nodes: [{{ addr: "{}" }}] }} }}
+"#,
+        writes.addr, reads.addr
+    ))
+    .await;
+    let http = client();
+    let preflight = |method: &str| {
+        http.request(reqwest::Method::OPTIONS, gw.url("/items/1"))
+            .header("origin", "https://app.test")
+            .header("access-control-request-method", method)
+    };
+    // The PUT's preflight reaches the PUT service, whose CORS answers it.
+    let res = preflight("PUT").send().await.unwrap();
+    assert_eq!(res.status(), 204);
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://app.test"
+    );
+    assert_eq!(writes.requests(), 0, "answered by the gateway");
+    // A GET's preflight goes where the GET would: forwarded, no CORS there.
+    let res = preflight("GET").send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(reads.received(), ["OPTIONS /items/1"]);
+    // A plain OPTIONS (no Origin) is routed as OPTIONS.
+    let res = http
+        .request(reqwest::Method::OPTIONS, gw.url("/items/1"))
+        .header("access-control-request-method", "PUT")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(reads.requests(), 2);
+    gw.stop().await;
+}

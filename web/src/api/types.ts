@@ -79,6 +79,18 @@ export interface RewriteRule {
   replacement: string
 }
 export type HeaderOpKind = 'add' | 'set' | 'remove'
+/** A service's CORS policy (docs/proxying.md, "CORS"). */
+export interface Cors {
+  /** `scheme://host[:port]`, `https://*.example.com`, or `*` alone. */
+  allow_origins: string[]
+  /** Default GET, HEAD, POST; `*` alone for any. */
+  allow_methods?: string[] | null
+  allow_headers?: string[] | null
+  expose_headers?: string[] | null
+  allow_credentials?: boolean | null
+  /** A duration; `Access-Control-Max-Age` in whole seconds. */
+  max_age?: string | null
+}
 export interface HeaderOp {
   op: HeaderOpKind
   name: string
@@ -207,6 +219,8 @@ export interface Service {
   rewrite?: RewriteRule[] | null
   request_headers?: HeaderOp[] | null
   response_headers?: HeaderOp[] | null
+  /** Absent or null: no CORS policy. Not for tcp. */
+  cors?: Cors | null
   websocket?: boolean | null
   /** Largest request body in bytes; absent or 0 = no limit. */
   max_body_bytes?: number | null
@@ -481,6 +495,12 @@ export interface Explanation {
   verdict: 'forward' | 'reject'
   client_ip: string
   route?: RouteMatch | null
+  /** What the service's CORS policy makes of the request. */
+  cors?: (ExplainDetail & {
+    outcome: 'none' | 'preflight_allowed' | 'preflight_refused' | 'origin_allowed' | 'origin_not_allowed'
+    /** The fields the gateway puts on its answer for CORS. */
+    headers: { name: string; value: string }[]
+  }) | null
   policies: PolicyVerdict[]
   rejection?: ExplainRejection | null
   upstream_request?: {

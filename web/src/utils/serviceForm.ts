@@ -9,6 +9,7 @@
 //   match headers / query  `NAME = VALUE`, `NAME ~ REGEX`, `NAME present`,
 //                    `NAME absent` (explain shows conditions the same way)
 //   match methods    `GET, HEAD` (commas or spaces)
+//   CORS origins, methods, headers, exposed headers: one entry per line
 //   nodes            `ADDR [WEIGHT]`                  (seed: ip_list + weight_list)
 //   disabled nodes   `ADDR`                           (seed: forbid_list)
 //   IP lists, API allow-list, registration networks, compressed media
@@ -20,7 +21,7 @@
 // differs from the default is sent.
 
 import { SERVICE_DEFAULTS as D } from '@/api/defaults'
-import type { Balance, CheckKind, Encoding, FieldProblem, HeaderOp, HeaderOpKind, RetryOn, RetryPolicy, RouteFieldMatch, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
+import type { Balance, CheckKind, Cors, Encoding, FieldProblem, HeaderOp, HeaderOpKind, RetryOn, RetryPolicy, RouteFieldMatch, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
 import { fromLines, splitLines, splitList, toLines } from './lines'
 import * as rules from './rules'
 import { serverText } from './serverText'
@@ -58,6 +59,15 @@ export interface ServiceForm {
   headers: string
   /** `response_headers`, one operation per line as `headers`. */
   responseHeaders: string
+  // CORS (`cors`, off unless enabled; lists one entry per line)
+  corsEnabled: boolean
+  corsOrigins: string
+  /** Empty: the default methods (GET, HEAD, POST). */
+  corsMethods: string
+  corsHeaders: string
+  corsExpose: string
+  corsCredentials: boolean
+  corsMaxAge: string
   // access control
   authEnabled: boolean
   allowPaths: string
@@ -180,6 +190,7 @@ export const DEFAULTS = {
   retryBackoffMax: D['upstream.retry.backoff.max'],
   retryBudgetPercent: D['upstream.retry.budget.percent'],
   retryBudgetMin: D['upstream.retry.budget.min_per_second'],
+  corsMethods: D['cors.allow_methods'].join('\n'),
 } as const
 
 /** `retry_on` words (docs/proxying.md, "Retries"). */
@@ -218,6 +229,13 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     rewrite: '',
     headers: '',
     responseHeaders: '',
+    corsEnabled: false,
+    corsOrigins: '',
+    corsMethods: '',
+    corsHeaders: '',
+    corsExpose: '',
+    corsCredentials: false,
+    corsMaxAge: '',
     authEnabled: false,
     allowPaths: '',
     authTenants: '',
@@ -311,6 +329,16 @@ export function specToForm(s: Service): ServiceForm {
   f.rewrite = (s.rewrite ?? []).map((r) => `${r.pattern} ${r.replacement}`).join('\n')
   f.headers = (s.request_headers ?? []).map(headerLine).join('\n')
   f.responseHeaders = (s.response_headers ?? []).map(headerLine).join('\n')
+  if (s.cors) {
+    f.corsEnabled = true
+    f.corsOrigins = toLines(s.cors.allow_origins)
+    // Unset stays empty: the default methods are the placeholder.
+    f.corsMethods = s.cors.allow_methods ? toLines(s.cors.allow_methods) : ''
+    f.corsHeaders = toLines(s.cors.allow_headers)
+    f.corsExpose = toLines(s.cors.expose_headers)
+    f.corsCredentials = !!s.cors.allow_credentials
+    f.corsMaxAge = s.cors.max_age ?? ''
+  }
   f.authEnabled = !!s.access?.auth?.enabled
   f.allowPaths = toLines(s.access?.auth?.allow_paths)
   f.authTenants = toLines(s.access?.auth?.tenants)
@@ -424,6 +452,41 @@ export function parseCondition(text: string): RouteFieldMatch | undefined {
   return sign === '=' ? { name, exact: value } : { name, regex: value }
 }
 
+/** `cors` of an enabled form: defaults left out, as the server does. */
+function corsSpec(f: ServiceForm): Cors {
+  const cors: Cors = { allow_origins: fromLines(f.corsOrigins) }
+  const methods = fromLines(f.corsMethods)
+  if (methods.length && methods.join('\n') !== DEFAULTS.corsMethods) cors.allow_methods = methods
+  const headers = fromLines(f.corsHeaders)
+  if (headers.length) cors.allow_headers = headers
+  const expose = fromLines(f.corsExpose)
+  if (expose.length) cors.expose_headers = expose
+  if (f.corsCredentials) cors.allow_credentials = true
+  if (f.corsMaxAge.trim()) cors.max_age = f.corsMaxAge.trim()
+  return cors
+}
+
+/** The dashboard's own checks of the CORS fields (the server checks all of it again). */
+function checkCors(f: ServiceForm, put: (field: FormField, p: rules.RuleProblem | undefined, line?: number) => void) {
+  const origins = splitLines(f.corsOrigins)
+  if (!origins.length) put('corsOrigins', { key: 'rules.required' })
+  for (const { line, text } of origins) {
+    if (text !== '*' && !CORS_ORIGIN_RE.test(text)) put('corsOrigins', { key: 'editor.corsOriginInvalid' }, line)
+  }
+  if (f.corsCredentials && origins.some(({ text }) => text === '*')) put('corsOrigins', { key: 'editor.corsStarCredentials' })
+  for (const { line, text } of splitLines(f.corsMethods)) {
+    if (text !== '*' && !TOKEN_RE.test(text)) put('corsMethods', { key: 'editor.corsMethodInvalid' }, line)
+  }
+  for (const field of ['corsHeaders', 'corsExpose'] as const) {
+    for (const { line, text } of splitLines(f[field])) if (text !== '*') put(field, rules.headerName(text), line)
+  }
+  if (f.corsMaxAge.trim()) put('corsMaxAge', rules.duration(f.corsMaxAge))
+}
+
+/** `scheme://host[:port]`, the host optionally `*.` and a domain; no path. */
+const CORS_ORIGIN_RE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(\*\.)?([A-Za-z0-9_.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?\/?$/
+const TOKEN_RE = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
 function headerLine(h: HeaderOp): string {
   return h.op === 'remove' ? `remove ${h.name}` : `${h.op} ${h.name} ${h.value ?? ''}`.trimEnd()
 }
@@ -470,7 +533,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
 
   // Keep unknown top-level and upstream fields of the stored service.
   const spec: Service = { ...(base ?? {}), name: f.name.trim(), upstream: { ...(base?.upstream ?? {}), nodes: [] } }
-  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'response_headers', 'websocket', 'max_body_bytes', 'compression', 'access', 'limits', 'registration'] as const) {
+  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'response_headers', 'cors', 'websocket', 'max_body_bytes', 'compression', 'access', 'limits', 'registration'] as const) {
     delete spec[k]
   }
   for (const k of ['balance', 'hash_key', 'tls', 'timeouts', 'max_idle_per_node', 'health_check', 'outlier', 'fail_open', 'retry', 'circuit_breaker', 'dns'] as const) {
@@ -528,6 +591,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
     if (headers.length) spec.request_headers = headers
     const responseHeaders = ops('responseHeaders')
     if (responseHeaders.length) spec.response_headers = responseHeaders
+    if (f.corsEnabled) spec.cors = corsSpec(f)
   }
 
   // Access control
@@ -760,6 +824,7 @@ export function checkForm(f: ServiceForm): FormProblem[] {
         if (name) put(field, rules.headerName(name), line)
       }
     }
+    if (f.corsEnabled) checkCors(f, put)
   }
   eachLine('ipAllow', rules.ipOrCidr)
   eachLine('ipDeny', rules.ipOrCidr)
@@ -882,6 +947,13 @@ const EXACT: Record<string, FormField> = {
   'compression.level.br': 'compressionBr',
   'compression.level.zstd': 'compressionZstd',
   'compression.level.gzip': 'compressionGzip',
+  cors: 'corsOrigins',
+  'cors.allow_origins': 'corsOrigins',
+  'cors.allow_methods': 'corsMethods',
+  'cors.allow_headers': 'corsHeaders',
+  'cors.expose_headers': 'corsExpose',
+  'cors.allow_credentials': 'corsCredentials',
+  'cors.max_age': 'corsMaxAge',
   'access.auth': 'authEnabled',
   'access.auth.enabled': 'authEnabled',
   'access.ip_allow': 'ipAllow',
@@ -959,6 +1031,10 @@ const LISTS: Record<string, FormField> = {
   response_headers: 'responseHeaders',
   'compression.algorithms': 'compressionAlgorithms',
   'compression.content_types': 'compressionTypes',
+  'cors.allow_origins': 'corsOrigins',
+  'cors.allow_methods': 'corsMethods',
+  'cors.allow_headers': 'corsHeaders',
+  'cors.expose_headers': 'corsExpose',
   'access.auth.allow_paths': 'allowPaths',
   'access.auth.tenants': 'authTenants',
   'access.ip_allow.ips': 'ipAllow',

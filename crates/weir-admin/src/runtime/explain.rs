@@ -49,8 +49,8 @@ fn default_method() -> String {
 
 // The answer types live in weir-core, where the data plane builds them.
 pub use weir_core::report::{
-    BalancerChoice, ExplainRejection, ExplainVerdict, Explanation, HeaderEntry, NodeRef,
-    PolicyOutcome, PolicyVerdict, RouteMatch, UpstreamRequest,
+    BalancerChoice, CorsOutcome, CorsReport, ExplainRejection, ExplainVerdict, Explanation,
+    HeaderEntry, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch, UpstreamRequest,
 };
 
 /// Why explain could not answer.

@@ -22,8 +22,9 @@ use utoipa::ToSchema;
 
 pub use crate::api::token_tryout::TokenTryout;
 pub use explain::{
-    BalancerChoice, ExplainError, ExplainRejection, ExplainRequest, ExplainVerdict, Explanation,
-    HeaderEntry, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch, Scheme, UpstreamRequest,
+    BalancerChoice, CorsOutcome, CorsReport, ExplainError, ExplainRejection, ExplainRequest,
+    ExplainVerdict, Explanation, HeaderEntry, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch,
+    Scheme, UpstreamRequest,
 };
 
 /// What the running data plane reports about itself.

@@ -55,6 +55,7 @@ impl GatewayRuntime for FakeRuntime {
             verdict: ExplainVerdict::Reject,
             client_ip: r.client_ip.clone(),
             route: None,
+            cors: None,
             policies: vec![],
             rejection: None,
             upstream_request: None,

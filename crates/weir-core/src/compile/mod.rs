@@ -6,6 +6,7 @@
 mod addr;
 mod certs;
 mod compression;
+mod cors;
 mod ipset;
 mod keys;
 mod matchers;
@@ -26,6 +27,7 @@ use std::sync::Arc;
 pub use addr::NodeAddr;
 pub use certs::{CertInfo, CompiledCerts, check_changes};
 pub use compression::{CompiledCompression, MediaRange};
+pub use cors::{CompiledCors, PreflightRefusal, normalize_origin};
 pub use ipset::IpSet;
 pub use keys::{CompiledKeys, SignKey, VerifyKey, algorithm_of, generate_signing_key};
 pub use matchers::{Conditions, MAX_CONDITIONS, RouteRequest, ValueMatch};

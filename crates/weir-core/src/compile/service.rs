@@ -11,6 +11,7 @@ use regex::Regex;
 
 use super::addr::{NodeAddr, validate_hostname};
 use super::compression::{CompiledCompression, compile_compression};
+use super::cors::{CompiledCors, compile_cors};
 use super::matchers::{anchored, compile_conditions};
 use super::policy::{CompiledAccess, CompiledLimits, compile_access, compile_limits};
 use super::resilience::{CompiledRetry, compile_breaker, compile_retry};
@@ -64,6 +65,8 @@ pub struct CompiledService {
     pub header_ops: Box<[CompiledHeaderOp]>,
     /// `response_headers`: applied to the upstream's responses.
     pub response_header_ops: Box<[CompiledHeaderOp]>,
+    /// `cors`: preflights answered, `Access-Control-*` on the answers.
+    pub cors: Option<CompiledCors>,
     pub websocket: bool,
     /// Largest request body (`None` = no limit).
     pub max_body_bytes: Option<u64>,
@@ -250,6 +253,10 @@ pub(crate) fn compile_service(
         .compression
         .as_ref()
         .and_then(|c| compile_compression(c, &format!("{path}.compression"), errors));
+    let cors = svc
+        .cors
+        .as_ref()
+        .and_then(|c| compile_cors(c, &format!("{path}.cors"), errors));
     let access = compile_access(&svc.access, path, errors);
     for (i, p) in svc.access.auth.allow_paths.iter().enumerate() {
         let bare = p.strip_suffix('*').unwrap_or(p);
@@ -294,6 +301,7 @@ pub(crate) fn compile_service(
             rewrites,
             header_ops,
             response_header_ops,
+            cors,
             websocket: svc.websocket,
             max_body_bytes: svc.max_body_bytes.filter(|&n| n > 0),
             compression,
@@ -357,6 +365,7 @@ fn check_kind_fields(svc: &Service, path: &str, errors: &mut ValidationErrors) {
             not_for("rewrite", !svc.rewrite.is_empty(), why());
             not_for("request_headers", !svc.request_headers.is_empty(), why());
             not_for("response_headers", !svc.response_headers.is_empty(), why());
+            not_for("cors", svc.cors.is_some(), why());
             not_for("websocket", svc.websocket, why());
             not_for("https_redirect", svc.https_redirect, why());
             not_for("allow_encoded_slashes", svc.allow_encoded_slashes, why());

@@ -7,10 +7,10 @@
 //!
 //! Listed are the fields whose absence means exactly this value. Fields the
 //! model holds as an `Option` (`port`, `limits.burst`, `upstream.hash_key`,
-//! `upstream.health_check`) are not: their absence means "not set", and
-//! what that does is described with the field. A path inside an optional
-//! block (`upstream.health_check.interval`) is the default once the block is
-//! written.
+//! `upstream.health_check`, `cors`, `cors.max_age`) are not: their absence
+//! means "not set", and what that does is described with the field. A path
+//! inside an optional block (`upstream.health_check.interval`) is the
+//! default once the block is written.
 //!
 //! The values come from the same functions serde uses, and the tests check
 //! the table against parsing: writing every listed default into a resource
@@ -24,6 +24,7 @@ use super::compression::{
     default_algorithms, default_br_level, default_content_types, default_gzip_level,
     default_min_size, default_zstd_level,
 };
+use super::cors::default_allow_methods;
 use super::health::{
     CheckKind, DnsSettings, default_base_ejection, default_consecutive, default_expect,
     default_healthy, default_interval, default_max_ejection, default_max_percent, default_path,
@@ -85,6 +86,10 @@ fn service() -> Vec<(&'static str, Value)> {
         ("rewrite", json(Vec::<Value>::new())),
         ("request_headers", json(Vec::<Value>::new())),
         ("response_headers", json(Vec::<Value>::new())),
+        ("cors.allow_methods", json(default_allow_methods())),
+        ("cors.allow_headers", no_strings()),
+        ("cors.expose_headers", no_strings()),
+        ("cors.allow_credentials", json(false)),
         ("websocket", json(false)),
         ("compression.algorithms", json(default_algorithms())),
         ("compression.min_size", json(default_min_size())),

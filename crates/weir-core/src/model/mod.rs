@@ -37,6 +37,7 @@ macro_rules! field_default {
 mod access;
 mod certificate;
 mod compression;
+mod cors;
 pub mod defaults;
 mod duration;
 mod health;
@@ -49,6 +50,7 @@ mod tenant;
 pub use access::{Access, AuthPolicy, IpList, Limits};
 pub use certificate::Certificate;
 pub use compression::{Compression, CompressionLevels, Encoding};
+pub use cors::Cors;
 pub use duration::HumanDuration;
 pub use health::{CheckKind, DnsSettings, HealthCheck, Outlier};
 pub use registration::{DEFAULT_MAX_INSTANCES, MAX_MAX_INSTANCES, SelfRegistration};

@@ -8,8 +8,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{
-    Access, CircuitBreaker, Compression, DnsSettings, HealthCheck, HumanDuration, Limits, Outlier,
-    RetryPolicy, SelfRegistration, is_default, is_true, yes,
+    Access, CircuitBreaker, Compression, Cors, DnsSettings, HealthCheck, HumanDuration, Limits,
+    Outlier, RetryPolicy, SelfRegistration, is_default, is_true, yes,
 };
 
 /// One proxied service.
@@ -55,6 +55,11 @@ pub struct Service {
     /// changed.
     #[serde(default, skip_serializing_if = "is_default")]
     pub response_headers: Vec<HeaderOp>,
+    /// The CORS policy: the gateway answers browsers' preflights and adds
+    /// the `Access-Control-*` fields for allowed origins (docs/proxying.md,
+    /// "CORS"). Absent: off. Not for `tcp` services.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub cors: Option<Cors>,
     /// Allow WebSocket upgrades (seed: `need_websocket`).
     #[serde(default, skip_serializing_if = "is_default")]
     pub websocket: bool,
@@ -112,6 +117,7 @@ impl Service {
             rewrite: Vec::new(),
             request_headers: Vec::new(),
             response_headers: Vec::new(),
+            cors: None,
             websocket: false,
             max_body_bytes: None,
             compression: None,

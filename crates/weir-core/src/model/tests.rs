@@ -384,6 +384,18 @@ fn generated_service(g: &mut Gen, i: usize) -> Service {
                 value: Some("DENY".into()),
             }],
         ]),
+        cors: g.flip().then(|| Cors {
+            allow_origins: strings(g, &["https://app.example.com", "https://*.example.com"]),
+            allow_methods: g.pick(&[
+                vec!["GET".into(), "HEAD".into(), "POST".into()],
+                vec!["PUT".into()],
+                vec![],
+            ]),
+            allow_headers: strings(g, &["content-type", "x-a"]),
+            expose_headers: strings(g, &["x-b"]),
+            allow_credentials: g.flip(),
+            max_age: g.flip().then(|| duration(g, 600)),
+        }),
         websocket: g.pick(&[false, true]),
         max_body_bytes: g.pick(&[None, Some(0), Some(1024)]),
         compression: g.pick(&[
@@ -475,6 +487,7 @@ fn the_defaults_table_names_fields_the_model_has() {
     let service = json!({
         "name": "a",
         "access": {"ip_allow": {}, "ip_deny": {}, "auth": {}},
+        "cors": {"allow_origins": ["*"]},
         "limits": {},
         "upstream": {"nodes": [{"addr": "127.0.0.1:1"}], "tls": {"ca": "x"},
                      "timeouts": {}, "health_check": {}, "outlier": {}, "dns": {},
@@ -531,6 +544,7 @@ fn implicit_blocks_are_their_defaults_when_absent() {
     // Blocks that are off when absent are not implicit.
     for block in [
         "access.ip_allow",
+        "cors",
         "upstream.health_check",
         "upstream.outlier",
     ] {

@@ -3,7 +3,7 @@
 //! no balancer cursor moves, no rate-limit token is taken, no counter ticks.
 //!
 //! It runs the data plane's own phases (`crate::pipeline`: host, route,
-//! rewrite, pick; `policy::admit` with a [`policy::Trace`] that turns each
+//! cors, rewrite, pick; `policy::admit` with a [`policy::Trace`] that turns each
 //! step into a verdict), in the handler's order, so the two cannot disagree
 //! on anything but state: rate limits depend on their buckets (a dry-run
 //! limit backend takes no token; reported as `depends`), and which node a
@@ -16,6 +16,7 @@
 //! for people is an [`ExplainText`]: its English in `reason`/`detail`, its
 //! code and parameters beside it (`reason_code`, `detail_params`, …).
 
+mod cors;
 mod resilience;
 mod text;
 mod trace;
@@ -70,8 +71,8 @@ pub enum ExplainError {
 }
 
 pub use weir_core::report::{
-    BalancerChoice, CompressionChoice, ExplainRejection, ExplainVerdict, Explanation, HeaderEntry,
-    NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch, UpstreamRequest,
+    BalancerChoice, CompressionChoice, CorsOutcome, CorsReport, ExplainRejection, ExplainVerdict,
+    Explanation, HeaderEntry, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch, UpstreamRequest,
 };
 
 fn invalid(path: &str, message: Msg) -> ExplainError {
@@ -177,6 +178,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         verdict: ExplainVerdict::Reject,
         client_ip: client.to_string(),
         route: None,
+        cors: None,
         policies: Vec::new(),
         rejection: None,
         upstream_request: None,
@@ -228,6 +230,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
 /// A parsed request to explain.
 struct Request<'a> {
     input: &'a ExplainInput,
+    /// Read by the CORS phase (a preflight is an `OPTIONS`).
     method: Method,
     headers: HeaderMap,
     pq: PathAndQuery,
@@ -270,15 +273,17 @@ fn phases(
         refused(&ProxyError::from(e), e.into())
     })?;
     let host = host_value.as_ref().and_then(|v| v.to_str().ok());
+    let asked = crate::pipeline::cors::preflight_method(&req.method, &req.headers);
     let wanted = RouteRequest {
         host,
         path,
         query: req.pq.query(),
-        method: &req.method,
+        method: asked.as_ref().unwrap_or(&req.method),
         headers: &req.headers,
     };
     let routed = route_phase(snap, &wanted, out)?;
     let svc = routed.svc;
+    let preflight = cors::cors_phase(svc, &req.method, &req.headers, out);
     if let Err(e) = routed.check_path(path) {
         let text = ExplainText::PathEncodedSlashNotAllowed;
         out.policies
@@ -300,6 +305,9 @@ fn phases(
             PolicyOutcome::Allow,
             ExplainText::ArrivesOverHttps,
         ));
+    }
+    if let Some(p) = preflight {
+        return cors::answer_preflight(plane, svc, req.client, path, &p, out);
     }
     let tenant = admit_phase(plane, snap, routed, req, out)?;
     let upgrade = upgrade_phase(svc, req, out)?;

@@ -207,3 +207,148 @@ async fn compression_names_the_coding_the_request_gets() {
     );
     assert!(off.algorithms.is_empty());
 }
+
+const CORS_YAML: &str = r#"services:
+  - name: app
+    match: { prefix: /app/ }
+    cors:
+      allow_origins: ["https://app.example.com"]
+      allow_methods: [GET, PUT]
+      allow_headers: [Content-Type]
+      max_age: 10m
+    access:
+      auth: { enabled: true }
+      ip_deny: { ips: ["192.0.2.0/24"] }
+    upstream: { nodes: [{ addr: "127.0.0.1:9" }] }
+  - name: plain
+    match: { prefix: /plain/ }
+    upstream: { nodes: [{ addr: "127.0.0.1:9" }] }
+"#;
+
+fn cors_input(method: &str, path: &str, headers: &[(&str, &str)]) -> ExplainInput {
+    ExplainInput {
+        method: method.into(),
+        headers: headers
+            .iter()
+            .map(|(k, v)| ((*k).into(), (*v).into()))
+            .collect(),
+        ..input(path, "198.51.100.1")
+    }
+}
+
+fn header_list(r: &CorsReport) -> Vec<(&str, &str)> {
+    r.headers
+        .iter()
+        .map(|h| (h.name.as_str(), h.value.as_str()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_preflight_is_answered_by_the_gateway_after_the_ip_rules_only() {
+    let plane = plane(CORS_YAML);
+    let asked = [
+        ("origin", "https://app.example.com"),
+        ("access-control-request-method", "PUT"),
+        ("access-control-request-headers", "content-type"),
+    ];
+    let out = explain(&plane, &cors_input("OPTIONS", "/app/x", &asked)).unwrap();
+    let cors = out.cors.as_ref().unwrap();
+    assert_eq!(cors.outcome, CorsOutcome::PreflightAllowed);
+    assert_eq!(cors.detail_code, "cors_preflight_allowed");
+    assert_eq!(cors.detail_params["method"], "PUT");
+    assert_eq!(
+        header_list(cors),
+        [
+            (
+                "vary",
+                "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
+            ),
+            ("access-control-allow-origin", "https://app.example.com"),
+            ("access-control-allow-methods", "GET, PUT"),
+            ("access-control-allow-headers", "content-type"),
+            ("access-control-max-age", "600"),
+        ]
+    );
+    let rejection = out.rejection.as_ref().unwrap();
+    assert_eq!(
+        (rejection.status, rejection.code.as_str()),
+        (204, "cors_preflight")
+    );
+    assert_eq!(rejection.detail_code, "cors_preflight_answer");
+    // The IP rules are said; authentication and limits are not run.
+    let names: Vec<&str> = out.policies.iter().map(|p| p.policy.as_str()).collect();
+    assert_eq!(names, ["routing", "ip_allow", "ip_deny"]);
+    assert!(out.upstream_request.is_none() && out.balancer.is_none());
+
+    // Refused: 204 without the allow fields, saying which part.
+    let mut other = asked;
+    other[1].1 = "DELETE";
+    let out = explain(&plane, &cors_input("OPTIONS", "/app/x", &other)).unwrap();
+    let cors = out.cors.as_ref().unwrap();
+    assert_eq!(
+        (cors.outcome, cors.detail_code.as_str()),
+        (
+            CorsOutcome::PreflightRefused,
+            "cors_preflight_method_refused"
+        )
+    );
+    assert_eq!(header_list(cors).len(), 1);
+    assert_eq!(out.rejection.as_ref().unwrap().status, 204);
+
+    // The deny list refuses a preflight; its 403 carries no CORS field.
+    let mut denied = cors_input("OPTIONS", "/app/x", &asked);
+    denied.client_ip = "192.0.2.7".into();
+    let out = explain(&plane, &denied).unwrap();
+    assert_eq!(out.rejection.as_ref().unwrap().code, "ip_denied");
+    assert!(out.cors.as_ref().unwrap().headers.is_empty());
+}
+
+#[tokio::test]
+async fn actual_requests_report_the_origin_and_the_fields_of_the_answer() {
+    let plane = plane(CORS_YAML);
+    let from = |origin| [("origin", origin)];
+    let out = explain(
+        &plane,
+        &cors_input("GET", "/app/x", &from("https://app.example.com")),
+    )
+    .unwrap();
+    let cors = out.cors.as_ref().unwrap();
+    assert_eq!(cors.outcome, CorsOutcome::OriginAllowed);
+    assert_eq!(cors.detail_params["origin"], "https://app.example.com");
+    assert_eq!(
+        header_list(cors),
+        [
+            ("vary", "Origin"),
+            ("access-control-allow-origin", "https://app.example.com"),
+        ]
+    );
+    // Authentication still applies to it (and its 401 carries the fields).
+    assert_eq!(out.rejection.as_ref().unwrap().code, "unauthenticated");
+
+    let out = explain(
+        &plane,
+        &cors_input("GET", "/app/x", &from("https://evil.test")),
+    )
+    .unwrap();
+    let cors = out.cors.as_ref().unwrap();
+    assert_eq!(
+        (cors.outcome, cors.detail_code.as_str()),
+        (CorsOutcome::OriginNotAllowed, "cors_origin_not_allowed")
+    );
+    assert_eq!(header_list(cors), [("vary", "Origin")]);
+
+    let out = explain(&plane, &cors_input("GET", "/app/x", &[])).unwrap();
+    assert_eq!(out.cors.as_ref().unwrap().detail_code, "cors_no_origin");
+    let out = explain(
+        &plane,
+        &cors_input("GET", "/plain/x", &from("https://app.example.com")),
+    )
+    .unwrap();
+    let cors = out.cors.as_ref().unwrap();
+    assert_eq!(
+        (cors.outcome, cors.detail_code.as_str()),
+        (CorsOutcome::None, "cors_off")
+    );
+    let out = explain(&plane, &cors_input("GET", "/nothing", &[])).unwrap();
+    assert!(out.cors.is_none());
+}

@@ -67,6 +67,28 @@ coded_texts! {
         RedirectsToHttps = "redirects_to_https" => "the service redirects plain HTTP to HTTPS",
         RedirectedToHttps = "redirected_to_https" => "redirected to HTTPS",
 
+        // CORS (the service's `cors`; `origin`, `method` and `header` as the
+        // request sent them).
+        CorsOff = "cors_off" => "the service has no CORS policy; the answer is left as it is",
+        CorsNoOrigin = "cors_no_origin"
+            => "no Origin header: not a cross-origin request from a browser; the answer is left as it is",
+        CorsUpgrade = "cors_upgrade"
+            => "a WebSocket upgrade: CORS does not apply to it, and the answer is left as it is (the upstream checks Origin if it must)",
+        CorsPreflightAllowed { origin, method } = "cors_preflight_allowed"
+            => "a preflight from {origin} for {method}: allowed; the gateway answers it with the allow headers",
+        CorsPreflightOriginRefused { origin } = "cors_preflight_origin_refused"
+            => "a preflight from {origin}, which is not on allow_origins: the gateway answers it without allow headers, so the browser does not send the request",
+        CorsPreflightMethodRefused { origin, method } = "cors_preflight_method_refused"
+            => "a preflight from {origin} for {method}, which is not on allow_methods: the gateway answers it without allow headers, so the browser does not send the request",
+        CorsPreflightHeaderRefused { origin, header } = "cors_preflight_header_refused"
+            => "a preflight from {origin} asking to send header {header}, which is not on allow_headers: the gateway answers it without allow headers, so the browser does not send the request",
+        CorsOriginAllowed { origin } = "cors_origin_allowed"
+            => "{origin} is on allow_origins: the answer carries the CORS headers, replacing the upstream's",
+        CorsOriginNotAllowed { origin } = "cors_origin_not_allowed"
+            => "{origin} is not on allow_origins: the answer carries no CORS headers (the upstream's are removed), so the browser keeps it from the page",
+        CorsPreflightAnswer = "cors_preflight_answer"
+            => "a CORS preflight: answered by the gateway (204 No Content) after the IP rules only, without authentication or limits; not forwarded",
+
         // IP rules.
         NoAllowList = "no_allow_list" => "no allow list",
         OnAllowList { client } = "on_allow_list" => "{client} is on the allow list",

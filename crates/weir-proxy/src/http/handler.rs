@@ -1,5 +1,6 @@
 //! The request phases for one HTTP request:
-//! gateway endpoints (token service) → route → HTTPS redirect → client
+//! gateway endpoints (token service) → route → CORS (a preflight is
+//! answered after the IP rules) → HTTPS redirect → client
 //! identity → policies (IP rules, authentication, limits) → upgrade check →
 //! rewrite (path, headers, forwarded) → balance → forward (HTTP/1.1 pool or
 //! shared HTTP/2 connection, within the upstream's circuit breaker; tried
@@ -31,6 +32,7 @@ use super::retry::{Failed, Replay};
 use super::upgrade::spawn_tunnel;
 use crate::DataPlane;
 use crate::balance::Pick;
+use crate::pipeline::cors::{self, CorsRequest, Preflight};
 use crate::pipeline::host::routing_host;
 use crate::pipeline::pick;
 use crate::pipeline::rewrite::{self, Forwarding, Scheme, X_REQUEST_ID};
@@ -69,11 +71,13 @@ pub(crate) struct HeadLimits {
 }
 
 /// What a request turned into, filled in as the phases run.
-pub(super) struct Outcome {
+pub(super) struct Outcome<'s> {
     service: Option<(Arc<str>, Arc<crate::stats::ScopeStats>)>,
     tenant: Option<(Arc<str>, Arc<crate::stats::ScopeStats>)>,
     pub(super) node: Option<Arc<str>>,
     quota: Option<policy::limit::QuotaDecision>,
+    /// The service's CORS fields for whatever answers the request.
+    cors: Option<cors::Actual<'s>>,
 }
 
 pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Response<ProxyBody> {
@@ -95,6 +99,7 @@ pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Respon
         tenant: None,
         node: None,
         quota: None,
+        cors: None,
     };
 
     let grpc_call = grpc::is_grpc(req.headers());
@@ -121,6 +126,9 @@ pub(crate) async fn handle(conn: &ConnCtx, mut req: Request<Incoming>) -> Respon
     };
     // Added after the response's hop-by-hop fields were removed (in `send`).
     let headers = res.headers_mut();
+    if let Some(c) = &outcome.cors {
+        c.apply(headers);
+    }
     headers.insert(X_REQUEST_ID.clone(), request_id);
     if let Some(q) = outcome.quota {
         headers.insert(X_QUOTA_LIMIT.clone(), HeaderValue::from(q.limit));
@@ -274,15 +282,15 @@ fn hex_into(out: &mut [u8], mut v: u64) {
     }
 }
 
-/// The phases after the gateway's own endpoints: route, admit, rewrite,
-/// then forward.
-async fn proxy(
+/// The phases after the gateway's own endpoints: route, CORS, admit,
+/// rewrite, then forward.
+async fn proxy<'s>(
     conn: &ConnCtx,
-    snap: &Snapshot,
+    snap: &'s Snapshot,
     client: IpAddr,
     req: Request<Incoming>,
     request_id: &HeaderValue,
-    outcome: &mut Outcome,
+    outcome: &mut Outcome<'s>,
 ) -> Result<Response<BodyKind>, ProxyError> {
     let plane = &*conn.plane;
     let (mut parts, body) = req.into_parts();
@@ -294,16 +302,18 @@ async fn proxy(
         parts.version == Version::HTTP_2,
     )?;
     let host = host_value.as_ref().and_then(|v| v.to_str().ok());
+    let asked = cors::preflight_method(&parts.method, &parts.headers);
     let wanted = RouteRequest {
         host,
         path: parts.uri.path(),
         query: parts.uri.query(),
-        method: &parts.method,
+        method: asked.as_ref().unwrap_or(&parts.method),
         headers: &parts.headers,
     };
     let routed = route::route(snap, conn.fixed.as_deref(), &wanted)?;
     let svc = routed.svc;
     outcome.service = Some((Arc::clone(&svc.name), Arc::clone(&routed.rt.stats)));
+    let preflight = cors_phase(svc, &parts, outcome);
     routed.check_path(parts.uri.path())?;
     let target = parts.uri.path_and_query().map_or("/", |pq| pq.as_str());
     routed.check_https(
@@ -312,6 +322,9 @@ async fn proxy(
         target,
         plane.https_port(),
     )?;
+    if let Some(p) = preflight {
+        return answer_preflight(svc, client, &p);
+    }
     let tenant = admit(conn, snap, routed, client, &parts, outcome)?;
 
     let upgrade = rewrite::is_upgrade(parts.version, &parts.headers);
@@ -393,6 +406,35 @@ fn client_body(
     RequestBody::client(body, limits).map_err(ProxyError::ClientBody)
 }
 
+/// The CORS phase: the service's fields for whatever answers the request
+/// go to the outcome (gateway refusals included); a preflight comes back
+/// to be answered.
+fn cors_phase<'s>(
+    svc: &'s CompiledService,
+    parts: &http::request::Parts,
+    outcome: &mut Outcome<'s>,
+) -> Option<Preflight<'s>> {
+    match cors::classify(svc, &parts.method, parts.version, &parts.headers) {
+        CorsRequest::Preflight(p) => Some(p),
+        CorsRequest::Actual(a) => {
+            outcome.cors = Some(a);
+            None
+        }
+        CorsRequest::Off | CorsRequest::Upgrade => None,
+    }
+}
+
+/// A CORS preflight is the gateway's to answer, after the service's IP
+/// rules only (docs/proxying.md, "CORS"); it is never forwarded.
+fn answer_preflight(
+    svc: &CompiledService,
+    client: IpAddr,
+    preflight: &Preflight<'_>,
+) -> Result<Response<BodyKind>, ProxyError> {
+    policy::admit_preflight(svc, client, &mut NoTrace).map_err(ProxyError::Refused)?;
+    Ok(preflight.answer().map(BodyKind::Local))
+}
+
 /// The policy phases (IP rules, authentication, limits). The tenant, also
 /// one refused after it was known, goes to the outcome for its statistics.
 fn admit(
@@ -401,7 +443,7 @@ fn admit(
     routed: Routed<'_>,
     client: IpAddr,
     parts: &http::request::Parts,
-    outcome: &mut Outcome,
+    outcome: &mut Outcome<'_>,
 ) -> Result<Option<Arc<CompiledTenant>>, ProxyError> {
     let inputs = PolicyInputs::new(&conn.plane, snap, routed);
     let admitted = policy::admit(

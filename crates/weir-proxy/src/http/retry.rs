@@ -235,7 +235,7 @@ impl Attempts<'_> {
     pub(super) async fn forward(
         mut self,
         mut request: Request<RequestBody>,
-        outcome: &mut Outcome,
+        outcome: &mut Outcome<'_>,
     ) -> Result<Response<BodyKind>, ProxyError> {
         let up = &*self.routed.rt.upstream;
         let policy = &up.spec.retry;
@@ -378,7 +378,7 @@ impl Attempts<'_> {
         node: usize,
         started: Instant,
         flight: InFlight,
-        outcome: &mut Outcome,
+        outcome: &mut Outcome<'_>,
     ) -> Result<Response<BodyKind>, ProxyError> {
         let label = Arc::clone(&self.members.list[node].label);
         match result {

@@ -7,6 +7,7 @@
 //! | --- | --- | --- | --- | --- |
 //! | host | [`host`] | ✓ | – | ✓ |
 //! | route | [`route`] | ✓ | ✓ (by name) | ✓ |
+//! | cors | [`cors`] | ✓ | – | ✓ |
 //! | admit | [`crate::policy::admit`], [`crate::policy::admit_connection`] | ✓ | ✓ | ✓ (a [`crate::policy::Trace`] and a dry-run limit backend) |
 //! | rewrite | [`rewrite`] | ✓ | – | ✓ |
 //! | pick | [`pick`] | ✓ | ✓ | ✓ (peek: nothing moves) |
@@ -15,6 +16,7 @@
 //! Forwarding and recording stay with each transport: they are what differs
 //! between an HTTP exchange and a byte stream.
 
+pub(crate) mod cors;
 pub(crate) mod host;
 pub(crate) mod pick;
 pub(crate) mod rewrite;

@@ -192,6 +192,18 @@ pub fn admit_connection(inputs: &PolicyInputs<'_>, client: IpAddr) -> Result<(),
     service_limits(inputs, client, &mut NoTrace)
 }
 
+/// The policies of a CORS preflight, which the gateway answers itself: the
+/// IP rules only. A browser sends no credentials on a preflight, so
+/// authentication cannot apply; and it is the browser's request, not the
+/// application's, so it takes no rate-limit token or quota.
+pub fn admit_preflight(
+    svc: &CompiledService,
+    client: IpAddr,
+    trace: &mut impl Trace,
+) -> Result<(), Refusal> {
+    check_ip(svc, client, trace)
+}
+
 fn check_ip(svc: &CompiledService, client: IpAddr, trace: &mut impl Trace) -> Result<(), Refusal> {
     let checked = svc.access.check_ip(client);
     trace.step(Step::Ip(checked));

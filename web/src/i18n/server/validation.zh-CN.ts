@@ -100,6 +100,17 @@ const messages: Record<string, string> = {
   compression_no_content_type: '至少需要一个媒体类型（要关闭压缩，请删除整个配置块）',
   listed_twice: '{value} 重复列出',
   media_range_invalid: '“{value}”不是可匹配的媒体类型（请写作 type/subtype、type/* 或 type/*+suffix，不带参数，例如 application/json、text/*、application/*+json）',
+  // ---- cors ----
+  cors_origins_empty: '至少需要一个源（如 https://app.example.com），或用 "*" 表示任意源',
+  cors_origin_invalid: '“{origin}”不是一个源（{why}）；请写成 scheme://host[:port]，如 https://app.example.com 或 https://*.example.com',
+  cors_origin_no_scheme: '缺少 scheme://',
+  cors_origin_path: '源不含路径、查询串或用户名',
+  cors_origin_shape: '主机或端口无效（端口是 1 到 65535 之间的数字）',
+  cors_origin_wildcard: '通配符只能是开头的 "*."，且其后的域名至少有两级',
+  cors_star_alone: '"*" 表示任意，不能再列出其他项',
+  cors_star_with_credentials: '"*" 不能与 allow_credentials: true 同时使用（Fetch 标准禁止这样做，否则任何网站都能读取你的用户能读取的内容）；请逐个列出源',
+  cors_expose_star_with_credentials: '"*" 只在不带凭据时表示任意响应头；设置了 allow_credentials: true 时请逐个列出',
+  cors_methods_empty: '没有列出任何方法（不写此项即为 GET、HEAD 和 POST）',
 
   // ---- upstream ----
   needs_node: '至少需要一个节点',
