@@ -87,20 +87,27 @@ function start(name, args, env, ready) {
     const timer = setTimeout(() => {
       if (!done) reject(new Error(`${name} did not start within 30 s`))
     }, 30_000)
-    const onData = (buf) => {
-      for (const line of buf.toString().split('\n')) {
-        if (!line.trim()) continue
-        if (process.env.E2E_VERBOSE) console.log(`[${name}] ${line}`)
-        const m = !done && ready(line)
-        if (m) {
-          done = true
-          clearTimeout(timer)
-          resolve({ child, match: m })
+    // A read may end inside a line: each stream keeps its unfinished tail
+    // until the rest arrives, so a ready line split across reads is seen.
+    const reader = () => {
+      let tail = ''
+      return (buf) => {
+        const lines = (tail + buf.toString()).split('\n')
+        tail = lines.pop() ?? ''
+        for (const line of lines) {
+          if (!line.trim()) continue
+          if (process.env.E2E_VERBOSE) console.log(`[${name}] ${line}`)
+          const m = !done && ready(line)
+          if (m) {
+            done = true
+            clearTimeout(timer)
+            resolve({ child, match: m })
+          }
         }
       }
     }
-    child.stdout.on('data', onData)
-    child.stderr.on('data', onData)
+    child.stdout.on('data', reader())
+    child.stderr.on('data', reader())
     child.on('exit', (code) => {
       if (!done) {
         clearTimeout(timer)
