@@ -269,6 +269,44 @@ describe('the service form', () => {
     expect([mapped.fields.retryPerTry, mapped.fields.cbMaxRequests]).toEqual(['bad', 'big'])
   })
 
+  it('edits a traffic split: targets, sticky key and force rules', () => {
+    const svc: Service = {
+      name: 'shop',
+      match: { prefix: '/shop/' },
+      split: {
+        targets: [{ service: 'shop-canary', percent: 5.5 }],
+        sticky: 'cookie:session',
+        force: [
+          { header: 'X-Canary', value: '1', service: 'shop-canary' },
+          { cookie: 'beta', service: 'shop-canary' },
+          { header: 'X-Stable', service: 'shop' },
+        ],
+      },
+      upstream: { nodes: [{ addr: '10.0.0.1:80' }] },
+    }
+    const f = specToForm(svc)
+    expect(f.splitTargets).toBe('shop-canary 5.5')
+    expect(f.splitForce).toBe('header X-Canary 1 shop-canary\ncookie beta shop-canary\nheader X-Stable shop')
+    const { spec, problems } = formToSpec(f)
+    expect(problems).toEqual([])
+    expect(spec.split).toEqual(svc.split)
+    // No targets: no split at all.
+    expect(formToSpec({ ...f, splitTargets: '' }).spec.split).toBeUndefined()
+    // Malformed lines and a sticky key that is neither header: nor cookie:.
+    const bad = { ...f, splitTargets: 'shop-canary 5.555\nshop-canary', splitForce: 'query x shop-canary', splitSticky: 'ip' }
+    const keys = formToSpec(bad).problems.map((p) => [p.field, p.key, p.values?.line ?? p.line])
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        ['splitTargets', 'form.lineSplitTarget', 1],
+        ['splitTargets', 'form.lineSplitTarget', 2],
+        ['splitForce', 'form.lineSplitForce', 1],
+        ['splitSticky', 'editor.splitStickyInvalid', undefined],
+      ]),
+    )
+    const mapped = mapProblems([{ path: 'split.targets[0].service', message: 'no such service' }], f, [], (line, m) => `line ${line}: ${m}`)
+    expect(mapped.fields.splitTargets).toBe('line 1: no such service')
+  })
+
   it('round-trips a full service, keeping fields it does not know', () => {
     const form = specToForm(full)
     expect(form.ruleType).toBe('both')

@@ -198,6 +198,7 @@ fn cross_field_rules(openapi: &mut utoipa::openapi::OpenApi) {
         ("HeaderOp", crate::schema::header_op_rules()),
         ("ServiceMatch", crate::schema::match_rules()),
         ("RouteFieldMatch", crate::schema::field_match_rules()),
+        ("SplitForce", crate::schema::split_force_rules()),
     ] {
         if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(name) {
             // Built from pairs: utoipa's own parsing keeps only `x-` keys.

@@ -117,6 +117,8 @@ fn model_fields_are_documented() {
                                "budget": {"percent": 50, "min_per_second": 1}},
                      "circuit_breaker": {"max_connections": 1, "max_pending": 2, "max_requests": 3},
                      "dns": {"min_ttl": "2s", "max_ttl": "1m"}},
+        "split": {"targets": [{"service": "b", "percent": 5}], "sticky": "cookie:s",
+                  "force": [{"header": "x", "cookie": "c", "value": "1", "service": "b"}]},
         "registration": {"enabled": true, "allowed_cidrs": ["10.0.0.0/8"], "max_instances": 5}
     }))
     .expect("the example covers the current model; update it with the model");
@@ -493,6 +495,7 @@ fn cross_field_rules_are_in_the_document() {
         "HeaderOp",
         "ServiceMatch",
         "RouteFieldMatch",
+        "SplitForce",
     ] {
         let rules = component(&d, name)["allOf"].as_array().cloned();
         assert!(

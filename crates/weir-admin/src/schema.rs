@@ -400,6 +400,10 @@ pub struct ServiceSchema {
     #[schema(nullable = false)]
     limits: Option<LimitsSchema>,
     upstream: UpstreamSchema,
+    /// Shares of the requests sent to other services' upstreams (canary);
+    /// what the targets do not take stays on this service's upstream. Not
+    /// for `tcp`.
+    split: Option<SplitSchema>,
     #[schema(nullable = false)]
     registration: Option<SelfRegistrationSchema>,
 }
@@ -458,6 +462,52 @@ pub struct CompressionLevelsSchema {
     zstd: Option<u32>,
     #[schema(schema_with = gzip_level)]
     gzip: Option<u32>,
+}
+
+/// A traffic split: `targets` take their percentages of the requests
+/// (their own upstreams: nodes, balancing, health, timeouts, retries); the
+/// rest stays. Targets are existing services of the same kind without a
+/// split of their own, each once, not the service itself; the percentages
+/// add up to at most 100. A disabled target takes no share.
+#[derive(ToSchema)]
+#[schema(as = Split)]
+pub struct SplitSchema {
+    #[schema(min_items = 1, max_items = 16)]
+    targets: Vec<SplitTargetSchema>,
+    /// `header:NAME` or `cookie:NAME`: requests with the same value go to
+    /// the same side. Absent: every request on its own.
+    #[schema(
+        example = "cookie:session",
+        pattern = "^(header|cookie):[!#$%&'*+.^_`|~0-9A-Za-z-]+$"
+    )]
+    sticky: Option<String>,
+    /// Rules tried in order before the shares.
+    #[schema(nullable = false, max_items = 16)]
+    force: Option<Vec<SplitForceSchema>>,
+}
+
+#[derive(ToSchema)]
+#[schema(as = SplitTarget)]
+pub struct SplitTargetSchema {
+    #[schema(schema_with = service_name)]
+    service: String,
+    /// Percent of the requests, 0.01 to 100 (at most two decimals).
+    #[schema(minimum = 0.01, maximum = 100, example = 5)]
+    percent: f64,
+}
+
+/// Sends a request whose `header` or `cookie` (exactly one) has `value`
+/// (any value when absent) to `service`: a target or the service itself.
+#[derive(ToSchema)]
+#[schema(as = SplitForce)]
+pub struct SplitForceSchema {
+    #[schema(example = "X-Canary")]
+    header: Option<String>,
+    cookie: Option<String>,
+    #[schema(example = "1")]
+    value: Option<String>,
+    #[schema(schema_with = service_name)]
+    service: String,
 }
 
 /// How requests are matched: a host, a path (`prefix`, exact `path` or
@@ -1095,6 +1145,7 @@ pub fn service_rules() -> serde_json::Value {
                     "response_headers": {"maxItems": 0},
                     "compression": {"type": "null"},
                     "cors": {"type": "null"},
+                    "split": {"type": "null"},
                     "websocket": {"const": false},
                     "https_redirect": {"const": false},
                     "access": {"properties": {"auth": {"properties": {"enabled": {"const": false}}}}},
@@ -1155,6 +1206,15 @@ pub fn field_match_rules() -> serde_json::Value {
             "if": none(&["exact", "regex", "present"]),
             "then": {"anyOf": [set("exact", "string"), set("regex", "string"), set("present", "boolean")]}
         }
+    ])
+}
+
+/// A force rule names exactly one of `header` and `cookie`
+/// (`compile::split`).
+pub fn split_force_rules() -> serde_json::Value {
+    let set = |field: &str| json!({"required": [field], "properties": {field: {"type": "string"}}});
+    json!([
+        {"if": set("header"), "then": {"properties": {"cookie": {"type": "null"}}}, "else": set("cookie")}
     ])
 }
 

@@ -311,6 +311,22 @@ crate::messages! {
         ValueRequiredForAddSet = "value_required_for_add_set" => "is required for op add and set",
         HeaderValueInvalid = "header_value_invalid" => "contains characters not allowed in a header value",
 
+        // ---- traffic split ----
+        SplitNoTarget = "split_no_target" => "needs at least one target (to stop splitting, remove the block)",
+        SplitPercent = "split_percent" => "must be a percentage from 0.01 to 100 with at most two decimals",
+        SplitOver100 = "split_over_100" => "the targets' percentages add up to more than 100",
+        SplitToItself = "split_to_itself" => "is the service itself (what the targets do not take stays on its upstream)",
+        SplitKeyInvalid { value: String } = "split_key_invalid" =>
+            "{value:?} is not header:NAME or cookie:NAME",
+        SplitForceField = "split_force_field" => "set exactly one of header and cookie",
+        SplitForceTarget { service: String } = "split_force_target" =>
+            "{service:?} is neither a target of this split nor the service itself",
+        SplitUnknown { service: String } = "split_unknown" => "there is no service {service:?}",
+        SplitKind { service: String, kind: String } = "split_kind" =>
+            "{service:?} is a {kind} service; a split's targets are of the service's own kind",
+        SplitChained { service: String } = "split_chained" =>
+            "{service:?} splits its own traffic; a target cannot have a split",
+
         // ---- compression ----
         CompressionNoAlgorithm = "compression_no_algorithm" =>
             "needs at least one of br, zstd, gzip (to turn compression off, remove the block)",

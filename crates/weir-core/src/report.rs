@@ -45,6 +45,10 @@ pub struct Explanation {
     /// passes (absent when it would not be forwarded).
     #[serde(default)]
     pub resilience: Option<ResilienceReport>,
+    /// The service's traffic split, when it has one: which upstream takes
+    /// the request.
+    #[serde(default)]
+    pub split: Option<SplitReport>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -321,4 +325,35 @@ pub enum CorsOutcome {
     /// carries no `Access-Control-*` field, so the browser keeps it from
     /// the page.
     OriginNotAllowed,
+}
+
+/// Explain's split line: whose upstream takes the request, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SplitReport {
+    /// The service whose upstream takes the request (the routed service
+    /// itself when it stays).
+    pub upstream_of: String,
+    /// `forced` (a force rule), `sticky` (the sticky key's bucket) or
+    /// `shared` (the next place in the sequence that spreads requests by
+    /// percentage: this request's side depends on the requests before it).
+    pub decided_by: String,
+    /// Each side and its share, the service's own last.
+    pub shares: Vec<SplitShare>,
+    /// Why, in English.
+    pub detail: String,
+    /// The code of `detail` (e.g. `split_forced`).
+    #[cfg_attr(feature = "openapi", schema(example = "split_forced"))]
+    pub detail_code: String,
+    /// The parameters of `detail_code`, by name.
+    pub detail_params: BTreeMap<String, String>,
+}
+
+/// One side of a split.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SplitShare {
+    pub service: String,
+    /// The share in hundredths of a percent (`500` is 5 %).
+    pub basis_points: u32,
 }

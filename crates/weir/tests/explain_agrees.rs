@@ -3,7 +3,7 @@
 //! it: path, headers, node) is what a real request through the gateway
 //! does. The requests combine every feature explain reports on — path
 //! normalisation, hosts, routes (exact paths, regexes, method, header and
-//! query conditions), rewrites, header operations, hop-by-hop
+//! query conditions), traffic splits, rewrites, header operations, hop-by-hop
 //! fields, forwarded headers, request ids, IP rules, authentication and a
 //! service's tenants, WebSocket upgrades, body limits, the HTTPS redirect,
 //! rate limits, balancing and CORS (preflights the gateway answers, and the
@@ -37,6 +37,7 @@ fn config(up1: &TestUpstream, up2: &TestUpstream) -> String {
         up1.addr, up2.addr
     );
     let one = format!("[{{ addr: \"{}\" }}]", up1.addr);
+    let two = format!("[{{ addr: \"{}\" }}]", up2.addr);
     format!(
         r#"services:
   - name: open
@@ -124,6 +125,16 @@ fn config(up1: &TestUpstream, up2: &TestUpstream) -> String {
     match: {{ prefix: /route/beta/, query: [{{ name: beta, present: true }}] }}
     request_headers: [{{ op: set, name: X-Route, value: beta }}]
     upstream: {{ nodes: {one} }}
+  - name: split_main
+    match: {{ prefix: /split/ }}
+    split:
+      targets: [{{ service: split_canary, percent: 30 }}]
+      sticky: "header:x-user"
+      force: [{{ header: x-canary, value: "1", service: split_canary }}, {{ cookie: stable, service: split_main }}]
+    upstream: {{ nodes: {one} }}
+  - name: split_canary
+    match: {{ prefix: /split-canary/ }}
+    upstream: {{ nodes: {two} }}
 tenants:
   - {{ app_id: app_one, name: One, secret: "one-secret-123" }}
   - {{ app_id: app_two, name: Two, secret: "two-secret-456", ip_allow: ["10.9.0.0/16"] }}
@@ -178,6 +189,8 @@ fn generate(rng: &mut StdRng, tokens: &[String]) -> Case {
             "/route/beta/x?b%65ta",
             "/route/beta/x?v=1",
             "/route/x",
+            "/split/a",
+            "/split/b?c=1",
         ],
     );
     let mut headers = Vec::new();
@@ -240,6 +253,12 @@ fn generate(rng: &mut StdRng, tokens: &[String]) -> Case {
     }
     if rng.random_bool(0.3) {
         headers.push(("x-canary", pick(rng, &["1", "2"]).to_owned()));
+    }
+    if rng.random_bool(0.2) {
+        headers.push((
+            "cookie",
+            pick(rng, &["stable=1", "a=b; stable", "x=1"]).to_owned(),
+        ));
     }
     // The CORS service gets more preflights than chance would send.
     let cors = target.starts_with("/cors/");

@@ -229,9 +229,25 @@ export interface Service {
   access?: ServiceAccess | null
   limits?: ServiceLimits | null
   upstream: Upstream
+  /** Shares of the requests sent to other services' upstreams. Not for tcp. */
+  split?: Split | null
   registration?: SelfRegistration | null
   // Fields this dashboard does not know yet are kept as they are.
   [extra: string]: unknown
+}
+
+export interface Split {
+  targets: { service: string; percent: number }[]
+  /** `header:NAME` or `cookie:NAME`. */
+  sticky?: string | null
+  force?: SplitForce[] | null
+}
+/** Exactly one of header and cookie; without value, any value. */
+export interface SplitForce {
+  header?: string | null
+  cookie?: string | null
+  value?: string | null
+  service: string
 }
 
 export interface Resource<T> {
@@ -553,6 +569,16 @@ export interface Explanation {
       open: boolean
     } | null
   } | null
+  /** The traffic split, when the service has one. */
+  split?:
+    | (ExplainDetail & {
+        /** The service whose upstream takes the request. */
+        upstream_of: string
+        decided_by: 'forced' | 'sticky' | 'shared'
+        /** The service's own last; hundredths of a percent. */
+        shares: { service: string; basis_points: number }[]
+      })
+    | null
 }
 
 // ---- history, audit --------------------------------------------------------

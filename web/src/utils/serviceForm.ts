@@ -10,6 +10,8 @@
 //                    `NAME absent` (explain shows conditions the same way)
 //   match methods    `GET, HEAD` (commas or spaces)
 //   CORS origins, methods, headers, exposed headers: one entry per line
+//   split targets    `SERVICE PERCENT`
+//   split force      `header NAME [VALUE] SERVICE` / `cookie NAME [VALUE] SERVICE`
 //   nodes            `ADDR [WEIGHT]`                  (seed: ip_list + weight_list)
 //   disabled nodes   `ADDR`                           (seed: forbid_list)
 //   IP lists, API allow-list, registration networks, compressed media
@@ -21,7 +23,7 @@
 // differs from the default is sent.
 
 import { SERVICE_DEFAULTS as D } from '@/api/defaults'
-import type { Balance, CheckKind, Cors, Encoding, FieldProblem, HeaderOp, HeaderOpKind, RetryOn, RetryPolicy, RouteFieldMatch, Service, ServiceKind, UpstreamTlsOptions } from '@/api'
+import type { Balance, CheckKind, Cors, Encoding, FieldProblem, HeaderOp, HeaderOpKind, RetryOn, RetryPolicy, RouteFieldMatch, Service, ServiceKind, Split, SplitForce, UpstreamTlsOptions } from '@/api'
 import { fromLines, splitLines, splitList, toLines } from './lines'
 import * as rules from './rules'
 import { serverText } from './serverText'
@@ -60,6 +62,12 @@ export interface ServiceForm {
   /** `response_headers`, one operation per line as `headers`. */
   responseHeaders: string
   // CORS (`cors`, off unless enabled; lists one entry per line)
+  /** `split.targets`, one `SERVICE PERCENT` per line; empty: no split. */
+  splitTargets: string
+  /** `split.sticky` (`header:NAME` or `cookie:NAME`). */
+  splitSticky: string
+  /** `split.force`, one rule per line. */
+  splitForce: string
   corsEnabled: boolean
   corsOrigins: string
   /** Empty: the default methods (GET, HEAD, POST). */
@@ -229,6 +237,9 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     rewrite: '',
     headers: '',
     responseHeaders: '',
+    splitTargets: '',
+    splitSticky: '',
+    splitForce: '',
     corsEnabled: false,
     corsOrigins: '',
     corsMethods: '',
@@ -329,6 +340,11 @@ export function specToForm(s: Service): ServiceForm {
   f.rewrite = (s.rewrite ?? []).map((r) => `${r.pattern} ${r.replacement}`).join('\n')
   f.headers = (s.request_headers ?? []).map(headerLine).join('\n')
   f.responseHeaders = (s.response_headers ?? []).map(headerLine).join('\n')
+  if (s.split) {
+    f.splitTargets = s.split.targets.map((t) => `${t.service} ${t.percent}`).join('\n')
+    f.splitSticky = s.split.sticky ?? ''
+    f.splitForce = (s.split.force ?? []).map(forceLine).join('\n')
+  }
   if (s.cors) {
     f.corsEnabled = true
     f.corsOrigins = toLines(s.cors.allow_origins)
@@ -452,6 +468,35 @@ export function parseCondition(text: string): RouteFieldMatch | undefined {
   return sign === '=' ? { name, exact: value } : { name, regex: value }
 }
 
+/** A force rule as the form writes it: `header NAME [VALUE] SERVICE`. */
+export function forceLine(r: SplitForce): string {
+  const [kind, name] = r.header != null ? ['header', r.header] : ['cookie', r.cookie ?? '']
+  return [kind, name, r.value, r.service].filter((x) => x != null && x !== '').join(' ')
+}
+
+/** `split` of the form (undefined without targets); `bad` takes malformed lines. */
+function splitSpec(f: ServiceForm, bad: (field: 'splitTargets' | 'splitForce', line: number) => void): Split | undefined {
+  const targets = splitLines(f.splitTargets).map(({ line, text }) => {
+    const [service = '', percent = '', ...rest] = text.split(/\s+/)
+    const n = Number(percent)
+    if (!service || !/^\d+(\.\d{1,2})?$/.test(percent) || rest.length) bad('splitTargets', line)
+    return { service, percent: Number.isFinite(n) ? n : 0 }
+  })
+  if (!targets.length) return undefined
+  const split: Split = { targets }
+  if (f.splitSticky.trim()) split.sticky = f.splitSticky.trim()
+  const force = splitLines(f.splitForce).map(({ line, text }) => {
+    const [kind = '', name = '', ...rest] = text.split(/\s+/)
+    const service = rest.pop() ?? ''
+    if ((kind !== 'header' && kind !== 'cookie') || !name || !service || rest.length > 1) bad('splitForce', line)
+    const rule: SplitForce = kind === 'cookie' ? { cookie: name, service } : { header: name, service }
+    if (rest.length) rule.value = rest[0]
+    return rule
+  })
+  if (force.length) split.force = force
+  return split
+}
+
 /** `cors` of an enabled form: defaults left out, as the server does. */
 function corsSpec(f: ServiceForm): Cors {
   const cors: Cors = { allow_origins: fromLines(f.corsOrigins) }
@@ -533,7 +578,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
 
   // Keep unknown top-level and upstream fields of the stored service.
   const spec: Service = { ...(base ?? {}), name: f.name.trim(), upstream: { ...(base?.upstream ?? {}), nodes: [] } }
-  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'response_headers', 'cors', 'websocket', 'max_body_bytes', 'compression', 'access', 'limits', 'registration'] as const) {
+  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'response_headers', 'cors', 'websocket', 'max_body_bytes', 'compression', 'access', 'limits', 'split', 'registration'] as const) {
     delete spec[k]
   }
   for (const k of ['balance', 'hash_key', 'tls', 'timeouts', 'max_idle_per_node', 'health_check', 'outlier', 'fail_open', 'retry', 'circuit_breaker', 'dns'] as const) {
@@ -592,6 +637,8 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
     const responseHeaders = ops('responseHeaders')
     if (responseHeaders.length) spec.response_headers = responseHeaders
     if (f.corsEnabled) spec.cors = corsSpec(f)
+    const split = splitSpec(f, (field, line) => problem(field, field === 'splitTargets' ? 'form.lineSplitTarget' : 'form.lineSplitForce', { line }))
+    if (split) spec.split = split
   }
 
   // Access control
@@ -825,6 +872,9 @@ export function checkForm(f: ServiceForm): FormProblem[] {
       }
     }
     if (f.corsEnabled) checkCors(f, put)
+    if (f.splitSticky.trim() && !/^(header|cookie):[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(f.splitSticky.trim())) {
+      put('splitSticky', { key: 'editor.splitStickyInvalid' })
+    }
   }
   eachLine('ipAllow', rules.ipOrCidr)
   eachLine('ipDeny', rules.ipOrCidr)
@@ -947,6 +997,10 @@ const EXACT: Record<string, FormField> = {
   'compression.level.br': 'compressionBr',
   'compression.level.zstd': 'compressionZstd',
   'compression.level.gzip': 'compressionGzip',
+  split: 'splitTargets',
+  'split.targets': 'splitTargets',
+  'split.sticky': 'splitSticky',
+  'split.force': 'splitForce',
   cors: 'corsOrigins',
   'cors.allow_origins': 'corsOrigins',
   'cors.allow_methods': 'corsMethods',
@@ -1023,6 +1077,8 @@ const EXACT: Record<string, FormField> = {
 
 /** List fields: the path up to the index → the form field holding its lines. */
 const LISTS: Record<string, FormField> = {
+  'split.targets': 'splitTargets',
+  'split.force': 'splitForce',
   'match.methods': 'methods',
   'match.headers': 'matchHeaders',
   'match.query': 'matchQuery',

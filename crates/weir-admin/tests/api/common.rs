@@ -62,6 +62,7 @@ impl GatewayRuntime for FakeRuntime {
             compression: None,
             balancer: None,
             resilience: None,
+            split: None,
         })
     }
 

@@ -15,6 +15,7 @@ mod registration;
 mod resilience;
 mod router;
 mod service;
+mod split;
 mod tenant;
 mod trie;
 
@@ -39,6 +40,7 @@ pub use service::{
     CompiledHeaderOp, CompiledHealthCheck, CompiledNode, CompiledOutlier, CompiledRewrite,
     CompiledService, CompiledUpstream, CompiledUpstreamTls, UpstreamProtocol,
 };
+pub use split::{CompiledSplit, ForceRule, MAX_SPLIT_TARGETS, SPLIT_SCALE, SplitKey, SplitSide};
 pub use tenant::CompiledTenant;
 pub use trie::PrefixTrie;
 
@@ -132,12 +134,15 @@ pub fn compile(doc: &ConfigDocument) -> Result<CompiledConfig, ValidationErrors>
         }
         router.insert(route, index as u32);
     }
+    let doc_index: Vec<usize> = services.iter().map(|(i, _, _)| *i).collect();
+    let mut compiled: Vec<CompiledService> = services.into_iter().map(|(_, s, _)| s).collect();
+    split::resolve(&mut compiled, &doc_index, &mut errors);
     let tenants = tenant::compile_tenants(doc.tenants.as_deref().unwrap_or_default(), &mut errors);
     let keys = keys::compile_keys(doc.signing_keys.as_deref().unwrap_or_default(), &mut errors);
     let certs = certs::compile_certs(doc.certificates.as_deref().unwrap_or_default(), &mut errors);
     errors.into_result()?;
     Ok(CompiledConfig {
-        services: services.into_iter().map(|(_, s, _)| s).collect(),
+        services: compiled,
         router,
         tenants,
         keys,

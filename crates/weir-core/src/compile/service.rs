@@ -72,6 +72,8 @@ pub struct CompiledService {
     pub max_body_bytes: Option<u64>,
     /// Response compression (`None` = off).
     pub compression: Option<CompiledCompression>,
+    /// Traffic split to other services' upstreams (`None` = off).
+    pub split: Option<super::CompiledSplit>,
     pub access: CompiledAccess,
     pub limits: CompiledLimits,
     pub upstream: CompiledUpstream,
@@ -253,6 +255,10 @@ pub(crate) fn compile_service(
         .compression
         .as_ref()
         .and_then(|c| compile_compression(c, &format!("{path}.compression"), errors));
+    let split = svc
+        .split
+        .as_ref()
+        .and_then(|split| super::split::compile_split(svc, split, path, errors));
     let cors = svc
         .cors
         .as_ref()
@@ -305,6 +311,7 @@ pub(crate) fn compile_service(
             websocket: svc.websocket,
             max_body_bytes: svc.max_body_bytes.filter(|&n| n > 0),
             compression,
+            split,
             access,
             limits,
             upstream,
@@ -371,6 +378,7 @@ fn check_kind_fields(svc: &Service, path: &str, errors: &mut ValidationErrors) {
             not_for("allow_encoded_slashes", svc.allow_encoded_slashes, why());
             not_for("max_body_bytes", svc.max_body_bytes.is_some(), why());
             not_for("compression", svc.compression.is_some(), why());
+            not_for("split", svc.split.is_some(), why());
             not_for("access.auth", svc.access.auth.enabled, Msg::WhyTcpToken);
             not_for("upstream.tls", svc.upstream.tls.enabled, Msg::WhyTcpTls);
             if matches!(

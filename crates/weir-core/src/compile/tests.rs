@@ -616,3 +616,107 @@ fn compression_is_for_http_services_and_validated_by_field() {
     );
     assert!(errs.contains("deflate"), "{errs}");
 }
+
+#[test]
+fn splits_are_validated_and_resolved() {
+    let yaml = |split: &str, canary_kind: &str| {
+        format!(
+            r#"services:
+  - name: main
+    match: {{ prefix: /m/ }}
+    split: {split}
+    upstream: {{ nodes: [{{ addr: "127.0.0.1:1" }}] }}
+  - name: canary
+    kind: {canary_kind}
+    match: {{ prefix: /c/ }}
+    upstream: {{ nodes: [{{ addr: "127.0.0.1:2" }}] }}
+  - name: other
+    match: {{ prefix: /o/ }}
+    split: {{ targets: [{{ service: canary, percent: 1 }}] }}
+    upstream: {{ nodes: [{{ addr: "127.0.0.1:3" }}] }}
+"#
+        )
+    };
+    let ok = yaml(
+        r#"{ targets: [{ service: canary, percent: 5.5 }], sticky: "header:X-User", force: [{ cookie: beta, service: canary }, { header: X-Stable, service: main }] }"#,
+        "http",
+    );
+    let c = compile(&doc(&ok)).unwrap();
+    let main = c.service("main").unwrap().split.as_ref().unwrap();
+    let canary = c
+        .services
+        .iter()
+        .position(|s| &*s.name == "canary")
+        .unwrap() as u32;
+    assert_eq!(main.targets[0].index, canary);
+    assert_eq!((main.targets[0].share, main.targets[0].upto), (550, 550));
+    assert_eq!(main.force[0].index, Some(canary));
+    assert_eq!(main.force[1].index, None, "the service's own upstream");
+
+    let bad = |split: &str, path: &str, fragment: &str| {
+        assert_error(&yaml(split, "http"), path, fragment);
+    };
+    bad(
+        "{ targets: [] }",
+        "services[0].split.targets",
+        "at least one target",
+    );
+    bad(
+        "{ targets: [{ service: canary, percent: 0 }] }",
+        "services[0].split.targets[0].percent",
+        "0.01 to 100",
+    );
+    bad(
+        "{ targets: [{ service: canary, percent: 1.005 }] }",
+        "services[0].split.targets[0].percent",
+        "two decimals",
+    );
+    bad(
+        "{ targets: [{ service: main, percent: 1 }] }",
+        "services[0].split.targets[0].service",
+        "the service itself",
+    );
+    bad(
+        "{ targets: [{ service: nope, percent: 1 }] }",
+        "services[0].split.targets[0].service",
+        "no service \"nope\"",
+    );
+    bad(
+        "{ targets: [{ service: other, percent: 1 }] }",
+        "services[0].split.targets[0].service",
+        "splits its own traffic",
+    );
+    bad(
+        "{ targets: [{ service: canary, percent: 60 }, { service: canary, percent: 1 }] }",
+        "services[0].split.targets[1].service",
+        "listed twice",
+    );
+    bad(
+        "{ targets: [{ service: canary, percent: 1 }], sticky: \"ip\" }",
+        "services[0].split.sticky",
+        "header:NAME or cookie:NAME",
+    );
+    bad(
+        "{ targets: [{ service: canary, percent: 1 }], force: [{ service: canary }] }",
+        "services[0].split.force[0]",
+        "exactly one of header and cookie",
+    );
+    bad(
+        "{ targets: [{ service: canary, percent: 1 }], force: [{ header: x, service: other }] }",
+        "services[0].split.force[0].service",
+        "neither a target",
+    );
+    assert_error(
+        &yaml("{ targets: [{ service: canary, percent: 1 }] }", "grpc"),
+        "services[0].split.targets[0].service",
+        "is a grpc service",
+    );
+    let over = format!(
+        "{}  - {{ name: c2, match: {{ prefix: /c2/ }}, upstream: {{ nodes: [{{ addr: \"127.0.0.1:4\" }}] }} }}\n",
+        yaml(
+            "{ targets: [{ service: canary, percent: 60 }, { service: c2, percent: 40.01 }] }",
+            "http"
+        )
+    );
+    assert_error(&over, "services[0].split.targets", "more than 100");
+}

@@ -80,6 +80,7 @@ fn service() -> Vec<(&'static str, Value)> {
         ("match.methods", no_strings()),
         ("match.headers", json(Vec::<Value>::new())),
         ("match.query", json(Vec::<Value>::new())),
+        ("split.force", json(Vec::<Value>::new())),
         ("https_redirect", json(false)),
         ("allow_encoded_slashes", json(false)),
         ("strip_prefix", json(false)),

@@ -45,6 +45,7 @@ mod registration;
 mod resilience;
 mod service;
 mod signing_key;
+mod split;
 mod tenant;
 
 pub use access::{Access, AuthPolicy, IpList, Limits};
@@ -62,6 +63,7 @@ pub use service::{
     ServiceKind, Timeouts, Upstream, UpstreamTls,
 };
 pub use signing_key::{KeyStatus, SigningAlgorithm, SigningKey};
+pub use split::{Split, SplitForce, SplitTarget};
 pub use tenant::Tenant;
 
 use serde::{Deserialize, Deserializer, Serialize};

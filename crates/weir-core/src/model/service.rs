@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{
     Access, CircuitBreaker, Compression, Cors, DnsSettings, HealthCheck, HumanDuration, Limits,
-    Outlier, RetryPolicy, SelfRegistration, is_default, is_true, yes,
+    Outlier, RetryPolicy, SelfRegistration, Split, is_default, is_true, yes,
 };
 
 /// One proxied service.
@@ -81,6 +81,10 @@ pub struct Service {
     #[serde(default, skip_serializing_if = "is_default")]
     pub limits: Limits,
     pub upstream: Upstream,
+    /// Shares of the requests sent to other services' upstreams (canary);
+    /// off when absent.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub split: Option<Split>,
     /// Self-registration of instances (off by default).
     #[serde(default, skip_serializing_if = "is_default")]
     pub registration: SelfRegistration,
@@ -124,6 +128,7 @@ impl Service {
             access: Access::default(),
             limits: Limits::default(),
             upstream,
+            split: None,
             registration: SelfRegistration::default(),
         }
     }

@@ -426,6 +426,19 @@ fn generated_service(g: &mut Gen, i: usize) -> Service {
             burst: g.pick(&[None, Some(1)]),
             max_connections: g.pick(&[0, 9]),
         },
+        split: g.flip().then(|| Split {
+            targets: vec![SplitTarget {
+                service: "canary".into(),
+                percent: 5.5,
+            }],
+            sticky: g.maybe("cookie:session".into()),
+            force: vec![SplitForce {
+                header: Some("X-Canary".into()),
+                cookie: None,
+                value: g.maybe("1".into()),
+                service: "canary".into(),
+            }],
+        }),
         registration: SelfRegistration {
             enabled: g.flip(),
             allowed_cidrs: strings(g, &["10.0.0.0/8"]),
@@ -493,7 +506,8 @@ fn the_defaults_table_names_fields_the_model_has() {
                      "timeouts": {}, "health_check": {}, "outlier": {}, "dns": {},
                      "retry": {"backoff": {}, "budget": {}}},
         "registration": {},
-        "compression": {"level": {}}
+        "compression": {"level": {}},
+        "split": {"targets": [{"service": "b", "percent": 1}]}
     });
     let filled = fill(ResourceKind::Service, &service);
     let s: Service = serde_json::from_value(filled.clone()).unwrap();

@@ -41,6 +41,7 @@ use crate::pipeline::host::routing_host;
 use crate::pipeline::pick;
 use crate::pipeline::rewrite::{self, Forwarding, Scheme, X_REQUEST_ID};
 use crate::pipeline::route::{self, Routed};
+use crate::pipeline::split;
 use crate::policy::limit::DryRun;
 use crate::policy::{self, PolicyInputs, identity};
 use crate::snapshot::Snapshot;
@@ -72,7 +73,8 @@ pub enum ExplainError {
 
 pub use weir_core::report::{
     BalancerChoice, CompressionChoice, CorsOutcome, CorsReport, ExplainRejection, ExplainVerdict,
-    Explanation, HeaderEntry, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch, UpstreamRequest,
+    Explanation, HeaderEntry, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch, SplitReport,
+    SplitShare, UpstreamRequest,
 };
 
 fn invalid(path: &str, message: Msg) -> ExplainError {
@@ -185,6 +187,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         compression: None,
         balancer: None,
         resilience: None,
+        split: None,
     };
     let pq = match normalized {
         Err(why) => {
@@ -329,7 +332,79 @@ fn phases(
             upgrade,
         },
     )?);
-    pick_phase(routed, req, out)
+    let forwarded = split_phase(snap, routed, req, out);
+    pick_phase(forwarded, req, out)
+}
+
+/// The split phase itself, without moving the sequence: the service whose
+/// upstream takes the request (the routed one without a split).
+fn split_phase<'s>(
+    snap: &'s Snapshot,
+    routed: Routed<'s>,
+    req: &Request<'_>,
+    out: &mut Explanation,
+) -> Routed<'s> {
+    let Some(side) = split::choose(snap, routed, &req.headers, true) else {
+        return routed;
+    };
+    let Some(spec) = routed.svc.split.as_ref() else {
+        return routed;
+    };
+    let service = side.upstream_of.svc.name.to_string();
+    let (decided_by, text) = match side.reason {
+        split::Reason::Forced(n) => (
+            "forced",
+            ExplainText::SplitForced {
+                rule: (n + 1).to_string(),
+                service: service.clone(),
+            },
+        ),
+        split::Reason::Sticky(bucket) => (
+            "sticky",
+            ExplainText::SplitSticky {
+                key: routed
+                    .svc
+                    .spec
+                    .split
+                    .as_ref()
+                    .and_then(|s| s.sticky.clone())
+                    .unwrap_or_default(),
+                bucket: bucket.to_string(),
+                service: service.clone(),
+            },
+        ),
+        split::Reason::Shared(_) => (
+            "shared",
+            ExplainText::SplitShared {
+                service: service.clone(),
+            },
+        ),
+    };
+    let mut shares: Vec<SplitShare> = spec
+        .targets
+        .iter()
+        .map(|t| SplitShare {
+            service: t.service.to_string(),
+            basis_points: t.share,
+        })
+        .collect();
+    let taken: u32 = shares.iter().map(|s| s.basis_points).sum();
+    shares.push(SplitShare {
+        service: routed.svc.name.to_string(),
+        basis_points: weir_core::compile::SPLIT_SCALE.saturating_sub(taken),
+    });
+    out.split = Some(SplitReport {
+        upstream_of: service,
+        decided_by: decided_by.into(),
+        shares,
+        detail: text.to_string(),
+        detail_code: text.code().into(),
+        detail_params: owned(text.params()),
+    });
+    Routed {
+        svc: routed.svc,
+        rt: side.upstream_of.rt,
+    }
 }
 
 fn route_phase<'s>(

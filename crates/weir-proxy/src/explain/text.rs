@@ -62,6 +62,14 @@ coded_texts! {
         RouteRegex { regex } = "route_regex" => "the path matches {regex} (any host)",
         RouteAny = "route_any" => "matches (any host and path)",
 
+        // Traffic split.
+        SplitForced { rule, service } = "split_forced"
+            => "force rule {rule} matches: {service}'s upstream takes the request",
+        SplitSticky { key, bucket, service } = "split_sticky"
+            => "{key} puts the client in bucket {bucket} of 10000: {service}'s upstream takes it",
+        SplitShared { service } = "split_shared"
+            => "shared by percentage, request by request: the next one goes to {service}'s upstream",
+
         // HTTPS redirect.
         ArrivesOverHttps = "arrives_over_https" => "arrives over HTTPS",
         RedirectsToHttps = "redirects_to_https" => "the service redirects plain HTTP to HTTPS",

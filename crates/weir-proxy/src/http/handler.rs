@@ -37,6 +37,7 @@ use crate::pipeline::host::routing_host;
 use crate::pipeline::pick;
 use crate::pipeline::rewrite::{self, Forwarding, Scheme, X_REQUEST_ID};
 use crate::pipeline::route::{self, Routed};
+use crate::pipeline::split;
 use crate::policy::{self, Admission, NoTrace, PolicyInputs, identity};
 use crate::snapshot::Snapshot;
 use crate::upstream::{
@@ -341,7 +342,14 @@ async fn proxy<'s>(
     } else {
         None
     };
-    let up = &*routed.rt.upstream;
+    // A split hands the request to a target's upstream; the service's own
+    // policies and answers stay.
+    let forwarded =
+        split::choose(snap, routed, &parts.headers, false).map_or(routed, |side| Routed {
+            svc,
+            rt: side.upstream_of.rt,
+        });
+    let up = &*forwarded.rt.upstream;
     let hash = pick::request_hash(&up.spec, client, parts.uri.path_and_query(), &parts.headers);
     let h2 = up.spec.protocol == UpstreamProtocol::Http2;
     // Only gRPC services (HTTP/2 upstreams) honour grpc-timeout.
@@ -370,7 +378,7 @@ async fn proxy<'s>(
     );
     let attempts = Attempts {
         conn,
-        routed,
+        routed: forwarded,
         members: &members,
         hash,
         deadline,

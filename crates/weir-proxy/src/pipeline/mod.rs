@@ -9,6 +9,7 @@
 //! | route | [`route`] | ✓ | ✓ (by name) | ✓ |
 //! | cors | [`cors`] | ✓ | – | ✓ |
 //! | admit | [`crate::policy::admit`], [`crate::policy::admit_connection`] | ✓ | ✓ | ✓ (a [`crate::policy::Trace`] and a dry-run limit backend) |
+//! | split | [`split`] | ✓ | – | ✓ (peek: the sequence does not move) |
 //! | rewrite | [`rewrite`] | ✓ | – | ✓ |
 //! | pick | [`pick`] | ✓ | ✓ | ✓ (peek: nothing moves) |
 //! | forward, record | `http::handler`, `tcp` | ✓ | ✓ | – |
@@ -21,3 +22,4 @@ pub(crate) mod host;
 pub(crate) mod pick;
 pub(crate) mod rewrite;
 pub(crate) mod route;
+pub(crate) mod split;

@@ -95,7 +95,18 @@ const messages: Record<string, string> = {
   value_required_for_add_set: 'add 和 set 操作必填',
   header_value_invalid: '含有请求头值中不允许的字符',
 
-  // ---- compression ----
+  // ---- traffic split ----
+  split_no_target: '至少需要一个目标（要停止拆分，请删除整个配置块）',
+  split_percent: '必须是 0.01 到 100 之间、最多两位小数的百分比',
+  split_over_100: '各目标的比例之和超过 100',
+  split_to_itself: '是服务自己（目标未承接的请求本来就留在它的上游）',
+  split_key_invalid: '“{value}”不是 header:名称 或 cookie:名称',
+  split_force_field: 'header 和 cookie 必须恰好设置一个',
+  split_force_target: '“{service}”既不是此拆分的目标，也不是服务自己',
+  split_unknown: '没有名为“{service}”的服务',
+  split_kind: '“{service}”是 {kind} 服务；拆分的目标必须与服务同类',
+  split_chained: '“{service}”自己也在拆分流量；目标不能再有拆分',
+
   compression_no_algorithm: '至少需要 br、zstd、gzip 中的一种（要关闭压缩，请删除整个配置块）',
   compression_no_content_type: '至少需要一个媒体类型（要关闭压缩，请删除整个配置块）',
   listed_twice: '{value} 重复列出',
