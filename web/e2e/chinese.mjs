@@ -26,7 +26,8 @@
 const LATIN_OK = new Set([
   'Weir', // the product
   'HTTP', 'HTTPS', 'gRPC', 'TCP', 'WebSocket', 'TLS', 'SNI', 'DNS', 'SRV', 'TTL', // protocols
-  'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'Host', 'Bearer', // HTTP's vocabulary
+  'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'Host', 'Origin', 'Bearer', // HTTP's vocabulary
+  'CORS', // the Fetch standard's cross-origin scheme, named so in Chinese writing too
   'JWT', 'alg', 'kid', 'iss', 'exp', // a token's header and claims
   'IP', 'CIDR', 'URL', 'API', 'ID', 'QPS', 'CPU', 'UTC', 'CA', 'CI', 'P2C', // abbreviations read as such
   'JSON', 'YAML', 'PEM', // formats
