@@ -307,6 +307,17 @@ describe('the service form', () => {
     expect(mapped.fields.splitTargets).toBe('line 1: no such service')
   })
 
+  it('edits a mirror, leaving the default share out', () => {
+    const base: Service = { name: 'shop', match: { prefix: '/shop/' }, upstream: { nodes: [{ addr: '10.0.0.1:80' }] } }
+    const f = specToForm({ ...base, mirror: { service: 'shadow', percent: 12.5 } })
+    expect([f.mirrorService, f.mirrorPercent]).toEqual(['shadow', 12.5])
+    expect(formToSpec(f).spec.mirror).toEqual({ service: 'shadow', percent: 12.5 })
+    expect(formToSpec({ ...f, mirrorPercent: 100 }).spec.mirror).toEqual({ service: 'shadow' })
+    expect(formToSpec({ ...f, mirrorService: '' }).spec.mirror).toBeUndefined()
+    expect(checkForm({ ...f, mirrorPercent: 0.005 }).map((p) => [p.field, p.key])).toEqual([['mirrorPercent', 'rules.percent']])
+    expect(mapProblems([{ path: 'mirror.service', message: 'unknown' }], f, [], (_line, m) => m).fields.mirrorService).toBe('unknown')
+  })
+
   it('round-trips a full service, keeping fields it does not know', () => {
     const form = specToForm(full)
     expect(form.ruleType).toBe('both')

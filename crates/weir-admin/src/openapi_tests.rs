@@ -117,6 +117,7 @@ fn model_fields_are_documented() {
                                "budget": {"percent": 50, "min_per_second": 1}},
                      "circuit_breaker": {"max_connections": 1, "max_pending": 2, "max_requests": 3},
                      "dns": {"min_ttl": "2s", "max_ttl": "1m"}},
+        "mirror": {"service": "b", "percent": 10},
         "split": {"targets": [{"service": "b", "percent": 5}], "sticky": "cookie:s",
                   "force": [{"header": "x", "cookie": "c", "value": "1", "service": "b"}]},
         "registration": {"enabled": true, "allowed_cidrs": ["10.0.0.0/8"], "max_instances": 5}

@@ -404,6 +404,9 @@ pub struct ServiceSchema {
     /// what the targets do not take stays on this service's upstream. Not
     /// for `tcp`.
     split: Option<SplitSchema>,
+    /// A share of the requests copied to another service's upstream, its
+    /// answers discarded. Not for `tcp`.
+    mirror: Option<MirrorSchema>,
     #[schema(nullable = false)]
     registration: Option<SelfRegistrationSchema>,
 }
@@ -484,6 +487,22 @@ pub struct SplitSchema {
     /// Rules tried in order before the shares.
     #[schema(nullable = false, max_items = 16)]
     force: Option<Vec<SplitForceSchema>>,
+}
+
+/// Copies of a share of the requests, as the upstream gets them (with
+/// `X-Weir-Mirror: 1`), sent to `service`'s upstream once the client's
+/// body has arrived (bodies up to 64 KiB; larger ones are not copied); the
+/// shadow's answers are discarded and never slow or fail the client.
+/// `service` is another existing service of the same kind.
+#[derive(ToSchema)]
+#[schema(as = Mirror)]
+pub struct MirrorSchema {
+    #[schema(schema_with = service_name)]
+    service: String,
+    /// Percent of the requests copied, 0.01 to 100 (at most two decimals);
+    /// default 100.
+    #[schema(nullable = false, minimum = 0.01, maximum = 100, example = 10)]
+    percent: Option<f64>,
 }
 
 #[derive(ToSchema)]
@@ -1146,6 +1165,7 @@ pub fn service_rules() -> serde_json::Value {
                     "compression": {"type": "null"},
                     "cors": {"type": "null"},
                     "split": {"type": "null"},
+                    "mirror": {"type": "null"},
                     "websocket": {"const": false},
                     "https_redirect": {"const": false},
                     "access": {"properties": {"auth": {"properties": {"enabled": {"const": false}}}}},

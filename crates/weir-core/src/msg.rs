@@ -324,6 +324,7 @@ crate::messages! {
         SplitUnknown { service: String } = "split_unknown" => "there is no service {service:?}",
         SplitKind { service: String, kind: String } = "split_kind" =>
             "{service:?} is a {kind} service; a split's targets are of the service's own kind",
+        MirrorToItself = "mirror_to_itself" => "is the service itself; a mirror copies to another service's upstream",
         SplitChained { service: String } = "split_chained" =>
             "{service:?} splits its own traffic; a target cannot have a split",
 

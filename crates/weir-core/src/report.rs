@@ -49,6 +49,9 @@ pub struct Explanation {
     /// the request.
     #[serde(default)]
     pub split: Option<SplitReport>,
+    /// The service's mirror, when it has one.
+    #[serde(default)]
+    pub mirror: Option<MirrorReport>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -356,4 +359,19 @@ pub struct SplitShare {
     pub service: String,
     /// The share in hundredths of a percent (`500` is 5 %).
     pub basis_points: u32,
+}
+
+/// Explain's mirror line: where copies go and whether this request would
+/// be copied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MirrorReport {
+    /// The service whose upstream gets the copies (their answers are
+    /// discarded).
+    pub service: String,
+    /// The share copied, in hundredths of a percent.
+    pub basis_points: u32,
+    /// Whether the next request would be copied (the share is spread
+    /// request by request). An upgrade is never copied.
+    pub copied: bool,
 }

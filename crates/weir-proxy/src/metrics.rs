@@ -241,7 +241,52 @@ pub fn render(plane: &DataPlane) -> String {
     }
     limits(&mut out, &*plane.options.limits);
     resilience(&mut out, &snap);
+    mirrors(&mut out, &snap);
     out
+}
+
+/// Copies of mirrored services by outcome (since the configuration was
+/// applied), and copies in flight.
+fn mirrors(out: &mut String, snap: &crate::snapshot::Snapshot) {
+    use std::sync::atomic::Ordering::Relaxed;
+    let with: Vec<_> = snap
+        .config
+        .services
+        .iter()
+        .filter_map(|s| s.mirror.as_ref().map(|m| (esc(&s.name), m)))
+        .collect();
+    header(
+        out,
+        "weir_mirror_requests_total",
+        "counter",
+        "Copies of requests sent to a mirror's shadow, by service and outcome (sent: the shadow answered; failed; skipped: not copied).",
+    );
+    for (name, m) in &with {
+        for (outcome, n) in [
+            ("sent", &m.counts.sent),
+            ("failed", &m.counts.failed),
+            ("skipped", &m.counts.skipped),
+        ] {
+            let _ = writeln!(
+                out,
+                "weir_mirror_requests_total{{service=\"{name}\",outcome=\"{outcome}\"}} {}",
+                n.load(Relaxed)
+            );
+        }
+    }
+    header(
+        out,
+        "weir_mirror_in_flight",
+        "gauge",
+        "Copies on their way to a mirror's shadow now, by service.",
+    );
+    for (name, m) in &with {
+        let _ = writeln!(
+            out,
+            "weir_mirror_in_flight{{service=\"{name}\"}} {}",
+            m.counts.in_flight.load(Relaxed)
+        );
+    }
 }
 
 /// Retries and circuit breakers, by service: services with a `retry` or

@@ -231,6 +231,8 @@ export interface Service {
   upstream: Upstream
   /** Shares of the requests sent to other services' upstreams. Not for tcp. */
   split?: Split | null
+  /** Copies of a share of the requests to another service's upstream. Not for tcp. */
+  mirror?: { service: string; percent?: number | null } | null
   registration?: SelfRegistration | null
   // Fields this dashboard does not know yet are kept as they are.
   [extra: string]: unknown
@@ -569,6 +571,8 @@ export interface Explanation {
       open: boolean
     } | null
   } | null
+  /** The service's mirror, when it has one. */
+  mirror?: { service: string; basis_points: number; copied: boolean } | null
   /** The traffic split, when the service has one. */
   split?:
     | (ExplainDetail & {

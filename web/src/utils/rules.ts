@@ -83,6 +83,12 @@ export function intRange(v: number | null | undefined, min: number, max: number)
   return undefined
 }
 
+/** A percentage of the split and mirror: 0.01 to 100, at most two decimals. */
+export function percent(v: number | null | undefined): RuleProblem | undefined {
+  if (v === null || v === undefined || !(v > 0 && v <= 100) || Math.abs(v * 100 - Math.round(v * 100)) > 1e-6) return { key: 'rules.percent' }
+  return undefined
+}
+
 export const port = (v: number | null | undefined, required: boolean): RuleProblem | undefined => {
   if (v === null || v === undefined) return required ? { key: 'rules.portRequired' } : undefined
   return intRange(v, 1, 65535)

@@ -68,6 +68,10 @@ export interface ServiceForm {
   splitSticky: string
   /** `split.force`, one rule per line. */
   splitForce: string
+  /** `mirror.service`; empty: no mirror. */
+  mirrorService: string
+  /** `mirror.percent`; empty: the default (100). */
+  mirrorPercent: number | null
   corsEnabled: boolean
   corsOrigins: string
   /** Empty: the default methods (GET, HEAD, POST). */
@@ -240,6 +244,8 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     splitTargets: '',
     splitSticky: '',
     splitForce: '',
+    mirrorService: '',
+    mirrorPercent: null,
     corsEnabled: false,
     corsOrigins: '',
     corsMethods: '',
@@ -345,6 +351,8 @@ export function specToForm(s: Service): ServiceForm {
     f.splitSticky = s.split.sticky ?? ''
     f.splitForce = (s.split.force ?? []).map(forceLine).join('\n')
   }
+  f.mirrorService = s.mirror?.service ?? ''
+  f.mirrorPercent = s.mirror?.percent ?? null
   if (s.cors) {
     f.corsEnabled = true
     f.corsOrigins = toLines(s.cors.allow_origins)
@@ -578,7 +586,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
 
   // Keep unknown top-level and upstream fields of the stored service.
   const spec: Service = { ...(base ?? {}), name: f.name.trim(), upstream: { ...(base?.upstream ?? {}), nodes: [] } }
-  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'response_headers', 'cors', 'websocket', 'max_body_bytes', 'compression', 'access', 'limits', 'split', 'registration'] as const) {
+  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'response_headers', 'cors', 'websocket', 'max_body_bytes', 'compression', 'access', 'limits', 'split', 'mirror', 'registration'] as const) {
     delete spec[k]
   }
   for (const k of ['balance', 'hash_key', 'tls', 'timeouts', 'max_idle_per_node', 'health_check', 'outlier', 'fail_open', 'retry', 'circuit_breaker', 'dns'] as const) {
@@ -639,6 +647,10 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
     if (f.corsEnabled) spec.cors = corsSpec(f)
     const split = splitSpec(f, (field, line) => problem(field, field === 'splitTargets' ? 'form.lineSplitTarget' : 'form.lineSplitForce', { line }))
     if (split) spec.split = split
+    if (f.mirrorService.trim()) {
+      spec.mirror = { service: f.mirrorService.trim() }
+      if (f.mirrorPercent !== null && f.mirrorPercent !== D['mirror.percent']) spec.mirror.percent = f.mirrorPercent
+    }
   }
 
   // Access control
@@ -872,6 +884,7 @@ export function checkForm(f: ServiceForm): FormProblem[] {
       }
     }
     if (f.corsEnabled) checkCors(f, put)
+    if (f.mirrorService.trim()) put('mirrorPercent', f.mirrorPercent === null ? undefined : rules.percent(f.mirrorPercent))
     if (f.splitSticky.trim() && !/^(header|cookie):[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(f.splitSticky.trim())) {
       put('splitSticky', { key: 'editor.splitStickyInvalid' })
     }
@@ -997,6 +1010,9 @@ const EXACT: Record<string, FormField> = {
   'compression.level.br': 'compressionBr',
   'compression.level.zstd': 'compressionZstd',
   'compression.level.gzip': 'compressionGzip',
+  mirror: 'mirrorService',
+  'mirror.service': 'mirrorService',
+  'mirror.percent': 'mirrorPercent',
   split: 'splitTargets',
   'split.targets': 'splitTargets',
   'split.sticky': 'splitSticky',

@@ -63,6 +63,7 @@ impl GatewayRuntime for FakeRuntime {
             balancer: None,
             resilience: None,
             split: None,
+            mirror: None,
         })
     }
 

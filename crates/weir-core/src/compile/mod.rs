@@ -40,7 +40,10 @@ pub use service::{
     CompiledHeaderOp, CompiledHealthCheck, CompiledNode, CompiledOutlier, CompiledRewrite,
     CompiledService, CompiledUpstream, CompiledUpstreamTls, UpstreamProtocol,
 };
-pub use split::{CompiledSplit, ForceRule, MAX_SPLIT_TARGETS, SPLIT_SCALE, SplitKey, SplitSide};
+pub use split::{
+    CompiledMirror, CompiledSplit, ForceRule, MAX_SPLIT_TARGETS, MirrorCounts, SPLIT_SCALE,
+    SplitKey, SplitSide,
+};
 pub use tenant::CompiledTenant;
 pub use trie::PrefixTrie;
 

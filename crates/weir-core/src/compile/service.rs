@@ -74,6 +74,8 @@ pub struct CompiledService {
     pub compression: Option<CompiledCompression>,
     /// Traffic split to other services' upstreams (`None` = off).
     pub split: Option<super::CompiledSplit>,
+    /// Copies of a share of the requests to another service's upstream.
+    pub mirror: Option<super::CompiledMirror>,
     pub access: CompiledAccess,
     pub limits: CompiledLimits,
     pub upstream: CompiledUpstream,
@@ -259,6 +261,10 @@ pub(crate) fn compile_service(
         .split
         .as_ref()
         .and_then(|split| super::split::compile_split(svc, split, path, errors));
+    let mirror = svc
+        .mirror
+        .as_ref()
+        .and_then(|m| super::split::compile_mirror(svc, m, path, errors));
     let cors = svc
         .cors
         .as_ref()
@@ -312,6 +318,7 @@ pub(crate) fn compile_service(
             max_body_bytes: svc.max_body_bytes.filter(|&n| n > 0),
             compression,
             split,
+            mirror,
             access,
             limits,
             upstream,
@@ -379,6 +386,7 @@ fn check_kind_fields(svc: &Service, path: &str, errors: &mut ValidationErrors) {
             not_for("max_body_bytes", svc.max_body_bytes.is_some(), why());
             not_for("compression", svc.compression.is_some(), why());
             not_for("split", svc.split.is_some(), why());
+            not_for("mirror", svc.mirror.is_some(), why());
             not_for("access.auth", svc.access.auth.enabled, Msg::WhyTcpToken);
             not_for("upstream.tls", svc.upstream.tls.enabled, Msg::WhyTcpTls);
             if matches!(

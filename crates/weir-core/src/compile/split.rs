@@ -1,4 +1,4 @@
-//! Validation and compilation of a service's traffic split. Percentages
+//! Validation and compilation of a service's traffic split and mirror. Percentages
 //! become basis points (0–10,000) laid end to end, so that a request's
 //! bucket in 0..10,000 names its side with one comparison per target.
 //! Target names are checked here; their indexes in the compiled
@@ -7,12 +7,12 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize};
 
 use http::HeaderName;
 
 use crate::error::ValidationErrors;
-use crate::model::{Service, ServiceKind, Split};
+use crate::model::{Mirror, Service, ServiceKind, Split};
 use crate::msg::Msg;
 
 /// Basis points in 100 %.
@@ -200,6 +200,61 @@ fn compile_force(
     out
 }
 
+/// A mirror ready for the data plane.
+#[derive(Debug, Clone)]
+pub struct CompiledMirror {
+    pub service: Arc<str>,
+    /// Index of the shadow service in the compiled configuration.
+    pub index: u32,
+    /// The share copied, in basis points.
+    pub share: u32,
+    /// Requests seen so far: the position in the sequence that picks the
+    /// copied share.
+    pub sequence: Arc<AtomicU64>,
+    /// What became of the copies (since this configuration was applied).
+    pub counts: Arc<MirrorCounts>,
+}
+
+/// Copies by outcome, and copies in flight now.
+#[derive(Debug, Default)]
+pub struct MirrorCounts {
+    /// The shadow answered (whatever its status).
+    pub sent: AtomicU64,
+    /// The shadow failed (refused, reset, timed out).
+    pub failed: AtomicU64,
+    /// Not copied: too many copies in flight, a body too large to keep, or
+    /// a client body that did not arrive whole.
+    pub skipped: AtomicU64,
+    pub in_flight: AtomicUsize,
+}
+
+/// Validate `mirror` of `svc`; the index is filled in by [`resolve`].
+pub(crate) fn compile_mirror(
+    svc: &Service,
+    mirror: &Mirror,
+    path: &str,
+    errors: &mut ValidationErrors,
+) -> Option<CompiledMirror> {
+    let p = format!("{path}.mirror");
+    let bp = mirror.percent * 100.0;
+    if !(mirror.percent > 0.0 && mirror.percent <= 100.0) || (bp - bp.round()).abs() > 1e-6 {
+        errors.push(format!("{p}.percent"), Msg::SplitPercent);
+        return None;
+    }
+    if mirror.service == svc.name {
+        errors.push(format!("{p}.service"), Msg::MirrorToItself);
+        return None;
+    }
+    Some(CompiledMirror {
+        service: mirror.service.as_str().into(),
+        index: 0,
+        // Checked above: a whole number of basis points from 1 to 10,000.
+        share: bp.round() as u32,
+        sequence: Arc::new(AtomicU64::new(0)),
+        counts: Arc::new(MirrorCounts::default()),
+    })
+}
+
 /// Fill in the target indexes of every split once `services` is in its
 /// final order, refusing targets that do not exist, are of another kind,
 /// or split themselves. `doc_index` maps a compiled index to the service's
@@ -214,8 +269,34 @@ pub(crate) fn resolve(
         .enumerate()
         .map(|(i, s)| (Arc::clone(&s.name), (i as u32, s.kind, s.split.is_some())))
         .collect();
+    let target =
+        |service: &str, kind: ServiceKind, field: String, errors: &mut ValidationErrors| {
+            match by_name.get(service) {
+                None => errors.push(
+                    field,
+                    Msg::SplitUnknown {
+                        service: service.to_owned(),
+                    },
+                ),
+                Some(&(_, k, _)) if k != kind => errors.push(
+                    field,
+                    Msg::SplitKind {
+                        service: service.to_owned(),
+                        kind: k.as_str().into(),
+                    },
+                ),
+                Some(&(index, _, _)) => return Some(index),
+            }
+            None
+        };
     for (i, svc) in services.iter_mut().enumerate() {
         let kind = svc.kind;
+        if let Some(mirror) = svc.mirror.as_mut() {
+            let field = format!("services[{}].mirror.service", doc_index[i]);
+            if let Some(index) = target(&mirror.service, kind, field, errors) {
+                mirror.index = index;
+            }
+        }
         let Some(split) = svc.split.as_mut() else {
             continue;
         };

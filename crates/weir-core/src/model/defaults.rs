@@ -81,6 +81,7 @@ fn service() -> Vec<(&'static str, Value)> {
         ("match.headers", json(Vec::<Value>::new())),
         ("match.query", json(Vec::<Value>::new())),
         ("split.force", json(Vec::<Value>::new())),
+        ("mirror.percent", json(100.0)),
         ("https_redirect", json(false)),
         ("allow_encoded_slashes", json(false)),
         ("strip_prefix", json(false)),

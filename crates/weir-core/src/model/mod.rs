@@ -63,7 +63,7 @@ pub use service::{
     ServiceKind, Timeouts, Upstream, UpstreamTls,
 };
 pub use signing_key::{KeyStatus, SigningAlgorithm, SigningKey};
-pub use split::{Split, SplitForce, SplitTarget};
+pub use split::{Mirror, Split, SplitForce, SplitTarget};
 pub use tenant::Tenant;
 
 use serde::{Deserialize, Deserializer, Serialize};

@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::{
     Access, CircuitBreaker, Compression, Cors, DnsSettings, HealthCheck, HumanDuration, Limits,
-    Outlier, RetryPolicy, SelfRegistration, Split, is_default, is_true, yes,
+    Mirror, Outlier, RetryPolicy, SelfRegistration, Split, is_default, is_true, yes,
 };
 
 /// One proxied service.
@@ -85,6 +85,10 @@ pub struct Service {
     /// off when absent.
     #[serde(default, skip_serializing_if = "is_default")]
     pub split: Option<Split>,
+    /// A share of the requests copied to another service's upstream, its
+    /// answers discarded; off when absent.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub mirror: Option<Mirror>,
     /// Self-registration of instances (off by default).
     #[serde(default, skip_serializing_if = "is_default")]
     pub registration: SelfRegistration,
@@ -129,6 +133,7 @@ impl Service {
             limits: Limits::default(),
             upstream,
             split: None,
+            mirror: None,
             registration: SelfRegistration::default(),
         }
     }

@@ -1,9 +1,10 @@
-//! Traffic split of a service: shares of its requests sent to the upstreams
+//! Traffic split and mirroring of a service. A split: shares of its requests sent to the upstreams
 //! of other services (a canary 95/5), optionally sticky by a header or a
 //! cookie, with rules that force a request to one side. The routed
 //! service's own policies, rewrites and answers apply whichever upstream
 //! takes the request; only the upstream (nodes, balancing, health,
-//! timeouts, retries) is the target's.
+//! timeouts, retries) is the target's. A mirror copies a share of the
+//! requests to another service's upstream and discards its answers.
 
 use serde::{Deserialize, Serialize};
 
@@ -50,3 +51,20 @@ pub struct SplitForce {
     pub value: Option<String>,
     pub service: String,
 }
+
+/// `mirror:` of an `http` or `grpc` service: a share of its requests is
+/// also sent, as the upstream gets it, to the upstream of another service
+/// (a shadow); the shadow's answers are discarded, and nothing it does
+/// reaches the client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mirror {
+    /// The service whose upstream gets the copies (of the same kind).
+    pub service: String,
+    /// Share of the requests copied, in percent (0.01 to 100, two
+    /// decimals).
+    #[serde(default = "all", skip_serializing_if = "is_all")]
+    pub percent: f64,
+}
+
+field_default!(all, is_all: f64 = 100.0);

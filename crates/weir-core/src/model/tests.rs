@@ -439,6 +439,10 @@ fn generated_service(g: &mut Gen, i: usize) -> Service {
                 service: "canary".into(),
             }],
         }),
+        mirror: g.flip().then(|| Mirror {
+            service: "shadow".into(),
+            percent: 12.5,
+        }),
         registration: SelfRegistration {
             enabled: g.flip(),
             allowed_cidrs: strings(g, &["10.0.0.0/8"]),
@@ -507,7 +511,8 @@ fn the_defaults_table_names_fields_the_model_has() {
                      "retry": {"backoff": {}, "budget": {}}},
         "registration": {},
         "compression": {"level": {}},
-        "split": {"targets": [{"service": "b", "percent": 1}]}
+        "split": {"targets": [{"service": "b", "percent": 1}]},
+        "mirror": {"service": "b"}
     });
     let filled = fill(ResourceKind::Service, &service);
     let s: Service = serde_json::from_value(filled.clone()).unwrap();

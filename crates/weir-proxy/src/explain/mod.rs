@@ -73,8 +73,8 @@ pub enum ExplainError {
 
 pub use weir_core::report::{
     BalancerChoice, CompressionChoice, CorsOutcome, CorsReport, ExplainRejection, ExplainVerdict,
-    Explanation, HeaderEntry, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch, SplitReport,
-    SplitShare, UpstreamRequest,
+    Explanation, HeaderEntry, MirrorReport, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch,
+    SplitReport, SplitShare, UpstreamRequest,
 };
 
 fn invalid(path: &str, message: Msg) -> ExplainError {
@@ -188,6 +188,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         balancer: None,
         resilience: None,
         split: None,
+        mirror: None,
     };
     let pq = match normalized {
         Err(why) => {
@@ -333,6 +334,11 @@ fn phases(
         },
     )?);
     let forwarded = split_phase(snap, routed, req, out);
+    out.mirror = svc.mirror.as_ref().map(|m| MirrorReport {
+        service: m.service.to_string(),
+        basis_points: m.share,
+        copied: !upgrade && crate::http::mirror::takes(m, true),
+    });
     pick_phase(forwarded, req, out)
 }
 

@@ -27,6 +27,7 @@ use super::compress::Negotiated;
 use super::error::{HeadLimit, ProxyError};
 use super::grpc;
 use super::headers::strip_hop_by_hop;
+use super::mirror;
 use super::oauth;
 use super::retry::{Failed, Replay};
 use super::upgrade::spawn_tunnel;
@@ -376,6 +377,13 @@ async fn proxy<'s>(
         members.list.len(),
         &up.spec.retry,
     );
+    // Upgrades are not copied: a tunnel cannot be replayed. The copy waits
+    // for the client's body in a task of its own.
+    if !upgrade
+        && let Some(copy) = mirror::prepare(snap, svc.mirror.as_ref(), &parts, &mut body, client)
+    {
+        copy.spawn(conn.plane.options.body_read_timeout);
+    }
     let attempts = Attempts {
         conn,
         routed: forwarded,

@@ -8,6 +8,7 @@ mod error;
 mod grpc;
 mod handler;
 pub(crate) mod headers;
+pub(crate) mod mirror;
 mod oauth;
 mod retry;
 mod server;

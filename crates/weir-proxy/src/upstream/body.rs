@@ -147,9 +147,13 @@ impl RequestBody {
     }
 
     /// Keep a copy of the client's body as it streams, up to `limit`
-    /// bytes, for a retry. `None` when there is no client body or its
-    /// declared length is over the limit.
+    /// bytes, for a retry or a mirror. `None` when there is no client body
+    /// or its declared length is over the limit. A body already kept is
+    /// shared: the first caller's limit holds.
     pub fn keep(&mut self, limit: usize) -> Option<Arc<Kept>> {
+        if let Some(kept) = &self.kept {
+            return Some(Arc::clone(kept));
+        }
         let inner = self.inner.as_ref()?;
         if inner.size_hint().lower() > limit as u64 {
             return None;

@@ -99,6 +99,7 @@ const messages: Record<string, string> = {
   metadata_key: 'keys are 1–{max} characters without control characters',
   metadata_value: 'values are at most {max} characters',
   method_invalid: '"{method}" is not an HTTP method',
+  mirror_to_itself: 'is the service itself; a mirror copies to another service\'s upstream',
   missing_field: 'missing field `{field}`',
   must_start_with_slash: '"{value}" must start with \'/\'',
   name_taken: '"{name}" is already the name of {other}',

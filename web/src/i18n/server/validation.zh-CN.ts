@@ -105,6 +105,7 @@ const messages: Record<string, string> = {
   split_force_target: '“{service}”既不是此拆分的目标，也不是服务自己',
   split_unknown: '没有名为“{service}”的服务',
   split_kind: '“{service}”是 {kind} 服务；拆分的目标必须与服务同类',
+  mirror_to_itself: '是服务自己；镜像应复制到另一个服务的上游',
   split_chained: '“{service}”自己也在拆分流量；目标不能再有拆分',
 
   compression_no_algorithm: '至少需要 br、zstd、gzip 中的一种（要关闭压缩，请删除整个配置块）',
