@@ -284,8 +284,8 @@ fn hex_into(out: &mut [u8], mut v: u64) {
     }
 }
 
-/// The phases after the gateway's own endpoints: route, CORS, admit,
-/// rewrite, then forward.
+/// The phases after the gateway's own endpoints: route, CORS, admit, then
+/// forward.
 async fn proxy<'s>(
     conn: &ConnCtx,
     snap: &'s Snapshot,
@@ -295,7 +295,7 @@ async fn proxy<'s>(
     outcome: &mut Outcome<'s>,
 ) -> Result<Response<BodyKind>, ProxyError> {
     let plane = &*conn.plane;
-    let (mut parts, body) = req.into_parts();
+    let (parts, body) = req.into_parts();
     super::headers::check_transfer_coding(&parts.headers)?;
 
     let host_value = routing_host(
@@ -335,6 +335,41 @@ async fn proxy<'s>(
             service: svc.name.to_string(),
         });
     }
+    let admitted = Admitted {
+        routed,
+        client,
+        host: host_value,
+        request_id,
+        tenant,
+        upgrade,
+    };
+    dispatch(conn, snap, admitted, parts, body, outcome).await
+}
+
+/// What the phases before forwarding decided about a request.
+struct Admitted<'a, 's> {
+    routed: Routed<'s>,
+    client: IpAddr,
+    /// The host routing used (the upstream gets it).
+    host: Option<HeaderValue>,
+    request_id: &'a HeaderValue,
+    tenant: Option<Arc<CompiledTenant>>,
+    /// A protocol upgrade the service accepts.
+    upgrade: bool,
+}
+
+/// The phases of an admitted request: the split picks the upstream, the
+/// rewrite makes the upstream's request, the mirror takes its copy, then
+/// the attempts forward it.
+async fn dispatch<'s>(
+    conn: &ConnCtx,
+    snap: &'s Snapshot,
+    a: Admitted<'_, 's>,
+    mut parts: http::request::Parts,
+    body: Incoming,
+    outcome: &mut Outcome<'s>,
+) -> Result<Response<BodyKind>, ProxyError> {
+    let (svc, client, upgrade) = (a.routed.svc, a.client, a.upgrade);
     // Before the rewrite: the client's Accept-Encoding, not what the
     // service's header operations send upstream.
     let compress = Negotiated::of(svc, &parts.method, &parts.headers, upgrade);
@@ -346,23 +381,20 @@ async fn proxy<'s>(
     // A split hands the request to a target's upstream; the service's own
     // policies and answers stay.
     let forwarded =
-        split::choose(snap, routed, &parts.headers, false).map_or(routed, |side| Routed {
+        split::choose(snap, a.routed, &parts.headers, false).map_or(a.routed, |side| Routed {
             svc,
             rt: side.upstream_of.rt,
         });
     let up = &*forwarded.rt.upstream;
     let hash = pick::request_hash(&up.spec, client, parts.uri.path_and_query(), &parts.headers);
-    let h2 = up.spec.protocol == UpstreamProtocol::Http2;
     // Only gRPC services (HTTP/2 upstreams) honour grpc-timeout.
-    let deadline = if h2 {
-        grpc::timeout(&parts.headers)
-    } else {
-        None
-    };
+    let deadline = (up.spec.protocol == UpstreamProtocol::Http2)
+        .then(|| grpc::timeout(&parts.headers))
+        .flatten();
     let forwarding = Forwarding {
-        host: host_value.as_ref(),
-        request_id,
-        tenant: tenant.as_deref().map(|t| &*t.app_id),
+        host: a.host.as_ref(),
+        request_id: a.request_id,
+        tenant: a.tenant.as_deref().map(|t| &*t.app_id),
         peer_ip: &conn.peer_ip,
         scheme: conn.scheme,
         upgrade,
