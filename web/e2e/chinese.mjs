@@ -31,7 +31,7 @@ const LATIN_OK = new Set([
   'JWT', 'alg', 'kid', 'iss', 'exp', // a token's header and claims
   'IP', 'CIDR', 'URL', 'API', 'ID', 'QPS', 'CPU', 'UTC', 'CA', 'CI', 'P2C', // abbreviations read as such
   'JSON', 'YAML', 'PEM', // formats
-  'ms', 'KB', 'MB', 'GB', 'TB', 'MiB', // units
+  'ms', 'KB', 'MB', 'GB', 'TB', 'KiB', 'MiB', // units
   'English', // the language switch names each language in that language
 ])
 
