@@ -79,6 +79,15 @@ fn is_cookie_name(name: &str) -> bool {
     !name.is_empty() && HeaderName::from_bytes(name.as_bytes()).is_ok()
 }
 
+/// A percentage (0.01 to 100, at most two decimals) in basis points, or
+/// `None` when it is not one.
+fn basis_points(percent: f64) -> Option<u32> {
+    let bp = percent * 100.0;
+    let whole = (bp - bp.round()).abs() <= 1e-6;
+    // In range and whole: the cast is exact (1 to 10,000).
+    (percent > 0.0 && percent <= 100.0 && whole).then(|| bp.round() as u32)
+}
+
 /// Validate `split` of `svc` (reporting under `path`, e.g. `services[3]`).
 /// Indexes are left at 0 for [`resolve`].
 pub(crate) fn compile_split(
@@ -104,11 +113,10 @@ pub(crate) fn compile_split(
     let mut upto = 0u32;
     for (i, t) in split.targets.iter().enumerate() {
         let tp = format!("{p}.targets[{i}]");
-        let bp = t.percent * 100.0;
-        if !(t.percent > 0.0 && t.percent <= 100.0) || (bp - bp.round()).abs() > 1e-6 {
+        let Some(share) = basis_points(t.percent) else {
             errors.push(format!("{tp}.percent"), Msg::SplitPercent);
             continue;
-        }
+        };
         if t.service == svc.name {
             errors.push(format!("{tp}.service"), Msg::SplitToItself);
             continue;
@@ -122,8 +130,6 @@ pub(crate) fn compile_split(
             );
             continue;
         }
-        // Checked above: a whole number of basis points from 1 to 10,000.
-        let share = bp.round() as u32;
         upto = upto.saturating_add(share);
         targets.push(SplitSide {
             service: t.service.as_str().into(),
@@ -236,11 +242,10 @@ pub(crate) fn compile_mirror(
     errors: &mut ValidationErrors,
 ) -> Option<CompiledMirror> {
     let p = format!("{path}.mirror");
-    let bp = mirror.percent * 100.0;
-    if !(mirror.percent > 0.0 && mirror.percent <= 100.0) || (bp - bp.round()).abs() > 1e-6 {
+    let Some(share) = basis_points(mirror.percent) else {
         errors.push(format!("{p}.percent"), Msg::SplitPercent);
         return None;
-    }
+    };
     if mirror.service == svc.name {
         errors.push(format!("{p}.service"), Msg::MirrorToItself);
         return None;
@@ -248,8 +253,7 @@ pub(crate) fn compile_mirror(
     Some(CompiledMirror {
         service: mirror.service.as_str().into(),
         index: 0,
-        // Checked above: a whole number of basis points from 1 to 10,000.
-        share: bp.round() as u32,
+        share,
         sequence: Arc::new(AtomicU64::new(0)),
         counts: Arc::new(MirrorCounts::default()),
     })

@@ -15,11 +15,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderValue, Request};
 use http_body_util::{BodyExt, Full};
-use weir_core::compile::{CompiledMirror, MirrorCounts, SPLIT_SCALE};
+use weir_core::compile::{CompiledMirror, MirrorCounts};
 
 use super::handler::{send, send_h2};
 use super::retry::REPLAY_MAX_BYTES;
-use crate::pipeline::pick;
+use crate::pipeline::{pick, split};
 use crate::snapshot::Snapshot;
 use crate::upstream::{Completion, Kept, Link, RequestBody, UpstreamRuntime};
 
@@ -32,14 +32,7 @@ pub(super) const X_WEIR_MIRROR: &str = "x-weir-mirror";
 /// Whether the request is copied: the next point of the golden-ratio
 /// sequence falls in the mirror's share.
 pub(crate) fn takes(mirror: &CompiledMirror, peek: bool) -> bool {
-    let n = if peek {
-        mirror.sequence.load(Ordering::Relaxed)
-    } else {
-        mirror.sequence.fetch_add(1, Ordering::Relaxed)
-    };
-    let bucket = ((u128::from(n.wrapping_mul(0x9e37_79b9_7f4a_7c15)) * u128::from(SPLIT_SCALE))
-        >> 64) as u32;
-    bucket < mirror.share
+    split::next_bucket(&mirror.sequence, peek) < mirror.share
 }
 
 /// A copy waiting for the client's body: its head, and the body as it is

@@ -7,7 +7,7 @@
 //! than only on average. The service's own policies and answers apply
 //! whatever the side; only the upstream is the target's.
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use http::{HeaderMap, header};
 use weir_core::compile::{CompiledSplit, SPLIT_SCALE, SplitKey};
@@ -122,10 +122,17 @@ fn sticky_bucket(split: &CompiledSplit, headers: &HeaderMap) -> Option<u32> {
 
 /// The n-th point of the additive recurrence frac(n·φ) as a bucket.
 fn sequence_bucket(split: &CompiledSplit, peek: bool) -> u32 {
+    next_bucket(&split.sequence, peek)
+}
+
+/// The next point of the golden-ratio sequence kept in `sequence` as a
+/// bucket in 0..10,000 (a split's and a mirror's shares alike); `peek`
+/// leaves the sequence where it is.
+pub(crate) fn next_bucket(sequence: &AtomicU64, peek: bool) -> u32 {
     let n = if peek {
-        split.sequence.load(Ordering::Relaxed)
+        sequence.load(Ordering::Relaxed)
     } else {
-        split.sequence.fetch_add(1, Ordering::Relaxed)
+        sequence.fetch_add(1, Ordering::Relaxed)
     };
     to_bucket(n.wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
