@@ -18,9 +18,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use async_compression::codecs::{BrotliDecoder, DecodeV2, GzipDecoder, ZstdDecoder};
-use async_compression::core::util::{PartialBuffer, WriteBuffer};
 use bytes::Bytes;
+use common::codecs::Decoder;
 use common::raw_http::RawConn;
 use common::{TestGateway, client};
 use http::{HeaderMap, Request, Response};
@@ -212,60 +211,6 @@ fn config(origin: &Origin) -> String {
   - {{ name: plain, match: {{ prefix: /plain/ }}, upstream: {{ nodes: {nodes} }} }}
 "#
     )
-}
-
-/// Decodes a coding as a client does, as the bytes arrive.
-struct Decoder {
-    codec: Box<dyn DecodeV2 + Send>,
-    out: Vec<u8>,
-    /// The encoded stream's end was seen.
-    ended: bool,
-}
-
-impl Decoder {
-    fn new(coding: &str) -> Self {
-        let codec: Box<dyn DecodeV2 + Send> = match coding {
-            "br" => Box::new(BrotliDecoder::default()),
-            "zstd" => Box::new(ZstdDecoder::default()),
-            "gzip" => Box::new(GzipDecoder::default()),
-            other => panic!("no decoder for {other:?}"),
-        };
-        Self {
-            codec,
-            out: Vec::new(),
-            ended: false,
-        }
-    }
-
-    fn feed(&mut self, data: &[u8]) {
-        let mut input = PartialBuffer::new(data);
-        // All of the input, then whatever the decoder still holds.
-        while !input.unwritten().is_empty() && !self.ended {
-            let mut room = vec![0u8; 64 * 1024];
-            let mut w = WriteBuffer::new_initialized(&mut room);
-            let before = input.written_len();
-            self.ended = self.codec.decode(&mut input, &mut w).unwrap();
-            self.out.extend_from_slice(w.written());
-            if w.written_len() == 0 && input.written_len() == before {
-                break;
-            }
-        }
-        while !self.ended {
-            let mut room = vec![0u8; 64 * 1024];
-            let mut w = WriteBuffer::new_initialized(&mut room);
-            let drained = self.codec.flush(&mut w).unwrap();
-            self.out.extend_from_slice(w.written());
-            if drained {
-                return;
-            }
-        }
-    }
-
-    fn decode(coding: &str, data: &[u8]) -> Vec<u8> {
-        let mut d = Self::new(coding);
-        d.feed(data);
-        d.out
-    }
 }
 
 /// GET `path` with `headers`; the status, head and raw body.

@@ -6,9 +6,11 @@
 //! query conditions), traffic splits, rewrites, header operations, hop-by-hop
 //! fields, forwarded headers, request ids, IP rules, authentication and a
 //! service's tenants, WebSocket upgrades, body limits, the HTTPS redirect,
-//! rate limits, balancing and CORS (preflights the gateway answers, and the
-//! CORS fields of every answer) — sent raw so that duplicate and malformed
-//! fields reach the gateway as written.
+//! rate limits, balancing, CORS (preflights the gateway answers, and the
+//! CORS fields of every answer), response compression (the coding explain
+//! names is the one the answer comes in) and mirroring (the requests explain
+//! says are copied are the ones the shadow gets) — sent raw so that
+//! duplicate and malformed fields reach the gateway as written.
 //!
 //! The seed is random per run and printed with every failure;
 //! `WEIR_EXPLAIN_SEED=<n>` replays one.
@@ -18,11 +20,14 @@
 mod common;
 
 use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use common::codecs::Decoder;
 use common::raw_http::{RawResponse, exchange};
-use common::{TestGateway, client};
+use common::{TestGateway, client, eventually};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
@@ -31,13 +36,14 @@ use weir_testkit::http::TestUpstream;
 
 const CASES: usize = 400;
 
-fn config(up1: &TestUpstream, up2: &TestUpstream) -> String {
+fn config(up1: &TestUpstream, up2: &TestUpstream, shadow: &TestUpstream) -> String {
     let nodes = format!(
         "[{{ addr: \"{}\" }}, {{ addr: \"{}\" }}]",
         up1.addr, up2.addr
     );
     let one = format!("[{{ addr: \"{}\" }}]", up1.addr);
     let two = format!("[{{ addr: \"{}\" }}]", up2.addr);
+    let shadow = shadow.addr;
     format!(
         r#"services:
   - name: open
@@ -135,6 +141,18 @@ fn config(up1: &TestUpstream, up2: &TestUpstream) -> String {
   - name: split_canary
     match: {{ prefix: /split-canary/ }}
     upstream: {{ nodes: {two} }}
+  - name: zip
+    match: {{ prefix: /zip/ }}
+    compression: {{ min_size: 16, content_types: [application/json] }}
+    upstream: {{ nodes: {one} }}
+  - name: mirrored
+    match: {{ prefix: /mirror/ }}
+    mirror: {{ service: shadow, percent: 40 }}
+    access: {{ ip_deny: {{ ips: ["192.0.2.0/24"] }} }}
+    upstream: {{ nodes: {one} }}
+  - name: shadow
+    match: {{ prefix: /shadow-only/ }}
+    upstream: {{ nodes: [{{ addr: "{shadow}" }}] }}
 tenants:
   - {{ app_id: app_one, name: One, secret: "one-secret-123" }}
   - {{ app_id: app_two, name: Two, secret: "two-secret-456", ip_allow: ["10.9.0.0/16"] }}
@@ -191,6 +209,10 @@ fn generate(rng: &mut StdRng, tokens: &[String]) -> Case {
             "/route/x",
             "/split/a",
             "/split/b?c=1",
+            "/zip/x",
+            "/zip/y?z=1",
+            "/mirror/x",
+            "/mirror/y?z=1",
         ],
     );
     let mut headers = Vec::new();
@@ -260,6 +282,22 @@ fn generate(rng: &mut StdRng, tokens: &[String]) -> Case {
             pick(rng, &["stable=1", "a=b; stable", "x=1"]).to_owned(),
         ));
     }
+    if rng.random_bool(0.4) {
+        let asked = pick(
+            rng,
+            &[
+                "gzip",
+                "br;q=0.5, gzip;q=0.8",
+                "zstd",
+                "identity",
+                "gzip;q=0",
+                "*",
+                "br, zstd;q=0",
+                "GZIP, deflate",
+            ],
+        );
+        headers.push(("accept-encoding", asked.to_owned()));
+    }
     // The CORS service gets more preflights than chance would send.
     let cors = target.starts_with("/cors/");
     if cors && rng.random_bool(0.75) {
@@ -307,8 +345,9 @@ fn cors_headers(rng: &mut StdRng, cors: bool, headers: &mut Vec<(&'static str, S
     }
 }
 
-/// The CORS fields of an answer (`access-control-*`, `vary`), lower case
-/// as the raw head is, sorted.
+/// The CORS fields of an answer (`access-control-*`, and the `vary` that
+/// names `origin`; compression adds one of its own), lower case as the raw
+/// head is, sorted.
 fn cors_fields(res: &RawResponse) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = res
         .head
@@ -316,9 +355,10 @@ fn cors_fields(res: &RawResponse) -> Vec<(String, String)> {
         .skip(1)
         .filter_map(|l| {
             let (k, v) = l.split_once(':')?;
-            let k = k.trim();
-            (k.starts_with("access-control-") || k == "vary")
-                .then(|| (k.to_owned(), v.trim().to_owned()))
+            let (k, v) = (k.trim(), v.trim());
+            let origin = v.split(',').any(|t| t.trim() == "origin");
+            let cors = k.starts_with("access-control-") || (k == "vary" && origin);
+            cors.then(|| (k.to_owned(), v.to_owned()))
         })
         .collect();
     out.sort();
@@ -419,8 +459,9 @@ async fn tokens(gw: &TestGateway) -> Vec<String> {
 async fn explain_agrees_with_the_data_plane_on_generated_requests() {
     let up1 = TestUpstream::start("up1").await;
     let up2 = TestUpstream::start("up2").await;
+    let shadow = TestUpstream::start("shadow").await;
     let names = [(up1.addr.to_string(), "up1"), (up2.addr.to_string(), "up2")];
-    let gw = TestGateway::start_with(&config(&up1, &up2), |c| {
+    let gw = TestGateway::start_with(&config(&up1, &up2, &shadow), |c| {
         c.proxy.trusted_proxies = vec!["127.0.0.1".into()];
     })
     .await;
@@ -431,7 +472,7 @@ async fn explain_agrees_with_the_data_plane_on_generated_requests() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(rand::random::<u64>);
     let mut rng = StdRng::seed_from_u64(seed);
-    let (mut forwarded, mut refused, mut preflights) = (0, 0, 0);
+    let (mut forwarded, mut refused, mut preflights, mut copies) = (0, 0, 0, 0u64);
     for n in 0..CASES {
         let case = generate(&mut rng, &tokens);
         let what = format!("seed {seed}, case {n}: {case:?}");
@@ -466,7 +507,17 @@ async fn explain_agrees_with_the_data_plane_on_generated_requests() {
                 forwarded += 1;
                 assert_eq!(e.verdict, ExplainVerdict::Forward, "{what}");
                 assert_eq!(res.status, 200, "{what}\nexplain: {explained:#}");
-                let echo = res.json();
+                // The coding explain names is the one the answer comes in.
+                let coding = res.header("content-encoding");
+                let explained_coding = e.compression.as_ref().and_then(|c| c.encoding.clone());
+                assert_eq!(coding, explained_coding, "{what}\nexplain: {explained:#}");
+                let echo: Value = match &coding {
+                    Some(c) => serde_json::from_slice(&Decoder::decode(c, &res.body)).unwrap(),
+                    None => res.json(),
+                };
+                if e.mirror.as_ref().is_some_and(|m| m.copied) {
+                    copies += 1;
+                }
                 let up = e.upstream_request.as_ref().unwrap();
                 let seen = match echo["query"].as_str() {
                     Some(q) => format!("{}?{q}", echo["path"].as_str().unwrap()),
@@ -497,8 +548,24 @@ async fn explain_agrees_with_the_data_plane_on_generated_requests() {
     }
     // The generator reaches both sides, and answered preflights.
     assert!(
-        forwarded > CASES / 5 && refused > CASES / 5 && preflights > 0,
-        "{forwarded}/{refused}/{preflights}"
+        forwarded > CASES / 5 && refused > CASES / 5 && preflights > 0 && copies > 0,
+        "{forwarded}/{refused}/{preflights}/{copies}"
     );
+    // The shadow got exactly the requests explain said are copied.
+    let snap = gw.gateway.plane.snapshot();
+    let counts = &snap
+        .config
+        .service("mirrored")
+        .unwrap()
+        .mirror
+        .as_ref()
+        .unwrap()
+        .counts;
+    eventually("copies answered", Duration::from_secs(10), async || {
+        counts.in_flight.load(Ordering::Relaxed) == 0
+    })
+    .await;
+    assert_eq!(counts.sent.load(Ordering::Relaxed), copies, "seed {seed}");
+    assert_eq!(shadow.requests(), copies, "seed {seed}");
     gw.stop().await;
 }

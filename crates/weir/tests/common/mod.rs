@@ -2,6 +2,7 @@
 //! on 127.0.0.1 port 0 with its own SQLite store in a temporary directory.
 #![allow(dead_code, unreachable_pub, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod codecs;
 pub mod load;
 pub mod prebound;
 pub mod process;
