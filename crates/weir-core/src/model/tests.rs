@@ -353,10 +353,12 @@ fn generated_service(g: &mut Gen, i: usize) -> Service {
         max_ttl: duration(g, 300),
     };
     let (allow, deny) = (ip_list(g), ip_list(g));
+    let (connect, response_header, stream_idle) =
+        (duration(g, 2), duration(g, 30), duration(g, 60));
     let timeouts = RouteTimeouts {
-        connect: g.maybe(duration(g, 2)),
-        response_header: g.maybe(duration(g, 30)),
-        stream_idle: g.maybe(duration(g, 60)),
+        connect: g.maybe(connect),
+        response_header: g.maybe(response_header),
+        stream_idle: g.maybe(stream_idle),
     };
     Service {
         kind: g.pick(&[ServiceKind::Http, ServiceKind::Tcp, ServiceKind::Grpc]),
