@@ -1,8 +1,9 @@
 //! A route's own `timeouts:` through a real gateway to real upstreams that
-//! answer slowly (`x-test-delay-ms`) or never accept (a blackhole): each
-//! field overrides the upstream's, also a split target's, a shorter
-//! per-try timeout still ends a try, explain says which value applies and
-//! where it comes from, and `weir check` refuses what cannot work.
+//! answer slowly (`x-test-delay-ms`), never accept (a blackhole) or echo
+//! WebSocket messages: each field overrides the upstream's, a split
+//! target's too; a shorter per-try timeout still ends a try; explain says
+//! which value applies and where it comes from; `weir check` refuses what
+//! cannot work.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -221,4 +222,38 @@ services:
     ] {
         assert!(err.contains(expected), "missing {expected:?} in:\n{err}");
     }
+}
+
+#[tokio::test]
+async fn a_route_stream_idle_closes_its_websocket_tunnels() {
+    use futures_util::{SinkExt, StreamExt};
+    use weir_testkit::WsEcho;
+    use weir_testkit::tokio_tungstenite::connect_async;
+    use weir_testkit::tokio_tungstenite::tungstenite::Message;
+
+    let echo = WsEcho::start().await;
+    // The upstream's own stream_idle is its default, 10 minutes.
+    let gw = TestGateway::start(&format!(
+        "services:\n  - name: chat\n    match: {{ prefix: /chat/ }}\n    websocket: true\n    timeouts: {{ stream_idle: 500ms }}\n    upstream: {{ nodes: [{{ addr: \"{}\" }}] }}\n",
+        echo.addr
+    ))
+    .await;
+    let url = format!("ws://{}/chat/idle", gw.gateway.http_addr.unwrap());
+    let (mut ws, _) = connect_async(&url).await.unwrap();
+    ws.send(Message::text("one")).await.unwrap();
+    ws.next().await.unwrap().unwrap();
+    let started = Instant::now();
+    let end = tokio::time::timeout(Duration::from_secs(5), ws.next())
+        .await
+        .unwrap();
+    assert!(
+        matches!(end, None | Some(Err(_)) | Some(Ok(Message::Close(_)))),
+        "{end:?}"
+    );
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(400) && waited < WELL_BEFORE,
+        "{waited:?}"
+    );
+    gw.stop().await;
 }
