@@ -337,7 +337,6 @@ impl UpstreamRuntime {
                         self.conns.h2(
                             &addr,
                             sni.as_ref(),
-                            self.spec.connect_timeout,
                             self.spec.tls.as_ref(),
                             self.tls.as_ref(),
                         )
