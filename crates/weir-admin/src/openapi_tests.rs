@@ -635,13 +635,20 @@ fn undocumented_defaults(
 fn no_schema_wants_two_types() {
     let mut bad = Vec::new();
     two_types(&doc(), "", &mut bad);
-    assert!(bad.is_empty(), "allOf parts without a common type: {bad:#?}");
+    assert!(
+        bad.is_empty(),
+        "allOf parts without a common type: {bad:#?}"
+    );
 }
 
 fn two_types(v: &Value, path: &str, out: &mut Vec<String>) {
     match v {
         Value::Object(m) => {
-            let parts = m.get("allOf").and_then(Value::as_array).into_iter().flatten();
+            let parts = m
+                .get("allOf")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten();
             let mut common: Option<BTreeSet<&str>> = None;
             for t in parts.filter_map(|p| p.get("type")) {
                 let types: BTreeSet<&str> = match t {

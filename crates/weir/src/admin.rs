@@ -28,8 +28,8 @@ use weir_admin::auth::bootstrap::{Bootstrap, ensure_first_admin};
 use weir_admin::auth::throttle::ThrottleOptions;
 use weir_admin::runtime::{
     ExplainError, ExplainRequest, Explanation, HealthSummary, HourPoint, HourlySeries,
-    ListenerInfo, NodeHealth, NodeStatus, RecentTraffic, RejectionClasses,
-    ServiceHealth, StatsScope, TokenTryout, Traffic,
+    ListenerInfo, NodeHealth, NodeStatus, RecentTraffic, RejectionClasses, ServiceHealth,
+    StatsScope, TokenTryout, Traffic,
 };
 use weir_admin::{AdminOptions, AdminState, CookieSecure, GatewayRuntime, RuntimeStatus};
 use weir_core::compile::IpSet;

@@ -285,7 +285,10 @@ async fn a_taken_port_is_reported_not_fatal_and_retried() {
     let listeners = gw.gateway.listeners.clone().unwrap();
     let status = listeners.status().await;
     assert_eq!(status.len(), 1);
-    assert_eq!(status[0].state, weir_proxy::listeners::ListenerState::Failed);
+    assert_eq!(
+        status[0].state,
+        weir_proxy::listeners::ListenerState::Failed
+    );
     assert!(
         status[0].error.as_deref().unwrap().contains("in use"),
         "{status:?}"

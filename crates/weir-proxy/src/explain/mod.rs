@@ -65,8 +65,8 @@ pub struct ExplainInput {
 
 pub use weir_core::report::{
     BalancerChoice, CompressionChoice, CorsOutcome, CorsReport, ExplainError, ExplainRejection,
-    ExplainVerdict, Explanation, HeaderEntry, MirrorReport, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch,
-    SplitReport, SplitShare, UpstreamRequest,
+    ExplainVerdict, Explanation, HeaderEntry, MirrorReport, NodeRef, PolicyOutcome, PolicyVerdict,
+    RouteMatch, SplitReport, SplitShare, UpstreamRequest,
 };
 
 fn invalid(path: &str, message: Msg) -> ExplainError {
