@@ -3,10 +3,13 @@
 // back onto the fields, and explain's CORS line.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
-import type { Explanation, Service } from '@/api'
+import type { Explanation, FieldProblem, Service } from '@/api'
 import { i18n, setLocale } from '@/i18n'
 import { DEFAULTS, emptyForm, formToSpec, mapProblems, specToForm } from '@/utils/serviceForm'
 import ExplainPanel from '@/views/services/ExplainPanel.vue'
+
+/** A field problem as the server sends it, without a code the dashboard knows: shown in its English. */
+const fp = (path: string, message: string): FieldProblem => ({ path, message, code: '', params: {} })
 
 const base = (): Service => ({ name: 'web', match: { prefix: '/web/' }, upstream: { nodes: [{ addr: '10.0.0.1:80' }] } })
 
@@ -86,11 +89,11 @@ describe('the CORS fields of the service form', () => {
     const f = { ...form(), corsEnabled: true, corsOrigins: 'https://a.test\n\nhttps://b.test/x', corsHeaders: 'X-A\nX-A' }
     const mapped = mapProblems(
       [
-        { path: 'cors.allow_origins[1]', message: 'not an origin' },
-        { path: 'cors.allow_origins', message: 'no star with credentials' },
-        { path: 'cors.allow_headers[1]', message: 'listed twice' },
-        { path: 'cors.max_age', message: 'bad duration' },
-        { path: 'cors', message: 'does not apply' },
+        fp('cors.allow_origins[1]', 'not an origin'),
+        fp('cors.allow_origins', 'no star with credentials'),
+        fp('cors.allow_headers[1]', 'listed twice'),
+        fp('cors.max_age', 'bad duration'),
+        fp('cors', 'does not apply'),
       ],
       f,
       [],

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import type { Service } from '@/api'
+import type { FieldProblem, Service } from '@/api'
 import { SERVICE_DEFAULTS } from '@/api/defaults'
 import { DEFAULTS, checkForm, emptyForm, formToSpec, ineffective, lineNumberOf, mapProblems, specToForm } from '@/utils/serviceForm'
 
-const full: Service = {
+/** A field problem as the server sends it, without a code the dashboard knows: shown in its English. */
+const fp = (path: string, message: string): FieldProblem => ({ path, message, code: '', params: {} })
+
+// A field of a newer server than this dashboard: kept as it is.
+const full: Service & { future_field: unknown } = {
   name: 'user_api',
   kind: 'http',
   description: 'users',
@@ -53,7 +57,7 @@ describe('the service form', () => {
     form.regCidrs = '10.0.0.0/8'
     expect(formToSpec(form).spec.registration).toEqual({ enabled: true, allowed_cidrs: ['10.0.0.0/8'], max_instances: 5 })
     const mapped = mapProblems(
-      [{ path: 'registration.allowed_cidrs[0]', message: 'bad' }, { path: 'registration.max_instances', message: 'too many' }],
+      [fp('registration.allowed_cidrs[0]', 'bad'), fp('registration.max_instances', 'too many')],
       form,
       [],
       (line, m) => `line ${line}: ${m}`,
@@ -78,7 +82,7 @@ describe('the service form', () => {
     // Not sent when empty; a TCP service has none.
     expect(formToSpec({ ...f, responseHeaders: '' }).spec.response_headers).toBeUndefined()
     expect(formToSpec({ ...f, kind: 'tcp', port: 7000 }).spec.response_headers).toBeUndefined()
-    const mapped = mapProblems([{ path: 'response_headers[1].name', message: 'bad' }], f, [], (line, m) => `line ${line}: ${m}`)
+    const mapped = mapProblems([fp('response_headers[1].name', 'bad')], f, [], (line, m) => `line ${line}: ${m}`)
     expect(mapped.fields.responseHeaders).toBe('line 2: bad')
   })
 
@@ -127,9 +131,9 @@ describe('the service form', () => {
     // Server problems land on the fields.
     const mapped = mapProblems(
       [
-        { path: 'match.path_regex', message: 'bad regex' },
-        { path: 'match.headers[1].regex', message: 'bad' },
-        { path: 'match.query[0].name', message: 'twice' },
+        fp('match.path_regex', 'bad regex'),
+        fp('match.headers[1].regex', 'bad'),
+        fp('match.query[0].name', 'twice'),
       ],
       f,
       [],
@@ -204,9 +208,9 @@ describe('the service form', () => {
     expect(checkForm({ ...f, compressionEnabled: false })).toEqual([])
     const mapped = mapProblems(
       [
-        { path: 'compression.content_types[1]', message: 'bad type' },
-        { path: 'compression.level.zstd', message: 'too high' },
-        { path: 'compression', message: 'not for grpc' },
+        fp('compression.content_types[1]', 'bad type'),
+        fp('compression.level.zstd', 'too high'),
+        fp('compression', 'not for grpc'),
       ],
       f,
       [],
@@ -261,7 +265,7 @@ describe('the service form', () => {
     const tcp = formToSpec({ ...f, kind: 'tcp', port: 7000 }).spec.upstream
     expect([tcp.retry, tcp.circuit_breaker]).toEqual([undefined, undefined])
     const mapped = mapProblems(
-      [{ path: 'upstream.retry.per_try_timeout', message: 'bad' }, { path: 'upstream.circuit_breaker.max_requests', message: 'big' }],
+      [fp('upstream.retry.per_try_timeout', 'bad'), fp('upstream.circuit_breaker.max_requests', 'big')],
       f,
       [],
       (line, m) => `line ${line}: ${m}`,
@@ -303,7 +307,7 @@ describe('the service form', () => {
         ['splitSticky', 'editor.splitStickyInvalid', undefined],
       ]),
     )
-    const mapped = mapProblems([{ path: 'split.targets[0].service', message: 'no such service' }], f, [], (line, m) => `line ${line}: ${m}`)
+    const mapped = mapProblems([fp('split.targets[0].service', 'no such service')], f, [], (line, m) => `line ${line}: ${m}`)
     expect(mapped.fields.splitTargets).toBe('line 1: no such service')
   })
 
@@ -315,7 +319,7 @@ describe('the service form', () => {
     expect(formToSpec({ ...f, mirrorPercent: 100 }).spec.mirror).toEqual({ service: 'shadow' })
     expect(formToSpec({ ...f, mirrorService: '' }).spec.mirror).toBeUndefined()
     expect(checkForm({ ...f, mirrorPercent: 0.005 }).map((p) => [p.field, p.key])).toEqual([['mirrorPercent', 'rules.percent']])
-    expect(mapProblems([{ path: 'mirror.service', message: 'unknown' }], f, [], (_line, m) => m).fields.mirrorService).toBe('unknown')
+    expect(mapProblems([fp('mirror.service', 'unknown')], f, [], (_line, m) => m).fields.mirrorService).toBe('unknown')
   })
 
   it('edits the route timeouts, writing only what is set, never for tcp', () => {
@@ -328,7 +332,7 @@ describe('the service form', () => {
     expect(formToSpec({ ...f, routeResponseHeaderTimeout: '' }).spec.timeouts).toBeUndefined()
     expect(formToSpec({ ...f, kind: 'tcp', port: 9000 }).spec.timeouts).toBeUndefined()
     expect(checkForm({ ...f, routeStreamIdleTimeout: '0s' }).map((p) => p.field)).toEqual(['routeStreamIdleTimeout'])
-    expect(mapProblems([{ path: 'timeouts.connect', message: 'must be greater than 0' }], f, [], (_line, m) => m).fields.routeConnectTimeout).toBe('must be greater than 0')
+    expect(mapProblems([fp('timeouts.connect', 'must be greater than 0')], f, [], (_line, m) => m).fields.routeConnectTimeout).toBe('must be greater than 0')
   })
 
   it('round-trips a full service, keeping fields it does not know', () => {
@@ -541,12 +545,12 @@ describe('problem paths', () => {
     const lines = [3, 4]
     const mapped = mapProblems(
       [
-        { path: 'rewrite[1].pattern', message: 'invalid regular expression' },
-        { path: 'upstream.nodes[1].addr', message: 'has no port' },
-        { path: 'match.prefix', message: 'must start with /' },
-        { path: 'upstream.health_check.interval', message: 'too short' },
-        { path: 'access.ip_allow.ips[0]', message: 'not an address' },
-        { path: 'something_new', message: '?' },
+        fp('rewrite[1].pattern', 'invalid regular expression'),
+        fp('upstream.nodes[1].addr', 'has no port'),
+        fp('match.prefix', 'must start with /'),
+        fp('upstream.health_check.interval', 'too short'),
+        fp('access.ip_allow.ips[0]', 'not an address'),
+        fp('something_new', '?'),
       ],
       f,
       lines,
@@ -559,7 +563,7 @@ describe('problem paths', () => {
       hcInterval: 'too short',
       ipAllow: 'not an address',
     })
-    expect(mapped.general).toEqual([{ path: 'something_new', message: '?' }])
+    expect(mapped.general).toEqual([fp('something_new', '?')])
   })
 
   it('counts non-empty lines', () => {

@@ -22,7 +22,22 @@ describe('side-by-side diff', () => {
 
 describe('certificate rows', () => {
   const now = Date.UTC(2026, 0, 1)
-  const base = { name: 'c', version: 3, dns_names: ['a.example.com'] }
+  // As the API sends it; each case sets what it is about.
+  const base = {
+    name: 'c',
+    version: 3,
+    dns_names: ['a.example.com'],
+    subject: 'CN=a.example.com',
+    issuer: 'CN=CA',
+    not_before: 0,
+    not_after: 0,
+    not_before_iso: '',
+    not_after_iso: '',
+    expires_in_days: 0,
+    expiring_soon: false,
+    expired: false,
+    default: false,
+  }
   it('use the API flags and days', () => {
     expect(certRow({ ...base, not_after: now / 1000 + 90 * 86400, expires_in_days: 90, expiring_soon: false, expired: false }, now).state).toBe('ok')
     expect(certRow({ ...base, not_after: now / 1000 + 5 * 86400, expires_in_days: 5, expiring_soon: true, expired: false }, now)).toMatchObject({ state: 'expiring', daysLeft: 5 })

@@ -12,6 +12,10 @@
 //! - the format of every `If-Match` parameter (`extract::IF_MATCH_PATTERN`);
 //! - `additionalProperties: false` on every object a request body can hold
 //!   (request types deny unknown fields; the model does too);
+//! - `additionalProperties: true` on every object without properties (a
+//!   map of parameters, a spec as it was): what JSON Schema means by a bare
+//!   `type: object`, but generators such as the dashboard's
+//!   openapi-typescript read it as an empty object;
 //! - `links` from the operations that create or list a resource to those
 //!   that read, change or delete it ([`LINKS`]), so a client — or a
 //!   stateful test — can follow a created service to its update;
@@ -29,7 +33,9 @@ use utoipa::openapi::schema::{
     AdditionalProperties, ArrayItems, ObjectBuilder, Schema, SchemaType, Type,
 };
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ComponentsBuilder, ContentBuilder, PathItem, Ref, RefOr, ResponseBuilder};
+use utoipa::openapi::{
+    ComponentsBuilder, Content, ContentBuilder, PathItem, Ref, RefOr, ResponseBuilder,
+};
 use utoipa::{Modify, OpenApi};
 use weir_core::ResourceKind;
 use weir_core::model::defaults;
@@ -182,6 +188,7 @@ impl Modify for Additions {
         model_defaults(openapi);
         optional_bodies_are_objects(openapi);
         close_request_objects(openapi);
+        open_free_form_objects(openapi);
         add_links(openapi);
     }
 }
@@ -470,6 +477,64 @@ fn close(schema: &mut RefOr<Schema>, refs: &mut Vec<String>) {
         Schema::OneOf(o) => o.items.iter_mut().for_each(|s| close(s, refs)),
         Schema::AllOf(o) => o.items.iter_mut().for_each(|s| close(s, refs)),
         Schema::AnyOf(o) => o.items.iter_mut().for_each(|s| close(s, refs)),
+        _ => {}
+    }
+}
+
+/// Say `additionalProperties: true` on every object that has no properties
+/// and says nothing of others, in the components and in the operations'
+/// bodies and answers.
+fn open_free_form_objects(openapi: &mut utoipa::openapi::OpenApi) {
+    for item in openapi.paths.paths.values_mut() {
+        for (_, op) in operations(item) {
+            if let Some(RefOr::T(body)) = op.request_body.as_mut() {
+                body.content.values_mut().for_each(open_content);
+            }
+            for answer in op.responses.responses.values_mut() {
+                if let RefOr::T(answer) = answer {
+                    answer.content.values_mut().for_each(open_content);
+                }
+            }
+        }
+    }
+    if let Some(components) = openapi.components.as_mut() {
+        components.schemas.values_mut().for_each(open);
+    }
+}
+
+fn open_content(content: &mut RefOr<Content>) {
+    if let RefOr::T(content) = content
+        && let Some(schema) = content.schema.as_mut()
+    {
+        open(schema);
+    }
+}
+
+fn open(schema: &mut RefOr<Schema>) {
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(o) => {
+            let object = match &o.schema_type {
+                SchemaType::Type(t) => *t == Type::Object,
+                SchemaType::Array(ts) => ts.contains(&Type::Object),
+                SchemaType::AnyValue => false,
+            };
+            if object && o.properties.is_empty() && o.additional_properties.is_none() {
+                o.additional_properties = Some(Box::new(AdditionalProperties::FreeForm(true)));
+            }
+            o.properties.values_mut().for_each(open);
+            if let Some(AdditionalProperties::RefOr(s)) = o.additional_properties.as_deref_mut() {
+                open(s);
+            }
+        }
+        Schema::Array(a) => {
+            if let ArrayItems::RefOrSchema(items) = &mut a.items {
+                open(items);
+            }
+        }
+        Schema::OneOf(o) => o.items.iter_mut().for_each(open),
+        Schema::AllOf(o) => o.items.iter_mut().for_each(open),
+        Schema::AnyOf(o) => o.items.iter_mut().for_each(open),
         _ => {}
     }
 }

@@ -629,23 +629,92 @@ fn undocumented_defaults(
     }
 }
 
+/// No schema asks for a value of two types at once: an `allOf` whose parts
+/// share no type (utoipa makes one of an inlined enum with a doc comment on
+/// the field: the enum's strings and an `object` holding the description),
+/// which no value matches and generated clients turn into nonsense.
+#[test]
+fn no_schema_wants_two_types() {
+    let mut bad = Vec::new();
+    two_types(&doc(), "", &mut bad);
+    assert!(
+        bad.is_empty(),
+        "allOf parts without a common type: {bad:#?}"
+    );
+}
+
+fn two_types(v: &Value, path: &str, out: &mut Vec<String>) {
+    match v {
+        Value::Object(m) => {
+            let parts = m
+                .get("allOf")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten();
+            let mut common: Option<BTreeSet<&str>> = None;
+            for t in parts.filter_map(|p| p.get("type")) {
+                let types: BTreeSet<&str> = match t {
+                    Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+                    t => t.as_str().into_iter().collect(),
+                };
+                common = Some(match common {
+                    Some(c) => c.intersection(&types).copied().collect(),
+                    None => types,
+                });
+            }
+            if common.is_some_and(|c| c.is_empty()) {
+                out.push(path.to_owned());
+            }
+            for (k, x) in m {
+                two_types(x, &format!("{path}/{k}"), out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                two_types(x, &format!("{path}/{i}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
 /// The dashboard fills in defaults from `web/src/api/defaults.json`; it is
 /// the model's table. Run with `WEIR_BLESS=1` to write it after changing a
 /// default.
 #[test]
 fn dashboard_defaults_are_the_models() {
-    let path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/src/api/defaults.json");
-    let want = weir_core::model::defaults::all();
-    let text = format!("{}\n", serde_json::to_string_pretty(&want).unwrap());
+    blessed(
+        "defaults.json",
+        &weir_core::model::defaults::all(),
+        "dashboard_defaults",
+    );
+}
+
+/// The dashboard's API types are generated from `web/src/api/openapi.json`
+/// (`npm run types` → `web/src/api/schema.d.ts`, checked by the web tests):
+/// it must be the document the API serves. Run with `WEIR_BLESS=1` to write
+/// it after changing an API type, then `npm run types` in `web/`.
+#[test]
+fn openapi_document_is_the_dashboards() {
+    blessed("openapi.json", &document(), "openapi_document");
+}
+
+/// Compare `value`, as pretty JSON, with `web/src/api/<file>`, after
+/// writing it there under `WEIR_BLESS=1`; `test` names the test that does
+/// (the failure message says how to bless).
+fn blessed(file: &str, value: &impl serde::Serialize, test: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../web/src/api")
+        .join(file);
+    let text = format!("{}\n", serde_json::to_string_pretty(value).unwrap());
     if std::env::var_os("WEIR_BLESS").is_some() {
         std::fs::write(&path, &text).unwrap();
     }
     let have = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         have == text,
-        "{} is not the model's defaults table; run \
-         `WEIR_BLESS=1 cargo test -p weir-admin --lib dashboard_defaults` to write it",
+        "{} is not what the code gives; run \
+         `WEIR_BLESS=1 cargo test -p weir-admin --lib {test}` to write it",
         path.display()
     );
 }

@@ -961,8 +961,9 @@ pub struct UpstreamTlsOptionsSchema {
 #[derive(ToSchema)]
 #[schema(as = HealthCheck)]
 pub struct HealthCheckSchema {
-    /// `tcp` (connect; the default), `http` (GET `path`, expect a status in
-    /// `expect_status`) or `grpc` (`grpc.health.v1.Health/Check`).
+    // Described on the enum: a doc comment here would make utoipa wrap the
+    // inlined enum in an `allOf` with an `object` holding the description,
+    // which no string matches.
     #[schema(rename = "type", inline, nullable = false)]
     kind: Option<CheckKindSchema>,
     /// Time between checks of one node (default `5s`; jittered; at least
@@ -994,6 +995,8 @@ pub struct HealthCheckSchema {
     grpc_service: Option<String>,
 }
 
+/// `tcp` (connect; the default), `http` (GET `path`, expect a status in
+/// `expect_status`) or `grpc` (`grpc.health.v1.Health/Check`).
 #[derive(ToSchema)]
 #[schema(as = HealthCheckType)]
 #[allow(non_camel_case_types)]

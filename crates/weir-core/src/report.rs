@@ -1,6 +1,12 @@
 //! Reports the data plane gives about itself and the admin API serves,
 //! defined once: the data plane builds them, the admin API documents them
 //! (feature `openapi`: their OpenAPI schemas) and hands them on unchanged.
+//! The dashboard's TypeScript types are generated from those schemas
+//! (`web/src/api/openapi.json` → `web/src/api/schema.d.ts`), so a field
+//! added here reaches it without a hand-kept copy.
+//!
+//! Here: explain's answer and its error, and the per-service listeners'
+//! state.
 //!
 //! Explain's answer: what the gateway would do with a request (route,
 //! policies, upstream request, balancer choice). Each sentence for people
@@ -12,6 +18,8 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+
+use crate::Coded;
 
 /// Explain's answer: what the gateway would do with a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -425,4 +433,44 @@ pub struct MirrorReport {
     /// Whether the next request would be copied (the share is spread
     /// request by request). An upgrade is never copied.
     pub copied: bool,
+}
+
+/// Why explain could not answer.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExplainError {
+    /// The request description is not valid (field path and message).
+    #[error("{path}: {message}")]
+    Invalid { path: String, message: Coded },
+    /// No configuration is loaded in this process yet.
+    #[error("no configuration is loaded yet")]
+    NotReady,
+}
+
+/// The listener of one service with its own port (`tcp` services, `grpc`
+/// services with `port`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ListenerInfo {
+    pub service: String,
+    /// `tcp` or `grpc`.
+    #[cfg_attr(feature = "openapi", schema(example = "tcp"))]
+    pub kind: String,
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 65535))]
+    pub port: u16,
+    pub state: ListenerState,
+    /// Why binding failed (`failed` only).
+    pub error: Option<String>,
+    /// Unix seconds of the last state change.
+    pub since: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ListenerState {
+    /// Bound and accepting.
+    Listening,
+    /// Could not be bound (port taken, permission…); retried on the next
+    /// configuration change.
+    Failed,
 }

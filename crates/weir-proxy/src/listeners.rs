@@ -30,19 +30,9 @@ use weir_core::ServiceKind;
 use crate::DataPlane;
 use crate::http::{HttpListenerOptions, serve_service};
 
-/// The state of one service's listener, for the admin API and health.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct ListenerStatus {
-    pub service: String,
-    pub kind: &'static str,
-    pub port: u16,
-    /// `listening` or `failed`.
-    pub state: &'static str,
-    /// Why binding failed.
-    pub error: Option<String>,
-    /// Unix seconds of the last state change.
-    pub since: i64,
-}
+/// The state of one service's listener, as the admin API serves it
+/// (defined once in `weir_core::report`).
+pub use weir_core::report::{ListenerInfo, ListenerState};
 
 /// Listening sockets handed over by the previous process, by local
 /// address, until the listener for that address claims one.
@@ -116,7 +106,7 @@ pub struct ServiceListeners {
     drain: Duration,
     running: Mutex<HashMap<Arc<str>, Running>>,
     inherited: Arc<InheritedSockets>,
-    failed: std::sync::Mutex<HashMap<Arc<str>, ListenerStatus>>,
+    failed: std::sync::Mutex<HashMap<Arc<str>, ListenerInfo>>,
     draining: Mutex<Vec<JoinHandle<()>>>,
 }
 
@@ -213,11 +203,11 @@ impl ServiceListeners {
                         );
                         failed.insert(
                             Arc::clone(&name),
-                            ListenerStatus {
+                            ListenerInfo {
                                 service: name.to_string(),
-                                kind: kind.as_str(),
+                                kind: kind.as_str().to_owned(),
                                 port,
-                                state: "failed",
+                                state: ListenerState::Failed,
                                 error: Some(e.to_string()),
                                 since: now(),
                             },
@@ -271,15 +261,15 @@ impl ServiceListeners {
     }
 
     /// Every service listener, open or failed.
-    pub async fn status(&self) -> Vec<ListenerStatus> {
+    pub async fn status(&self) -> Vec<ListenerInfo> {
         let running = self.running.lock().await;
-        let mut out: Vec<ListenerStatus> = running
+        let mut out: Vec<ListenerInfo> = running
             .iter()
-            .map(|(name, r)| ListenerStatus {
+            .map(|(name, r)| ListenerInfo {
                 service: name.to_string(),
-                kind: r.kind.as_str(),
+                kind: r.kind.as_str().to_owned(),
                 port: r.port,
-                state: "listening",
+                state: ListenerState::Listening,
                 error: None,
                 since: r.since,
             })
@@ -327,7 +317,7 @@ impl ServiceListeners {
         }
     }
 
-    fn lock_failed(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, ListenerStatus>> {
+    fn lock_failed(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, ListenerInfo>> {
         self.failed.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

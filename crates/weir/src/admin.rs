@@ -28,8 +28,8 @@ use weir_admin::auth::bootstrap::{Bootstrap, ensure_first_admin};
 use weir_admin::auth::throttle::ThrottleOptions;
 use weir_admin::runtime::{
     ExplainError, ExplainRequest, Explanation, HealthSummary, HourPoint, HourlySeries,
-    ListenerInfo, ListenerState, NodeHealth, NodeStatus, RecentTraffic, RejectionClasses,
-    ServiceHealth, StatsScope, TokenTryout, Traffic,
+    ListenerInfo, NodeHealth, NodeStatus, RecentTraffic, RejectionClasses, ServiceHealth,
+    StatsScope, TokenTryout, Traffic,
 };
 use weir_admin::{AdminOptions, AdminState, CookieSecure, GatewayRuntime, RuntimeStatus};
 use weir_core::compile::IpSet;
@@ -144,13 +144,8 @@ impl GatewayRuntime for Runtime {
             client_ip: request.client_ip.clone(),
             https: request.scheme == weir_admin::runtime::Scheme::Https,
         };
-        // The answer is weir_core::report's type on both sides.
-        explain::explain(&self.plane, &input).map_err(|e| match e {
-            explain::ExplainError::Invalid { path, message } => {
-                ExplainError::Invalid { path, message }
-            }
-            explain::ExplainError::NotReady => ExplainError::NotReady,
-        })
+        // The answer and the error are weir_core::report's on both sides.
+        explain::explain(&self.plane, &input)
     }
 
     fn metrics(&self) -> Option<String> {
@@ -163,26 +158,8 @@ impl GatewayRuntime for Runtime {
     }
 
     async fn listeners(&self) -> Option<Vec<ListenerInfo>> {
-        let listeners = self.listeners.as_ref()?;
-        Some(
-            listeners
-                .status()
-                .await
-                .into_iter()
-                .map(|l| ListenerInfo {
-                    service: l.service,
-                    kind: l.kind.to_owned(),
-                    port: l.port,
-                    state: if l.state == "listening" {
-                        ListenerState::Listening
-                    } else {
-                        ListenerState::Failed
-                    },
-                    error: l.error,
-                    since: l.since,
-                })
-                .collect(),
-        )
+        // weir_core::report's type on both sides.
+        Some(self.listeners.as_ref()?.status().await)
     }
 
     fn gateway_traffic(&self) -> Traffic {

@@ -87,7 +87,12 @@ async fn tcp_allow_deny_matrix_and_connection_rate() {
     let listeners = gw.gateway.listeners.clone().unwrap();
     let status = listeners.status().await;
     assert_eq!(status.len(), 3);
-    assert!(status.iter().all(|s| s.state == "listening"), "{status:?}");
+    assert!(
+        status
+            .iter()
+            .all(|s| s.state == weir_proxy::listeners::ListenerState::Listening),
+        "{status:?}"
+    );
     for (port, src, want) in [
         (both, [127, 0, 0, 1], true),  // on both lists: allow wins
         (both, [127, 1, 2, 3], true),  // allow only

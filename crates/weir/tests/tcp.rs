@@ -285,7 +285,10 @@ async fn a_taken_port_is_reported_not_fatal_and_retried() {
     let listeners = gw.gateway.listeners.clone().unwrap();
     let status = listeners.status().await;
     assert_eq!(status.len(), 1);
-    assert_eq!(status[0].state, "failed");
+    assert_eq!(
+        status[0].state,
+        weir_proxy::listeners::ListenerState::Failed
+    );
     assert!(
         status[0].error.as_deref().unwrap().contains("in use"),
         "{status:?}"
@@ -306,7 +309,7 @@ async fn a_taken_port_is_reported_not_fatal_and_retried() {
             .status()
             .await
             .first()
-            .is_some_and(|s| s.state == "listening")
+            .is_some_and(|s| s.state == weir_proxy::listeners::ListenerState::Listening)
     })
     .await;
     let mut s = TcpStream::connect(local(port)).await.unwrap();

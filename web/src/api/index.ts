@@ -4,8 +4,8 @@ import { http, type Query } from './client'
 import type {
   Algorithm,
   ApiToken,
-  AuditRecord,
-  CertificateInfo,
+  AuditPage,
+  CertificateList,
   CertificateUpload,
   CreatedToken,
   Explanation,
@@ -13,22 +13,23 @@ import type {
   GatewayList,
   HourlySeries,
   KeyInfo,
+  Deleted,
   ListenerList,
-  Page,
   RegisteredNodes,
-  Resource,
   RevisionDetail,
   RevisionDiff,
-  RevisionInfo,
+  RevisionPage,
   Role,
   Rotated,
   Service,
   ServiceHealth,
   ServiceList,
+  ServiceResource,
   SessionInfo,
   StatsSummary,
   Tenant,
   TenantList,
+  TenantResource,
   TenantSecret,
   TokenTryout,
   User,
@@ -39,10 +40,6 @@ export * from './client'
 export * from './types'
 
 const enc = encodeURIComponent
-
-export interface Deleted {
-  revision: number
-}
 
 export const sessionApi = {
   current: () => http.get<SessionInfo>('/session', { quiet: true }),
@@ -64,10 +61,10 @@ export interface ServiceQuery extends Query {
 
 export const servicesApi = {
   list: (query: ServiceQuery) => http.get<ServiceList>('/services', { query }),
-  get: (name: string) => http.get<Resource<Service>>(`/services/${enc(name)}`),
-  create: (spec: Service) => http.post<Resource<Service>>('/services', spec),
+  get: (name: string) => http.get<ServiceResource>(`/services/${enc(name)}`),
+  create: (spec: Service) => http.post<ServiceResource>('/services', spec),
   replace: (name: string, spec: Service, version: number) =>
-    http.put<Resource<Service>>(`/services/${enc(name)}`, spec, { version }),
+    http.put<ServiceResource>(`/services/${enc(name)}`, spec, { version }),
   remove: (name: string, version: number) => http.del<Deleted>(`/services/${enc(name)}`, { version }),
   health: (name: string) => http.get<ServiceHealth>(`/services/${enc(name)}/health`),
   stats: (name: string) => http.get<HourlySeries>('/stats/series', { query: { scope: 'service', name } }),
@@ -81,10 +78,10 @@ export const listenersApi = {
 
 export const tenantsApi = {
   list: (query: Query) => http.get<TenantList>('/tenants', { query }),
-  get: (appId: string) => http.get<Resource<Tenant>>(`/tenants/${enc(appId)}`),
+  get: (appId: string) => http.get<TenantResource>(`/tenants/${enc(appId)}`),
   create: (spec: Tenant) => http.post<TenantSecret>('/tenants', spec),
   replace: (appId: string, spec: Tenant, version: number) =>
-    http.put<Resource<Tenant>>(`/tenants/${enc(appId)}`, spec, { version }),
+    http.put<TenantResource>(`/tenants/${enc(appId)}`, spec, { version }),
   remove: (appId: string, version: number) => http.del<Deleted>(`/tenants/${enc(appId)}`, { version }),
   resetSecret: (appId: string) => http.post<TenantSecret>(`/tenants/${enc(appId)}/secret`),
   stats: (appId: string) => http.get<HourlySeries>('/stats/series', { query: { scope: 'tenant', name: appId } }),
@@ -102,12 +99,12 @@ export const explainApi = {
 }
 
 export const historyApi = {
-  list: (query: Query) => http.get<Page<RevisionInfo>>('/revisions', { query }),
+  list: (query: Query) => http.get<RevisionPage>('/revisions', { query }),
   get: (id: number) => http.get<RevisionDetail>(`/revisions/${id}`),
   diff: (from: number, to: number) => http.get<RevisionDiff>('/revisions/diff', { query: { from, to } }),
   rollback: (id: number, message?: string) =>
     http.post<WriteOutcome>(`/revisions/${id}/rollback`, message ? { message } : {}),
-  audit: (query: Query) => http.get<Page<AuditRecord>>('/audit', { query }),
+  audit: (query: Query) => http.get<AuditPage>('/audit', { query }),
 }
 
 export const usersApi = {
@@ -135,7 +132,7 @@ export const keysApi = {
 }
 
 export const certificatesApi = {
-  list: () => http.get<Page<CertificateInfo>>('/certificates', { query: { page_size: 500, sort: 'not_after' } }),
+  list: () => http.get<CertificateList>('/certificates', { query: { page_size: 500, sort: 'not_after' } }),
   create: (body: CertificateUpload) => http.post<unknown>('/certificates', body),
   replace: (name: string, body: CertificateUpload, version: number) =>
     http.put<unknown>(`/certificates/${enc(name)}`, body, { version }),

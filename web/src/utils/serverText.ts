@@ -8,8 +8,13 @@
 import { i18n } from '@/i18n'
 import type { ServerArea } from '@/i18n/server'
 
-export type ServerParam = string | number | boolean | null | undefined | CodedMessage | ServerParam[]
-export type ServerParams = Record<string, ServerParam>
+/**
+ * A message's named parameters. The API documents them as a map of any JSON
+ * value (openapi.json); what they hold is a string, number or boolean, a
+ * list, or a message of its own (`{code, params, message}`), read as such
+ * by `paramText`.
+ */
+export type ServerParams = Record<string, unknown>
 
 export interface CodedMessage {
   code?: string | null
@@ -23,7 +28,7 @@ function isCoded(v: unknown): v is CodedMessage {
 }
 
 /** A parameter as text: nested messages in the current language, lists joined. */
-function paramText(area: ServerArea, v: ServerParam): unknown {
+function paramText(area: ServerArea, v: unknown): unknown {
   if (isCoded(v)) return serverText(area, v)
   if (Array.isArray(v)) return v.map((x) => paramText(area, x)).join(', ')
   return v ?? ''

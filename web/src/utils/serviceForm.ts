@@ -826,7 +826,7 @@ function resilience(
     const named = (v: string) => /^\d+$/.test(v) ? Number(v) <= 16 : (GRPC_STATUSES as readonly string[]).includes(v.toLowerCase())
     if (grpc.some((v) => !named(v))) problem('retryGrpcStatuses', 'form.grpcStatusList')
     const retry: RetryPolicy = stripEmpty({
-      attempts: unlessDefault(f.retryAttempts, DEFAULTS.retryAttempts),
+      attempts: unlessDefault(f.retryAttempts ?? undefined, DEFAULTS.retryAttempts),
       statuses: statuses.map(Number),
       grpc_statuses: grpc.map((v) => (/^\d+$/.test(v) ? Number(v) : v)),
       per_try_timeout: f.retryPerTry.trim(),
@@ -835,8 +835,8 @@ function resilience(
         max: unlessDefault(f.retryBackoffMax.trim(), DEFAULTS.retryBackoffMax),
       }),
       budget: stripEmpty({
-        percent: unlessDefault(f.retryBudgetPercent, DEFAULTS.retryBudgetPercent),
-        min_per_second: unlessDefault(f.retryBudgetMin, DEFAULTS.retryBudgetMin),
+        percent: unlessDefault(f.retryBudgetPercent ?? undefined, DEFAULTS.retryBudgetPercent),
+        min_per_second: unlessDefault(f.retryBudgetMin ?? undefined, DEFAULTS.retryBudgetMin),
       }),
     }) ?? {}
     // An empty list is a setting of its own (retry on nothing but statuses).

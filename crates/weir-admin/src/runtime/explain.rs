@@ -1,6 +1,7 @@
-//! Explain's request and errors. Its answer ([`Explanation`]) is defined in
-//! `weir_core::report`, built by the data plane (`weir_proxy::explain`) and
-//! documented here through weir-core's `openapi` feature.
+//! Explain's request. Its answer ([`Explanation`]) and error
+//! ([`ExplainError`]) are defined in `weir_core::report`, built by the data
+//! plane (`weir_proxy::explain`) and documented here through weir-core's
+//! `openapi` feature.
 
 use std::collections::BTreeMap;
 
@@ -49,20 +50,6 @@ fn default_method() -> String {
 
 // The answer types live in weir-core, where the data plane builds them.
 pub use weir_core::report::{
-    BalancerChoice, CorsOutcome, CorsReport, ExplainRejection, ExplainVerdict, Explanation,
-    HeaderEntry, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch, UpstreamRequest,
+    BalancerChoice, CorsOutcome, CorsReport, ExplainError, ExplainRejection, ExplainVerdict,
+    Explanation, HeaderEntry, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch, UpstreamRequest,
 };
-
-/// Why explain could not answer.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ExplainError {
-    /// The request description is not valid (field path and message).
-    #[error("{path}: {message}")]
-    Invalid {
-        path: String,
-        message: weir_core::Coded,
-    },
-    /// No configuration is loaded in this process yet.
-    #[error("no configuration is loaded yet")]
-    NotReady,
-}

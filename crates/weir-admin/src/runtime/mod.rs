@@ -26,6 +26,7 @@ pub use explain::{
     ExplainVerdict, Explanation, HeaderEntry, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch,
     Scheme, UpstreamRequest,
 };
+pub use weir_core::report::{ListenerInfo, ListenerState};
 
 /// What the running data plane reports about itself.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, ToSchema)]
@@ -339,33 +340,6 @@ impl HealthSummary {
             total,
         }
     }
-}
-
-/// The listener of one service with its own port (`tcp` services, `grpc`
-/// services with `port`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct ListenerInfo {
-    pub service: String,
-    /// `tcp` or `grpc`.
-    #[schema(example = "tcp")]
-    pub kind: String,
-    #[schema(minimum = 1, maximum = 65535)]
-    pub port: u16,
-    pub state: ListenerState,
-    /// Why binding failed (`failed` only).
-    pub error: Option<String>,
-    /// Unix seconds of the last state change.
-    pub since: i64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ListenerState {
-    /// Bound and accepting.
-    Listening,
-    /// Could not be bound (port taken, permission…); retried on the next
-    /// configuration change.
-    Failed,
 }
 
 /// The running gateway as the admin API sees it. See the module docs; the

@@ -32,7 +32,7 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::uri::PathAndQuery;
 use http::{Method, StatusCode, Uri, Version};
 use weir_core::compile::{CompiledService, RouteRequest};
-use weir_core::{Balance, Coded, HeaderOpKind, Msg};
+use weir_core::{Balance, HeaderOpKind, Msg};
 
 use crate::DataPlane;
 use crate::balance::Peek;
@@ -64,18 +64,10 @@ pub struct ExplainInput {
     pub https: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ExplainError {
-    #[error("{path}: {message}")]
-    Invalid { path: String, message: Coded },
-    #[error("no configuration is loaded yet")]
-    NotReady,
-}
-
 pub use weir_core::report::{
-    BalancerChoice, CompressionChoice, CorsOutcome, CorsReport, ExplainRejection, ExplainVerdict,
-    Explanation, HeaderEntry, MirrorReport, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch,
-    SplitReport, SplitShare, UpstreamRequest,
+    BalancerChoice, CompressionChoice, CorsOutcome, CorsReport, ExplainError, ExplainRejection,
+    ExplainVerdict, Explanation, HeaderEntry, MirrorReport, NodeRef, PolicyOutcome, PolicyVerdict,
+    RouteMatch, SplitReport, SplitShare, UpstreamRequest,
 };
 
 fn invalid(path: &str, message: Msg) -> ExplainError {
