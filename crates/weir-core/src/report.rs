@@ -350,10 +350,8 @@ pub struct SplitReport {
     /// The service whose upstream takes the request (the routed service
     /// itself when it stays).
     pub upstream_of: String,
-    /// `forced` (a force rule), `sticky` (the sticky key's bucket) or
-    /// `shared` (the next place in the sequence that spreads requests by
-    /// percentage: this request's side depends on the requests before it).
-    pub decided_by: String,
+    /// What chose the side.
+    pub decided_by: SplitDecision,
     /// Each side and its share, the service's own last.
     pub shares: Vec<SplitShare>,
     /// Why, in English.
@@ -400,6 +398,19 @@ pub struct TimeoutsReport {
     pub detail_code: String,
     /// The parameters of `detail_code`, by name.
     pub detail_params: BTreeMap<String, String>,
+}
+
+/// What chose a split's side: `forced` (a force rule), `sticky` (the
+/// sticky key's bucket) or `shared` (the next place in the sequence that
+/// spreads requests by percentage: this request's side depends on the
+/// requests before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SplitDecision {
+    Forced,
+    Sticky,
+    Shared,
 }
 
 /// One effective timeout and where it comes from.

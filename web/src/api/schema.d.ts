@@ -3017,10 +3017,15 @@ export interface components {
              */
             version: number;
         };
+        /**
+         * @description How the caller is signed in: `session` (the session cookie) or `token`
+         *     (an API token sent as Bearer).
+         * @enum {string}
+         */
+        SessionAuth: "session" | "token";
         /** @description The caller and their session. */
         SessionInfo: {
-            /** @description `session` (cookie) or `token` (Bearer). */
-            auth: string;
+            auth: components["schemas"]["SessionAuth"];
             /**
              * @description Send as `X-CSRF-Token` on state-changing requests made with the
              *     session cookie. Absent for API tokens.
@@ -3071,6 +3076,14 @@ export interface components {
             targets: components["schemas"]["SplitTarget"][];
         };
         /**
+         * @description What chose a split's side: `forced` (a force rule), `sticky` (the
+         *     sticky key's bucket) or `shared` (the next place in the sequence that
+         *     spreads requests by percentage: this request's side depends on the
+         *     requests before it).
+         * @enum {string}
+         */
+        SplitDecision: "forced" | "sticky" | "shared";
+        /**
          * @description Sends a request whose `header` or `cookie` (exactly one) has `value`
          *     (any value when absent) to `service`: a target or the service itself.
          */
@@ -3088,12 +3101,8 @@ export interface components {
         } & unknown;
         /** @description Explain's split line: whose upstream takes the request, and why. */
         SplitReport: {
-            /**
-             * @description `forced` (a force rule), `sticky` (the sticky key's bucket) or
-             *     `shared` (the next place in the sequence that spreads requests by
-             *     percentage: this request's side depends on the requests before it).
-             */
-            decided_by: string;
+            /** @description What chose the side. */
+            decided_by: components["schemas"]["SplitDecision"];
             /** @description Why, in English. */
             detail: string;
             /**

@@ -24,14 +24,22 @@ pub struct LoginRequest {
     pub password: String,
 }
 
+/// How the caller is signed in: `session` (the session cookie) or `token`
+/// (an API token sent as Bearer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionAuth {
+    Session,
+    Token,
+}
+
 /// The caller and their session.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SessionInfo {
     /// User name, or the API token's name.
     pub username: String,
     pub role: Role,
-    /// `session` (cookie) or `token` (Bearer).
-    pub auth: String,
+    pub auth: SessionAuth,
     /// Until changed, every other endpoint answers 403
     /// `password_change_required`.
     pub must_change_password: bool,
@@ -65,7 +73,7 @@ fn session_info(state: &AdminState, p: &auth::Principal) -> SessionInfo {
         } => SessionInfo {
             username: p.name.clone(),
             role: p.role,
-            auth: "session".into(),
+            auth: SessionAuth::Session,
             must_change_password: p.must_change_password,
             csrf_token: Some(csrf_token.clone()),
             expires_at_ms: Some(created_at_ms.saturating_add(
@@ -77,7 +85,7 @@ fn session_info(state: &AdminState, p: &auth::Principal) -> SessionInfo {
         Via::Token { .. } => SessionInfo {
             username: p.name.clone(),
             role: p.role,
-            auth: "token".into(),
+            auth: SessionAuth::Token,
             must_change_password: false,
             csrf_token: None,
             expires_at_ms: None,

@@ -67,7 +67,7 @@ pub struct ExplainInput {
 pub use weir_core::report::{
     BalancerChoice, CompressionChoice, CorsOutcome, CorsReport, ExplainError, ExplainRejection,
     ExplainVerdict, Explanation, HeaderEntry, MirrorReport, NodeRef, PolicyOutcome, PolicyVerdict,
-    RouteMatch, SplitReport, SplitShare, UpstreamRequest,
+    RouteMatch, SplitDecision, SplitReport, SplitShare, UpstreamRequest,
 };
 
 fn invalid(path: &str, message: Msg) -> ExplainError {
@@ -353,14 +353,14 @@ fn split_phase<'s>(
     let service = side.upstream_of.svc.name.to_string();
     let (decided_by, text) = match side.reason {
         split::Reason::Forced(n) => (
-            "forced",
+            SplitDecision::Forced,
             ExplainText::SplitForced {
                 rule: (n + 1).to_string(),
                 service: service.clone(),
             },
         ),
         split::Reason::Sticky(bucket) => (
-            "sticky",
+            SplitDecision::Sticky,
             ExplainText::SplitSticky {
                 key: routed
                     .svc
@@ -374,7 +374,7 @@ fn split_phase<'s>(
             },
         ),
         split::Reason::Shared(_) => (
-            "shared",
+            SplitDecision::Shared,
             ExplainText::SplitShared {
                 service: service.clone(),
             },
@@ -395,7 +395,7 @@ fn split_phase<'s>(
     });
     out.split = Some(SplitReport {
         upstream_of: service,
-        decided_by: decided_by.into(),
+        decided_by,
         shares,
         detail: text.to_string(),
         detail_code: text.code().into(),
