@@ -85,7 +85,7 @@ impl Runtime {
     }
 }
 
-fn point(h: &crate::stats::HourStats) -> HourPoint {
+fn point(h: &weir_store::HourStats) -> HourPoint {
     HourPoint {
         hour: h.hour,
         requests: h.requests,
@@ -105,7 +105,7 @@ fn point(h: &crate::stats::HourStats) -> HourPoint {
 
 fn classes(reasons: &std::collections::BTreeMap<String, u64>) -> RejectionClasses {
     let mut out = RejectionClasses::default();
-    for (class, counts) in crate::stats::rejections_by_class(reasons) {
+    for (class, counts) in weir_proxy::stats::rejections_by_class(reasons) {
         let slot = match class {
             "policy" => &mut out.policy,
             "upstream" => &mut out.upstream,

@@ -10,17 +10,23 @@
 //!
 //! Counters are cumulative and never reset; a flusher (in the binary) reads
 //! them every few seconds, turns the difference since its last read into
-//! hourly rollups and writes those to the store, so numbers survive restarts
-//! and sum across nodes.
+//! hourly rollups (`ledger`) and writes those to the store, so numbers
+//! survive restarts and sum across nodes. The admin side's recent numbers
+//! come from samples of the same counters (`recent`).
 
 mod histogram;
+mod ledger;
 mod meter;
+mod recent;
 mod registry;
 
 pub use histogram::{BUCKETS, Histogram, bucket_upper_bound_us, percentile_us};
+pub use ledger::{Batch, Flushed, Ledger, MAX_SEALED_HOURS, to_delta, unflushed};
 pub use meter::QpsMeter;
+pub use recent::{RECENT_WINDOW, Recent, RecentWindow};
 pub use registry::{Scope, ScopeSample, StatsRegistry};
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -205,6 +211,20 @@ impl RejectionClass {
             RejectionClass::Routing => "routing",
         }
     }
+}
+
+/// Rejections by reason, grouped by class (`policy`, `upstream`, `client`,
+/// `routing`); a reason this version does not know (written by another
+/// version) goes under `other`.
+pub fn rejections_by_class(
+    reasons: &BTreeMap<String, u64>,
+) -> BTreeMap<&'static str, BTreeMap<String, u64>> {
+    let mut out: BTreeMap<&'static str, BTreeMap<String, u64>> = BTreeMap::new();
+    for (k, v) in reasons {
+        let class = Rejection::from_label(k).map_or("other", |r| r.class().as_str());
+        out.entry(class).or_default().insert(k.clone(), *v);
+    }
+    out
 }
 
 /// `grpc-status` codes counted one by one (0 OK … 16 UNAUTHENTICATED); any
