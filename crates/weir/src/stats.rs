@@ -1,6 +1,6 @@
 //! Wiring the data plane's statistics to the store: the flusher task (the
 //! data plane's counters, turned into rollup rows by
-//! `weir_proxy::stats::Ledger`, written with `Store::put_stats` on a timer,
+//! `weir_proxy::Ledger`, written with `Store::put_stats` on a timer,
 //! and spilled to a file beside the configuration cache on a stop the store
 //! cannot take), and the admin side's reader, which joins the store's
 //! rollups (assembled by `weir_store::Series`) with what this process has
@@ -12,18 +12,17 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use weir_core::rollup::hour_start;
-use weir_proxy::DataPlane;
-use weir_proxy::stats::{Ledger, Recent, RecentWindow, Scope, to_delta, unflushed};
+use weir_proxy::{DataPlane, Ledger, Recent, RecentWindow, Scope, to_delta, unflushed};
 use weir_store::{Series, StatsDelta, Store};
 
 use crate::cache::CheckedFile;
 
-pub use weir_proxy::stats::{Flushed, MAX_SEALED_HOURS};
+pub use weir_proxy::{Flushed, MAX_SEALED_HOURS};
 
 /// Writes this process's counter deltas to the store.
 ///
 /// While the store is unreachable nothing is lost and memory stays
-/// bounded (see `weir_proxy::stats::Ledger`: each hour that ends in the
+/// bounded (see `weir_proxy::Ledger`: each hour that ends in the
 /// meantime is sealed, up to [`MAX_SEALED_HOURS`]). A `weir proxy` that
 /// stops before the store returns leaves its counts in a file beside its
 /// configuration cache ([`StatsFlusher::spill_to`]); its next start writes
@@ -327,7 +326,7 @@ pub struct StatsView {
     /// Today's totals from the store per (scope, name), refreshed in the
     /// background so that list endpoints never wait on the database.
     today: std::sync::Mutex<TodayTotals>,
-    /// The recent error and rejection numbers (`weir_proxy::stats::RECENT_WINDOW`).
+    /// The recent error and rejection numbers (the last few minutes).
     recent: RecentWindow,
 }
 
@@ -363,7 +362,7 @@ impl StatsView {
     /// Refresh today's stored totals now.
     pub async fn refresh(&self) -> Result<(), weir_store::StoreError> {
         let now_ms = jiff::Timestamp::now().as_millisecond();
-        let (start, end) = weir_proxy::policy::limit::day_bounds(now_ms, &self.time_zone);
+        let (start, end) = weir_proxy::day_bounds(now_ms, &self.time_zone);
         let (start, end) = (start / 1000, end / 1000);
         let mut totals = HashMap::new();
         for scope in [Scope::Gateway, Scope::Service, Scope::Tenant] {
@@ -396,7 +395,7 @@ impl StatsView {
     }
 
     /// What this process counted for a scope but has not flushed yet.
-    fn pending(&self, scope: Scope, name: &str) -> weir_proxy::stats::Counters {
+    fn pending(&self, scope: Scope, name: &str) -> weir_proxy::Counters {
         unflushed(&self.plane.stats, &self.flushed, scope, name)
     }
 
@@ -427,10 +426,8 @@ impl StatsView {
     /// Hourly series for today and yesterday in the configured zone.
     pub async fn series(&self, scope: Scope, name: &str) -> Result<Series, weir_store::StoreError> {
         let now_ms = jiff::Timestamp::now().as_millisecond();
-        let (today_start, today_end) =
-            weir_proxy::policy::limit::day_bounds(now_ms, &self.time_zone);
-        let (yday_start, _) =
-            weir_proxy::policy::limit::day_bounds(today_start - 1, &self.time_zone);
+        let (today_start, today_end) = weir_proxy::day_bounds(now_ms, &self.time_zone);
+        let (yday_start, _) = weir_proxy::day_bounds(today_start - 1, &self.time_zone);
         let rows = self
             .store
             .stats_hours(scope.as_str(), name, yday_start / 1000, today_end / 1000)

@@ -266,7 +266,7 @@ async fn ip_rules_and_connection_limits_close_at_accept() {
         .gateway
         .plane
         .stats
-        .get(weir_proxy::stats::Scope::Service, "denied")
+        .get(weir_proxy::Scope::Service, "denied")
         .unwrap();
     assert_eq!(stats.counters().requests, 1);
     gw.stop().await;

@@ -47,7 +47,7 @@ use crate::policy::{self, PolicyInputs, identity};
 use crate::snapshot::Snapshot;
 use crate::text::Params;
 
-pub use text::ExplainText;
+pub(crate) use text::ExplainText;
 
 /// A request to explain.
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ pub enum ExplainError {
     NotReady,
 }
 
-pub use weir_core::report::{
+pub(crate) use weir_core::report::{
     BalancerChoice, CompressionChoice, CorsOutcome, CorsReport, ExplainRejection, ExplainVerdict,
     Explanation, HeaderEntry, MirrorReport, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch,
     SplitReport, SplitShare, UpstreamRequest,

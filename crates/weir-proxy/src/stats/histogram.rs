@@ -5,11 +5,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use weir_core::rollup::latency::bucket_of;
-pub use weir_core::rollup::latency::{BUCKETS, bucket_upper_bound_us, percentile_us};
+pub(crate) use weir_core::rollup::latency::bucket_upper_bound_us;
+use weir_core::rollup::latency::{BUCKETS, bucket_of};
 
 #[derive(Debug)]
-pub struct Histogram {
+pub(crate) struct Histogram {
     counts: [AtomicU64; BUCKETS],
 }
 
@@ -23,12 +23,12 @@ impl Default for Histogram {
 
 impl Histogram {
     #[inline]
-    pub fn record(&self, d: Duration) {
+    pub(crate) fn record(&self, d: Duration) {
         let us = u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
         self.counts[bucket_of(us)].fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn snapshot(&self) -> Vec<u64> {
+    pub(crate) fn snapshot(&self) -> Vec<u64> {
         self.counts
             .iter()
             .map(|c| c.load(Ordering::Relaxed))
@@ -38,6 +38,8 @@ impl Histogram {
 
 #[cfg(test)]
 mod tests {
+    use weir_core::rollup::latency::percentile_us;
+
     use super::*;
 
     #[test]

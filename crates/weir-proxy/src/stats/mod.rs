@@ -20,11 +20,12 @@ mod meter;
 mod recent;
 mod registry;
 
-pub use histogram::{BUCKETS, Histogram, bucket_upper_bound_us, percentile_us};
-pub use ledger::{Batch, Flushed, Ledger, MAX_SEALED_HOURS, to_delta, unflushed};
-pub use meter::QpsMeter;
-pub use recent::{RECENT_WINDOW, Recent, RecentWindow};
-pub use registry::{Scope, ScopeSample, StatsRegistry};
+pub(crate) use histogram::{Histogram, bucket_upper_bound_us};
+pub use ledger::{Flushed, Ledger, MAX_SEALED_HOURS, to_delta, unflushed};
+pub(crate) use meter::QpsMeter;
+pub use recent::{Recent, RecentWindow};
+pub use registry::Scope;
+pub(crate) use registry::{ScopeSample, StatsRegistry};
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -229,11 +230,11 @@ pub fn rejections_by_class(
 
 /// `grpc-status` codes counted one by one (0 OK … 16 UNAUTHENTICATED); any
 /// other code lands in the last slot.
-pub const GRPC_CODES: usize = 18;
+pub(crate) const GRPC_CODES: usize = 18;
 
 /// Whether a `grpc-status` is the server's failure, the gRPC counterpart of
 /// a 5xx: UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE, DATA_LOSS.
-pub fn is_grpc_server_error(code: u32) -> bool {
+pub(crate) fn is_grpc_server_error(code: u32) -> bool {
     matches!(code, 2 | 4 | 13 | 14 | 15)
 }
 

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use super::{Counters, RejectionClass, Scope, StatsRegistry};
 
 /// How far back "recent" numbers (error rate, rejections) reach.
-pub const RECENT_WINDOW: Duration = Duration::from_secs(300);
+pub(super) const RECENT_WINDOW: Duration = Duration::from_secs(300);
 const SAMPLE_EVERY: Duration = Duration::from_secs(5);
 
 /// Samples of every scope's counters over the last [`RECENT_WINDOW`].

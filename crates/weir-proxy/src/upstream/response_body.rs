@@ -39,7 +39,7 @@ impl Release {
 
 /// The upstream response body, streamed to the client.
 #[derive(Debug)]
-pub struct ResponseBody {
+pub(crate) struct ResponseBody {
     inner: Incoming,
     release: Option<Release>,
     /// The request's place among the upstream's requests in flight (a
