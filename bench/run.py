@@ -71,7 +71,8 @@ def main() -> int:
                     idle_conns=2000 if smoke else 10000, mem_reps=1 if smoke else 3,
                     callgrind_requests=2000 if smoke else 20000,
                     callgrind_scenarios=["s1-small", "s2-policies"] if smoke else
-                    ["s1-small", "s1-16k", "s1-accesslog", "s2-policies", "s3-routes-10", "s3-routes-10000"],
+                    ["s1-small", "s1-16k", "s1-accesslog", "s2-policies", "s2-traffic", "s3-routes-10",
+                     "s3-routes-10000"],
                     # Only a complete `make bench` replaces results/LATEST.md.
                     out=BENCH_DIR / "results" / ("smoke" if smoke else
                                                  "partial" if a.only or a.callgrind_only or a.no_callgrind else ""))

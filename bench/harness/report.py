@@ -32,6 +32,8 @@ TARGET_TITLES = {
 SCENARIO_TITLES = {
     "s2-policies": {"nginx": "nginx proxy_pass (plain, reference)", "weir": "Weir, every policy on",
                     "weir-redis": "Weir, every policy on, limits and quota shared in Redis ([cluster] redis)"},
+    "s2-traffic": {"nginx": "nginx proxy_pass (plain, reference)",
+                   "weir": "Weir, split 95/5 + retries + compression not asked for"},
     "s6-tcp": {"direct": "sink direct", "nginx": "nginx stream proxy_pass", "haproxy": "HAProxy mode tcp",
                "weir": "Weir kind: tcp"},
     "s6-grpc": {"direct": "gRPC server direct", "nginx": "nginx grpc_pass", "haproxy": "HAProxy (h2 both sides)",
@@ -276,10 +278,12 @@ def write_report(b, out: Path, meta: dict | None = None) -> None:
             w(f"| {sid} | {cgf(n)} | {cgf(wr)} | **{ratio(wr.get('instr_per_req'), n.get('instr_per_req'))}** | "
               f"{cgf(wp)} | {ratio(wr.get('instr_per_req'), wp.get('instr_per_req')) if wp else '–'} |")
         w("")
-        if (("s2-policies", "weir") in cg) or (("s1-accesslog", "weir") in cg):
+        if (("s2-policies", "weir") in cg) or (("s1-accesslog", "weir") in cg) or (("s2-traffic", "weir") in cg):
             w("s2-policies: Weir with every policy, nginx plain and Weir plain are all sent the s2 request "
-              f"(`GET {S2_PATH}` with `Authorization: Bearer …` and `X-Debug`). s1-accesslog: both write their "
-              "access log to a file (the count includes Weir's writer task and nginx's buffered writes).\n")
+              f"(`GET {S2_PATH}` with `Authorization: Bearer …` and `X-Debug`). s2-traffic: Weir with the "
+              "split, retries and compression, nginx plain and Weir plain are all sent `GET /`. s1-accesslog: "
+              "both write their access log to a file (the count includes Weir's writer task and nginx's "
+              "buffered writes).\n")
         if a.profiles:
             w("Annotated profiles (top functions, self and inclusive): [profiles/](profiles/).\n")
 
@@ -302,6 +306,21 @@ def write_report(b, out: Path, meta: dict | None = None) -> None:
           f"{', '.join(r.get('top_foreign') or [])} |")
     w("")
     (out / "LATEST.md").write_text("\n".join(L))
+
+
+def ratio_goal(cells, cg, sid: str, what: str, st) -> list[str]:
+    """The goal line of an s2 scenario: Weir with its features / Weir plain,
+    req/s of the same run and instructions per request, whichever were measured."""
+    wp, ww = cells.get((sid, "weir-plain")), cells.get((sid, "weir"))
+    ci, cp = cg.get((sid, "weir"), {}), cg.get((sid, "weir-plain"), {})
+    parts = []
+    if wp and ww and wp["rps"] and ww["rps"]:
+        parts.append(f"{ww['rps']:,.0f} req/s / Weir plain {wp['rps']:,.0f} req/s = {ww['rps'] / wp['rps']:.2f}× "
+                     f"({sid}, same run, interleaved){st(ww, wp)}")
+    if ci.get("instr_per_req") and cp.get("instr_per_req"):
+        parts.append(f"instructions/request {ci['instr_per_req']:,.0f} vs plain {cp['instr_per_req']:,.0f} = "
+                     f"{cp['instr_per_req'] / ci['instr_per_req']:.2f}× plain's speed")
+    return [f"{what}: " + "; ".join(parts)] if parts else []
 
 
 def goal_lines(cells, cg) -> list[str]:
@@ -344,6 +363,8 @@ def goal_lines(cells, cg) -> list[str]:
             g.append(f"all-policy scenario ≥ 0.9 × plain (issue 4): req/s not measured in this run; "
                      f"instructions/request with every policy {ci['instr_per_req']:,.0f} vs plain "
                      f"{cp['instr_per_req']:,.0f} = {ci['instr_per_req'] / cp['instr_per_req']:.2f}×")
+    g += ratio_goal(cells, cg, "s2-traffic", "traffic scenario ≥ 0.9 × plain (issue 11): Weir with split + "
+                    "retries + compression", st)
     wr = cells.get(("s2-policies", "weir-redis"))
     if ww and wr and ww["rps"] and wr["rps"]:
         g.append(f"shared limiter on Redis ≥ 0.9 × per-process (issue 14): {wr['rps']:,.0f} req/s / "

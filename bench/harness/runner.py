@@ -262,11 +262,13 @@ class Bench:
         same request; s1-accesslog: both writing their access log)."""
         routes = Routes(scn.routes) if scn.routes else None
         targets_file = routes.write_targets(self.work / f"cg-routes-{scn.routes}.txt") if routes else None
-        policies = scn.id.startswith("s2-")
+        # s2: Weir with the scenario's features and Weir plain (same request).
+        s2 = scn.id.startswith("s2-")
+        policies, traffic = scn.id == "s2-policies", scn.id == "s2-traffic"
         logs = "accesslog" in scn.setups
         token = None
         # s2: the policy instance first, for the token every target is sent.
-        for t in (("weir", "nginx", "weir-plain") if policies else ("nginx", "weir")):
+        for t in (("weir", "nginx", "weir-plain") if s2 else ("nginx", "weir")):
             out = self.work / f"callgrind.{t}.{scn.id}"
             rec = {"scenario": scn.id, "target": t, "requests": self.a.callgrind_requests}
             srv = None
@@ -277,7 +279,8 @@ class Bench:
                                                    access_log=log_file)
                 else:
                     srv = self.servers.start_weir(f"cg-{t}-{scn.id}", upstream, routes, valgrind_out=out,
-                                                  policies=policies and t == "weir", access_log=log_file)
+                                                  policies=policies and t == "weir", access_log=log_file,
+                                                  traffic=traffic and t == "weir")
                 token = token or srv.token
                 req = (["--targets", str(targets_file)] if targets_file else ["--path", scn.path])
                 for h in scn.headers + ([f"Authorization: Bearer {token}"] if token else []):
@@ -299,7 +302,8 @@ class Bench:
                 ir = callgrind_total(Path(dumps[-1]))
                 rec.update(instructions=ir, instr_per_req=round(ir / j["completed"], 1),
                            completed=j["completed"], errors=j["errors"] + j["non2xx"], dump=dumps[-1])
-                if self.a.profiles and scn.id in ("s1-small", "s2-policies", "s3-routes-10000"):
+                if self.a.profiles and scn.id in ("s1-small", "s2-policies", "s2-traffic",
+                                                                "s3-routes-10000"):
                     save_annotations(Path(dumps[-1]), self.a.out / "profiles" / f"{t}-{scn.id}",
                                      j["completed"])
                 log(f"  {scn.id:16} {t:10}: {rec['instr_per_req']:,.0f} instructions/request "

@@ -54,6 +54,11 @@ SCENARIOS = [
                    "weir-redis": ("policies-redis", "weir")},
              ratios=[("Weir policies / Weir plain", "weir", "weir-plain"),
                      ("Weir limits in Redis / per process", "weir-redis", "weir")]),
+    Scenario("s2-traffic", "s1 with the traffic features on: a 95/5 split to a canary service, retries on "
+             "both upstreams, compression configured but not asked for", "throughput",
+             setups=("plain", "traffic"),
+             pick={"nginx": ("plain", "nginx"), "weir-plain": ("plain", "weir"), "weir": ("traffic", "weir")},
+             ratios=[("Weir traffic / Weir plain", "weir", "weir-plain")]),
     Scenario("s3-routes-10", "route table of 10 services (prefix + host), requests spread over all",
              "throughput", routes=10),
     Scenario("s3-routes-1000", "route table of 1,000 services (prefix + host), requests spread over all",

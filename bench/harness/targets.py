@@ -144,6 +144,31 @@ POLICIES_YAML = (
     f"    limits: {{ service_qps: {HIGH_QPS}, client_ip_qps: {HIGH_QPS} }}\n")
 
 
+# --------------------------------------------------------------------------
+# s2-traffic: the traffic features on (issue 11)
+# --------------------------------------------------------------------------
+
+CANARY_PERCENT = 5
+CANARY_FORCE = "X-Bench-Canary"  # a request with this header goes to the canary
+
+
+def traffic_yaml(canary_port: int) -> str:
+    """The plain service with a 95/5 split to a canary service (its own
+    upstream: the upstream's second port, so the check can tell the sides
+    apart), a retry policy on both upstreams, and response compression that
+    the bench client never asks for (no Accept-Encoding): the negotiation
+    runs on every request, the compression never does."""
+    retry = ("      retry:\n        attempts: 3\n"
+             "        retry_on: [connect_failure, reset, timeout, gateway_error]\n"
+             "        budget: { percent: 20 }\n")
+    return (f"    split:\n      targets: [{{ service: bench-canary, percent: {CANARY_PERCENT} }}]\n"
+            f"      force: [{{ header: {CANARY_FORCE}, service: bench-canary }}]\n"
+            "    compression: { min_size: 1024, content_types: [application/octet-stream, text/*] }\n", retry,
+            "  - name: bench-canary\n    match: { prefix: /canary-only/ }\n    upstream:\n"
+            f'      nodes: [{{ addr: "127.0.0.1:{canary_port}" }}]\n'
+            f"      max_idle_per_node: {POOL}\n      timeouts: {{ idle: 300s }}\n" + retry)
+
+
 def weir_token(port: int) -> str:
     """A bearer token from Weir's own token endpoint (Basic auth, as the docs show)."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -274,6 +299,7 @@ class Server:
     port: int  # HTTP/1.1 (or the TCP / gRPC port of s6)
     h2c_port: int  # cleartext HTTP/2 (prior knowledge)
     tls_port: int | None = None  # HTTPS: TLS 1.3, ALPN h2 and http/1.1
+    canary_port: int | None = None  # the upstream's second port (s2-traffic's canary)
     token: str | None = None  # a bearer token from Weir's POST /oauth/tokens (s2)
     log_file: Path | None = None  # the access log (s1-accesslog)
     sock: Path | None = None  # a unix socket (the run's own redis-server, s2)
@@ -325,7 +351,7 @@ class Servers:
 
     def weir_yaml(self, upstream: Server, routes: Routes | None, policies: bool = False,
                   tcp: tuple[int, int] | None = None, grpc: tuple[int, int] | None = None,
-                  tls: "TlsCert | None" = None) -> str:
+                  tls: "TlsCert | None" = None, traffic: bool = False) -> str:
         node = f'      nodes: [{{ addr: "127.0.0.1:{upstream.port}" }}]\n' \
                f"      max_idle_per_node: {POOL}\n" \
                f"      timeouts: {{ idle: 300s }}\n"
@@ -334,7 +360,11 @@ class Servers:
             out.append("services:\n  - name: bench\n    match: { prefix: / }\n")
             if policies:
                 out.append(POLICIES_YAML)
-            out.append("    upstream:\n" + node)
+            if traffic:
+                head, retry, canary = traffic_yaml(upstream.canary_port)
+                out.append(head + "    upstream:\n" + node + retry + canary)
+            else:
+                out.append("    upstream:\n" + node)
         else:
             out.append("services:\n")
             for i in range(routes.n):
@@ -361,19 +391,19 @@ class Servers:
                    valgrind_out: Path | None = None, policies: bool = False,
                    tcp_sink: Server | None = None, grpc_server: Server | None = None,
                    tls: "TlsCert | None" = None, access_log: Path | None = None,
-                   redis: str | None = None) -> Server:
+                   redis: str | None = None, traffic: bool = False) -> Server:
         """Weir with a plain prefix-/ service (or a route table); optionally every
         policy on (s2), a certificate and the HTTPS listener (s4), a kind: tcp
         service to `tcp_sink` (s6-tcp; Server.port is then the TCP port), gRPC
         services to `grpc_server` (s6-grpc; Server.port is the own gRPC port,
         h2c_port the main port where the gRPC service is routed by prefix),
         or an access log file (s1-accesslog); limits shared in `redis` (s2, the
-        `[cluster] redis` URL)."""
+        `[cluster] redis` URL); the traffic features on (s2-traffic)."""
         db = self.work / f"{name}.db"
         yaml = self.work / f"{name}.yaml"
         tcp = (free_port(), tcp_sink.port) if tcp_sink else None
         grpc = (free_port(), grpc_server.port) if grpc_server else None
-        yaml.write_text(self.weir_yaml(upstream, routes, policies, tcp, grpc, tls))
+        yaml.write_text(self.weir_yaml(upstream, routes, policies, tcp, grpc, tls, traffic))
         if db.exists():  # ports are chosen afresh: always start from the file
             for f in glob.glob(f"{db}*"):
                 os.unlink(f)
@@ -433,7 +463,7 @@ class Servers:
     def start_upstream(self) -> Server:
         (self.work / "16k.bin").write_bytes(b"x" * 16384)
         (self.work / "16k.bin").chmod(0o644)
-        port, h2c = free_port(), free_port()
+        port, h2c, canary = free_port(), free_port(), free_port()
         tls_port = free_port() if self.tls else None
         # The direct HTTPS baseline: the upstream itself on TLS 1.3 (s4-https).
         tls = "" if not self.tls else (
@@ -442,7 +472,7 @@ class Servers:
             "ssl_protocols TLSv1.3;")
         conf = self.work / "upstream.conf"
         conf.write_text(fill("nginx-upstream.conf", work=self.work, name="upstream", port=port,
-                             h2c_port=h2c, nofile=nofile_limit(),
+                             h2c_port=h2c, canary_port=canary, nofile=nofile_limit(),
                              worker_connections=nofile_limit() - 100, tls=tls))
         proc = start("upstream", ["nginx", "-e", str(self.work / "upstream.err"), "-c", str(conf),
                                   "-p", str(self.work)], self.work, cpu=CLIENT_CPU)
@@ -450,7 +480,8 @@ class Servers:
         wait_ready(proc, port, "/16k")
         if tls_port:
             wait_tls_ready(proc, tls_port, 15.0)
-        return Server("upstream", proc, port, h2c, tls_port=tls_port)
+        wait_ready(proc, canary)
+        return Server("upstream", proc, port, h2c, tls_port=tls_port, canary_port=canary)
 
     def nginx_servers(self, port: int, h2c: int, routes: Routes | None, tls_port: int | None = None) -> str:
         listen = f"listen 127.0.0.1:{port} default_server backlog=4096;\n        " \
@@ -615,6 +646,10 @@ class Servers:
                                 redis=f"redis+unix://{redis.sock}")
             self.check_policies(w)
             return {"weir": w, "redis": redis}
+        if key == "traffic":
+            w = self.start_weir("weir-traffic", up, None, traffic=True)
+            self.check_traffic(w)
+            return {"weir": w}
         if key == "tls":
             out = {"direct": up, "nginx": self.start_nginx("nginx-tls", up, None, tls=True),
                    "haproxy": self.start_haproxy("haproxy-tls", up, None, tls=True),
@@ -666,6 +701,41 @@ class Servers:
         if pick:
             return {t: self.setups[k][name] for t, (k, name) in pick.items()}
         return {t: srv for key in setups for t, srv in self.setups[key].items()}
+
+    def check_traffic(self, w: Server) -> None:
+        """Before measuring s2-traffic, prove the features are on: the forced
+        request reaches the canary's port, an ordinary one the main port,
+        the canary takes about its share of 400 requests, and a client that
+        asks for gzip gets the 16 KiB body compressed."""
+        up = self.upstream
+        st, body = http_request(w.port, "/port/x", {CANARY_FORCE: "1"})
+        if st != 200 or body != str(up.canary_port).encode():
+            raise RuntimeError(f"s2-traffic: forced request got {st} {body[:100]!r}, want the canary's port")
+        ports = [http_request(w.port, "/port/x", {})[1] for _ in range(400)]
+        canary = ports.count(str(up.canary_port).encode())
+        main = ports.count(str(up.port).encode())
+        if canary + main != 400 or not 8 <= canary <= 32:
+            raise RuntimeError(f"s2-traffic: of 400 requests {canary} reached the canary and {main} the main "
+                               f"port; want about {CANARY_PERCENT} % on the canary")
+        c = http.client.HTTPConnection("127.0.0.1", w.port, timeout=10)
+        try:
+            c.request("GET", "/16k", headers={"Accept-Encoding": "gzip"})
+            r = c.getresponse()
+            r.read()
+            enc = r.getheader("Content-Encoding")
+        finally:
+            c.close()
+        if r.status != 200 or enc != "gzip":
+            raise RuntimeError(f"s2-traffic: /16k with Accept-Encoding: gzip got {r.status}, "
+                               f"Content-Encoding {enc!r}; want gzip")
+        self.notes["s2-traffic"] = (
+            f"Weir's service: `split` {100 - CANARY_PERCENT}/{CANARY_PERCENT} to a canary service (its own "
+            f"upstream: the upstream's second port) with a `force` rule on `{CANARY_FORCE}`, `upstream.retry` "
+            f"(3 attempts on connect_failure, reset, timeout, gateway_error; budget 20 %) on both upstreams, "
+            f"and `compression` (min 1 KiB, the upstream's media types) that the clients never ask for (no Accept-Encoding). Checked "
+            f"before the runs: a forced request reached the canary; {canary} of 400 requests went to the "
+            f"canary; `Accept-Encoding: gzip` got the 16 KiB body gzipped. Every target gets `GET /`; "
+            f"Weir plain is the s1 configuration; any non-2xx response makes a run an error")
 
     def check_policies(self, w: Server) -> None:
         """Before measuring s2, prove every policy is on: no token -> 401; with

@@ -318,6 +318,19 @@ describe('the service form', () => {
     expect(mapProblems([{ path: 'mirror.service', message: 'unknown' }], f, [], (_line, m) => m).fields.mirrorService).toBe('unknown')
   })
 
+  it('edits the route timeouts, writing only what is set, never for tcp', () => {
+    const base: Service = { name: 'shop', match: { prefix: '/shop/' }, upstream: { nodes: [{ addr: '10.0.0.1:80' }], timeouts: { response_header: '30s' } } }
+    const f = specToForm({ ...base, timeouts: { response_header: '500ms' } })
+    expect([f.routeConnectTimeout, f.routeResponseHeaderTimeout, f.routeStreamIdleTimeout]).toEqual(['', '500ms', ''])
+    expect(formToSpec(f).spec.timeouts).toEqual({ response_header: '500ms' })
+    // The upstream's own stay where they are.
+    expect(formToSpec(f).spec.upstream.timeouts).toEqual({ response_header: '30s' })
+    expect(formToSpec({ ...f, routeResponseHeaderTimeout: '' }).spec.timeouts).toBeUndefined()
+    expect(formToSpec({ ...f, kind: 'tcp', port: 9000 }).spec.timeouts).toBeUndefined()
+    expect(checkForm({ ...f, routeStreamIdleTimeout: '0s' }).map((p) => p.field)).toEqual(['routeStreamIdleTimeout'])
+    expect(mapProblems([{ path: 'timeouts.connect', message: 'must be greater than 0' }], f, [], (_line, m) => m).fields.routeConnectTimeout).toBe('must be greater than 0')
+  })
+
   it('round-trips a full service, keeping fields it does not know', () => {
     const form = specToForm(full)
     expect(form.ruleType).toBe('both')

@@ -97,6 +97,7 @@ fn model_fields_are_documented() {
                    "ip_deny": {"enabled": false, "ips": ["10.0.0.1"]},
                    "auth": {"enabled": true, "allow_paths": ["/health"], "tenants": ["app-a"]}},
         "limits": {"service_qps": 1, "client_ip_qps": 1, "burst": 2, "max_connections": 9},
+        "timeouts": {"connect": "1s", "response_header": "2s", "stream_idle": "3s"},
         "upstream": {"balance": "consistent_hash", "hash_key": "uri",
                      "nodes": [{"addr": "127.0.0.1:1", "weight": 2, "enabled": false},
                                {"addr": "_http._tcp.api.internal"}],
@@ -339,7 +340,7 @@ fn null_is_documented_where_the_model_takes_it() {
         "upstream": {"nodes": [{"addr": "127.0.0.1:1"}],
                      "health_check": {}, "outlier": {}, "timeouts": {}, "dns": {},
                      "tls": {"ca": "x"}},
-        "access": {"ip_allow": {}, "auth": {}}, "limits": {},
+        "access": {"ip_allow": {}, "auth": {}}, "limits": {}, "timeouts": {},
         "request_headers": [{"op": "set", "name": "x", "value": "1"}],
         "cors": {"allow_origins": ["*"]}
     });
@@ -356,6 +357,7 @@ fn null_is_documented_where_the_model_takes_it() {
     nullability_matches::<S>("HealthCheck", &service, "/upstream/health_check");
     nullability_matches::<S>("Outlier", &service, "/upstream/outlier");
     nullability_matches::<S>("UpstreamTimeouts", &service, "/upstream/timeouts");
+    nullability_matches::<S>("RouteTimeouts", &service, "/timeouts");
     nullability_matches::<S>("DnsSettings", &service, "/upstream/dns");
     nullability_matches::<S>("UpstreamTlsOptions", &service, "/upstream/tls");
     nullability_matches::<S>("Cors", &service, "/cors");

@@ -399,6 +399,11 @@ pub struct ServiceSchema {
     access: Option<AccessSchema>,
     #[schema(nullable = false)]
     limits: Option<LimitsSchema>,
+    /// This route's own timeouts, each overriding the `upstream.timeouts`
+    /// value of whichever upstream takes a request (this service's or a
+    /// split target's). Not for `tcp`.
+    #[schema(nullable = false)]
+    timeouts: Option<RouteTimeoutsSchema>,
     upstream: UpstreamSchema,
     /// Shares of the requests sent to other services' upstreams (canary);
     /// what the targets do not take stays on this service's upstream. Not
@@ -468,7 +473,8 @@ pub struct CompressionLevelsSchema {
 }
 
 /// A traffic split: `targets` take their percentages of the requests
-/// (their own upstreams: nodes, balancing, health, timeouts, retries); the
+/// (their own upstreams: nodes, balancing, health, timeouts — unless this
+/// service's `timeouts` override them — retries); the
 /// rest stays. Targets are existing services of the same kind without a
 /// split of their own, each once, not the service itself; the percentages
 /// add up to at most 100. A disabled target takes no share.
@@ -904,6 +910,23 @@ pub struct TimeoutsSchema {
     /// A WebSocket or TCP connection idle this long in both directions is
     /// closed. Default `10m`.
     #[schema(nullable = false)]
+    stream_idle: Option<PositiveDurationSchema>,
+}
+
+/// A route's timeouts; each absent field keeps the upstream's value. `idle`
+/// is not here: it belongs to the upstream's pooled connections. Mirror
+/// copies keep the shadow's own timeouts.
+#[derive(ToSchema)]
+#[schema(as = RouteTimeouts)]
+pub struct RouteTimeoutsSchema {
+    /// TCP (and TLS) connect to a node for this route's requests.
+    connect: Option<PositiveDurationSchema>,
+    /// From the request sent to the response headers; a shorter
+    /// `retry.per_try_timeout` of the upstream, or a gRPC call's
+    /// `grpc-timeout`, still ends a try first.
+    response_header: Option<PositiveDurationSchema>,
+    /// A WebSocket tunnel (or gRPC client stream) of this route idle this
+    /// long in both directions is closed.
     stream_idle: Option<PositiveDurationSchema>,
 }
 

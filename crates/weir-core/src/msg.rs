@@ -256,6 +256,8 @@ crate::messages! {
         WhyTcpPort = "why_tcp_port" => "a tcp service is reached on its port",
         WhyTcpToken = "why_tcp_token" => "TCP connections carry no token",
         WhyTcpTls = "why_tcp_tls" => "TLS origination is not supported for tcp services",
+        WhyTcpTimeouts = "why_tcp_timeouts" =>
+            "a tcp service has only its own upstream: set upstream.timeouts",
         GrpcNeedsPortOrMatch = "grpc_needs_port_or_match" =>
             "a grpc service needs its own port, a match (e.g. prefix: /package.Service/), or both",
         TcpHashClientIp = "tcp_hash_client_ip" => "tcp services can only hash by client_ip",

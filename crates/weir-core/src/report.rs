@@ -52,6 +52,11 @@ pub struct Explanation {
     /// The service's mirror, when it has one.
     #[serde(default)]
     pub mirror: Option<MirrorReport>,
+    /// The timeouts the request would be forwarded under, each with where
+    /// it comes from (the route's `timeouts:` or the upstream's); absent
+    /// when it would not be forwarded.
+    #[serde(default)]
+    pub timeouts: Option<TimeoutsReport>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -359,6 +364,52 @@ pub struct SplitShare {
     pub service: String,
     /// The share in hundredths of a percent (`500` is 5 %).
     pub basis_points: u32,
+}
+
+/// The timeouts of a forwarded request: those of the upstream that takes
+/// it, each overridden where the routed service's `timeouts:` sets it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimeoutsReport {
+    /// The service whose `upstream.timeouts` apply where the route sets
+    /// none (a split target's, or the routed service's own).
+    pub upstream_of: String,
+    /// Connecting to a node.
+    pub connect: TimeoutValue,
+    /// From the request sent to the response headers.
+    pub response_header: TimeoutValue,
+    /// How long one try waits for response headers: `response_header`, or
+    /// the upstream's `retry.per_try_timeout` when shorter (a gRPC call's
+    /// deadline, when shorter still, ends the wait first).
+    pub per_try_ms: u64,
+    /// A WebSocket tunnel (or gRPC client stream) quiet this long is
+    /// closed.
+    pub stream_idle: TimeoutValue,
+    /// Which of them the route sets, in English.
+    pub detail: String,
+    /// The code of `detail` (e.g. `timeouts_route`).
+    #[cfg_attr(feature = "openapi", schema(example = "timeouts_route"))]
+    pub detail_code: String,
+    /// The parameters of `detail_code`, by name.
+    pub detail_params: BTreeMap<String, String>,
+}
+
+/// One effective timeout and where it comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimeoutValue {
+    pub ms: u64,
+    pub from: TimeoutFrom,
+}
+
+/// `route`: the routed service's `timeouts:`; `upstream`: the
+/// `upstream.timeouts` of the upstream that takes the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TimeoutFrom {
+    Route,
+    Upstream,
 }
 
 /// Explain's mirror line: where copies go and whether this request would

@@ -127,6 +127,12 @@ export interface UpstreamTimeouts {
   idle?: string | null
   stream_idle?: string | null
 }
+/** A route's own timeouts: each set field overrides the upstream's (also a split target's). */
+export interface RouteTimeouts {
+  connect?: string | null
+  response_header?: string | null
+  stream_idle?: string | null
+}
 export interface UpstreamTlsOptions {
   enabled?: boolean | null
   ca?: string | null
@@ -228,6 +234,8 @@ export interface Service {
   compression?: Compression | null
   access?: ServiceAccess | null
   limits?: ServiceLimits | null
+  /** The route's timeouts over the upstream's. Not for tcp. */
+  timeouts?: RouteTimeouts | null
   upstream: Upstream
   /** Shares of the requests sent to other services' upstreams. Not for tcp. */
   split?: Split | null
@@ -573,6 +581,18 @@ export interface Explanation {
   } | null
   /** The service's mirror, when it has one. */
   mirror?: { service: string; basis_points: number; copied: boolean } | null
+  /** The timeouts the request would be forwarded under (when forwarded). */
+  timeouts?:
+    | (ExplainDetail & {
+        /** The service whose upstream.timeouts apply where the route sets none. */
+        upstream_of: string
+        connect: ExplainTimeout
+        response_header: ExplainTimeout
+        /** A try's wait for response headers (a shorter per-try timeout). */
+        per_try_ms: number
+        stream_idle: ExplainTimeout
+      })
+    | null
   /** The traffic split, when the service has one. */
   split?:
     | (ExplainDetail & {
@@ -583,6 +603,12 @@ export interface Explanation {
         shares: { service: string; basis_points: number }[]
       })
     | null
+}
+
+/** One effective timeout: `route` (the service's timeouts) or `upstream`. */
+export interface ExplainTimeout {
+  ms: number
+  from: 'route' | 'upstream'
 }
 
 // ---- history, audit --------------------------------------------------------

@@ -109,6 +109,10 @@ export interface ServiceForm {
   hashKey: string
   nodes: string
   disabledNodes: string
+  // the route's own timeouts ('': not set, the upstream's value applies)
+  routeConnectTimeout: string
+  routeResponseHeaderTimeout: string
+  routeStreamIdleTimeout: string
   // upstream tuning ('' or null: not set, the default applies)
   connectTimeout: string
   responseHeaderTimeout: string
@@ -276,6 +280,9 @@ export function emptyForm(kind: ServiceKind = 'http'): ServiceForm {
     hashKey: 'client_ip',
     nodes: '',
     disabledNodes: '',
+    routeConnectTimeout: '',
+    routeResponseHeaderTimeout: '',
+    routeStreamIdleTimeout: '',
     connectTimeout: '',
     responseHeaderTimeout: '',
     idleTimeout: '',
@@ -375,6 +382,9 @@ export function specToForm(s: Service): ServiceForm {
   f.burst = s.limits?.burst ?? null
   f.maxConnections = s.limits?.max_connections ?? 0
   f.maxBodyBytes = s.max_body_bytes ?? 0
+  f.routeConnectTimeout = s.timeouts?.connect ?? ''
+  f.routeResponseHeaderTimeout = s.timeouts?.response_header ?? ''
+  f.routeStreamIdleTimeout = s.timeouts?.stream_idle ?? ''
   const c = s.compression
   if (c) {
     f.compressionEnabled = true
@@ -586,7 +596,7 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
 
   // Keep unknown top-level and upstream fields of the stored service.
   const spec: Service = { ...(base ?? {}), name: f.name.trim(), upstream: { ...(base?.upstream ?? {}), nodes: [] } }
-  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'response_headers', 'cors', 'websocket', 'max_body_bytes', 'compression', 'access', 'limits', 'split', 'mirror', 'registration'] as const) {
+  for (const k of ['kind', 'description', 'enabled', 'port', 'match', 'https_redirect', 'allow_encoded_slashes', 'strip_prefix', 'rewrite', 'request_headers', 'response_headers', 'cors', 'websocket', 'max_body_bytes', 'compression', 'access', 'limits', 'timeouts', 'split', 'mirror', 'registration'] as const) {
     delete spec[k]
   }
   for (const k of ['balance', 'hash_key', 'tls', 'timeouts', 'max_idle_per_node', 'health_check', 'outlier', 'fail_open', 'retry', 'circuit_breaker', 'dns'] as const) {
@@ -679,6 +689,15 @@ export function formToSpec(f: ServiceForm, base?: Service): BuildResult {
   })
   if (limits) spec.limits = limits
   if (!tcp && f.maxBodyBytes) spec.max_body_bytes = f.maxBodyBytes
+  // The route's timeouts (not for tcp): only what is set overrides.
+  const routeTimeouts = tcp
+    ? undefined
+    : stripEmpty({
+        connect: f.routeConnectTimeout.trim() || undefined,
+        response_header: f.routeResponseHeaderTimeout.trim() || undefined,
+        stream_idle: f.routeStreamIdleTimeout.trim() || undefined,
+      })
+  if (routeTimeouts) spec.timeouts = routeTimeouts
 
   // Defaults stay implicit: only what differs from them is written (the
   // server leaves the rest out too), and an empty field is not set.
@@ -920,6 +939,9 @@ export function checkForm(f: ServiceForm): FormProblem[] {
 
   dur('connectTimeout', f.connectTimeout, { positive: true })
   if (!tcp) {
+    dur('routeConnectTimeout', f.routeConnectTimeout, { positive: true })
+    dur('routeResponseHeaderTimeout', f.routeResponseHeaderTimeout, { positive: true })
+    dur('routeStreamIdleTimeout', f.routeStreamIdleTimeout, { positive: true })
     dur('responseHeaderTimeout', f.responseHeaderTimeout, { positive: true })
     dur('idleTimeout', f.idleTimeout)
     num('maxIdlePerNode', f.maxIdlePerNode, 0, rules.MAX_IDLE_PER_NODE)
@@ -1039,6 +1061,10 @@ const EXACT: Record<string, FormField> = {
   'upstream.nodes': 'nodes',
   'upstream.balance': 'balance',
   'upstream.hash_key': 'hashKey',
+  timeouts: 'routeConnectTimeout',
+  'timeouts.connect': 'routeConnectTimeout',
+  'timeouts.response_header': 'routeResponseHeaderTimeout',
+  'timeouts.stream_idle': 'routeStreamIdleTimeout',
   'upstream.timeouts': 'connectTimeout',
   'upstream.timeouts.connect': 'connectTimeout',
   'upstream.timeouts.response_header': 'responseHeaderTimeout',

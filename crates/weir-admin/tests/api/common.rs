@@ -64,6 +64,7 @@ impl GatewayRuntime for FakeRuntime {
             resilience: None,
             split: None,
             mirror: None,
+            timeouts: None,
         })
     }
 

@@ -17,6 +17,7 @@ mod router;
 mod service;
 mod split;
 mod tenant;
+mod timeouts;
 mod trie;
 
 #[cfg(test)]
@@ -45,6 +46,7 @@ pub use split::{
     SplitKey, SplitSide,
 };
 pub use tenant::CompiledTenant;
+pub use timeouts::{EffectiveTimeouts, RouteTimeouts, TimeoutOrigin};
 pub use trie::PrefixTrie;
 
 use crate::error::ValidationErrors;

@@ -66,8 +66,9 @@ pub struct CompiledRetry {
     pub statuses: Vec<u16>,
     /// gRPC status codes that are retried: bit `n` for code `n`.
     pub grpc_statuses: u32,
-    /// Bounds each try's wait for response headers (never longer than
-    /// `timeouts.response_header`).
+    /// Bounds each try's wait for response headers, as written; a try
+    /// waits the shorter of this and the request's response-header timeout
+    /// (the route's or the upstream's: `EffectiveTimeouts::per_try`).
     pub per_try_timeout: Option<Duration>,
     pub backoff_base: Duration,
     pub backoff_max: Duration,
@@ -164,9 +165,10 @@ pub(super) fn compile_retry(
         on: RetryOnSet::of(&r.retry_on),
         statuses,
         grpc_statuses,
-        per_try_timeout: r
-            .per_try_timeout
-            .map(|t| t.get().min(up.timeouts.response_header.get())),
+        // As written: a route's `timeouts.response_header` may be longer
+        // than the upstream's, so the shorter of the two is taken per
+        // request (`RouteTimeouts::resolve`).
+        per_try_timeout: r.per_try_timeout.map(|t| t.get()),
         backoff_base: r.backoff.base.get(),
         backoff_max: r.backoff.max.get(),
         budget: Some(CompiledBudget {
@@ -362,8 +364,9 @@ mod tests {
         assert_eq!(r.attempts, 4);
         assert_eq!(r.statuses, [409, 429]);
         assert!(r.retries_status(503) && r.retries_status(429) && !r.retries_status(500));
-        // Never longer than the upstream's own response-header timeout.
-        assert_eq!(r.per_try_timeout, Some(Duration::from_secs(3)));
+        // Kept as written; the upstream's shorter response-header timeout
+        // bounds a try per request (`RouteTimeouts::resolve`).
+        assert_eq!(r.per_try_timeout, Some(Duration::from_secs(10)));
         let r = compiled("http", "retry: { retry_on: [5xx] }").retry;
         assert!(r.retries_status(500) && r.retries_status(599) && !r.retries_status(499));
         assert_eq!(RetryOnSet::of(&[]).iter().count(), 0);

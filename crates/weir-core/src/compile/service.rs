@@ -78,6 +78,9 @@ pub struct CompiledService {
     pub mirror: Option<super::CompiledMirror>,
     pub access: CompiledAccess,
     pub limits: CompiledLimits,
+    /// `timeouts:`, overriding those of whichever upstream takes a request
+    /// (resolved per request by [`super::RouteTimeouts::resolve`]).
+    pub timeouts: super::RouteTimeouts,
     pub upstream: CompiledUpstream,
 }
 
@@ -278,6 +281,7 @@ pub(crate) fn compile_service(
         }
     }
     let limits = compile_limits(&svc.limits, path, errors);
+    let timeouts = super::timeouts::compile_route_timeouts(svc, path, errors);
     let upstream = compile_upstream(svc, path, errors);
     super::RegistrationPolicy::compile(&svc.registration, &format!("{path}.registration"), errors);
 
@@ -321,6 +325,7 @@ pub(crate) fn compile_service(
             mirror,
             access,
             limits,
+            timeouts,
             upstream,
         },
         route,

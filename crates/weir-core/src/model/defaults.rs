@@ -236,6 +236,7 @@ pub fn implicit_blocks(kind: ResourceKind) -> &'static [&'static str] {
             "access",
             "access.auth",
             "limits",
+            "timeouts",
             "upstream.timeouts",
             "upstream.dns",
             "registration",

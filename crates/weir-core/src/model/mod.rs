@@ -59,8 +59,8 @@ pub use resilience::{
     Backoff, CircuitBreaker, GRPC_STATUS_NAMES, GrpcStatus, RetryBudget, RetryOn, RetryPolicy,
 };
 pub use service::{
-    Balance, FieldMatch, HashKey, HeaderOp, HeaderOpKind, Match, Node, RewriteRule, Service,
-    ServiceKind, Timeouts, Upstream, UpstreamTls,
+    Balance, FieldMatch, HashKey, HeaderOp, HeaderOpKind, Match, Node, RewriteRule, RouteTimeouts,
+    Service, ServiceKind, Timeouts, Upstream, UpstreamTls,
 };
 pub use signing_key::{KeyStatus, SigningAlgorithm, SigningKey};
 pub use split::{Mirror, Split, SplitForce, SplitTarget};

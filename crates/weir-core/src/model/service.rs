@@ -80,6 +80,11 @@ pub struct Service {
     /// Rate limits.
     #[serde(default, skip_serializing_if = "is_default")]
     pub limits: Limits,
+    /// Timeouts of this route's requests, each overriding the value of the
+    /// upstream that takes the request (its own, or a split target's);
+    /// unset fields keep the upstream's. Not for `tcp` services.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub timeouts: RouteTimeouts,
     pub upstream: Upstream,
     /// Shares of the requests sent to other services' upstreams (canary);
     /// off when absent.
@@ -131,6 +136,7 @@ impl Service {
             compression: None,
             access: Access::default(),
             limits: Limits::default(),
+            timeouts: RouteTimeouts::default(),
             upstream,
             split: None,
             mirror: None,
@@ -456,6 +462,34 @@ impl Default for Timeouts {
             idle: default_idle(),
             stream_idle: default_stream_idle(),
         }
+    }
+}
+
+/// A route's own timeouts (`timeouts:` next to `match`): each set field
+/// replaces the corresponding `upstream.timeouts` value of whichever
+/// upstream takes the request, the service's own or a split target's.
+/// `idle` is not here: it belongs to a pooled connection, which outlives
+/// the requests of any one route.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteTimeouts {
+    /// TCP (and TLS) connect to a node for this route's requests.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub connect: Option<HumanDuration>,
+    /// From the request sent to the response headers received; a shorter
+    /// `retry.per_try_timeout` or gRPC deadline still bounds a try.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub response_header: Option<HumanDuration>,
+    /// A WebSocket tunnel (or a gRPC client stream) of this route quiet
+    /// for this long in both directions is closed.
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub stream_idle: Option<HumanDuration>,
+}
+
+impl RouteTimeouts {
+    /// No field set: the upstream's timeouts apply as they are.
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
     }
 }
 

@@ -3,8 +3,10 @@
 //! cookie, with rules that force a request to one side. The routed
 //! service's own policies, rewrites and answers apply whichever upstream
 //! takes the request; only the upstream (nodes, balancing, health,
-//! timeouts, retries) is the target's. A mirror copies a share of the
-//! requests to another service's upstream and discards its answers.
+//! timeouts, retries) is the target's — except the routed service's own
+//! `timeouts:`, which override the target upstream's. A mirror copies a
+//! share of the requests to another service's upstream and discards its
+//! answers (the shadow's own timeouts apply to the copies).
 
 use serde::{Deserialize, Serialize};
 

@@ -190,6 +190,29 @@ fn settings_away_from_their_default_are_kept() {
     assert_eq!(serde_json::to_value(&s).unwrap(), written);
 }
 
+#[test]
+fn route_timeouts_keep_only_what_is_set() {
+    let written = json!({
+        "name": "a", "match": {"prefix": "/a/"},
+        "timeouts": {"response_header": "500ms", "stream_idle": "30s"},
+        "upstream": {"nodes": [{"addr": "127.0.0.1:1"}]}
+    });
+    let s: Service = serde_json::from_value(written.clone()).unwrap();
+    assert_eq!(s.timeouts.connect, None);
+    assert_eq!(
+        s.timeouts.response_header,
+        Some(HumanDuration::from_millis(500))
+    );
+    assert_eq!(serde_json::to_value(&s).unwrap(), written);
+    // `idle` belongs to the upstream's pooled connections, not to a route.
+    let idle = json!({
+        "name": "a", "timeouts": {"idle": "1s"},
+        "upstream": {"nodes": [{"addr": "127.0.0.1:1"}]}
+    });
+    let e = serde_json::from_value::<Service>(idle).unwrap_err();
+    assert!(e.to_string().contains("idle"), "{e}");
+}
+
 /// A small deterministic generator (xorshift), so a failure reproduces.
 struct Gen(u64);
 
@@ -330,6 +353,13 @@ fn generated_service(g: &mut Gen, i: usize) -> Service {
         max_ttl: duration(g, 300),
     };
     let (allow, deny) = (ip_list(g), ip_list(g));
+    let (connect, response_header, stream_idle) =
+        (duration(g, 2), duration(g, 30), duration(g, 60));
+    let timeouts = RouteTimeouts {
+        connect: g.maybe(connect),
+        response_header: g.maybe(response_header),
+        stream_idle: g.maybe(stream_idle),
+    };
     Service {
         kind: g.pick(&[ServiceKind::Http, ServiceKind::Tcp, ServiceKind::Grpc]),
         description: g.pick(&[String::new(), "d".into()]),
@@ -426,6 +456,7 @@ fn generated_service(g: &mut Gen, i: usize) -> Service {
             burst: g.pick(&[None, Some(1)]),
             max_connections: g.pick(&[0, 9]),
         },
+        timeouts,
         split: g.flip().then(|| Split {
             targets: vec![SplitTarget {
                 service: "canary".into(),
@@ -505,7 +536,7 @@ fn the_defaults_table_names_fields_the_model_has() {
         "name": "a",
         "access": {"ip_allow": {}, "ip_deny": {}, "auth": {}},
         "cors": {"allow_origins": ["*"]},
-        "limits": {},
+        "limits": {}, "timeouts": {},
         "upstream": {"nodes": [{"addr": "127.0.0.1:1"}], "tls": {"ca": "x"},
                      "timeouts": {}, "health_check": {}, "outlier": {}, "dns": {},
                      "retry": {"backoff": {}, "budget": {}}},

@@ -19,6 +19,7 @@
 mod cors;
 mod resilience;
 mod text;
+mod timeouts;
 mod trace;
 
 use std::net::IpAddr;
@@ -189,6 +190,7 @@ pub fn explain(plane: &DataPlane, input: &ExplainInput) -> Result<Explanation, E
         resilience: None,
         split: None,
         mirror: None,
+        timeouts: None,
     };
     let pq = match normalized {
         Err(why) => {
@@ -656,6 +658,8 @@ fn pick_phase(routed: Routed<'_>, req: &Request<'_>, out: &mut Explanation) -> R
         };
         return Err(refused(&e, ExplainText::NoUsableNode));
     }
+    let effective = routed.svc.timeouts.resolve(&up.spec);
+    out.timeouts = Some(timeouts::report(routed, &effective));
     let shape = resilience::Shape {
         method: &req.input.method,
         headers: &req.headers,
@@ -663,7 +667,7 @@ fn pick_phase(routed: Routed<'_>, req: &Request<'_>, out: &mut Explanation) -> R
         grpc: routed.svc.kind == weir_core::ServiceKind::Grpc,
         candidates: out.balancer.as_ref().map_or(0, |b| b.candidates.len()),
     };
-    out.resilience = Some(resilience::report(up, &shape));
+    out.resilience = Some(resilience::report(up, &shape, &effective));
     out.verdict = ExplainVerdict::Forward;
     Ok(())
 }

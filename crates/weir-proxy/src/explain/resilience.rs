@@ -6,7 +6,7 @@
 
 use http::Method;
 use http::header::{self, HeaderMap};
-use weir_core::compile::CompiledRetry;
+use weir_core::compile::{CompiledRetry, EffectiveTimeouts};
 use weir_core::model::{GRPC_STATUS_NAMES, RetryOn};
 use weir_core::report::{BreakerReport, ResilienceReport, RetryReport};
 
@@ -26,9 +26,13 @@ pub(super) struct Shape<'a> {
     pub candidates: usize,
 }
 
-pub(super) fn report(up: &UpstreamRuntime, shape: &Shape<'_>) -> ResilienceReport {
+pub(super) fn report(
+    up: &UpstreamRuntime,
+    shape: &Shape<'_>,
+    timeouts: &EffectiveTimeouts,
+) -> ResilienceReport {
     ResilienceReport {
-        retry: retry(&up.spec.retry, shape),
+        retry: retry(&up.spec.retry, shape, timeouts),
         circuit_breaker: up.spec.circuit_breaker.map(|cb| {
             let now = up.resilience.in_use();
             BreakerReport {
@@ -46,7 +50,7 @@ pub(super) fn report(up: &UpstreamRuntime, shape: &Shape<'_>) -> ResilienceRepor
     }
 }
 
-fn retry(policy: &CompiledRetry, shape: &Shape<'_>) -> RetryReport {
+fn retry(policy: &CompiledRetry, shape: &Shape<'_>, timeouts: &EffectiveTimeouts) -> RetryReport {
     let replayable = replayable(policy, shape);
     let words: Vec<String> = policy.on.iter().map(|on| on.as_str().to_owned()).collect();
     let grpc: Vec<String> = policy
@@ -64,7 +68,11 @@ fn retry(policy: &CompiledRetry, shape: &Shape<'_>) -> RetryReport {
         retry_on: words,
         statuses: policy.statuses.clone(),
         grpc_statuses: grpc,
-        per_try_timeout_ms: policy.per_try_timeout.map(|t| t.as_millis() as u64),
+        // The bound a try has: never longer than the request's
+        // response-header timeout (the route's or the upstream's).
+        per_try_timeout_ms: policy
+            .per_try_timeout
+            .map(|_| timeouts.per_try.as_millis() as u64),
         backoff_base_ms: policy.backoff_base.as_millis() as u64,
         backoff_max_ms: policy.backoff_max.as_millis() as u64,
         budget_percent: policy.budget.map(|b| b.percent),

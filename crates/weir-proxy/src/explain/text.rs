@@ -186,6 +186,12 @@ coded_texts! {
         LessBusyOfTwo = "less_busy_of_two" => "the less busy of two random nodes",
         NoUsableNode = "no_usable_node" => "no usable node",
 
+        // Timeouts (`fields`: the route's `timeouts:` fields, comma-separated).
+        TimeoutsUpstream { service } = "timeouts_upstream"
+            => "the timeouts of {service}'s upstream apply; the route sets none of its own",
+        TimeoutsRoute { fields, service } = "timeouts_route"
+            => "the route's timeouts ({fields}) override those of {service}'s upstream; the rest are the upstream's",
+
         // Retries (`on`: the conditions in the configuration's words).
         RetryOn { tries, on } = "retry_on" => "up to {tries} tries in all; tried again on {on}",
         /// Not replayable: `method` is not idempotent, an upgrade, or has a

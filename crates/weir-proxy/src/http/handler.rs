@@ -19,7 +19,9 @@ use http::{HeaderName, HeaderValue, Request, Response, StatusCode, Uri, Version,
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::upgrade::OnUpgrade;
-use weir_core::compile::{CompiledService, CompiledTenant, RouteRequest, UpstreamProtocol};
+use weir_core::compile::{
+    CompiledService, CompiledTenant, EffectiveTimeouts, RouteRequest, UpstreamProtocol,
+};
 use weir_core::path;
 
 use super::body::{BodyKind, LogFields, ProxyBody, Recorder};
@@ -386,6 +388,8 @@ async fn dispatch<'s>(
             rt: side.upstream_of.rt,
         });
     let up = &*forwarded.rt.upstream;
+    // The route's own timeouts over those of the upstream taking it.
+    let timeouts = svc.timeouts.resolve(&up.spec);
     let hash = pick::request_hash(&up.spec, client, parts.uri.path_and_query(), &parts.headers);
     // Only gRPC services (HTTP/2 upstreams) honour grpc-timeout.
     let deadline = (up.spec.protocol == UpstreamProtocol::Http2)
@@ -401,7 +405,7 @@ async fn dispatch<'s>(
     };
     upstream_head(&mut parts, svc, up, &forwarding)?;
     let members = up.members();
-    let mut body = client_body(conn, svc, up, body)?;
+    let mut body = client_body(conn, svc, up, &timeouts, body)?;
     let replay = Replay::of(
         &parts,
         &mut body,
@@ -422,6 +426,7 @@ async fn dispatch<'s>(
         members: &members,
         hash,
         deadline,
+        timeouts,
         upgrade,
         replay,
         client_upgrade,
@@ -439,13 +444,14 @@ fn client_body(
     conn: &ConnCtx,
     svc: &CompiledService,
     up: &UpstreamRuntime,
+    timeouts: &EffectiveTimeouts,
     body: Incoming,
 ) -> Result<RequestBody, ProxyError> {
     let limits = BodyLimits {
         // A gRPC client stream may go quiet between messages as long as
         // the service's streams may.
         idle: if up.spec.protocol == UpstreamProtocol::Http2 {
-            up.spec.stream_idle_timeout
+            timeouts.stream_idle
         } else {
             conn.plane.options.body_read_timeout
         },
@@ -575,6 +581,8 @@ pub(super) struct Attempts<'a> {
     pub(super) hash: u64,
     /// The call's `grpc-timeout`.
     pub(super) deadline: Option<Duration>,
+    /// The route's timeouts over the upstream's, resolved once.
+    pub(super) timeouts: EffectiveTimeouts,
     /// A protocol upgrade (WebSocket) the service accepts.
     pub(super) upgrade: bool,
     pub(super) replay: Option<Replay>,
@@ -607,13 +615,12 @@ impl Attempts<'_> {
             };
         }
         if let Some(client) = self.client_upgrade.take() {
-            let up = &self.routed.rt.upstream;
             spawn_tunnel(
                 &self.conn.plane.tunnels,
                 client,
                 hyper::upgrade::on(&mut res),
                 Arc::clone(&self.routed.svc.name),
-                up.spec.stream_idle_timeout,
+                self.timeouts.stream_idle,
             );
         }
         let (parts, _) = res.into_parts();
@@ -624,19 +631,20 @@ impl Attempts<'_> {
 /// Send on the node's shared HTTP/2 connection. A connection that turns
 /// out closed hands the request back and a new one is opened once. The
 /// response-header wait is bounded by the call's deadline when it has one,
-/// and by the retry policy's per-try timeout when that is shorter.
+/// and by the per-try timeout when that is shorter.
 pub(super) async fn send_h2(
     up: &UpstreamRuntime,
     node: &H2Node,
     pick: Pick,
     mut req: Request<RequestBody>,
     deadline: Option<Duration>,
+    timeouts: &EffectiveTimeouts,
 ) -> Result<Response<ResponseBody>, Failed> {
     let completion = req.body().completion();
-    let (wait, on_timeout) = header_wait(up, deadline);
+    let (wait, on_timeout) = header_wait(timeouts, deadline);
     let mut fresh = false;
     loop {
-        let mut sender = match h2_sender(up, node, fresh).await {
+        let mut sender = match h2_sender(up, node, fresh, timeouts.connect).await {
             Ok(s) => s,
             Err(Opening::Refused(limit)) => return Err(Failed::Spent(circuit_open(up, limit))),
             Err(Opening::Failed(e)) => return Err(Failed::Unsent(e.into(), Box::new(req))),
@@ -670,32 +678,30 @@ pub(super) async fn send_h2(
 }
 
 /// How long an HTTP/2 try waits for response headers, and the error when
-/// it has waited that long: the call's deadline, or the per-try timeout
-/// when shorter, or the upstream's response-header timeout.
-fn header_wait(up: &UpstreamRuntime, deadline: Option<Duration>) -> (Duration, ProxyError) {
-    match (deadline, up.spec.retry.per_try_timeout) {
+/// it has waited that long: the call's deadline (which replaces the
+/// upstream's response-header timeout), or the per-try timeout or the
+/// route's response-header timeout when shorter; without a deadline, the
+/// try's timeout (`EffectiveTimeouts::per_try`).
+fn header_wait(timeouts: &EffectiveTimeouts, deadline: Option<Duration>) -> (Duration, ProxyError) {
+    match (deadline, timeouts.per_try_over_deadline) {
         (Some(d), Some(t)) if t < d => (t, ProxyError::ResponseTimeout(t)),
         (Some(d), _) => (d, ProxyError::DeadlineExceeded),
         (None, _) => (
-            try_timeout(up),
-            ProxyError::ResponseTimeout(try_timeout(up)),
+            timeouts.per_try,
+            ProxyError::ResponseTimeout(timeouts.per_try),
         ),
     }
 }
 
-/// How long a try waits for response headers once its request is sent:
-/// the retry policy's per-try timeout (never longer, see compile), else
-/// the upstream's response-header timeout.
-fn try_timeout(up: &UpstreamRuntime) -> Duration {
-    up.spec
-        .retry
-        .per_try_timeout
-        .unwrap_or(up.spec.response_header_timeout)
-}
-
-/// The node's live HTTP/2 connection, or a new one within the circuit
-/// breaker's limits: while it opens the request is pending.
-async fn h2_sender(up: &UpstreamRuntime, node: &H2Node, fresh: bool) -> Result<H2Sender, Opening> {
+/// The node's live HTTP/2 connection, or a new one (opened within
+/// `connect`) within the circuit breaker's limits: while it opens the
+/// request is pending.
+async fn h2_sender(
+    up: &UpstreamRuntime,
+    node: &H2Node,
+    fresh: bool,
+    connect: Duration,
+) -> Result<H2Sender, Opening> {
     if !fresh && let Some(s) = node.live() {
         return Ok(s);
     }
@@ -705,7 +711,7 @@ async fn h2_sender(up: &UpstreamRuntime, node: &H2Node, fresh: bool) -> Result<H
         .pending(cb.and_then(|c| c.max_pending))
         .map_err(Opening::Refused)?;
     let max_connections = cb.and_then(|c| c.max_connections);
-    node.sender(fresh, || up.resilience.connection(max_connections))
+    node.sender(fresh, connect, || up.resilience.connection(max_connections))
         .await
 }
 
@@ -719,9 +725,13 @@ pub(super) fn circuit_open(up: &UpstreamRuntime, limit: BreakerLimit) -> ProxyEr
 }
 
 /// A new HTTP/1.1 connection to the node, within the circuit breaker's
-/// limits: while it opens the request is pending, and the connection
-/// counts as open until it closes.
-async fn h1_connect(up: &UpstreamRuntime, pool: &NodePool) -> Result<PooledSender, Opening> {
+/// limits, opened within `connect`: while it opens the request is
+/// pending, and the connection counts as open until it closes.
+async fn h1_connect(
+    up: &UpstreamRuntime,
+    pool: &NodePool,
+    connect: Duration,
+) -> Result<PooledSender, Opening> {
     let cb = up.spec.circuit_breaker.as_ref();
     let res = &up.resilience;
     let held = res
@@ -730,7 +740,7 @@ async fn h1_connect(up: &UpstreamRuntime, pool: &NodePool) -> Result<PooledSende
     let _pending = res
         .pending(cb.and_then(|c| c.max_pending))
         .map_err(Opening::Refused)?;
-    pool.connect(held).await.map_err(Opening::Failed)
+    pool.connect(held, connect).await.map_err(Opening::Failed)
 }
 
 /// Send on a pooled or new connection to the picked node. A pooled
@@ -743,6 +753,7 @@ pub(super) async fn send(
     pick: Pick,
     mut req: Request<RequestBody>,
     upgrade: bool,
+    timeouts: &EffectiveTimeouts,
 ) -> Result<Response<ResponseBody>, Failed> {
     let completion = req.body().completion();
     // Bounded: a few stale pooled connections, then one new connection.
@@ -756,14 +767,14 @@ pub(super) async fn send(
         let (mut sender, is_pooled) = match pooled {
             // Usually ready already: skip the timer then.
             Some(s) if s.is_ready() => (s, true),
-            Some(mut s) => match tokio::time::timeout(up.spec.connect_timeout, s.ready()).await {
+            Some(mut s) => match tokio::time::timeout(timeouts.connect, s.ready()).await {
                 Ok(Ok(())) => (s, true),
                 _ => {
                     stale += 1;
                     continue;
                 }
             },
-            None => match h1_connect(up, pool).await {
+            None => match h1_connect(up, pool, timeouts.connect).await {
                 Ok(s) => (s, false),
                 Err(Opening::Refused(limit)) => {
                     return Err(Failed::Spent(circuit_open(up, limit)));
@@ -771,7 +782,7 @@ pub(super) async fn send(
                 Err(Opening::Failed(e)) => return Err(Failed::Unsent(e.into(), Box::new(req))),
             },
         };
-        let timeout = try_timeout(up);
+        let timeout = timeouts.per_try;
         let started = {
             let completion = completion.clone();
             async move {

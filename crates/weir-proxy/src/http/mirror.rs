@@ -15,7 +15,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use http::{HeaderValue, Request};
 use http_body_util::{BodyExt, Full};
-use weir_core::compile::{CompiledMirror, MirrorCounts};
+use weir_core::compile::{CompiledMirror, MirrorCounts, RouteTimeouts};
 
 use super::handler::{send, send_h2};
 use super::retry::REPLAY_MAX_BYTES;
@@ -140,9 +140,12 @@ impl Copy {
             return Some(false);
         };
         let member = &members.list[picked.index];
+        // The shadow's own timeouts: the routed service's `timeouts:` are
+        // for the answer the client waits for, not for the copy.
+        let timeouts = RouteTimeouts::default().resolve(&up.spec);
         let sent = match &member.link {
-            Link::Http1(pool) => send(up, pool, picked, req, false).await,
-            Link::Http2(node) => send_h2(up, node, picked, req, None).await,
+            Link::Http1(pool) => send(up, pool, picked, req, false, &timeouts).await,
+            Link::Http2(node) => send_h2(up, node, picked, req, None, &timeouts).await,
             Link::Tcp => return Some(false),
         };
         let Ok(res) = sent else {

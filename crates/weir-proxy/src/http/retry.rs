@@ -341,9 +341,9 @@ impl Attempts<'_> {
         let sent = match &member.link {
             Link::Http2(node) => {
                 let remaining = self.deadline.map(|d| d.saturating_sub(started.elapsed()));
-                send_h2(up, node, pick, request, remaining).await
+                send_h2(up, node, pick, request, remaining, &self.timeouts).await
             }
-            Link::Http1(pool) => send(up, pool, pick, request, self.upgrade).await,
+            Link::Http1(pool) => send(up, pool, pick, request, self.upgrade, &self.timeouts).await,
             Link::Tcp => Err(Failed::Spent(ProxyError::Internal(
                 "a TCP service has no HTTP connections",
             ))),

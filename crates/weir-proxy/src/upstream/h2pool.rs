@@ -1,7 +1,9 @@
 //! One shared HTTP/2 connection per node (gRPC upstreams). HTTP/2
 //! multiplexes, so every request to the node shares the connection; it is
 //! re-opened when the node closes it. Concurrent first requests wait for one
-//! handshake instead of each opening their own.
+//! handshake instead of each opening their own. The request that opens
+//! the connection gives the connect timeout (its route's, or its
+//! upstream's).
 
 use std::time::Duration;
 
@@ -28,7 +30,6 @@ pub enum Opening {
 pub struct H2Node {
     addr: NodeAddr,
     sni: Option<std::sync::Arc<str>>,
-    connect_timeout: Duration,
     tls: Option<UpstreamTlsClient>,
     conn: Mutex<Option<H2Sender>>,
 }
@@ -37,13 +38,11 @@ impl H2Node {
     pub fn new(
         addr: NodeAddr,
         sni: Option<std::sync::Arc<str>>,
-        connect_timeout: Duration,
         tls: Option<UpstreamTlsClient>,
     ) -> Self {
         Self {
             addr,
             sni,
-            connect_timeout,
             tls,
             conn: Mutex::new(None),
         }
@@ -61,12 +60,13 @@ impl H2Node {
     }
 
     /// A sender on the node's live connection, connecting if needed.
-    /// `fresh` forces a new connection (the current one just failed).
-    /// `open` is asked before a connection is opened (a circuit breaker's
+    /// `fresh` forces a new connection (the current one just failed);
+    /// `connect_timeout` bounds opening one. `open` is asked before a connection is opened (a circuit breaker's
     /// count of open connections, held for the connection's life).
     pub async fn sender(
         &self,
         fresh: bool,
+        connect_timeout: Duration,
         open: impl FnOnce() -> Result<Option<Slot>, BreakerLimit>,
     ) -> Result<H2Sender, Opening> {
         let mut slot = self.conn.lock().await;
@@ -80,7 +80,7 @@ impl H2Node {
         let s = connect_http2(
             &self.addr,
             self.sni.as_deref(),
-            self.connect_timeout,
+            connect_timeout,
             self.tls.as_ref(),
             held,
         )

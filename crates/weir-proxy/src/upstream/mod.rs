@@ -350,7 +350,6 @@ impl UpstreamRuntime {
                         self.conns.h2(
                             &addr,
                             sni.as_ref(),
-                            self.spec.connect_timeout,
                             self.spec.tls.as_ref(),
                             self.tls.as_ref(),
                         )

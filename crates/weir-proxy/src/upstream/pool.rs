@@ -19,10 +19,11 @@ use super::tls::UpstreamTlsClient;
 pub(crate) type PooledSender = http1::SendRequest<RequestBody>;
 
 /// Settings that shape a pool; a pool is reused across reloads only while
-/// these are unchanged.
+/// these are unchanged. The connect timeout is not one: it is the
+/// request's (a route may override its upstream's), given to
+/// [`NodePool::connect`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PoolSettings {
-    pub connect_timeout: Duration,
     pub idle_timeout: Duration,
     pub max_idle: usize,
     pub tls: Option<CompiledUpstreamTls>,
@@ -31,7 +32,6 @@ pub struct PoolSettings {
 impl PoolSettings {
     pub fn from_upstream(up: &CompiledUpstream) -> Self {
         Self {
-            connect_timeout: up.connect_timeout,
             idle_timeout: up.idle_timeout,
             max_idle: up.max_idle_per_node,
             tls: up.tls.clone(),
@@ -110,13 +110,18 @@ impl NodePool {
         }
     }
 
-    /// Open a new connection (not counted in the pool until checked in).
-    /// `held` lives as long as the connection (a circuit breaker's count).
-    pub async fn connect(&self, held: Option<Slot>) -> Result<PooledSender, ConnectError> {
+    /// Open a new connection (not counted in the pool until checked in)
+    /// within `timeout`, the request's connect timeout. `held` lives as
+    /// long as the connection (a circuit breaker's count).
+    pub async fn connect(
+        &self,
+        held: Option<Slot>,
+        timeout: Duration,
+    ) -> Result<PooledSender, ConnectError> {
         connect_http1(
             &self.addr,
             self.sni.as_deref(),
-            self.settings.connect_timeout,
+            timeout,
             self.tls.as_ref(),
             held,
         )

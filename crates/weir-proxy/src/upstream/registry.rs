@@ -6,7 +6,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
-use std::time::Duration;
 
 use weir_core::compile::{CompiledUpstreamTls, NodeAddr};
 
@@ -25,7 +24,6 @@ struct H1Key {
 struct H2Key {
     addr: NodeAddr,
     sni: Option<Arc<str>>,
-    connect_timeout: Duration,
     tls: Option<CompiledUpstreamTls>,
 }
 
@@ -79,26 +77,19 @@ impl ConnRegistry {
         &self,
         addr: &NodeAddr,
         sni: Option<&Arc<str>>,
-        connect_timeout: Duration,
         tls_spec: Option<&CompiledUpstreamTls>,
         tls: Option<&UpstreamTlsClient>,
     ) -> Arc<H2Node> {
         let key = H2Key {
             addr: addr.clone(),
             sni: sni.cloned(),
-            connect_timeout,
             tls: tls_spec.cloned(),
         };
         let mut map = lock(&self.h2);
         if let Some(node) = map.get(&key).and_then(Weak::upgrade) {
             return node;
         }
-        let node = Arc::new(H2Node::new(
-            addr.clone(),
-            sni.cloned(),
-            connect_timeout,
-            tls.cloned(),
-        ));
+        let node = Arc::new(H2Node::new(addr.clone(), sni.cloned(), tls.cloned()));
         map.insert(key, Arc::downgrade(&node));
         prune(&mut map);
         node

@@ -234,3 +234,25 @@ pub async fn api_token(store: &Store, role: &str) -> String {
         .unwrap();
     token
 }
+
+/// How long a WebSocket stays open without traffic before the gateway ends
+/// it (a close frame, an error or the end of the stream), within `within`.
+pub async fn ws_idle_end<S>(ws: &mut S, within: Duration) -> Duration
+where
+    S: futures_util::Stream<
+            Item = Result<
+                weir_testkit::tokio_tungstenite::tungstenite::Message,
+                weir_testkit::tokio_tungstenite::tungstenite::Error,
+            >,
+        > + Unpin,
+{
+    use futures_util::StreamExt;
+    use weir_testkit::tokio_tungstenite::tungstenite::Message;
+    let started = std::time::Instant::now();
+    let end = tokio::time::timeout(within, ws.next()).await.unwrap();
+    assert!(
+        matches!(end, None | Some(Err(_)) | Some(Ok(Message::Close(_)))),
+        "{end:?}"
+    );
+    started.elapsed()
+}

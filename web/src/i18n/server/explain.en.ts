@@ -106,6 +106,8 @@ const messages: Record<string, string> = {
   uniformly_random: 'uniformly at random',
   less_busy_of_two: 'the less busy of two random nodes',
   no_usable_node: 'no usable node',
+  timeouts_upstream: "the timeouts of {service}'s upstream apply; the route sets none of its own",
+  timeouts_route: "the route's timeouts ({fields}) override those of {service}'s upstream; the rest are the upstream's",
   retry_on: 'up to {tries} tries in all; tried again on {on}',
   retry_unsent_only: 'up to {tries} tries in all; this {method} request is tried again only while it has not reached a node (connect_failure)',
   retry_no_other_node: 'not tried again: the built-in retry goes to another node, and there is none',

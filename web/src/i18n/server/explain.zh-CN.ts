@@ -103,6 +103,8 @@ const messages: Record<string, string> = {
   uniformly_random: '均匀随机',
   less_busy_of_two: '随机两个节点中较空闲的一个',
   no_usable_node: '没有可用节点',
+  timeouts_upstream: '采用 {service} 的上游的超时；该路由未设置自己的超时',
+  timeouts_route: '该路由的超时（“{fields}”）覆盖 {service} 的上游的对应值；其余沿用上游的',
   retry_on: '最多共尝试 {tries} 次；在以下情况重试：{on}',
   retry_unsent_only: '最多共尝试 {tries} 次；这个 {method} 请求只在尚未到达节点时重试（connect_failure）',
   retry_no_other_node: '不重试：内置重试只发往另一个节点，而没有其他节点',

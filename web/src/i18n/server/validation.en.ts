@@ -206,6 +206,7 @@ const messages: Record<string, string> = {
   why_tcp_breaker: 'a tcp service\'s connections are bounded by limits.max_connections',
   why_tcp_bytes: 'a tcp service carries bytes, not HTTP requests',
   why_tcp_port: 'a tcp service is reached on its port',
+  why_tcp_timeouts: 'a tcp service has only its own upstream: set upstream.timeouts',
   why_tcp_tls: 'TLS origination is not supported for tcp services',
   why_tcp_token: 'TCP connections carry no token',
 }

@@ -49,6 +49,7 @@ const messages: Record<string, string> = {
   why_tcp_port: 'tcp 服务通过其端口访问',
   why_tcp_token: 'TCP 连接不携带令牌',
   why_tcp_tls: 'tcp 服务不支持向上游发起 TLS',
+  why_tcp_timeouts: 'tcp 服务只有自己的上游：请设置 upstream.timeouts',
   why_tcp_breaker: 'tcp 服务的连接数由 limits.max_connections 限制',
   grpc_needs_port_or_match: 'grpc 服务需要独立端口、匹配规则（如 prefix: /package.Service/），或两者兼有',
   tcp_hash_client_ip: 'tcp 服务只能按 client_ip 做哈希',
