@@ -13,6 +13,7 @@ pub mod model;
 pub mod msg;
 pub mod path;
 pub mod report;
+pub mod rollup;
 pub mod rules;
 pub mod yaml;
 

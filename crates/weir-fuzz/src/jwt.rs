@@ -11,7 +11,7 @@ use jsonwebtoken::jwk::JwkSet;
 use serde_json::{Value, json};
 use weir_core::compile::generate_signing_key;
 use weir_core::{CompiledConfig, ConfigDocument, SigningAlgorithm, compile};
-use weir_proxy::policy::{VerifiedTokens, authenticate};
+use weir_proxy::{VerifiedTokens, authenticate};
 
 /// The HS256 secret of the fuzzing key set (32 bytes).
 const HS_SECRET: &[u8; 32] = b"weir-fuzz-hs256-secret-32-bytes!";

@@ -11,7 +11,7 @@ static EPOCH: OnceLock<tokio::time::Instant> = OnceLock::new();
 /// Nanoseconds on a monotonic clock (tokio's, so `tokio::time::pause`
 /// applies), counted from the first call in the process.
 #[inline]
-pub fn mono_nanos() -> u64 {
+pub(crate) fn mono_nanos() -> u64 {
     let epoch = *EPOCH.get_or_init(tokio::time::Instant::now);
     // Offset by one second so that 0 never means "now" for a fresh cell.
     tokio::time::Instant::now()

@@ -32,7 +32,7 @@ use crate::http::{HttpListenerOptions, serve_service};
 
 /// The state of one service's listener, as the admin API serves it
 /// (defined once in `weir_core::report`).
-pub use weir_core::report::{ListenerInfo, ListenerState};
+pub(crate) use weir_core::report::{ListenerInfo, ListenerState};
 
 /// Listening sockets handed over by the previous process, by local
 /// address, until the listener for that address claims one.

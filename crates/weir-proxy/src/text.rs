@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 /// A text's parameters by name, as the admin API sends them.
-pub type Params = BTreeMap<&'static str, String>;
+pub(crate) type Params = BTreeMap<&'static str, String>;
 
 /// Declares an enum of texts: each variant has a stable code, named
 /// `String` parameters, and an English template in `format!` syntax
@@ -51,14 +51,14 @@ macro_rules! coded_texts {
 
         impl $name {
             /// The stable code (the dashboard's catalogue key).
-            pub fn code(&self) -> &'static str {
+            $vis fn code(&self) -> &'static str {
                 match self {
                     $(Self::$variant { .. } => $code,)*
                 }
             }
 
             /// The named parameters of the English template.
-            pub fn params(&self) -> $crate::text::Params {
+            $vis fn params(&self) -> $crate::text::Params {
                 match self {
                     $(
                         #[allow(unused_variables)]

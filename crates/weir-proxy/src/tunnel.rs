@@ -13,7 +13,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// How a tunnel ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TunnelStats {
+pub(crate) struct TunnelStats {
     /// Bytes from the client to the upstream.
     pub up: u64,
     /// Bytes from the upstream to the client.
@@ -23,7 +23,7 @@ pub struct TunnelStats {
 
 /// Copy both ways until both sides are done, one side fails, or nothing
 /// moved for `idle`.
-pub async fn join<A, B>(a: A, b: B, idle: Duration) -> io::Result<TunnelStats>
+pub(crate) async fn join<A, B>(a: A, b: B, idle: Duration) -> io::Result<TunnelStats>
 where
     A: AsyncRead + AsyncWrite + Unpin,
     B: AsyncRead + AsyncWrite + Unpin,

@@ -21,7 +21,8 @@
 //! - `weir_registrations`, `weir_registration_seq` (0003): self-registered
 //!   instances with their TTLs, and a sequence followers poll
 //!   (`registrations`; runtime state, never part of a revision).
-//! - `weir_stats_hourly` (0010): traffic rollups (`stats`).
+//! - `weir_stats_hourly` (0010): traffic rollups (`stats`; read back as
+//!   the admin side's hourly series in `series`).
 //! - `summary_code`/`summary_params` on `weir_revisions` and
 //!   `detail_code`/`detail_params` on `weir_audit` (0021): the summaries and
 //!   details Weir generated, as a message code with parameters beside the
@@ -67,6 +68,7 @@ mod message;
 mod notify;
 mod registrations;
 mod resources;
+mod series;
 mod stats;
 
 use std::hash::{BuildHasher, Hasher};
@@ -99,6 +101,7 @@ pub mod registration_limits {
         MAX_WEIGHT, MIN_TTL, canonical_addr,
     };
 }
+pub use series::{HourStats, Series};
 pub use stats::{StatsDelta, StatsHour};
 
 /// How many times [`Store::apply`] recomputes after losing a race before

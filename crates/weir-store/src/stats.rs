@@ -4,51 +4,9 @@
 
 use std::collections::BTreeMap;
 
+pub use weir_core::rollup::{StatsDelta, StatsHour};
+
 use crate::{Store, StoreError};
-
-/// What one gateway counted for one scope in one hour: since its last flush
-/// for [`Store::add_stats`], in all for [`Store::put_stats`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct StatsDelta {
-    /// `gateway`, `service` or `tenant`.
-    pub scope: String,
-    /// Service name or tenant app id; empty for the gateway.
-    pub name: String,
-    /// The hour (unix seconds of its start, gateway time zone) and its counts.
-    pub counts: StatsHour,
-}
-
-/// One hour of one scope, summed over nodes.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct StatsHour {
-    pub hour: i64,
-    pub requests: u64,
-    pub status: [u64; 5],
-    pub rejections: BTreeMap<String, u64>,
-    pub latency: BTreeMap<usize, u64>,
-    /// Further counters by name: `bytes_in`, `bytes_out` (TCP services),
-    /// `grpc_<code>` (gRPC calls by `grpc-status`).
-    pub counters: BTreeMap<String, u64>,
-}
-
-impl StatsHour {
-    /// Add `other`'s counts (the same scope and hour) to these.
-    pub fn add(&mut self, other: &StatsHour) {
-        self.requests += other.requests;
-        for (a, b) in self.status.iter_mut().zip(other.status) {
-            *a += b;
-        }
-        for (k, v) in &other.rejections {
-            *self.rejections.entry(k.clone()).or_default() += v;
-        }
-        for (k, v) in &other.latency {
-            *self.latency.entry(*k).or_default() += v;
-        }
-        for (k, v) in &other.counters {
-            *self.counters.entry(k.clone()).or_default() += v;
-        }
-    }
-}
 
 type Row = (
     i64,

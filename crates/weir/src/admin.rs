@@ -33,14 +33,10 @@ use weir_admin::runtime::{
 };
 use weir_admin::{AdminOptions, AdminState, CookieSecure, GatewayRuntime, RuntimeStatus};
 use weir_core::compile::IpSet;
-use weir_proxy::DataPlane;
-use weir_proxy::conn::{
-    AcceptOptions, Activity, ConnGate, ConnLimits, Ending, TrackedBody, accept_loop, drive,
+use weir_proxy::{
+    AcceptOptions, Activity, ConnGate, ConnLimits, DataPlane, Ending, ExplainInput,
+    NodeStatus as ProxyNodeStatus, Scope, TrackedBody, accept_loop, drive,
 };
-use weir_proxy::explain::{self, ExplainInput};
-use weir_proxy::policy::identity;
-use weir_proxy::stats::Scope;
-use weir_proxy::upstream::NodeStatus as ProxyNodeStatus;
 use weir_store::Store;
 
 use crate::config::{CookieSecurity, ProcessConfig};
@@ -58,7 +54,7 @@ pub struct Runtime {
     /// Statistics: the store's rollups plus this process's unflushed counts.
     pub stats: Arc<StatsView>,
     /// Per-service listeners (proxy role only).
-    pub listeners: Option<Arc<weir_proxy::listeners::ServiceListeners>>,
+    pub listeners: Option<Arc<weir_proxy::ServiceListeners>>,
     /// The bound HTTP listener (proxy role only), for the token try-out.
     pub http_addr: Option<SocketAddr>,
 }
@@ -85,7 +81,7 @@ impl Runtime {
     }
 }
 
-fn point(h: &crate::stats::HourStats) -> HourPoint {
+fn point(h: &weir_store::HourStats) -> HourPoint {
     HourPoint {
         hour: h.hour,
         requests: h.requests,
@@ -105,7 +101,7 @@ fn point(h: &crate::stats::HourStats) -> HourPoint {
 
 fn classes(reasons: &std::collections::BTreeMap<String, u64>) -> RejectionClasses {
     let mut out = RejectionClasses::default();
-    for (class, counts) in crate::stats::rejections_by_class(reasons) {
+    for (class, counts) in weir_proxy::rejections_by_class(reasons) {
         let slot = match class {
             "policy" => &mut out.policy,
             "upstream" => &mut out.upstream,
@@ -145,12 +141,12 @@ impl GatewayRuntime for Runtime {
             https: request.scheme == weir_admin::runtime::Scheme::Https,
         };
         // The answer and the error are weir_core::report's on both sides.
-        explain::explain(&self.plane, &input)
+        weir_proxy::explain(&self.plane, &input)
     }
 
     fn metrics(&self) -> Option<String> {
         self.data_plane
-            .then(|| weir_proxy::metrics::render(&self.plane))
+            .then(|| weir_proxy::render_metrics(&self.plane))
     }
 
     fn stats_available(&self) -> bool {
@@ -400,7 +396,7 @@ impl ListenerLimits {
 /// Serve the admin router until `shutdown` resolves, on the data plane's
 /// accept loop: connections over `admin.max_connections` are closed at once,
 /// each one lives under the head deadline and idle timeout of
-/// [`weir_proxy::conn`], and each request carries the client address
+/// [`weir_proxy::drive`], and each request carries the client address
 /// (`ConnectInfo`, for the audit log and login throttling): the TCP peer,
 /// or, when the peer is in `admin.trusted_proxies` (the load balancer in
 /// front of several admin processes), the client it names in
@@ -438,7 +434,7 @@ async fn serve(
             let activity = Activity::new();
             let tracked = Arc::clone(&activity);
             let service = hyper::service::service_fn(move |mut req: Request<Incoming>| {
-                let client = identity::client_ip(peer.ip(), req.headers(), &trusted);
+                let client = weir_proxy::client_ip(peer.ip(), req.headers(), &trusted);
                 req.extensions_mut()
                     .insert(ConnectInfo(SocketAddr::new(client, peer.port())));
                 let guard = tracked.start_request();

@@ -292,7 +292,7 @@ fn run(command: Command) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }),
         Command::Probe(args) => small_runtime()?.block_on(async move {
-            match weir_proxy::probe::probe(&args.url, args.timeout.get()).await {
+            match weir_proxy::probe(&args.url, args.timeout.get()).await {
                 Ok(status) if status.is_success() => Ok(ExitCode::SUCCESS),
                 Ok(status) => {
                     eprintln!("{}: {status}", args.url);

@@ -95,7 +95,7 @@ impl ClusterConfig {
 /// Whether the Redis client refuses `url` (checked without connecting;
 /// nothing of the URL is quoted back, it may hold a password).
 fn redis_url_is_unusable(url: &str) -> bool {
-    !weir_proxy::policy::limit::shared::url_is_usable(url)
+    !weir_proxy::redis_url_is_usable(url)
 }
 
 /// Migration aids, all off by default.

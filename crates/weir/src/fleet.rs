@@ -18,8 +18,7 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
-use weir_proxy::DataPlane;
-use weir_proxy::policy::limit::LimitStatus;
+use weir_proxy::{DataPlane, LimitStatus};
 use weir_store::{NewGateway, NodeLimits, Store};
 
 /// How long a clean shutdown waits to record "stopped" before going anyway.

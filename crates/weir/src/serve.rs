@@ -18,16 +18,12 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use weir_core::ConfigDocument;
 use weir_core::compile::{IpSet, Rate};
-use weir_proxy::access_log::{AccessLog, AccessLogTarget};
-use weir_proxy::clock::WallClock;
-use weir_proxy::conn::ConnLimits;
-use weir_proxy::discovery::DnsResolver;
-use weir_proxy::listeners::{InheritedSockets, ServiceListeners, handover_copy, listen};
-use weir_proxy::policy::GoGatewayCompat;
-use weir_proxy::policy::limit::shared::{RedisSettings, SharedLimits, SyncTask};
-use weir_proxy::policy::limit::{LimitBackend, LocalLimits};
-use weir_proxy::upstream::Registration;
-use weir_proxy::{DataPlane, DataPlaneOptions, HttpListenerOptions, serve_http, serve_https};
+use weir_proxy::{
+    AccessLog, AccessLogTarget, ConnLimits, DataPlane, DataPlaneOptions, DnsResolver,
+    GoGatewayCompat, HttpListenerOptions, InheritedSockets, LimitBackend, LocalLimits,
+    RedisSettings, Registration, ServiceListeners, SharedLimits, SyncTask, WallClock,
+    handover_copy, listen, serve_http, serve_https,
+};
 use weir_store::{RevisionFollower, Store};
 
 use crate::cache::ConfigCache;
@@ -398,7 +394,7 @@ impl Gateway {
         Ok(())
     }
 
-    /// The health listener (`listen.health`, see [`weir_proxy::probe`]):
+    /// The health listener (`listen.health`, see [`weir_proxy::serve_health`]):
     /// `/readyz` turns 503 when shutdown starts; it keeps answering during
     /// the drain, and stops accepting only when a new process has taken its
     /// socket over (which then answers for both).
@@ -414,14 +410,13 @@ impl Gateway {
                 std::future::pending::<()>().await;
             }
         };
-        self.background
-            .push(tokio::spawn(weir_proxy::probe::serve_health(
-                listener,
-                self.stop.subscribe(),
-                Arc::clone(&self.plane.store),
-                taken_over,
-                self.http_addr.map(|_| Arc::clone(&self.plane)),
-            )));
+        self.background.push(tokio::spawn(weir_proxy::serve_health(
+            listener,
+            self.stop.subscribe(),
+            Arc::clone(&self.plane.store),
+            taken_over,
+            self.http_addr.map(|_| Arc::clone(&self.plane)),
+        )));
         Ok(())
     }
 

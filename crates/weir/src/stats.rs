@@ -1,37 +1,32 @@
-//! Moving traffic statistics from the data plane's in-memory counters to
-//! the store's hourly rollups, and reading them back for the admin side.
+//! Wiring the data plane's statistics to the store: the flusher task (the
+//! data plane's counters, turned into rollup rows by
+//! `weir_proxy::Ledger`, written with `Store::put_stats` on a timer,
+//! and spilled to a file beside the configuration cache on a stop the store
+//! cannot take), and the admin side's reader, which joins the store's
+//! rollups (assembled by `weir_store::Series`) with what this process has
+//! not flushed yet.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiff::tz::TimeZone;
-use weir_proxy::DataPlane;
-use weir_proxy::stats::{
-    BUCKETS, Counters, GRPC_CODES, Rejection, RejectionClass, Scope, ScopeSample, percentile_us,
-};
-use weir_store::{StatsDelta, StatsHour, Store};
+use weir_core::rollup::hour_start;
+use weir_proxy::{DataPlane, Ledger, Recent, RecentWindow, Scope, to_delta, unflushed};
+use weir_store::{Series, StatsDelta, Store};
 
 use crate::cache::CheckedFile;
 
-/// Counters as of the last successful flush, per scope; shared by the
-/// flusher (which moves it forward) and the reader (which adds what is not
-/// flushed yet).
-pub type Flushed = Arc<std::sync::Mutex<HashMap<(Scope, String), Counters>>>;
+pub use weir_proxy::{Flushed, MAX_SEALED_HOURS};
 
 /// Writes this process's counter deltas to the store.
 ///
 /// While the store is unreachable nothing is lost and memory stays
-/// bounded: the counters themselves keep counting, and a flush that fails
-/// marks nothing as written, so the next one that succeeds carries
-/// everything since the last success. Each hour that ends in the meantime
-/// is sealed (its counts as of its last attempt, as rows ready to write),
-/// so that counts land in the hour they were counted in, not the hour the
-/// store came back in; past [`MAX_SEALED_HOURS`], the oldest sealed hour
-/// is folded into the next one (counts then land a little late, never
-/// lost). A `weir proxy` that stops before the store returns leaves its
-/// counts in a file beside its configuration cache
-/// ([`StatsFlusher::spill_to`]); its next start writes them.
+/// bounded (see `weir_proxy::Ledger`: each hour that ends in the
+/// meantime is sealed, up to [`MAX_SEALED_HOURS`]). A `weir proxy` that
+/// stops before the store returns leaves its counts in a file beside its
+/// configuration cache ([`StatsFlusher::spill_to`]); its next start writes
+/// them.
 pub struct StatsFlusher {
     plane: Arc<DataPlane>,
     store: Store,
@@ -39,20 +34,8 @@ pub struct StatsFlusher {
     /// Identifies this process's rows; unique per start so restarts never
     /// overwrite earlier counts.
     node: String,
-    flushed: Flushed,
-    /// What this process has written for the current hour, per scope. Its
-    /// rows are its own (the node id is unique per start), so it writes
-    /// totals without reading them back: one statement per active scope.
-    written: HashMap<(Scope, String), StatsDelta>,
-    /// Hours that ended unwritten, oldest first: each one's counts per
-    /// scope (deltas, to add to whatever was written for that hour).
-    sealed: VecDeque<Vec<((Scope, String), StatsDelta)>>,
-    /// Cumulative counters at the end of the last sealed hour, which the
-    /// next hour's counts are measured from (before `flushed`).
-    sealed_upto: HashMap<(Scope, String), Counters>,
-    /// The last failed attempt: its hour and the counters then, sealed
-    /// when the next attempt falls in another hour.
-    failed: Option<(i64, Vec<ScopeSample>)>,
+    /// What was written and what is still owed.
+    ledger: Ledger,
     /// Where to leave what a stop cannot write (`weir proxy` with a
     /// configuration cache only), and what earlier runs left there, still
     /// to write.
@@ -97,10 +80,6 @@ impl SpilledRun {
     }
 }
 
-/// Hours of counts kept apart through a store outage (two days); see
-/// [`StatsFlusher`]. Each costs one set of counters per active scope.
-pub const MAX_SEALED_HOURS: usize = 48;
-
 impl StatsFlusher {
     pub fn new(plane: Arc<DataPlane>, store: Store, time_zone: TimeZone, flushed: Flushed) -> Self {
         let mut id = [0u8; 6];
@@ -116,11 +95,7 @@ impl StatsFlusher {
             store,
             time_zone,
             node,
-            flushed,
-            written: HashMap::new(),
-            sealed: VecDeque::new(),
-            sealed_upto: HashMap::new(),
-            failed: None,
+            ledger: Ledger::new(flushed),
             spill: None,
             spilled: Vec::new(),
         }
@@ -174,29 +149,16 @@ impl StatsFlusher {
     async fn flush_at(&mut self, now_secs: i64) -> Result<usize, weir_store::StoreError> {
         let hour = hour_start(now_secs, &self.time_zone);
         let samples = self.plane.stats.samples();
-        if let Some((failed_hour, counters)) = self.failed.take()
-            && failed_hour != hour
-        {
-            self.seal(failed_hour, counters);
-        }
-        let (rows, written) = self.rows(hour, &samples);
-        if let Err(e) = self.store.put_stats(&self.node, &rows).await {
-            self.failed = Some((hour, samples));
+        let batch = self.ledger.attempt(hour, &samples);
+        if let Err(e) = self.store.put_stats(&self.node, &batch.rows).await {
+            self.ledger.failed(hour, samples);
             return Err(e);
         }
-        self.written = written;
-        self.written.retain(|_, t| t.counts.hour == hour);
-        self.sealed.clear();
-        self.sealed_upto.clear();
-        {
-            let mut flushed = lock(&self.flushed);
-            for s in samples {
-                flushed.insert((s.scope, s.name), s.counters);
-            }
-        }
+        let written = batch.rows.len();
+        self.ledger.written(batch, hour, samples);
         self.plane.stats.prune();
         self.write_spilled().await;
-        Ok(rows.len())
+        Ok(written)
     }
 
     /// Write what earlier runs left in the spill, then remove it; what
@@ -227,10 +189,13 @@ impl StatsFlusher {
             return Ok(false);
         };
         let now = jiff::Timestamp::now().as_second();
-        let (rows, _) = self.rows(
-            hour_start(now, &self.time_zone),
-            &self.plane.stats.samples(),
-        );
+        let rows = self
+            .ledger
+            .rows(
+                hour_start(now, &self.time_zone),
+                &self.plane.stats.samples(),
+            )
+            .rows;
         let mut runs = std::mem::take(&mut self.spilled);
         if !rows.is_empty() {
             runs.push(SpilledRun {
@@ -251,74 +216,6 @@ impl StatsFlusher {
         }
         file.write(SPILL_FORMAT, 0, &serde_json::to_vec(&runs)?)?;
         Ok(true)
-    }
-
-    /// The rows to write now (the sealed hours', then this hour's, each a
-    /// total of what this process counted for its scope and hour), and
-    /// what will then have been written.
-    #[allow(clippy::type_complexity)]
-    fn rows(
-        &self,
-        hour: i64,
-        samples: &[ScopeSample],
-    ) -> (Vec<StatsDelta>, HashMap<(Scope, String), StatsDelta>) {
-        let mut written = self.written.clone();
-        let mut rows = Vec::new();
-        let mut add = |key: &(Scope, String), delta: &StatsDelta| {
-            let total = match written.get(key) {
-                Some(t) if t.counts.hour == delta.counts.hour => {
-                    let mut total = t.clone();
-                    total.counts.add(&delta.counts);
-                    total
-                }
-                _ => delta.clone(),
-            };
-            written.insert(key.clone(), total.clone());
-            rows.push(total);
-        };
-        for (key, delta) in self.sealed.iter().flatten() {
-            add(key, delta);
-        }
-        // Diff under the lock (nothing awaits here): copying the map
-        // would clone every scope's counters on every flush.
-        let flushed = lock(&self.flushed);
-        for s in samples {
-            let key = (s.scope, s.name.clone());
-            let d = match self.sealed_upto.get(&key).or_else(|| flushed.get(&key)) {
-                Some(b) => s.counters.since(b),
-                None => s.counters.clone(),
-            };
-            if !d.is_zero() {
-                add(&key, &to_delta(s.scope, &s.name, hour, &d));
-            }
-        }
-        (rows, written)
-    }
-
-    /// Keep `counters` (the last failed attempt's, in `hour`, which has
-    /// ended) as that hour's counts.
-    fn seal(&mut self, hour: i64, counters: Vec<ScopeSample>) {
-        let mut rows = Vec::new();
-        {
-            let flushed = lock(&self.flushed);
-            for s in counters {
-                let key = (s.scope, s.name);
-                let d = match self.sealed_upto.get(&key).or_else(|| flushed.get(&key)) {
-                    Some(b) => s.counters.since(b),
-                    None => s.counters.clone(),
-                };
-                if !d.is_zero() {
-                    rows.push((key.clone(), to_delta(key.0, &key.1, hour, &d)));
-                }
-                self.sealed_upto.insert(key, s.counters);
-            }
-        }
-        self.sealed.push_back(rows);
-        if self.sealed.len() > MAX_SEALED_HOURS
-            && let Some(oldest) = self.sealed.pop_front()
-        {
-            fold_into_next(oldest, &mut self.sealed, hour);
-        }
     }
 
     /// The last flush of a stop; what it cannot write goes to the spill,
@@ -381,7 +278,7 @@ impl StatsFlusher {
                         if failing.as_deref() != Some(message.as_str()) {
                             tracing::warn!(
                                 error = %message,
-                                sealed_hours = this.sealed.len(),
+                                sealed_hours = this.ledger.sealed_hours(),
                                 "statistics flush failed; the counts are kept and written once the store answers"
                             );
                             failing = Some(message);
@@ -415,93 +312,6 @@ impl FlusherHandle {
     }
 }
 
-/// Add the oldest sealed hour's counts to the next sealed hour's (or, with
-/// none left, to a new sealed `hour`).
-fn fold_into_next(
-    oldest: Vec<((Scope, String), StatsDelta)>,
-    sealed: &mut VecDeque<Vec<((Scope, String), StatsDelta)>>,
-    hour: i64,
-) {
-    if sealed.is_empty() {
-        sealed.push_back(Vec::new());
-    }
-    let Some(next) = sealed.front_mut() else {
-        return;
-    };
-    let next_hour = next.first().map_or(hour, |(_, d)| d.counts.hour);
-    for (key, mut delta) in oldest {
-        match next.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, d)) => d.counts.add(&delta.counts),
-            None => {
-                delta.counts.hour = next_hour;
-                next.push((key, delta));
-            }
-        }
-    }
-}
-
-fn to_delta(scope: Scope, name: &str, hour: i64, c: &Counters) -> StatsDelta {
-    let rejections: BTreeMap<String, u64> = Rejection::ALL
-        .iter()
-        .zip(c.rejections)
-        .filter(|(_, n)| *n > 0)
-        .map(|(r, n)| (r.as_str().to_owned(), n))
-        .collect();
-    let latency: BTreeMap<usize, u64> = c
-        .latency
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| **n > 0)
-        .map(|(i, n)| (i, *n))
-        .collect();
-    StatsDelta {
-        scope: scope.as_str().to_owned(),
-        name: name.to_owned(),
-        counts: StatsHour {
-            hour,
-            requests: c.requests,
-            status: c.status,
-            rejections,
-            latency,
-            counters: extra_counters(c),
-        },
-    }
-}
-
-/// The stored names of the counters beside the status classes (only those
-/// that are not zero).
-fn extra_counters(c: &Counters) -> BTreeMap<String, u64> {
-    let mut out = BTreeMap::new();
-    if c.bytes_in > 0 {
-        out.insert("bytes_in".to_owned(), c.bytes_in);
-    }
-    if c.bytes_out > 0 {
-        out.insert("bytes_out".to_owned(), c.bytes_out);
-    }
-    if c.grpc_errors > 0 {
-        out.insert(FAILED_GRPC.to_owned(), c.grpc_errors);
-    }
-    for (code, n) in c.grpc.iter().enumerate() {
-        if *n > 0 {
-            out.insert(grpc_key(code), *n);
-        }
-    }
-    out
-}
-
-/// The stored name of gRPC calls that failed on the server side over an
-/// HTTP 200 (not `grpc_…`: those are the calls by code).
-const FAILED_GRPC: &str = "failed_grpc_calls";
-
-/// `grpc_<code>`; the last slot holds codes above 16 (`grpc_other`).
-fn grpc_key(code: usize) -> String {
-    if code == GRPC_CODES - 1 {
-        "grpc_other".to_owned()
-    } else {
-        format!("grpc_{code}")
-    }
-}
-
 fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -516,117 +326,14 @@ pub struct StatsView {
     /// Today's totals from the store per (scope, name), refreshed in the
     /// background so that list endpoints never wait on the database.
     today: std::sync::Mutex<TodayTotals>,
-    /// Cumulative counters sampled every [`SAMPLE_EVERY`] for the last
-    /// [`RECENT_WINDOW`]: the recent error and rejection numbers are the
-    /// live counters minus the oldest sample, at no cost to requests.
-    samples: std::sync::Mutex<VecDeque<RecentSample>>,
-    started: Instant,
-}
-
-/// How far back "recent" numbers (error rate, rejections) reach.
-pub const RECENT_WINDOW: Duration = Duration::from_secs(300);
-const SAMPLE_EVERY: Duration = Duration::from_secs(5);
-
-struct RecentSample {
-    at: Instant,
-    counts: HashMap<(Scope, String), Recent>,
-}
-
-/// One scope's requests in the recent window, from this process's counters
-/// (other gateway processes' traffic is not in it).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Recent {
-    /// Seconds the numbers cover: [`RECENT_WINDOW`], less just after start.
-    pub window_secs: u64,
-    pub requests: u64,
-    /// Answered with a 5xx status, by a node or by the gateway, or (gRPC)
-    /// with a server-error `grpc-status` over a 200.
-    pub errors: u64,
-    /// Refused by a policy (access rules, auth, limits, quotas…).
-    pub rejected_policy: u64,
-    /// The gateway's answers for upstream failures (connect, timeout,
-    /// broken answer, no node).
-    pub failed_upstream: u64,
-    /// Client errors the gateway answered (bad request, body faults,
-    /// client went away).
-    pub client_errors: u64,
-}
-
-impl Recent {
-    fn of(c: &Counters) -> Self {
-        Self {
-            window_secs: 0,
-            requests: c.requests,
-            // gRPC server failures come with a 200; they are errors too.
-            errors: c.status[4] + c.grpc_errors,
-            rejected_policy: c.rejected(RejectionClass::Policy),
-            failed_upstream: c.rejected(RejectionClass::Upstream),
-            client_errors: c.rejected(RejectionClass::Client),
-        }
-    }
-
-    fn since(self, earlier: Recent) -> Self {
-        Self {
-            window_secs: 0,
-            requests: self.requests.saturating_sub(earlier.requests),
-            errors: self.errors.saturating_sub(earlier.errors),
-            rejected_policy: self.rejected_policy.saturating_sub(earlier.rejected_policy),
-            failed_upstream: self.failed_upstream.saturating_sub(earlier.failed_upstream),
-            client_errors: self.client_errors.saturating_sub(earlier.client_errors),
-        }
-    }
+    /// The recent error and rejection numbers (the last few minutes).
+    recent: RecentWindow,
 }
 
 #[derive(Default)]
 struct TodayTotals {
     day_start: i64,
     totals: HashMap<(Scope, String), u64>,
-}
-
-/// Requests and the rest of one local hour, summed over nodes.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HourStats {
-    /// Hour of the local day, 0–23.
-    pub hour: u32,
-    pub requests: u64,
-    pub status: [u64; 5],
-    /// Of `requests`, those the gateway answered itself (already counted
-    /// in `status`).
-    pub rejected: u64,
-    pub p50_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
-    pub bytes_in: u64,
-    pub bytes_out: u64,
-    /// Of the 2xx, gRPC calls that failed on the server side
-    /// (UNAVAILABLE, INTERNAL, …): gRPC answers them with an HTTP 200.
-    pub failed_grpc: u64,
-}
-
-/// Today's and yesterday's hours, and today's rejections by reason.
-#[derive(Debug, Clone, Default)]
-pub struct Series {
-    pub today: Vec<HourStats>,
-    pub yesterday: Vec<HourStats>,
-    pub rejections_today: BTreeMap<String, u64>,
-    /// Today's whole day: counts, and latency percentiles over every
-    /// request of the day (not the last hour's).
-    pub day: HourStats,
-    /// gRPC calls today by `grpc-status` (`"0"`, `"14"`, `"other"`).
-    pub grpc_today: BTreeMap<String, u64>,
-}
-
-/// Rejections by reason, grouped by class (`policy`, `upstream`, `client`,
-/// `routing`); a reason this version does not know (written by another
-/// version) goes under `other`.
-pub fn rejections_by_class(
-    reasons: &BTreeMap<String, u64>,
-) -> BTreeMap<&'static str, BTreeMap<String, u64>> {
-    let mut out: BTreeMap<&'static str, BTreeMap<String, u64>> = BTreeMap::new();
-    for (k, v) in reasons {
-        let class = Rejection::from_label(k).map_or("other", |r| r.class().as_str());
-        out.entry(class).or_default().insert(k.clone(), *v);
-    }
-    out
 }
 
 impl StatsView {
@@ -637,76 +344,25 @@ impl StatsView {
             time_zone,
             flushed,
             today: std::sync::Mutex::new(TodayTotals::default()),
-            samples: std::sync::Mutex::new(VecDeque::new()),
-            started: Instant::now(),
+            recent: RecentWindow::default(),
         }
     }
 
-    /// Take a sample of every scope's counters when the last one is
-    /// [`SAMPLE_EVERY`] old, and forget samples older than the window.
+    /// Take a sample of every scope's counters for the recent numbers
+    /// (see [`RecentWindow::sample`]).
     pub fn sample(&self) {
-        let now = Instant::now();
-        let mut samples = lock(&self.samples);
-        if samples
-            .back()
-            .is_some_and(|s| now.duration_since(s.at) < SAMPLE_EVERY)
-        {
-            return;
-        }
-        let counts = self
-            .plane
-            .stats
-            .samples()
-            .into_iter()
-            .map(|s| ((s.scope, s.name), Recent::of(&s.counters)))
-            .collect();
-        samples.push_back(RecentSample { at: now, counts });
-        // Keep the newest sample that is at least a window old as the base.
-        while samples.len() > 1
-            && samples
-                .get(1)
-                .is_some_and(|s| now.duration_since(s.at) >= RECENT_WINDOW)
-        {
-            samples.pop_front();
-        }
+        self.recent.sample(&self.plane.stats);
     }
 
     /// A scope's requests, errors and rejections in the recent window.
     pub fn recent(&self, scope: Scope, name: &str) -> Recent {
-        let Some(stats) = self.plane.stats.get(scope, name) else {
-            return Recent {
-                window_secs: RECENT_WINDOW.as_secs(),
-                ..Recent::default()
-            };
-        };
-        let live = Recent::of(&stats.counters());
-        let now = Instant::now();
-        let samples = lock(&self.samples);
-        // The base is the oldest sample within reach; a scope missing from
-        // it was created since, so it counts from zero.
-        let (base, since) = match samples.front() {
-            Some(s) => (
-                s.counts
-                    .get(&(scope, name.to_owned()))
-                    .copied()
-                    .unwrap_or_default(),
-                s.at,
-            ),
-            None => (Recent::default(), self.started),
-        };
-        Recent {
-            window_secs: now
-                .duration_since(since)
-                .as_secs()
-                .min(RECENT_WINDOW.as_secs()),
-            ..live.since(base)
-        }
+        self.recent.recent(&self.plane.stats, scope, name)
     }
 
     /// Refresh today's stored totals now.
     pub async fn refresh(&self) -> Result<(), weir_store::StoreError> {
         let now_ms = jiff::Timestamp::now().as_millisecond();
-        let (start, end) = weir_proxy::policy::limit::day_bounds(now_ms, &self.time_zone);
+        let (start, end) = weir_proxy::day_bounds(now_ms, &self.time_zone);
         let (start, end) = (start / 1000, end / 1000);
         let mut totals = HashMap::new();
         for scope in [Scope::Gateway, Scope::Service, Scope::Tenant] {
@@ -739,15 +395,8 @@ impl StatsView {
     }
 
     /// What this process counted for a scope but has not flushed yet.
-    fn pending(&self, scope: Scope, name: &str) -> Counters {
-        let Some(stats) = self.plane.stats.get(scope, name) else {
-            return Counters::default();
-        };
-        let now = stats.counters();
-        match lock(&self.flushed).get(&(scope, name.to_owned())) {
-            Some(base) => now.since(base),
-            None => now,
-        }
+    fn pending(&self, scope: Scope, name: &str) -> weir_proxy::Counters {
+        unflushed(&self.plane.stats, &self.flushed, scope, name)
     }
 
     /// Requests today (every node's flushed counts, plus this process's
@@ -777,130 +426,29 @@ impl StatsView {
     /// Hourly series for today and yesterday in the configured zone.
     pub async fn series(&self, scope: Scope, name: &str) -> Result<Series, weir_store::StoreError> {
         let now_ms = jiff::Timestamp::now().as_millisecond();
-        let (today_start, today_end) =
-            weir_proxy::policy::limit::day_bounds(now_ms, &self.time_zone);
-        let (yday_start, _) =
-            weir_proxy::policy::limit::day_bounds(today_start - 1, &self.time_zone);
+        let (today_start, today_end) = weir_proxy::day_bounds(now_ms, &self.time_zone);
+        let (yday_start, _) = weir_proxy::day_bounds(today_start - 1, &self.time_zone);
         let rows = self
             .store
             .stats_hours(scope.as_str(), name, yday_start / 1000, today_end / 1000)
             .await?;
-        let mut today = empty_day();
-        let mut yesterday = empty_day();
-        let mut hist_today = vec![vec![0u64; BUCKETS]; 24];
-        let mut hist_yday = vec![vec![0u64; BUCKETS]; 24];
-        let mut rejections_today = BTreeMap::new();
-        let mut grpc_today: BTreeMap<String, u64> = BTreeMap::new();
-        let mut add = |h: &StatsHour| {
-            let is_today = h.hour * 1000 >= today_start;
-            let local = local_hour(h.hour, &self.time_zone) as usize;
-            let (day, hist) = if is_today {
-                (&mut today, &mut hist_today)
-            } else {
-                (&mut yesterday, &mut hist_yday)
-            };
-            let point = &mut day[local];
-            point.requests += h.requests;
-            for (a, b) in point.status.iter_mut().zip(h.status) {
-                *a += b;
-            }
-            point.rejected += h.rejections.values().sum::<u64>();
-            point.bytes_in += h.counters.get("bytes_in").copied().unwrap_or(0);
-            point.bytes_out += h.counters.get("bytes_out").copied().unwrap_or(0);
-            point.failed_grpc += h.counters.get(FAILED_GRPC).copied().unwrap_or(0);
-            for (i, n) in &h.latency {
-                if let Some(slot) = hist[local].get_mut(*i) {
-                    *slot += n;
-                }
-            }
-            if is_today {
-                for (k, v) in &h.rejections {
-                    *rejections_today.entry(k.clone()).or_insert(0) += v;
-                }
-                for (k, v) in &h.counters {
-                    if let Some(code) = k.strip_prefix("grpc_") {
-                        *grpc_today.entry(code.to_owned()).or_insert(0) += v;
-                    }
-                }
-            }
-        };
-        for r in &rows {
-            add(r);
-        }
         // What this process has not flushed yet belongs to the current hour.
         let pending = self.pending(scope, name);
-        if !pending.is_zero() {
+        let pending = (!pending.is_zero()).then(|| {
             let hour = hour_start(now_ms / 1000, &self.time_zone);
-            add(&to_delta(scope, name, hour, &pending).counts);
-        }
-        for (day, hist) in [(&mut today, &hist_today), (&mut yesterday, &hist_yday)] {
-            for (point, h) in day.iter_mut().zip(hist) {
-                point.p50_ms = percentile_us(h, 0.50).map(|us| us as f64 / 1000.0);
-                point.p99_ms = percentile_us(h, 0.99).map(|us| us as f64 / 1000.0);
-            }
-        }
-        // The day's percentiles come from the day's merged histogram.
-        let mut whole = vec![0u64; BUCKETS];
-        for h in &hist_today {
-            for (a, b) in whole.iter_mut().zip(h) {
-                *a += b;
-            }
-        }
-        let mut day = HourStats {
-            p50_ms: percentile_us(&whole, 0.50).map(|us| us as f64 / 1000.0),
-            p99_ms: percentile_us(&whole, 0.99).map(|us| us as f64 / 1000.0),
-            ..HourStats::default()
-        };
-        for p in &today {
-            day.requests += p.requests;
-            for (a, b) in day.status.iter_mut().zip(p.status) {
-                *a += b;
-            }
-            day.rejected += p.rejected;
-            day.bytes_in += p.bytes_in;
-            day.bytes_out += p.bytes_out;
-            day.failed_grpc += p.failed_grpc;
-        }
-        Ok(Series {
-            today,
-            yesterday,
-            rejections_today,
-            day,
-            grpc_today,
-        })
+            to_delta(scope, name, hour, &pending).counts
+        });
+        Ok(Series::assemble(
+            &rows,
+            pending.as_ref(),
+            today_start,
+            &self.time_zone,
+        ))
     }
 
     pub fn time_zone(&self) -> &TimeZone {
         &self.time_zone
     }
-}
-
-fn empty_day() -> Vec<HourStats> {
-    (0..24)
-        .map(|hour| HourStats {
-            hour,
-            ..HourStats::default()
-        })
-        .collect()
-}
-
-/// Hour of the local day (0–23) of a Unix time.
-fn local_hour(unix_secs: i64, tz: &TimeZone) -> u32 {
-    jiff::Timestamp::from_second(unix_secs)
-        .map(|t| t.to_zoned(tz.clone()).hour() as u32)
-        .unwrap_or(0)
-        .min(23)
-}
-
-/// Unix seconds of the start of the local hour containing `unix_secs`.
-pub fn hour_start(unix_secs: i64, tz: &TimeZone) -> i64 {
-    let Ok(ts) = jiff::Timestamp::from_second(unix_secs) else {
-        return unix_secs - unix_secs.rem_euclid(3600);
-    };
-    let zoned = ts.to_zoned(tz.clone());
-    let offset = i64::from(zoned.offset().seconds());
-    let local = unix_secs + offset;
-    local - local.rem_euclid(3600) - offset
 }
 
 #[cfg(test)]
@@ -1074,7 +622,7 @@ mod tests {
                 .gateway()
                 .record(200, Duration::from_millis(1), None);
             assert!(flusher.flush_at(h0 + h * 3600 + 60).await.is_err());
-            assert!(flusher.sealed.len() <= MAX_SEALED_HOURS);
+            assert!(flusher.ledger.sealed_hours() <= MAX_SEALED_HOURS);
         }
         flusher.store = good.clone();
         flusher.flush_at(h0 + hours * 3600 + 60).await.unwrap();
@@ -1086,16 +634,5 @@ mod tests {
         assert_eq!(total, hours as u64);
         assert_eq!(stored.len(), MAX_SEALED_HOURS);
         assert_eq!(stored.last().unwrap().hour, h0 + (hours - 1) * 3600);
-    }
-
-    #[test]
-    fn hours_follow_the_zone_offset() {
-        // 2026-11-25 10:47:12 UTC.
-        let t = 1_795_603_632;
-        assert_eq!(hour_start(t, &TimeZone::UTC) % 3600, 0);
-        assert_eq!(t - hour_start(t, &TimeZone::UTC), 47 * 60 + 12);
-        // India is UTC+5:30: local 16:17:12, hour starts at 16:00 local.
-        let kolkata = TimeZone::get("Asia/Kolkata").unwrap();
-        assert_eq!(t - hour_start(t, &kolkata), 17 * 60 + 12);
     }
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 use common::raw_http::{RawConn, RawResponse, exchange};
 use common::{TestGateway, node_status};
 use tokio::io::AsyncWriteExt;
-use weir_proxy::stats::{Rejection, Scope};
+use weir_proxy::{Rejection, Scope};
 use weir_testkit::TestUpstream;
 
 /// Two nodes behind `/open/` (no size limit) and `/capped/` (1000 bytes),
@@ -290,7 +290,7 @@ async fn max_body_bytes_refuses_before_forwarding_and_cuts_streams() {
 
     // Explain tells the same, from the declared length.
     let explain = |len: u64| {
-        let input = weir_proxy::explain::ExplainInput {
+        let input = weir_proxy::ExplainInput {
             method: "POST".into(),
             host: Some("x".into()),
             path: "/capped/big".into(),
@@ -298,7 +298,7 @@ async fn max_body_bytes_refuses_before_forwarding_and_cuts_streams() {
             client_ip: "127.0.0.1".into(),
             https: false,
         };
-        weir_proxy::explain::explain(&gw.gateway.plane, &input).unwrap()
+        weir_proxy::explain(&gw.gateway.plane, &input).unwrap()
     };
     let over = explain(1001);
     let r = over.rejection.expect("refused");
@@ -306,8 +306,10 @@ async fn max_body_bytes_refuses_before_forwarding_and_cuts_streams() {
     let within = explain(1000);
     assert!(within.rejection.is_none());
     assert!(
-        within.policies.iter().any(|p| p.policy == "max_body_bytes"
-            && p.outcome == weir_proxy::explain::PolicyOutcome::Allow)
+        within
+            .policies
+            .iter()
+            .any(|p| p.policy == "max_body_bytes" && p.outcome == weir_proxy::PolicyOutcome::Allow)
     );
     nodes_serve(&gw, "capped", &a, &b).await;
     // The other service has no limit.

@@ -22,7 +22,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 use weir::ProcessConfig;
 use weir_core::HumanDuration;
-use weir_proxy::stats::Rejection;
+use weir_proxy::Rejection;
 use weir_testkit::TestUpstream;
 
 /// The slowloris run measures latency: it runs alone (write), the other
@@ -504,7 +504,7 @@ async fn slowloris_does_not_slow_normal_requests() {
                 .gateway
                 .plane
                 .connections
-                .refused(weir_proxy::conn::ConnRefusal::PerIp),
+                .refused(weir_proxy::ConnRefusal::PerIp),
             0
         );
         assert!(

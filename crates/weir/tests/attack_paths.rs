@@ -470,7 +470,7 @@ async fn connection_header_cannot_strip_gateway_headers() {
 /// Explain normalises as the data plane does, says so, and agrees with it.
 #[tokio::test]
 async fn explain_sees_the_normalised_path_and_host() {
-    use weir_proxy::explain::{ExplainInput, explain};
+    use weir_proxy::{ExplainInput, explain};
     let (ups, gw) = start().await;
     let input = |path: &str, host: Option<&str>, headers: &[(&str, &str)]| ExplainInput {
         method: "GET".into(),

@@ -113,7 +113,7 @@ impl Fleet {
                 let alive = list["alive"].as_u64() == Some(n as u64);
                 alive
                     && self.proxies.iter().all(|p| {
-                        let m = weir_proxy::metrics::render(&p.plane);
+                        let m = weir_proxy::render_metrics(&p.plane);
                         m.contains("weir_limits_mode{mode=\"shared\"} 1")
                             || m.contains("weir_limits_mode{mode=\"degraded\"} 1")
                     })
@@ -283,8 +283,8 @@ async fn mysql_fleet_counts_limits_and_quotas_once() {
 }
 
 /// What explain says of the service limit of `/api/` on `gw`.
-fn explained_service_limit(gw: &Gateway) -> weir_proxy::explain::PolicyVerdict {
-    let input = weir_proxy::explain::ExplainInput {
+fn explained_service_limit(gw: &Gateway) -> weir_proxy::PolicyVerdict {
+    let input = weir_proxy::ExplainInput {
         method: "GET".into(),
         host: None,
         path: "/api/x".into(),
@@ -292,7 +292,7 @@ fn explained_service_limit(gw: &Gateway) -> weir_proxy::explain::PolicyVerdict {
         client_ip: "127.0.0.1".into(),
         https: false,
     };
-    let out = weir_proxy::explain::explain(&gw.plane, &input).unwrap();
+    let out = weir_proxy::explain(&gw.plane, &input).unwrap();
     out.policies
         .into_iter()
         .find(|p| p.policy == "service_qps")
@@ -462,7 +462,7 @@ async fn redis_outage_scenario(url: String) {
     // Shared, so the password was accepted.
     eventually("shared", Duration::from_secs(5), async || {
         fleet.proxies.iter().all(|p| {
-            weir_proxy::metrics::render(&p.plane).contains("weir_limits_mode{mode=\"shared\"} 1")
+            weir_proxy::render_metrics(&p.plane).contains("weir_limits_mode{mode=\"shared\"} 1")
         })
     })
     .await;
@@ -531,7 +531,7 @@ async fn redis_outage_scenario(url: String) {
     redis.run();
     eventually("shared again", Duration::from_secs(5), async || {
         fleet.proxies.iter().all(|p| {
-            weir_proxy::metrics::render(&p.plane).contains("weir_limits_mode{mode=\"shared\"} 1")
+            weir_proxy::render_metrics(&p.plane).contains("weir_limits_mode{mode=\"shared\"} 1")
         })
     })
     .await;

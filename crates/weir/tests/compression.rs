@@ -29,7 +29,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
-use weir_proxy::explain::{ExplainInput, explain};
+use weir_proxy::{ExplainInput, explain};
 
 const CODINGS: [&str; 3] = ["br", "zstd", "gzip"];
 

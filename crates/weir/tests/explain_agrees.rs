@@ -31,7 +31,7 @@ use common::{TestGateway, client, eventually};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Map, Value};
-use weir_proxy::explain::{ExplainInput, ExplainVerdict, Explanation, explain};
+use weir_proxy::{ExplainInput, ExplainVerdict, Explanation, explain};
 use weir_testkit::http::TestUpstream;
 
 const CASES: usize = 400;

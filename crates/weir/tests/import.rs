@@ -363,7 +363,7 @@ fn go_gateway_token(secret: &str, app_id: &str) -> String {
 }
 
 fn compat_metric(gw: &TestGateway) -> Option<u64> {
-    weir_proxy::metrics::render(&gw.gateway.plane)
+    weir_proxy::render_metrics(&gw.gateway.plane)
         .lines()
         .find_map(|l| l.strip_prefix("weir_compat_go_gateway_tokens_total "))
         .map(|v| v.parse().unwrap())

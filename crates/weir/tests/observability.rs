@@ -103,7 +103,7 @@ async fn statistics_match_requests_and_survive_a_restart() {
     let svc = |n: &str| {
         plane
             .stats
-            .get(weir_proxy::stats::Scope::Service, n)
+            .get(weir_proxy::Scope::Service, n)
             .unwrap()
             .counters()
     };
@@ -112,7 +112,7 @@ async fn statistics_match_requests_and_survive_a_restart() {
     assert_eq!(svc("api").status, [0, 5, 0, 2, 0]);
     let tenant = plane
         .stats
-        .get(weir_proxy::stats::Scope::Tenant, "app_one")
+        .get(weir_proxy::Scope::Tenant, "app_one")
         .unwrap()
         .counters();
     assert_eq!(tenant.requests, 5, "only the authenticated requests");
@@ -187,7 +187,7 @@ async fn metrics_are_valid_exposition_without_tenant_labels() {
         .bytes()
         .await
         .unwrap();
-    let text = weir_proxy::metrics::render(&gw.gateway.plane);
+    let text = weir_proxy::render_metrics(&gw.gateway.plane);
     let families = check_exposition(&text);
     for name in [
         "weir_requests_total",

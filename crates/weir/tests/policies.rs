@@ -608,7 +608,7 @@ async fn tokens_not_valid_yet_are_refused() {
     let (status, _, _) = get(&gw.url("/x"), &[("authorization", &bearer)]).await;
     assert_eq!(status, 401, "string nbf");
     // Explain names the reason the client is not told.
-    let input = weir_proxy::explain::ExplainInput {
+    let input = weir_proxy::ExplainInput {
         method: "GET".into(),
         host: None,
         path: "/x".into(),
@@ -619,9 +619,9 @@ async fn tokens_not_valid_yet_are_refused() {
         client_ip: "127.0.0.1".into(),
         https: false,
     };
-    let out = weir_proxy::explain::explain(&gw.gateway.plane, &input).unwrap();
+    let out = weir_proxy::explain(&gw.gateway.plane, &input).unwrap();
     let auth = out.policies.iter().find(|p| p.policy == "auth").unwrap();
-    assert_eq!(auth.outcome, weir_proxy::explain::PolicyOutcome::Reject);
+    assert_eq!(auth.outcome, weir_proxy::PolicyOutcome::Reject);
     assert!(auth.detail.contains("not valid yet"), "{}", auth.detail);
     assert_eq!(auth.detail_code, "auth_not_yet_valid");
     gw.stop().await;
@@ -695,7 +695,7 @@ async fn services_admit_only_their_tenants() {
         (401, Some("unauthenticated"))
     );
     // The refusals are counted under their own reason (2 rounds above).
-    let metrics = weir_proxy::metrics::render(&gw.gateway.plane);
+    let metrics = weir_proxy::render_metrics(&gw.gateway.plane);
     assert!(
         metrics
             .contains("weir_rejections_total{service=\"only_a\",reason=\"tenant_not_allowed\"} 2"),
@@ -703,7 +703,7 @@ async fn services_admit_only_their_tenants() {
     );
 
     // Explain says which tenant was not allowed, and why.
-    let input = weir_proxy::explain::ExplainInput {
+    let input = weir_proxy::ExplainInput {
         method: "GET".into(),
         host: None,
         path: "/a/x".into(),
@@ -711,7 +711,7 @@ async fn services_admit_only_their_tenants() {
         client_ip: "127.0.0.1".into(),
         https: false,
     };
-    let out = weir_proxy::explain::explain(&gw.gateway.plane, &input).unwrap();
+    let out = weir_proxy::explain(&gw.gateway.plane, &input).unwrap();
     let rejection = out.rejection.unwrap();
     assert_eq!(
         (rejection.status, rejection.code.as_str()),
@@ -722,7 +722,7 @@ async fn services_admit_only_their_tenants() {
         .iter()
         .find(|p| p.policy == "auth_tenants")
         .unwrap();
-    assert_eq!(verdict.outcome, weir_proxy::explain::PolicyOutcome::Reject);
+    assert_eq!(verdict.outcome, weir_proxy::PolicyOutcome::Reject);
     assert!(
         verdict.detail.contains("app-b") && verdict.detail.contains("app-a"),
         "{}",

@@ -90,7 +90,7 @@ async fn tcp_allow_deny_matrix_and_connection_rate() {
     assert!(
         status
             .iter()
-            .all(|s| s.state == weir_proxy::listeners::ListenerState::Listening),
+            .all(|s| s.state == weir_core::report::ListenerState::Listening),
         "{status:?}"
     );
     for (port, src, want) in [

@@ -143,7 +143,7 @@ services:
     assert_eq!(res.headers()["content-type"], "application/json");
 
     // Explain lists them in the configuration's words.
-    let input = weir_proxy::explain::ExplainInput {
+    let input = weir_proxy::ExplainInput {
         method: "GET".into(),
         host: None,
         path: "/web/x".into(),
@@ -151,7 +151,7 @@ services:
         client_ip: "127.0.0.1".into(),
         https: false,
     };
-    let out = weir_proxy::explain::explain(&gw.gateway.plane, &input).unwrap();
+    let out = weir_proxy::explain(&gw.gateway.plane, &input).unwrap();
     assert_eq!(
         out.upstream_request.unwrap().response_header_ops,
         [

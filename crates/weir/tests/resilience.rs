@@ -209,7 +209,7 @@ fn doc(services: &[String]) -> String {
 /// The value of the metric line that starts with `series` (name and
 /// labels), if present.
 fn metric(gw: &TestGateway, series: &str) -> Option<f64> {
-    let text = weir_proxy::metrics::render(&gw.gateway.plane);
+    let text = weir_proxy::render_metrics(&gw.gateway.plane);
     text.lines()
         .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
 }
@@ -635,7 +635,7 @@ async fn a_tripped_breaker_answers_at_once_and_lets_requests_through_after() {
     up.wait_seen(3).await;
 
     // Explain sees the breaker at its limit.
-    let out = weir_proxy::explain::explain(&gw.gateway.plane, &explain_get("/web/x")).unwrap();
+    let out = weir_proxy::explain(&gw.gateway.plane, &explain_get("/web/x")).unwrap();
     let cb = out.resilience.unwrap().circuit_breaker.unwrap();
     assert_eq!((cb.max_requests, cb.requests, cb.open), (Some(3), 3, true));
 
@@ -778,8 +778,8 @@ async fn open_connections_and_pending_connects_have_their_limits() {
     gw.stop().await;
 }
 
-fn explain_get(path: &str) -> weir_proxy::explain::ExplainInput {
-    weir_proxy::explain::ExplainInput {
+fn explain_get(path: &str) -> weir_proxy::ExplainInput {
+    weir_proxy::ExplainInput {
         method: "GET".into(),
         host: None,
         path: path.into(),
@@ -802,7 +802,7 @@ async fn explain_reports_the_policy_that_applies_to_the_request() {
     ]))
     .await;
     let plane = &gw.gateway.plane;
-    let out = weir_proxy::explain::explain(plane, &explain_get("/web/x")).unwrap();
+    let out = weir_proxy::explain(plane, &explain_get("/web/x")).unwrap();
     let r = out.resilience.unwrap().retry;
     assert!(r.configured && r.replayable);
     assert_eq!((r.attempts, r.per_try_timeout_ms), (3, Some(2000)));
@@ -820,7 +820,7 @@ async fn explain_reports_the_policy_that_applies_to_the_request() {
     let mut post = explain_get("/web/x");
     post.method = "POST".into();
     post.headers = vec![("content-length".into(), "5".into())];
-    let r = weir_proxy::explain::explain(plane, &post)
+    let r = weir_proxy::explain(plane, &post)
         .unwrap()
         .resilience
         .unwrap()
@@ -829,7 +829,7 @@ async fn explain_reports_the_policy_that_applies_to_the_request() {
     assert_eq!(r.detail_code, "retry_unsent_only");
 
     // The built-in policy: one more try, on another node, and there is none.
-    let out = weir_proxy::explain::explain(plane, &explain_get("/plain/x")).unwrap();
+    let out = weir_proxy::explain(plane, &explain_get("/plain/x")).unwrap();
     let res = out.resilience.unwrap();
     assert!(!res.retry.configured && res.circuit_breaker.is_none());
     assert_eq!(res.retry.detail_code, "retry_no_other_node");

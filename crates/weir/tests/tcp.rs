@@ -266,7 +266,7 @@ async fn ip_rules_and_connection_limits_close_at_accept() {
         .gateway
         .plane
         .stats
-        .get(weir_proxy::stats::Scope::Service, "denied")
+        .get(weir_proxy::Scope::Service, "denied")
         .unwrap();
     assert_eq!(stats.counters().requests, 1);
     gw.stop().await;
@@ -285,10 +285,7 @@ async fn a_taken_port_is_reported_not_fatal_and_retried() {
     let listeners = gw.gateway.listeners.clone().unwrap();
     let status = listeners.status().await;
     assert_eq!(status.len(), 1);
-    assert_eq!(
-        status[0].state,
-        weir_proxy::listeners::ListenerState::Failed
-    );
+    assert_eq!(status[0].state, weir_core::report::ListenerState::Failed);
     assert!(
         status[0].error.as_deref().unwrap().contains("in use"),
         "{status:?}"
@@ -309,7 +306,7 @@ async fn a_taken_port_is_reported_not_fatal_and_retried() {
             .status()
             .await
             .first()
-            .is_some_and(|s| s.state == weir_proxy::listeners::ListenerState::Listening)
+            .is_some_and(|s| s.state == weir_core::report::ListenerState::Listening)
     })
     .await;
     let mut s = TcpStream::connect(local(port)).await.unwrap();

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use common::{TestGateway, client};
 use serde_json::Value;
-use weir_proxy::explain::{ExplainInput, explain};
+use weir_proxy::{ExplainInput, explain};
 use weir_testkit::{Blackhole, TestUpstream};
 
 /// Services over one slow upstream (`up`) whose own response-header

@@ -16,7 +16,7 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 /// Hash a request key (client IP octets, URI, header value…) for
 /// [`Balancer::pick`](super::Balancer::pick). Stable across processes,
 /// platforms and Rust versions.
-pub fn hash_key(bytes: &[u8]) -> u64 {
+pub(crate) fn hash_key(bytes: &[u8]) -> u64 {
     fmix64(fnv1a(FNV_OFFSET, bytes))
 }
 

@@ -41,7 +41,7 @@ use std::sync::atomic::AtomicUsize;
 use weir_core::Balance;
 use weir_core::compile::CompiledNode;
 
-pub use hash::hash_key;
+pub(crate) use hash::hash_key;
 
 use consistent_hash::ConsistentHash;
 use least_request::{InFlight, LeastRequest};

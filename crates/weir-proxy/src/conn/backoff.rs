@@ -18,14 +18,14 @@ const LOG_EVERY: Duration = Duration::from_secs(10);
 
 /// Lets a message through at most once per period and counts the rest.
 #[derive(Debug)]
-pub struct LogLimiter {
+pub(crate) struct LogLimiter {
     every: Duration,
     last: Option<Instant>,
     suppressed: u64,
 }
 
 impl LogLimiter {
-    pub fn new(every: Duration) -> Self {
+    pub(crate) fn new(every: Duration) -> Self {
         Self {
             every,
             last: None,
@@ -35,7 +35,7 @@ impl LogLimiter {
 
     /// `Some(n)` when the message should be logged now, `n` being how many
     /// were suppressed since the last one logged; `None` to stay quiet.
-    pub fn allow(&mut self, now: Instant) -> Option<u64> {
+    pub(crate) fn allow(&mut self, now: Instant) -> Option<u64> {
         match self.last {
             Some(t) if now.saturating_duration_since(t) < self.every => {
                 self.suppressed += 1;
@@ -51,7 +51,7 @@ impl LogLimiter {
 
 /// The back-off state of one accept loop.
 #[derive(Debug)]
-pub struct AcceptBackoff {
+pub(crate) struct AcceptBackoff {
     delay: Duration,
     log: LogLimiter,
 }
@@ -67,13 +67,13 @@ impl Default for AcceptBackoff {
 
 impl AcceptBackoff {
     /// An accept succeeded: the next failure starts from the shortest delay.
-    pub fn succeeded(&mut self) {
+    pub(crate) fn succeeded(&mut self) {
         self.delay = FIRST_DELAY;
     }
 
     /// An accept on `listener` failed with `e`: log it if due, and return
     /// how long to wait before accepting again.
-    pub fn failed(&mut self, e: &io::Error, listener: &str) -> Duration {
+    pub(crate) fn failed(&mut self, e: &io::Error, listener: &str) -> Duration {
         if concerns_one_connection(e) {
             tracing::debug!(listener, error = %e, "a connection was lost before it was accepted");
             return Duration::ZERO;

@@ -12,12 +12,13 @@
 //!   detection, TLS handshake, HTTP/2 preface and SETTINGS included), then an
 //!   idle timeout whenever no request is open.
 
-pub mod accept;
-pub mod backoff;
-pub mod gate;
-pub mod life;
+pub(crate) mod accept;
+pub(crate) mod backoff;
+pub(crate) mod gate;
+pub(crate) mod life;
 
-pub use accept::{AcceptOptions, Accepted, accept_loop};
-pub use backoff::{AcceptBackoff, LogLimiter};
-pub use gate::{Admitted, ConnGate, ConnLimits, ConnPermit, ConnRefusal, ConnTimeout};
-pub use life::{Activity, Ending, GracefulConnection, RequestGuard, TrackedBody, drive};
+pub use accept::{AcceptOptions, accept_loop};
+pub(crate) use backoff::{AcceptBackoff, LogLimiter};
+pub(crate) use gate::{Admitted, ConnTimeout};
+pub use gate::{ConnGate, ConnLimits, ConnRefusal};
+pub use life::{Activity, Ending, TrackedBody, drive};

@@ -48,7 +48,7 @@ use crate::policy::{self, PolicyInputs, identity};
 use crate::snapshot::Snapshot;
 use crate::text::Params;
 
-pub use text::ExplainText;
+pub(crate) use text::ExplainText;
 
 /// A request to explain.
 #[derive(Debug, Clone)]
@@ -64,10 +64,11 @@ pub struct ExplainInput {
     pub https: bool,
 }
 
-pub use weir_core::report::{
-    BalancerChoice, CompressionChoice, CorsOutcome, CorsReport, ExplainError, ExplainRejection,
-    ExplainVerdict, Explanation, HeaderEntry, MirrorReport, NodeRef, PolicyOutcome, PolicyVerdict,
-    RouteMatch, SplitDecision, SplitReport, SplitShare, UpstreamRequest,
+pub use weir_core::report::ExplainError;
+pub(crate) use weir_core::report::{
+    BalancerChoice, CompressionChoice, CorsOutcome, CorsReport, ExplainRejection, ExplainVerdict,
+    Explanation, HeaderEntry, MirrorReport, NodeRef, PolicyOutcome, PolicyVerdict, RouteMatch,
+    SplitDecision, SplitReport, SplitShare, UpstreamRequest,
 };
 
 fn invalid(path: &str, message: Msg) -> ExplainError {

@@ -13,7 +13,7 @@ use crate::text::coded_texts;
 
 coded_texts! {
     /// One sentence of an explanation.
-    pub enum ExplainText {
+    pub(crate) enum ExplainText {
         // Path normalisation.
         /// The path is normalised before routing.
         PathNormalized { from, to } = "path_normalized"

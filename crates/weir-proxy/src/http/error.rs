@@ -14,7 +14,7 @@ use crate::upstream::{BodyFault, BreakerLimit, Completion, ConnectError, NodeErr
 
 /// Whose fault an error is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultSide {
+pub(crate) enum FaultSide {
     /// The request (or the client's connection): never counted against a
     /// node, never retried elsewhere.
     Client,
@@ -26,7 +26,7 @@ pub enum FaultSide {
 
 /// Which request-head limit a request is over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum HeadLimit {
+pub(crate) enum HeadLimit {
     #[error("the request has more than {0} header fields")]
     Fields(usize),
     #[error("the request head is larger than {0} bytes")]
@@ -34,7 +34,7 @@ pub enum HeadLimit {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ProxyError {
+pub(crate) enum ProxyError {
     /// No service matches the host and path.
     #[error("no service matches this request")]
     NoRoute,
@@ -97,7 +97,7 @@ impl ProxyError {
     }
 
     /// Where the fault is.
-    pub fn side(&self) -> FaultSide {
+    pub(crate) fn side(&self) -> FaultSide {
         match self {
             ProxyError::Connect(_) | ProxyError::ResponseTimeout(_) | ProxyError::Upstream(_) => {
                 FaultSide::Upstream
@@ -120,13 +120,13 @@ impl ProxyError {
     }
 
     /// Passive health counts only the node's own failures.
-    pub fn counts_against_node(&self) -> bool {
+    pub(crate) fn counts_against_node(&self) -> bool {
         self.side() == FaultSide::Upstream
     }
 
     /// What the node at `addr` is blamed for, when the fault is its own
     /// (see [`Self::counts_against_node`]).
-    pub fn node_error(&self, addr: &impl std::fmt::Display) -> Option<NodeError> {
+    pub(crate) fn node_error(&self, addr: &impl std::fmt::Display) -> Option<NodeError> {
         match self {
             ProxyError::Connect(e) => Some(NodeError::connect(e)),
             ProxyError::ResponseTimeout(after) => Some(NodeError::response_timeout(*after, addr)),
@@ -135,7 +135,7 @@ impl ProxyError {
         }
     }
 
-    pub fn status(&self) -> StatusCode {
+    pub(crate) fn status(&self) -> StatusCode {
         match self {
             ProxyError::NoRoute => StatusCode::NOT_FOUND,
             ProxyError::NoNode { .. } | ProxyError::CircuitOpen { .. } => {
@@ -171,7 +171,7 @@ impl ProxyError {
     }
 
     /// Stable machine-readable code, part of the public error contract.
-    pub fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> &'static str {
         match self {
             ProxyError::NoRoute => "no_route",
             ProxyError::NoNode { .. } => "no_available_node",
@@ -206,7 +206,7 @@ impl ProxyError {
     }
 
     /// The statistics label of this outcome.
-    pub fn rejection(&self) -> Rejection {
+    pub(crate) fn rejection(&self) -> Rejection {
         match self {
             ProxyError::NoRoute => Rejection::NoRoute,
             ProxyError::NoNode { .. } => Rejection::NoAvailableNode,
@@ -303,7 +303,7 @@ impl ProxyError {
     }
 
     /// The small JSON body clients get.
-    pub fn to_response<B: From<Full<Bytes>>>(&self) -> Response<B> {
+    pub(crate) fn to_response<B: From<Full<Bytes>>>(&self) -> Response<B> {
         let body =
             serde_json::json!({ "code": self.code(), "message": self.message() }).to_string();
         let mut res = Response::new(B::from(Full::new(Bytes::from(body))));

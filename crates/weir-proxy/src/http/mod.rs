@@ -14,6 +14,6 @@ mod retry;
 mod server;
 mod upgrade;
 
-pub use error::{FaultSide, ProxyError};
+pub(crate) use error::ProxyError;
 pub(crate) use oauth::{JWKS_PATH, TOKEN_PATH};
 pub use server::{HttpListenerOptions, serve_http, serve_https, serve_service};

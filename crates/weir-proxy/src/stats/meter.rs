@@ -6,18 +6,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 const SLOTS: u64 = 4;
 
 #[derive(Debug, Default)]
-pub struct QpsMeter {
+pub(crate) struct QpsMeter {
     /// (second << 32) | count, for the second `second % SLOTS`.
     slots: [AtomicU64; SLOTS as usize],
 }
 
 impl QpsMeter {
     #[inline]
-    pub fn tick(&self) {
+    pub(crate) fn tick(&self) {
         self.tick_at(now_secs());
     }
 
-    pub fn tick_at(&self, sec: u64) {
+    pub(crate) fn tick_at(&self, sec: u64) {
         let slot = &self.slots[(sec % SLOTS) as usize];
         let tag = (sec & 0xffff_ffff) << 32;
         let mut cur = slot.load(Ordering::Relaxed);
@@ -35,11 +35,11 @@ impl QpsMeter {
     }
 
     /// Requests counted in the previous whole second.
-    pub fn last_second(&self) -> u64 {
+    pub(crate) fn last_second(&self) -> u64 {
         self.count_at(now_secs().saturating_sub(1))
     }
 
-    pub fn count_at(&self, sec: u64) -> u64 {
+    pub(crate) fn count_at(&self, sec: u64) -> u64 {
         let v = self.slots[(sec % SLOTS) as usize].load(Ordering::Relaxed);
         if v >> 32 == sec & 0xffff_ffff {
             v & 0xffff_ffff

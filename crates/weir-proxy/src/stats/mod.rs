@@ -10,17 +10,24 @@
 //!
 //! Counters are cumulative and never reset; a flusher (in the binary) reads
 //! them every few seconds, turns the difference since its last read into
-//! hourly rollups and writes those to the store, so numbers survive restarts
-//! and sum across nodes.
+//! hourly rollups (`ledger`) and writes those to the store, so numbers
+//! survive restarts and sum across nodes. The admin side's recent numbers
+//! come from samples of the same counters (`recent`).
 
 mod histogram;
+mod ledger;
 mod meter;
+mod recent;
 mod registry;
 
-pub use histogram::{BUCKETS, Histogram, bucket_upper_bound_us, percentile_us};
-pub use meter::QpsMeter;
-pub use registry::{Scope, ScopeSample, StatsRegistry};
+pub(crate) use histogram::{Histogram, bucket_upper_bound_us};
+pub use ledger::{Flushed, Ledger, MAX_SEALED_HOURS, to_delta, unflushed};
+pub(crate) use meter::QpsMeter;
+pub use recent::{Recent, RecentWindow};
+pub use registry::Scope;
+pub(crate) use registry::{ScopeSample, StatsRegistry};
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -207,13 +214,27 @@ impl RejectionClass {
     }
 }
 
+/// Rejections by reason, grouped by class (`policy`, `upstream`, `client`,
+/// `routing`); a reason this version does not know (written by another
+/// version) goes under `other`.
+pub fn rejections_by_class(
+    reasons: &BTreeMap<String, u64>,
+) -> BTreeMap<&'static str, BTreeMap<String, u64>> {
+    let mut out: BTreeMap<&'static str, BTreeMap<String, u64>> = BTreeMap::new();
+    for (k, v) in reasons {
+        let class = Rejection::from_label(k).map_or("other", |r| r.class().as_str());
+        out.entry(class).or_default().insert(k.clone(), *v);
+    }
+    out
+}
+
 /// `grpc-status` codes counted one by one (0 OK … 16 UNAUTHENTICATED); any
 /// other code lands in the last slot.
-pub const GRPC_CODES: usize = 18;
+pub(crate) const GRPC_CODES: usize = 18;
 
 /// Whether a `grpc-status` is the server's failure, the gRPC counterpart of
 /// a 5xx: UNKNOWN, DEADLINE_EXCEEDED, INTERNAL, UNAVAILABLE, DATA_LOSS.
-pub fn is_grpc_server_error(code: u32) -> bool {
+pub(crate) fn is_grpc_server_error(code: u32) -> bool {
     matches!(code, 2 | 4 | 13 | 14 | 15)
 }
 

@@ -1,12 +1,12 @@
-//! Body wrappers for the two directions of an upstream exchange.
+//! The request side of an upstream exchange: the body sent to the node.
 //!
 //! An HTTP/1.1 connection may carry the next request only after both the
 //! request body was fully sent and the response body fully received. The
-//! request side records its end in a shared flag; the response side returns
-//! the connection to its pool when its own end arrives and the flag is set.
-//! A body dropped early (client went away) drops the connection instead.
+//! request body records its end in a shared flag ([`Completion`]); the
+//! response side ([`super::response_body`]) returns the connection to its
+//! pool when its own end arrives and the flag is set.
 //!
-//! The request side also records when the client broke its body (see
+//! The request body also records when the client broke its body (see
 //! [`super::client_body`]), so that the forwarding error that follows is
 //! known to be the client's fault and not the node's.
 
@@ -23,9 +23,6 @@ use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 
 use super::client_body::{BodyFault, BodyLimits, ClientBody, ClientBodyError};
-use super::pool::{NodePool, PooledSender};
-use super::resilience::InFlight;
-use crate::balance::Pick;
 
 /// Set once a request body has been fully handed to the upstream
 /// connection; awaited by the response-header timeout, which only starts
@@ -260,113 +257,5 @@ impl Body for RequestBody {
             Some(b) => b.size_hint(),
             None => SizeHint::with_exact(0),
         }
-    }
-}
-
-/// What to do with the connection when the response ends.
-#[derive(Debug)]
-pub(crate) struct Release {
-    /// The HTTP/1.1 connection and its pool (`None` for the shared HTTP/2
-    /// connection, which never returns anywhere).
-    pub pooled: Option<(Arc<NodePool>, PooledSender)>,
-    pub request_done: Option<Arc<Completion>>,
-    /// Keeps the node's in-flight count raised until the response ends.
-    pub _pick: Pick,
-}
-
-impl Release {
-    fn finish(self) {
-        let request_complete = self.request_done.as_ref().is_none_or(|d| d.is_done());
-        if request_complete && let Some((pool, sender)) = self.pooled {
-            pool.checkin(sender);
-        }
-    }
-}
-
-/// The upstream response body, streamed to the client.
-#[derive(Debug)]
-pub struct ResponseBody {
-    inner: Incoming,
-    release: Option<Release>,
-    /// The request's place among the upstream's requests in flight (a
-    /// circuit breaker's or retry budget's count), until the body ends.
-    flight: Option<InFlight>,
-}
-
-impl ResponseBody {
-    pub(crate) fn new(inner: Incoming, release: Release) -> Self {
-        let mut body = Self {
-            inner,
-            release: Some(release),
-            flight: None,
-        };
-        // Bodiless responses (204, 304, HEAD, Content-Length: 0) may never be
-        // polled by the server side.
-        if body.inner.is_end_stream() {
-            body.release_connection();
-        }
-        body
-    }
-
-    /// A body whose connection is not pooled (HTTP/2); it still holds the
-    /// node's in-flight count until it ends.
-    pub(crate) fn unpooled(
-        inner: Incoming,
-        request_done: Option<Arc<Completion>>,
-        pick: Pick,
-    ) -> Self {
-        Self::new(
-            inner,
-            Release {
-                pooled: None,
-                request_done,
-                _pick: pick,
-            },
-        )
-    }
-
-    /// Count the request in flight until this body ends.
-    pub(crate) fn hold(&mut self, flight: InFlight) {
-        if !self.inner.is_end_stream() {
-            self.flight = Some(flight);
-        }
-    }
-
-    fn release_connection(&mut self) {
-        self.flight = None;
-        if let Some(r) = self.release.take() {
-            r.finish();
-        }
-    }
-}
-
-impl Body for ResponseBody {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let res = Pin::new(&mut self.inner).poll_frame(cx);
-        match &res {
-            Poll::Ready(None) => self.release_connection(),
-            Poll::Ready(Some(Ok(_))) if self.inner.is_end_stream() => self.release_connection(),
-            // An error means the connection is broken: drop it.
-            Poll::Ready(Some(Err(_))) => {
-                self.flight = None;
-                drop(self.release.take());
-            }
-            _ => {}
-        }
-        res
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
     }
 }

@@ -16,7 +16,7 @@ use super::connect::{ConnectError, connect_http2};
 use super::resilience::{BreakerLimit, Slot};
 use super::tls::UpstreamTlsClient;
 
-pub type H2Sender = http2::SendRequest<RequestBody>;
+pub(crate) type H2Sender = http2::SendRequest<RequestBody>;
 
 /// Why no connection could be had.
 #[derive(Debug)]

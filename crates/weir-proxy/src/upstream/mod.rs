@@ -4,6 +4,15 @@
 //! HTTP/2 connection), the TLS client — plus connecting, and the body
 //! wrappers that return a connection to its pool once an exchange has fully
 //! completed and hold the client's body to its limits.
+//!
+//! Dependencies between the rooms go one way, from the bytes up:
+//! `client_body` (the client's body held to its limits) ← `body` (the
+//! request body sent to a node) ← `connect` (handshakes carrying that body
+//! type; with `io`, `tls`, `resilience`) ← `pool` / `h2pool` (connections
+//! kept per node) ← `response_body` (returns a connection to its pool when
+//! the exchange ends) and `members` / `registry` (who holds the pools). A
+//! lower room never names a higher one: what both sides of an exchange
+//! share (the request's [`Completion`]) lives on the lower side.
 
 mod body;
 mod client_body;
@@ -15,23 +24,27 @@ mod node_error;
 mod pool;
 mod registry;
 mod resilience;
+mod response_body;
 mod state;
 mod tls;
 
-pub(crate) use body::Release;
-pub use body::{Completion, Kept, RequestBody, ResponseBody};
-pub use client_body::{BodyFault, BodyLimits, ClientBodyError};
-pub use connect::ConnectError;
+pub(crate) use body::{Completion, Kept, RequestBody};
+pub(crate) use client_body::{BodyFault, BodyLimits};
+pub(crate) use connect::ConnectError;
 pub(crate) use connect::{connect_http1, connect_http2, connect_io};
-pub use h2pool::{H2Node, H2Sender, Opening};
-pub use io::UpstreamIo;
-pub use members::{Link, Member, MemberSource, Members, Registration};
-pub use node_error::NodeError;
-pub use pool::{NodePool, PoolSettings, PooledSender};
-pub use registry::ConnRegistry;
-pub use resilience::{BreakerLimit, InFlight, InUse, Resilience, Slot};
-pub use state::{NodeState, NodeStatus, Transition};
-pub use tls::UpstreamTlsClient;
+pub(crate) use h2pool::{H2Node, H2Sender, Opening};
+pub(crate) use io::UpstreamIo;
+pub use members::Registration;
+pub(crate) use members::{Link, Member, MemberSource, Members};
+pub(crate) use node_error::NodeError;
+pub(crate) use pool::{NodePool, PoolSettings, PooledSender};
+pub(crate) use registry::ConnRegistry;
+pub(crate) use resilience::{BreakerLimit, InFlight, Resilience};
+pub(crate) use response_body::Release;
+pub(crate) use response_body::ResponseBody;
+pub use state::NodeStatus;
+pub(crate) use state::{NodeState, Transition};
+pub(crate) use tls::UpstreamTlsClient;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

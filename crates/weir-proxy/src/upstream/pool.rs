@@ -16,7 +16,7 @@ use super::connect::{ConnectError, connect_http1};
 use super::resilience::Slot;
 use super::tls::UpstreamTlsClient;
 
-pub type PooledSender = http1::SendRequest<RequestBody>;
+pub(crate) type PooledSender = http1::SendRequest<RequestBody>;
 
 /// Settings that shape a pool; a pool is reused across reloads only while
 /// these are unchanged. The connect timeout is not one: it is the

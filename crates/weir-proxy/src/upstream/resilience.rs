@@ -16,6 +16,8 @@ use weir_core::compile::CompiledBudget;
 use weir_core::model::CircuitBreaker;
 
 /// The circuit breaker limit a request ran into.
+// Named after the `circuit_breaker.max_*` settings they stand for.
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BreakerLimit {
     MaxConnections,

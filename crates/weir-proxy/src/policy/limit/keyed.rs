@@ -19,7 +19,7 @@ use super::gcra::{Decision, decide, interval_nanos};
 const SHARDS: usize = 16;
 
 /// Default number of keys tracked per limiter.
-pub const DEFAULT_CAPACITY: usize = 100_000;
+pub(crate) const DEFAULT_CAPACITY: usize = 100_000;
 
 #[derive(Debug)]
 pub struct KeyedLimiter<K> {

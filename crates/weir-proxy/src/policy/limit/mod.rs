@@ -11,7 +11,7 @@
 mod gcra;
 mod keyed;
 mod quota;
-pub mod shared;
+pub(crate) mod shared;
 
 #[cfg(test)]
 mod tests;
@@ -22,19 +22,20 @@ use std::net::IpAddr;
 use jiff::tz::TimeZone;
 use weir_core::compile::Rate;
 
-pub use gcra::{Decision, GcraCell};
-pub use keyed::{DEFAULT_CAPACITY, KeyedLimiter};
-pub use quota::{DailyCounter, QuotaDecision, day_bounds};
+pub(crate) use gcra::{Decision, GcraCell};
+pub(crate) use keyed::{DEFAULT_CAPACITY, KeyedLimiter};
+pub use quota::day_bounds;
+pub(crate) use quota::{DailyCounter, QuotaDecision};
 
 /// Default of `proxy.ipv6_client_prefix`: an IPv6 client is counted by its
 /// /64, the network one host or one subscriber line usually owns.
-pub const DEFAULT_IPV6_CLIENT_PREFIX: u8 = 64;
+pub(crate) const DEFAULT_IPV6_CLIENT_PREFIX: u8 = 64;
 
 /// The address per-IP limits count a client under: an IPv4 client by its
 /// address, an IPv6 client by its network of `ipv6_prefix` bits. A host
 /// with a /64 has 2^64 addresses to choose from; keyed by address it would
 /// get a fresh bucket for every request.
-pub fn client_key(ip: IpAddr, ipv6_prefix: u8) -> IpAddr {
+pub(crate) fn client_key(ip: IpAddr, ipv6_prefix: u8) -> IpAddr {
     match ip.to_canonical() {
         IpAddr::V6(a) if ipv6_prefix < 128 => {
             let mask = u128::MAX
@@ -157,7 +158,7 @@ impl LimitBackend for LocalLimits {
 /// policy phases with it to decide the rest as the data plane would and
 /// report limits as depending on traffic, without using up a token.
 #[derive(Debug, Default)]
-pub struct DryRun;
+pub(crate) struct DryRun;
 
 impl LimitBackend for DryRun {
     fn acquire(&self, _scope: LimitScope<'_>, rate: Rate, _now: u64) -> Decision {

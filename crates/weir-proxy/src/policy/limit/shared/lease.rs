@@ -19,21 +19,21 @@ use weir_core::compile::Rate;
 
 /// How much of its own demand a node leases at once: its expected requests
 /// over this long (at least one token).
-pub const LEASE_HORIZON_NANOS: u64 = 50_000_000;
+pub(crate) const LEASE_HORIZON_NANOS: u64 = 50_000_000;
 /// Leased rate tokens unused for this long are refunded.
-pub const RATE_LEASE_TTL_NANOS: u64 = 200_000_000;
+pub(crate) const RATE_LEASE_TTL_NANOS: u64 = 200_000_000;
 /// Leased quota units unused for this long are refunded.
-pub const QUOTA_LEASE_TTL_NANOS: u64 = 1_000_000_000;
+pub(crate) const QUOTA_LEASE_TTL_NANOS: u64 = 1_000_000_000;
 /// How long a fleet-wide count read from Redis is trusted for sizing what
 /// may be admitted ahead of a lease.
-pub const FRESH_NANOS: u64 = 1_000_000_000;
+pub(crate) const FRESH_NANOS: u64 = 1_000_000_000;
 /// A quota refused fleet-wide is asked again after this long (another
 /// node's refund may free a few units).
-pub const QUOTA_RECHECK_NANOS: u64 = 1_000_000_000;
+pub(crate) const QUOTA_RECHECK_NANOS: u64 = 1_000_000_000;
 
 /// What a lease is counted against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LeaseKind {
+pub(crate) enum LeaseKind {
     /// A token bucket (GCRA in Redis).
     Rate(Rate),
     /// A daily counter; `day_start_ms` names the day's key.
@@ -46,7 +46,7 @@ pub enum LeaseKind {
 
 /// The outcome of taking one request from a lease.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Take {
+pub(crate) enum Take {
     /// A leased token was used; `left` remain on this node.
     Leased { left: u32 },
     /// The fleet's bucket is empty until `until` (monotonic ns).
@@ -58,7 +58,7 @@ pub enum Take {
 
 /// What one sync sends for a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ask {
+pub(crate) struct Ask {
     pub kind: LeaseKind,
     /// Tokens wanted.
     pub want: u32,
@@ -70,7 +70,7 @@ pub struct Ask {
 
 /// What Redis answered for a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Grant {
+pub(crate) struct Grant {
     pub granted: u32,
     /// Rate: time until the next token (when fewer than wanted were
     /// granted). Quota: unused.
@@ -81,7 +81,7 @@ pub struct Grant {
 }
 
 #[derive(Debug, Clone)]
-pub struct Lease {
+pub(crate) struct Lease {
     pub kind: LeaseKind,
     tokens: u32,
     /// When the leased tokens must be given back (monotonic ns).
@@ -108,7 +108,7 @@ pub struct Lease {
 }
 
 impl Lease {
-    pub fn new(kind: LeaseKind, now: u64) -> Self {
+    pub(crate) fn new(kind: LeaseKind, now: u64) -> Self {
         Lease {
             kind,
             tokens: 0,
@@ -128,7 +128,7 @@ impl Lease {
     }
 
     /// Take one request at `now`.
-    pub fn take(&mut self, now: u64) -> Take {
+    pub(crate) fn take(&mut self, now: u64) -> Take {
         self.last_seen = now;
         self.demand = self.demand.saturating_add(1);
         if self.tokens > 0 && now < self.expires {
@@ -144,7 +144,7 @@ impl Lease {
     }
 
     /// Whether a refill should be queued now.
-    pub fn wants_refill(&self, now: u64) -> bool {
+    pub(crate) fn wants_refill(&self, now: u64) -> bool {
         if self.queued || self.in_flight.is_some() || now < self.refused_until {
             return false;
         }
@@ -155,7 +155,7 @@ impl Lease {
     }
 
     /// Count a request admitted without a lease.
-    pub fn owe(&mut self) {
+    pub(crate) fn owe(&mut self) {
         self.debt = self.debt.saturating_add(1);
     }
 
@@ -165,7 +165,7 @@ impl Lease {
     /// just before its refill lands does not refuse what the fleet has. At
     /// most the refill's size; if the fleet grants less, the rest is owed.
     /// Near the end of a quota nobody borrows, so the count stays exact.
-    pub fn borrow(&mut self, nodes: u64) -> bool {
+    pub(crate) fn borrow(&mut self, nodes: u64) -> bool {
         let left = match (self.kind, self.level()) {
             (LeaseKind::Quota { limit, .. }, Some(level)) => limit.saturating_sub(level),
             _ => 0,
@@ -184,17 +184,17 @@ impl Lease {
     }
 
     /// Requests admitted without a lease and not yet charged.
-    pub fn debt(&self) -> u32 {
+    pub(crate) fn debt(&self) -> u32 {
         self.debt + self.advance + self.in_flight.map_or(0, |a| a.debt)
     }
 
     /// The fleet-wide count last heard, if recent.
-    pub fn fresh_level(&self, now: u64) -> Option<u64> {
+    pub(crate) fn fresh_level(&self, now: u64) -> Option<u64> {
         (self.level_at > 0 && now.saturating_sub(self.level_at) < FRESH_NANOS).then_some(self.level)
     }
 
     /// The fleet-wide count last heard, however old.
-    pub fn level(&self) -> Option<u64> {
+    pub(crate) fn level(&self) -> Option<u64> {
         (self.level_at > 0).then_some(self.level)
     }
 
@@ -218,7 +218,7 @@ impl Lease {
 
     /// Build this key's ask for a sync at `now`, or `None` when there is
     /// nothing to say. Expired tokens become the refund.
-    pub fn ask(&mut self, now: u64) -> Option<Ask> {
+    pub(crate) fn ask(&mut self, now: u64) -> Option<Ask> {
         self.queued = false;
         if self.in_flight.is_some() {
             return None;
@@ -246,7 +246,7 @@ impl Lease {
     }
 
     /// Redis answered the ask in flight.
-    pub fn granted(&mut self, grant: Grant, now: u64) {
+    pub(crate) fn granted(&mut self, grant: Grant, now: u64) {
         let Some(ask) = self.in_flight.take() else {
             return;
         };
@@ -276,7 +276,7 @@ impl Lease {
     /// quota's debt and refund are kept to be sent again (they are counts
     /// the fleet must learn), a rate's are dropped (a second's bucket is
     /// of no use later).
-    pub fn failed(&mut self) {
+    pub(crate) fn failed(&mut self) {
         let Some(ask) = self.in_flight.take() else {
             return;
         };
@@ -292,19 +292,19 @@ impl Lease {
 
     /// Expired tokens to give back, or debt to charge, with no ask in
     /// flight (for the periodic sweep).
-    pub fn needs_sync(&self, now: u64) -> bool {
+    pub(crate) fn needs_sync(&self, now: u64) -> bool {
         self.in_flight.is_none() && (self.debt > 0 || (self.tokens > 0 && now >= self.expires))
     }
 
     /// Shutting down: the next ask gives every token back and asks for none.
-    pub fn release(&mut self) {
+    pub(crate) fn release(&mut self) {
         self.expires = 0;
         self.last_seen = 0;
         self.refused_until = 0;
     }
 
     /// Nothing on this node depends on the entry any more.
-    pub fn is_idle(&self, now: u64) -> bool {
+    pub(crate) fn is_idle(&self, now: u64) -> bool {
         self.in_flight.is_none()
             && self.debt == 0
             && (self.tokens == 0 || now >= self.expires)
@@ -312,13 +312,14 @@ impl Lease {
     }
 
     /// Tokens leased and unused.
-    pub fn tokens(&self) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn tokens(&self) -> u32 {
         self.tokens
     }
 
     /// Move a quota lease to a new day: the old day's tokens and debt are
     /// of no use any more.
-    pub fn new_day(&mut self, kind: LeaseKind, now: u64) {
+    pub(crate) fn new_day(&mut self, kind: LeaseKind, now: u64) {
         *self = Lease::new(kind, now);
     }
 

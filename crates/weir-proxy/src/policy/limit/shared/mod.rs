@@ -14,7 +14,7 @@
 //! refused or failed because Redis is away.
 
 mod key;
-pub mod lease;
+pub(crate) mod lease;
 mod sync;
 
 use std::sync::Mutex;
