@@ -485,3 +485,41 @@ pub enum ListenerState {
     /// configuration change.
     Failed,
 }
+
+/// Requests of one scope in the last few minutes, as this process counted
+/// them (another gateway process's traffic is not included). Each request
+/// is counted once in `requests`; the other numbers are parts of it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecentTraffic {
+    /// Seconds covered: 300, less just after start.
+    pub window_secs: u64,
+    pub requests: u64,
+    /// Answered with a 5xx status, by a node or by the gateway; for gRPC
+    /// also calls that ended with UNKNOWN, DEADLINE_EXCEEDED, INTERNAL,
+    /// UNAVAILABLE or DATA_LOSS (gRPC sends those with HTTP 200).
+    pub errors: u64,
+    /// Refused by a policy: access rules, authentication, tenants, rate
+    /// limits, quotas, connection limits.
+    pub rejected_policy: u64,
+    /// Answered by the gateway because the upstream failed: connect
+    /// errors, timeouts, broken answers, no node available.
+    pub failed_upstream: u64,
+    /// Client errors answered by the gateway: bad requests, body faults,
+    /// clients that went away.
+    pub client_errors: u64,
+    /// `errors / requests`, 0–1; absent without requests.
+    pub error_rate: Option<f64>,
+    /// `rejected_policy / requests`, 0–1; absent without requests.
+    pub rejection_rate: Option<f64>,
+}
+
+impl RecentTraffic {
+    /// Fill in the two rates from the counts.
+    pub fn with_rates(mut self) -> Self {
+        let rate = |n: u64| (self.requests > 0).then(|| n as f64 / self.requests as f64);
+        self.error_rate = rate(self.errors);
+        self.rejection_rate = rate(self.rejected_policy);
+        self
+    }
+}

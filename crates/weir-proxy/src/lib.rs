@@ -78,7 +78,7 @@ pub use weir_core::report::{ExplainVerdict, Explanation, PolicyOutcome, PolicyVe
 // exposition of the counters.
 pub use metrics::render as render_metrics;
 pub use stats::{
-    Counters, Flushed, Ledger, MAX_SEALED_HOURS, Recent, RecentWindow, Rejection, Scope,
+    Counters, Flushed, Ledger, MAX_SEALED_HOURS, RecentWindow, Rejection, Scope,
     rejections_by_class, to_delta, unflushed,
 };
 

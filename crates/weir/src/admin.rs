@@ -28,8 +28,8 @@ use weir_admin::auth::bootstrap::{Bootstrap, ensure_first_admin};
 use weir_admin::auth::throttle::ThrottleOptions;
 use weir_admin::runtime::{
     ExplainError, ExplainRequest, Explanation, HealthSummary, HourPoint, HourlySeries,
-    ListenerInfo, NodeHealth, NodeStatus, RecentTraffic, RejectionClasses, ServiceHealth,
-    StatsScope, TokenTryout, Traffic,
+    ListenerInfo, NodeHealth, NodeStatus, RejectionClasses, ServiceHealth, StatsScope, TokenTryout,
+    Traffic,
 };
 use weir_admin::{AdminOptions, AdminState, CookieSecure, GatewayRuntime, RuntimeStatus};
 use weir_core::compile::IpSet;
@@ -62,21 +62,10 @@ pub struct Runtime {
 impl Runtime {
     fn traffic(&self, scope: Scope, name: &str) -> Traffic {
         let (today_requests, qps) = self.stats.traffic(scope, name);
-        let r = self.stats.recent(scope, name);
         Traffic {
             today_requests,
             qps,
-            recent: RecentTraffic {
-                window_secs: r.window_secs,
-                requests: r.requests,
-                errors: r.errors,
-                rejected_policy: r.rejected_policy,
-                failed_upstream: r.failed_upstream,
-                client_errors: r.client_errors,
-                error_rate: None,
-                rejection_rate: None,
-            }
-            .with_rates(),
+            recent: self.stats.recent(scope, name),
         }
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use jiff::tz::TimeZone;
 use weir_core::rollup::hour_start;
-use weir_proxy::{DataPlane, Ledger, Recent, RecentWindow, Scope, to_delta, unflushed};
+use weir_proxy::{DataPlane, Ledger, RecentWindow, Scope, to_delta, unflushed};
 use weir_store::{Series, StatsDelta, Store};
 
 use crate::cache::CheckedFile;
@@ -355,7 +355,7 @@ impl StatsView {
     }
 
     /// A scope's requests, errors and rejections in the recent window.
-    pub fn recent(&self, scope: Scope, name: &str) -> Recent {
+    pub fn recent(&self, scope: Scope, name: &str) -> weir_core::report::RecentTraffic {
         self.recent.recent(&self.plane.stats, scope, name)
     }
 

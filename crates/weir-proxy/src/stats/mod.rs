@@ -23,7 +23,7 @@ mod registry;
 pub(crate) use histogram::{Histogram, bucket_upper_bound_us};
 pub use ledger::{Flushed, Ledger, MAX_SEALED_HOURS, to_delta, unflushed};
 pub(crate) use meter::QpsMeter;
-pub use recent::{Recent, RecentWindow};
+pub use recent::RecentWindow;
 pub use registry::Scope;
 pub(crate) use registry::{ScopeSample, StatsRegistry};
 

@@ -7,6 +7,8 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use weir_core::report::RecentTraffic;
+
 use super::{Counters, RejectionClass, Scope, StatsRegistry};
 
 /// How far back "recent" numbers (error rate, rejections) reach.
@@ -27,27 +29,24 @@ struct RecentSample {
 /// One scope's requests in the recent window, from this process's counters
 /// (other gateway processes' traffic is not in it).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Recent {
-    /// Seconds the numbers cover: [`RECENT_WINDOW`], less just after start.
-    pub window_secs: u64,
-    pub requests: u64,
+struct Recent {
+    requests: u64,
     /// Answered with a 5xx status, by a node or by the gateway, or (gRPC)
     /// with a server-error `grpc-status` over a 200.
-    pub errors: u64,
+    errors: u64,
     /// Refused by a policy (access rules, auth, limits, quotas…).
-    pub rejected_policy: u64,
+    rejected_policy: u64,
     /// The gateway's answers for upstream failures (connect, timeout,
     /// broken answer, no node).
-    pub failed_upstream: u64,
+    failed_upstream: u64,
     /// Client errors the gateway answered (bad request, body faults,
     /// client went away).
-    pub client_errors: u64,
+    client_errors: u64,
 }
 
 impl Recent {
     fn of(c: &Counters) -> Self {
         Self {
-            window_secs: 0,
             requests: c.requests,
             // gRPC server failures come with a 200; they are errors too.
             errors: c.status[4] + c.grpc_errors,
@@ -57,9 +56,23 @@ impl Recent {
         }
     }
 
+    /// The admin API's answer: these counts over `window_secs`, with rates.
+    fn report(self, window_secs: u64) -> RecentTraffic {
+        RecentTraffic {
+            window_secs,
+            requests: self.requests,
+            errors: self.errors,
+            rejected_policy: self.rejected_policy,
+            failed_upstream: self.failed_upstream,
+            client_errors: self.client_errors,
+            error_rate: None,
+            rejection_rate: None,
+        }
+        .with_rates()
+    }
+
     fn since(self, earlier: Recent) -> Self {
         Self {
-            window_secs: 0,
             requests: self.requests.saturating_sub(earlier.requests),
             errors: self.errors.saturating_sub(earlier.errors),
             rejected_policy: self.rejected_policy.saturating_sub(earlier.rejected_policy),
@@ -107,12 +120,9 @@ impl RecentWindow {
     }
 
     /// A scope's requests, errors and rejections in the recent window.
-    pub fn recent(&self, registry: &StatsRegistry, scope: Scope, name: &str) -> Recent {
+    pub fn recent(&self, registry: &StatsRegistry, scope: Scope, name: &str) -> RecentTraffic {
         let Some(stats) = registry.get(scope, name) else {
-            return Recent {
-                window_secs: RECENT_WINDOW.as_secs(),
-                ..Recent::default()
-            };
+            return Recent::default().report(RECENT_WINDOW.as_secs());
         };
         let live = Recent::of(&stats.counters());
         let now = Instant::now();
@@ -129,13 +139,8 @@ impl RecentWindow {
             ),
             None => (Recent::default(), self.started),
         };
-        Recent {
-            window_secs: now
-                .duration_since(since)
-                .as_secs()
-                .min(RECENT_WINDOW.as_secs()),
-            ..live.since(base)
-        }
+        let window = now.duration_since(since).as_secs();
+        live.since(base).report(window.min(RECENT_WINDOW.as_secs()))
     }
 }
 
