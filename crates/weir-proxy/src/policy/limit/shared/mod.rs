@@ -144,59 +144,18 @@ impl SharedLimits {
         let key = KeyRef::Quota(app_id);
         let nodes = u64::from(self.nodes());
         let degraded = self.is_degraded();
-        let mut kind = LeaseKind::Quota {
+        let kind = LeaseKind::Quota {
             limit,
             day_start_ms: 0,
             day_end_ms: 0,
         };
         let (allowed, used, day_end_ms) = self.table.with(&key, kind, now, |lease| {
-            if let LeaseKind::Quota {
-                day_start_ms,
-                day_end_ms,
-                limit: old,
-            } = lease.kind
-                && (now_ms < day_start_ms || now_ms >= day_end_ms || old != limit)
-            {
-                let (start, end) = if now_ms >= day_start_ms && now_ms < day_end_ms {
-                    (day_start_ms, day_end_ms)
-                } else {
-                    day_bounds(now_ms, tz)
-                };
-                kind = LeaseKind::Quota {
-                    limit,
-                    day_start_ms: start,
-                    day_end_ms: end,
-                };
-                lease.new_day(kind, now);
-            }
+            roll_quota_day(lease, limit, now_ms, tz, now);
             let fresh = lease.fresh_level(now);
-            let take = lease.take(now);
-            let allowed = match take {
+            let allowed = match lease.take(now) {
                 Take::Leased { .. } => true,
                 Take::Refused { .. } if !degraded => false,
-                _ => {
-                    // Ahead of a lease. Degraded: this node's share of what
-                    // the fleet had left. Otherwise only while nothing was
-                    // heard recently (a first request): at most 0.5 % of the
-                    // quota over the fleet. Once Redis has answered, leases
-                    // admit (an advance sized on a count other nodes have
-                    // moved since would add up past the quota), and a dry
-                    // lease borrows against its refill in flight.
-                    let left = limit.saturating_sub(lease.level().unwrap_or(0));
-                    let cap = if degraded {
-                        left.div_ceil(nodes)
-                    } else if fresh.is_some() {
-                        0
-                    } else {
-                        (limit / (200 * nodes)).max(1).min(left)
-                    };
-                    if u64::from(lease.debt()) < cap {
-                        lease.owe();
-                        true
-                    } else {
-                        !degraded && lease.borrow(nodes)
-                    }
-                }
+                _ => admit_ahead(lease, limit, nodes, degraded, fresh.is_some()),
             };
             if !degraded && lease.wants_refill(now) {
                 self.enqueue(lease, || LeaseKey::Quota(app_id.into()));
@@ -299,6 +258,57 @@ impl LimitBackend for SharedLimits {
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A quota lease moves to the day `now_ms` is in (or takes a changed
+/// limit): a new day starts counting from zero.
+fn roll_quota_day(lease: &mut Lease, limit: u64, now_ms: i64, tz: &TimeZone, now: u64) {
+    let LeaseKind::Quota {
+        day_start_ms,
+        day_end_ms,
+        limit: old,
+    } = lease.kind
+    else {
+        return;
+    };
+    let today = now_ms >= day_start_ms && now_ms < day_end_ms;
+    if today && old == limit {
+        return;
+    }
+    let (start, end) = if today {
+        (day_start_ms, day_end_ms)
+    } else {
+        day_bounds(now_ms, tz)
+    };
+    let kind = LeaseKind::Quota {
+        limit,
+        day_start_ms: start,
+        day_end_ms: end,
+    };
+    lease.new_day(kind, now);
+}
+
+/// Whether a request ahead of a lease is admitted. Degraded: this node's
+/// share of what the fleet had left. Otherwise only while nothing was
+/// heard recently (a first request): at most 0.5 % of the quota over the
+/// fleet. Once Redis has answered (`fresh`), leases admit (an advance sized
+/// on a count other nodes have moved since would add up past the quota),
+/// and a dry lease borrows against its refill in flight.
+fn admit_ahead(lease: &mut Lease, limit: u64, nodes: u64, degraded: bool, fresh: bool) -> bool {
+    let left = limit.saturating_sub(lease.level().unwrap_or(0));
+    let cap = if degraded {
+        left.div_ceil(nodes)
+    } else if fresh {
+        0
+    } else {
+        (limit / (200 * nodes)).max(1).min(left)
+    };
+    if u64::from(lease.debt()) < cap {
+        lease.owe();
+        true
+    } else {
+        !degraded && lease.borrow(nodes)
+    }
 }
 
 #[cfg(test)]
