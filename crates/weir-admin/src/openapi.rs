@@ -17,7 +17,7 @@
 //!   `type: object`, but generators such as the dashboard's
 //!   openapi-typescript read it as an empty object;
 //! - `links` from the operations that create or list a resource to those
-//!   that read, change or delete it ([`LINKS`]), so a client — or a
+//!   that read, change or delete it (`LINKS`), so a client — or a
 //!   stateful test — can follow a created service to its update;
 //! - the `default` of every defaulted field of the configuration model,
 //!   from `weir_core::model::defaults`: answers leave defaults out, and

@@ -12,8 +12,8 @@
 //! default Weir has (which change between versions without anyone choosing
 //! them). Every defaulted field pairs its `default` with a
 //! `skip_serializing_if` on the same value: `#[serde(default)]` with
-//! [`is_default`], and a default of its own with the predicate
-//! [`field_default!`] declares next to it. Parsing what was serialised gives
+//! `is_default`, and a default of its own with the predicate
+//! `field_default!` declares next to it. Parsing what was serialised gives
 //! the same value back (`tests::round_trip`). [`defaults`] lists the
 //! defaults for the admin API's schema and the dashboard.
 

@@ -11,10 +11,8 @@ use weir_core::model::{GRPC_STATUS_NAMES, RetryOn};
 use weir_core::report::{BreakerReport, ResilienceReport, RetryReport};
 
 use super::{ExplainText, owned};
+use crate::http::retry::REPLAY_MAX_BYTES;
 use crate::upstream::UpstreamRuntime;
-
-/// The largest body a policy keeps for a replay: as `http::retry`.
-const REPLAY_MAX_BYTES: u64 = 64 * 1024;
 
 /// What explain knows of the request that decides its retries.
 pub(super) struct Shape<'a> {
@@ -96,7 +94,7 @@ fn replayable(policy: &CompiledRetry, shape: &Shape<'_>) -> bool {
     }
     match body_len(shape.headers) {
         Some(0) => true,
-        Some(len) => policy.configured && len <= REPLAY_MAX_BYTES,
+        Some(len) => policy.configured && len <= REPLAY_MAX_BYTES as u64,
         // A streamed body of unknown length: kept while it stays small.
         None => policy.configured,
     }

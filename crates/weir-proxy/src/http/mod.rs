@@ -10,7 +10,7 @@ mod handler;
 pub(crate) mod headers;
 pub(crate) mod mirror;
 mod oauth;
-mod retry;
+pub(crate) mod retry;
 mod server;
 mod upgrade;
 

@@ -29,7 +29,7 @@ use crate::upstream::{InFlight, Kept, Link, NodeError, RequestBody, ResponseBody
 
 /// The largest request body kept so that a request that reached a node
 /// can be sent again (a bigger one is not retried once sent).
-pub(super) const REPLAY_MAX_BYTES: usize = 64 * 1024;
+pub(crate) const REPLAY_MAX_BYTES: usize = 64 * 1024;
 
 /// Why one try failed, and whether the request may go to another node.
 pub(super) enum Failed {

@@ -15,7 +15,7 @@ use super::{Counters, RejectionClass, Scope, StatsRegistry};
 pub(super) const RECENT_WINDOW: Duration = Duration::from_secs(300);
 const SAMPLE_EVERY: Duration = Duration::from_secs(5);
 
-/// Samples of every scope's counters over the last [`RECENT_WINDOW`].
+/// Samples of every scope's counters over the last `RECENT_WINDOW`.
 pub struct RecentWindow {
     samples: Mutex<VecDeque<RecentSample>>,
     started: Instant,
@@ -93,7 +93,7 @@ impl Default for RecentWindow {
 
 impl RecentWindow {
     /// Take a sample of every scope's counters when the last one is
-    /// [`SAMPLE_EVERY`] old, and forget samples older than the window.
+    /// `SAMPLE_EVERY` old, and forget samples older than the window.
     pub fn sample(&self, registry: &StatsRegistry) {
         let now = Instant::now();
         let mut samples = lock(&self.samples);
