@@ -46,7 +46,7 @@ pub use split::{
     SplitKey, SplitSide,
 };
 pub use tenant::CompiledTenant;
-pub use timeouts::{EffectiveTimeouts, RouteTimeouts, TimeoutOrigin};
+pub use timeouts::{EffectiveTimeouts, RouteTimeouts};
 pub use trie::PrefixTrie;
 
 use crate::error::ValidationErrors;

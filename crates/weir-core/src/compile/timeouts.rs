@@ -10,6 +10,7 @@ use super::CompiledUpstream;
 use crate::error::ValidationErrors;
 use crate::model::{Service, ServiceKind};
 use crate::msg::Msg;
+use crate::report::TimeoutFrom;
 
 /// A compiled route override: each `None` keeps the value of the upstream
 /// that takes the request.
@@ -18,15 +19,6 @@ pub struct RouteTimeouts {
     pub connect: Option<Duration>,
     pub response_header: Option<Duration>,
     pub stream_idle: Option<Duration>,
-}
-
-/// Where an effective timeout comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum TimeoutOrigin {
-    /// The routed service's `timeouts:`.
-    Route,
-    /// The `upstream.timeouts` of the upstream that takes the request.
-    Upstream,
 }
 
 /// The timeouts one request lives under, resolved once when its upstream
@@ -71,12 +63,12 @@ impl RouteTimeouts {
 
     /// Where each of `connect`, `response_header` and `stream_idle` comes
     /// from (explain).
-    pub fn origins(&self) -> [(&'static str, TimeoutOrigin); 3] {
+    pub fn origins(&self) -> [(&'static str, TimeoutFrom); 3] {
         let of = |set: Option<Duration>| {
             if set.is_some() {
-                TimeoutOrigin::Route
+                TimeoutFrom::Route
             } else {
-                TimeoutOrigin::Upstream
+                TimeoutFrom::Upstream
             }
         };
         [
@@ -147,11 +139,8 @@ mod tests {
         assert_eq!(t.per_try, 250 * MS);
         assert_eq!(t.connect, 2000 * MS);
         assert_eq!(t.stream_idle, Duration::from_secs(60));
-        assert_eq!(
-            route.origins()[1],
-            ("response_header", TimeoutOrigin::Route)
-        );
-        assert_eq!(route.origins()[0].1, TimeoutOrigin::Upstream);
+        assert_eq!(route.origins()[1], ("response_header", TimeoutFrom::Route));
+        assert_eq!(route.origins()[0].1, TimeoutFrom::Upstream);
     }
 
     #[test]

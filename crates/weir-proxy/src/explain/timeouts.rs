@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use weir_core::compile::{EffectiveTimeouts, TimeoutOrigin};
+use weir_core::compile::EffectiveTimeouts;
 use weir_core::report::{TimeoutFrom, TimeoutValue, TimeoutsReport};
 
 use super::{ExplainText, owned};
@@ -18,14 +18,11 @@ pub(super) fn report(routed: Routed<'_>, effective: &EffectiveTimeouts) -> Timeo
     let origins = routed.svc.timeouts.origins();
     let value = |i: usize, d: Duration| TimeoutValue {
         ms: d.as_millis() as u64,
-        from: match origins[i].1 {
-            TimeoutOrigin::Route => TimeoutFrom::Route,
-            TimeoutOrigin::Upstream => TimeoutFrom::Upstream,
-        },
+        from: origins[i].1,
     };
     let set: Vec<&str> = origins
         .iter()
-        .filter(|(_, o)| *o == TimeoutOrigin::Route)
+        .filter(|(_, o)| *o == TimeoutFrom::Route)
         .map(|(field, _)| *field)
         .collect();
     let detail = if set.is_empty() {
